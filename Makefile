@@ -1,0 +1,45 @@
+# Tessera build entry points. Everything CI needs is installed from here.
+GO        ?= go
+BIN       := bin
+PLUGINS   := $(patsubst examples/plugins/%/main.go,examples/plugins/%.wasm,$(wildcard examples/plugins/*/main.go))
+BUF       := github.com/bufbuild/buf/cmd/buf@v1.75.0
+PROTOC_GEN_GO := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+
+.PHONY: all build test test.race plugins proto bench lint fmt demo clean
+
+all: build plugins
+
+build:
+	$(GO) build -o $(BIN)/tessera ./cmd/tessera
+
+# Example plugins (Go SDK, wasip1 reactor modules).
+plugins: $(PLUGINS)
+
+examples/plugins/%.wasm: examples/plugins/%/main.go $(wildcard sdk/*.go) $(wildcard proto/pluginpb/*.go)
+	cd examples/plugins/$* && GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 $(GO) build -buildmode=c-shared -trimpath -o ../$*.wasm .
+
+# The test command of the README. Test guests are built by the tests (cached).
+test:
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+
+# Regenerate proto/pluginpb from proto/*.proto with pinned tools.
+proto:
+	$(GO) install $(PROTOC_GEN_GO)
+	cd proto && PATH="$$($(GO) env GOPATH)/bin:$$PATH" $(GO) run $(BUF) generate
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem -count=6 ./config/... ./wasi/... | tee bench/latest.txt
+
+lint:
+	@test -z "$$(gofmt -l .)" || (echo "gofmt needed:"; gofmt -l .; exit 1)
+	$(GO) vet ./...
+
+fmt:
+	gofmt -w .
+
+demo: build plugins
+	./$(BIN)/tessera plugin run examples/plugins/status.wasm
+
+clean:
+	rm -rf $(BIN) examples/plugins/*.wasm
