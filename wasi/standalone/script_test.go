@@ -1,0 +1,134 @@
+package standalone
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseKey(t *testing.T) {
+	tests := []struct {
+		in   string
+		want Key
+	}{
+		{"a", Key{Char: 'a', IsChar: true}},
+		{"A", Key{Char: 'A', IsChar: true}},
+		{"Ctrl+g", Key{Mods: []Modifier{Ctrl}, Char: 'g', IsChar: true}},
+		{"ctrl+G", Key{Mods: []Modifier{Ctrl}, Char: 'G', IsChar: true}},
+		{"Shift+Alt+x", Key{Mods: []Modifier{Alt, Shift}, Char: 'x', IsChar: true}},
+		{"Alt+Shift+x", Key{Mods: []Modifier{Alt, Shift}, Char: 'x', IsChar: true}},
+		{"Super+Ctrl+Shift+Alt+z", Key{Mods: []Modifier{Ctrl, Alt, Shift, Super}, Char: 'z', IsChar: true}},
+		{"Down", Key{Named: KeyDown}},
+		{"enter", Key{Named: KeyEnter}},
+		{"Esc", Key{Named: KeyEsc}},
+		{"F1", Key{Named: KeyF1}},
+		{"F5", Key{Named: KeyF1 + 4}},
+		{"f12", Key{Named: 22}},
+		{"Tab", Key{Named: 23}},
+		{"PageDown", Key{Named: 0}},
+		{"Space", Key{Char: ' ', IsChar: true}},
+		{"+", Key{Char: '+', IsChar: true}},
+		{"Ctrl++", Key{Mods: []Modifier{Ctrl}, Char: '+', IsChar: true}},
+		{"Alt+=", Key{Mods: []Modifier{Alt}, Char: '=', IsChar: true}},
+		{"é", Key{Char: 'é', IsChar: true}},
+		{"Ctrl+Left", Key{Mods: []Modifier{Ctrl}, Named: KeyLeft}},
+	}
+	for _, tt := range tests {
+		got, err := ParseKey(tt.in)
+		if err != nil {
+			t.Errorf("ParseKey(%q): %v", tt.in, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("ParseKey(%q) = %+v, want %+v", tt.in, got, tt.want)
+		}
+		// String round-trips.
+		again, err := ParseKey(got.String())
+		if err != nil || !reflect.DeepEqual(again, got) {
+			t.Errorf("ParseKey(%q).String() = %q does not round-trip: %+v, %v", tt.in, got.String(), again, err)
+		}
+	}
+}
+
+func TestParseKeyErrors(t *testing.T) {
+	for _, in := range []string{"", "Hyper+a", "Ctrl+Ctrl+a", "+a", "F13", "F0", "F01", "Foo", "Ctrl+", "€", "Ctrl+ab", "\x01"} {
+		if k, err := ParseKey(in); err == nil {
+			t.Errorf("ParseKey(%q) = %+v, want an error", in, k)
+		}
+	}
+}
+
+func TestParseScript(t *testing.T) {
+	src := `# a comment
+key a
+
+  key Ctrl+g
+pipe refresh
+pipe greet hello  world 
+pipe empty 
+mouse left 3 10
+mouse scroll-down
+mouse scroll-up 4
+mouse hover 0 0
+resize 30x100
+wait 150ms
+render
+`
+	steps, err := ParseScript(strings.NewReader(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Step{
+		{Line: 2, Kind: StepKey, Key: Key{Char: 'a', IsChar: true}},
+		{Line: 4, Kind: StepKey, Key: Key{Mods: []Modifier{Ctrl}, Char: 'g', IsChar: true}},
+		{Line: 5, Kind: StepPipe, Pipe: Pipe{Name: "refresh"}},
+		{Line: 6, Kind: StepPipe, Pipe: Pipe{Name: "greet", Payload: "hello  world ", HasPayload: true}},
+		{Line: 7, Kind: StepPipe, Pipe: Pipe{Name: "empty", Payload: "", HasPayload: true}},
+		{Line: 8, Kind: StepMouse, Mouse: Mouse{Action: MouseLeftClick, Row: 3, Col: 10}},
+		{Line: 9, Kind: StepMouse, Mouse: Mouse{Action: MouseScrollDown, Lines: 1}},
+		{Line: 10, Kind: StepMouse, Mouse: Mouse{Action: MouseScrollUp, Lines: 4}},
+		{Line: 11, Kind: StepMouse, Mouse: Mouse{Action: MouseHover}},
+		{Line: 12, Kind: StepResize, Rows: 30, Cols: 100},
+		{Line: 13, Kind: StepWait, Wait: 150 * time.Millisecond},
+		{Line: 14, Kind: StepRender},
+	}
+	if !reflect.DeepEqual(steps, want) {
+		t.Fatalf("steps:\n got %+v\nwant %+v", steps, want)
+	}
+}
+
+func TestParseScriptErrorsHaveLineNumbers(t *testing.T) {
+	src := "key a\nkey Hyper+a\n\nresize 0x10\nwait forever\nbogus\nmouse left 1\nrender now\npipe\nkey\nmouse scroll-up x\nresize 2000x10\nwait -1s\n"
+	_, err := ParseScript(strings.NewReader(src))
+	if err == nil {
+		t.Fatal("want errors")
+	}
+	var lines []int
+	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+		var se *ScriptError
+		if !errors.As(e, &se) {
+			t.Fatalf("error %v is not a *ScriptError", e)
+		}
+		lines = append(lines, se.Line)
+	}
+	if want := []int{2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13}; !reflect.DeepEqual(lines, want) {
+		t.Fatalf("error lines = %v, want %v\n%v", lines, want, err)
+	}
+	if !strings.Contains(err.Error(), "line 6: unknown command \"bogus\"") {
+		t.Errorf("error text: %v", err)
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	r, c, err := ParseSize("24x80")
+	if err != nil || r != 24 || c != 80 {
+		t.Fatalf("ParseSize(24x80) = %d, %d, %v", r, c, err)
+	}
+	for _, bad := range []string{"", "24", "x80", "24x", "0x80", "24x0", "-1x5", "1001x80", "axb", "24x80x3"} {
+		if _, _, err := ParseSize(bad); err == nil {
+			t.Errorf("ParseSize(%q): want error", bad)
+		}
+	}
+}
