@@ -1,0 +1,486 @@
+package tiering
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/tetratelabs/wazero/api"
+)
+
+// ReservedPrefix starts every export name ExportState adds. A module that
+// already exports a name with this prefix is refused.
+const ReservedPrefix = "__tessera_"
+
+// GlobalExportName is the reserved export name under which ExportState
+// exports the global with the given index (in the module's global index
+// space, imported globals first).
+func GlobalExportName(index uint32) string {
+	return ReservedPrefix + "g" + strconv.FormatUint(uint64(index), 10)
+}
+
+// Section ids of the binary format.
+const (
+	secCustom    = 0
+	secType      = 1
+	secImport    = 2
+	secFunction  = 3
+	secTable     = 4
+	secMemory    = 5
+	secGlobal    = 6
+	secExport    = 7
+	secStart     = 8
+	secElement   = 9
+	secCode      = 10
+	secData      = 11
+	secDataCount = 12
+	secTag       = 13
+)
+
+// GlobalInfo describes one global defined (not imported) by a module.
+type GlobalInfo struct {
+	// Index is the global's index in the module's global index space.
+	Index uint32
+	// Type is the value type; reference and v128 types are reported with
+	// their wazero api.ValueType codes.
+	Type api.ValueType
+	// Mutable is true for `(mut T)` globals; only these are captured.
+	Mutable bool
+	// Export is the reserved export name ExportState gave the global.
+	Export string
+}
+
+// MemoryInfo describes the module's linear memory.
+type MemoryInfo struct {
+	// Imported is true when the memory comes from another module.
+	Imported bool
+	// MinPages and MaxPages are the declared limits (MaxPages valid when HasMax).
+	MinPages, MaxPages uint64
+	HasMax             bool
+	// Shared is true for a threads-proposal shared memory.
+	Shared bool
+}
+
+// ModuleInfo is what ExportState learned about a module: where its state
+// lives and whether that state can be moved between instances.
+type ModuleInfo struct {
+	// Globals lists every defined global, in index order.
+	Globals []GlobalInfo
+	// ImportedGlobals is the number of imported globals (they precede the
+	// defined ones in the index space and are not the module's own state).
+	ImportedGlobals uint32
+	// Memory is nil when the module has no memory.
+	Memory *MemoryInfo
+	// Tables is the number of tables (imported and defined).
+	Tables int
+	// UsesDataDrop is true when code runs memory.init or data.drop. Moving
+	// is still safe: memory is copied, and a segment dropped in the old
+	// instance but present in the new one only changes the outcome of a
+	// memory.init that would have trapped.
+	UsesDataDrop bool
+
+	reason string
+}
+
+// Migratable reports whether an instance of the module can be moved to
+// another instance of the same rewritten binary with Capture and Restore,
+// and if not, why.
+func (info *ModuleInfo) Migratable() (bool, string) {
+	if info == nil {
+		return false, "no module information"
+	}
+	return info.reason == "", info.reason
+}
+
+func (info *ModuleInfo) refuse(format string, args ...any) {
+	if info.reason == "" {
+		info.reason = fmt.Sprintf(format, args...)
+	}
+}
+
+// section is one section of a module: its id and the byte range of its
+// contents within the original binary.
+type section struct {
+	id         byte
+	start, end int // whole section, header included
+	body       []byte
+}
+
+// ExportState rewrites a WebAssembly binary so that every global it defines
+// is exported under a reserved name (GlobalExportName), which lets Capture
+// and Restore read and write the globals through wazero's API. All other
+// sections, custom sections included, are kept byte for byte; only the
+// export section is rebuilt (or added when absent). It also reports where
+// the module keeps its state and whether that state can be moved (see
+// ModuleInfo.Migratable). Both engines must run the rewritten binary.
+//
+// A malformed binary is an error; a binary whose code cannot be analysed
+// is rewritten but reported as not migratable.
+func ExportState(wasm []byte) (out []byte, info *ModuleInfo, err error) {
+	secs, err := splitSections(wasm)
+	if err != nil {
+		return nil, nil, fmt.Errorf("export state: %w", err)
+	}
+	info = &ModuleInfo{}
+	var exportSec *section
+	for i := range secs {
+		s := &secs[i]
+		r := &reader{b: s.body}
+		switch s.id {
+		case secImport:
+			err = info.parseImports(r)
+		case secTable:
+			err = info.parseTables(r)
+		case secMemory:
+			err = info.parseMemories(r)
+		case secGlobal:
+			err = info.parseGlobals(r)
+		case secExport:
+			exportSec = s
+			err = checkExports(r)
+		case secStart:
+			info.refuse("module has a start section: it would run again in the new instance")
+		case secCode:
+			if cerr := info.scanCode(r); cerr != nil {
+				info.refuse("code not analysable: %v", cerr)
+			}
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("export state: section %d: %w", s.id, err)
+		}
+	}
+	if info.Memory != nil {
+		switch {
+		case info.Memory.Imported:
+			info.refuse("memory is imported: its state belongs to another module")
+		case info.Memory.Shared:
+			info.refuse("memory is shared")
+		}
+	}
+	for i := range info.Globals {
+		g := &info.Globals[i]
+		g.Export = GlobalExportName(g.Index)
+		if !g.Mutable {
+			continue
+		}
+		switch g.Type {
+		case api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeF32, api.ValueTypeF64:
+		case valV128:
+			info.refuse("global %d is a mutable v128: wazero cannot read or write all its bits", g.Index)
+		default:
+			info.refuse("global %d is a mutable reference: references cannot be moved between instances", g.Index)
+		}
+	}
+
+	// Build the new export section: the old entries verbatim, then ours.
+	var oldCount uint32
+	var oldEntries []byte
+	if exportSec != nil {
+		r := &reader{b: exportSec.body}
+		oldCount, _ = r.u32() // already validated by checkExports
+		oldEntries = exportSec.body[r.pos:]
+	}
+	total := uint64(oldCount) + uint64(len(info.Globals))
+	if total > 1<<32-1 {
+		return nil, nil, errors.New("export state: too many exports")
+	}
+	body := appendULEB(nil, total)
+	body = append(body, oldEntries...)
+	for _, g := range info.Globals {
+		body = appendULEB(body, uint64(len(g.Export)))
+		body = append(body, g.Export...)
+		body = append(body, byte(api.ExternTypeGlobal))
+		body = appendULEB(body, uint64(g.Index))
+	}
+	newSec := []byte{secExport}
+	newSec = appendULEB(newSec, uint64(len(body)))
+	newSec = append(newSec, body...)
+
+	out = make([]byte, 0, len(wasm)+len(newSec))
+	if exportSec != nil {
+		out = append(out, wasm[:exportSec.start]...)
+		out = append(out, newSec...)
+		out = append(out, wasm[exportSec.end:]...)
+		return out, info, nil
+	}
+	// No export section: insert it before the first section that must
+	// follow it (start, element, data count, code, data), else at the end.
+	at := len(wasm)
+	for _, s := range secs {
+		if s.id == secStart || s.id == secElement || s.id == secDataCount || s.id == secCode || s.id == secData {
+			at = s.start
+			break
+		}
+	}
+	out = append(out, wasm[:at]...)
+	out = append(out, newSec...)
+	out = append(out, wasm[at:]...)
+	return out, info, nil
+}
+
+var wasmHeader = []byte{0x00, 'a', 's', 'm', 0x01, 0x00, 0x00, 0x00}
+
+// splitSections checks the header and splits a module into its sections.
+func splitSections(wasm []byte) ([]section, error) {
+	if len(wasm) < 8 || !bytes.Equal(wasm[:8], wasmHeader) {
+		return nil, errors.New("not a WebAssembly 1.0 binary (bad magic or version)")
+	}
+	r := &reader{b: wasm, pos: 8}
+	var secs []section
+	seen := map[byte]bool{}
+	for !r.eof() {
+		start := r.pos
+		id, _ := r.byte()
+		size, err := r.u32()
+		if err != nil {
+			return nil, fmt.Errorf("section header at %d: %w", start, err)
+		}
+		body, err := r.bytes(uint64(size))
+		if err != nil {
+			return nil, fmt.Errorf("section %d at %d: size %d: %w", id, start, size, err)
+		}
+		if id > secTag {
+			return nil, fmt.Errorf("unknown section id %d at %d", id, start)
+		}
+		if id != secCustom {
+			if seen[id] {
+				return nil, fmt.Errorf("duplicate section id %d", id)
+			}
+			seen[id] = true
+		}
+		secs = append(secs, section{id: id, start: start, end: r.pos, body: body})
+	}
+	return secs, nil
+}
+
+// count reads a vector length, refusing lengths that cannot fit in the
+// remaining input (each entry needs at least min bytes).
+func (r *reader) count(min int) (uint32, error) {
+	n, err := r.u32()
+	if err != nil {
+		return 0, err
+	}
+	if uint64(n)*uint64(min) > uint64(len(r.b)-r.pos) {
+		return 0, fmt.Errorf("vector length %d exceeds section", n)
+	}
+	return n, nil
+}
+
+func (info *ModuleInfo) parseImports(r *reader) error {
+	n, err := r.count(4)
+	if err != nil {
+		return err
+	}
+	for i := uint32(0); i < n; i++ {
+		if _, err := r.name(); err != nil {
+			return fmt.Errorf("import %d module: %w", i, err)
+		}
+		if _, err := r.name(); err != nil {
+			return fmt.Errorf("import %d name: %w", i, err)
+		}
+		kind, err := r.byte()
+		if err != nil {
+			return err
+		}
+		switch kind {
+		case 0x00: // function
+			_, err = r.u32()
+		case 0x01: // table
+			if _, err = r.valType(); err == nil {
+				_, _, _, _, err = r.limits()
+			}
+			info.Tables++
+			info.refuse("a table is imported: its state belongs to another module")
+		case 0x02: // memory
+			var m MemoryInfo
+			m.MinPages, m.MaxPages, m.HasMax, m.Shared, err = r.limits()
+			m.Imported = true
+			info.addMemory(&m)
+		case 0x03: // global
+			if _, err = r.valType(); err == nil {
+				_, err = r.byte()
+			}
+			info.ImportedGlobals++
+		case 0x04: // tag
+			if _, err = r.byte(); err == nil {
+				_, err = r.u32()
+			}
+		default:
+			err = fmt.Errorf("invalid import kind 0x%02x", kind)
+		}
+		if err != nil {
+			return fmt.Errorf("import %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+func (info *ModuleInfo) addMemory(m *MemoryInfo) {
+	if info.Memory != nil {
+		info.refuse("module has more than one memory")
+		return
+	}
+	info.Memory = m
+}
+
+func (info *ModuleInfo) parseTables(r *reader) error {
+	n, err := r.count(2)
+	if err != nil {
+		return err
+	}
+	for i := uint32(0); i < n; i++ {
+		var f opFeatures
+		if r.pos < len(r.b) && r.b[r.pos] == 0x40 { // table with an initialiser expression
+			r.pos++
+			if b, err := r.byte(); err != nil || b != 0 {
+				return fmt.Errorf("table %d: bad initialiser prefix", i)
+			}
+			if _, err := r.valType(); err != nil {
+				return fmt.Errorf("table %d: %w", i, err)
+			}
+			if _, _, _, _, err := r.limits(); err != nil {
+				return fmt.Errorf("table %d: %w", i, err)
+			}
+			if err := r.expr(&f); err != nil {
+				return fmt.Errorf("table %d initialiser: %w", i, err)
+			}
+		} else {
+			if _, err := r.valType(); err != nil {
+				return fmt.Errorf("table %d: %w", i, err)
+			}
+			if _, _, _, _, err := r.limits(); err != nil {
+				return fmt.Errorf("table %d: %w", i, err)
+			}
+		}
+		info.Tables++
+	}
+	return nil
+}
+
+func (info *ModuleInfo) parseMemories(r *reader) error {
+	n, err := r.count(2)
+	if err != nil {
+		return err
+	}
+	for i := uint32(0); i < n; i++ {
+		var m MemoryInfo
+		if m.MinPages, m.MaxPages, m.HasMax, m.Shared, err = r.limits(); err != nil {
+			return fmt.Errorf("memory %d: %w", i, err)
+		}
+		info.addMemory(&m)
+	}
+	return nil
+}
+
+func (info *ModuleInfo) parseGlobals(r *reader) error {
+	n, err := r.count(3)
+	if err != nil {
+		return err
+	}
+	info.Globals = make([]GlobalInfo, 0, n)
+	for i := uint32(0); i < n; i++ {
+		t, err := r.valType()
+		if err != nil {
+			return fmt.Errorf("global %d type: %w", i, err)
+		}
+		mut, err := r.byte()
+		if err != nil {
+			return fmt.Errorf("global %d: %w", i, err)
+		}
+		if mut > 1 {
+			return fmt.Errorf("global %d: invalid mutability 0x%02x", i, mut)
+		}
+		var f opFeatures
+		if err := r.expr(&f); err != nil {
+			return fmt.Errorf("global %d initialiser: %w", i, err)
+		}
+		idx := uint64(info.ImportedGlobals) + uint64(i)
+		if idx > 1<<32-1 {
+			return errors.New("too many globals")
+		}
+		info.Globals = append(info.Globals, GlobalInfo{Index: uint32(idx), Type: apiValueType(t), Mutable: mut == 1})
+	}
+	return nil
+}
+
+// apiValueType maps a binary value type code to wazero's api.ValueType;
+// typed references map to funcref, the other codes are kept as they are.
+func apiValueType(c byte) api.ValueType {
+	if c == valRefNull || c == valRef {
+		return valFuncref
+	}
+	return c
+}
+
+// checkExports validates the export section and refuses reserved names.
+func checkExports(r *reader) error {
+	n, err := r.count(3)
+	if err != nil {
+		return err
+	}
+	for i := uint32(0); i < n; i++ {
+		name, err := r.name()
+		if err != nil {
+			return fmt.Errorf("export %d: %w", i, err)
+		}
+		if strings.HasPrefix(name, ReservedPrefix) {
+			return fmt.Errorf("export %q uses the reserved prefix %q", name, ReservedPrefix)
+		}
+		if _, err := r.byte(); err != nil {
+			return fmt.Errorf("export %d: %w", i, err)
+		}
+		if _, err := r.u32(); err != nil {
+			return fmt.Errorf("export %d: %w", i, err)
+		}
+	}
+	if !r.eof() {
+		return errors.New("trailing bytes after exports")
+	}
+	return nil
+}
+
+// scanCode decodes every function body and records the instructions that
+// change state a move cannot carry.
+func (info *ModuleInfo) scanCode(r *reader) error {
+	n, err := r.count(2)
+	if err != nil {
+		return err
+	}
+	var f opFeatures
+	for i := uint32(0); i < n; i++ {
+		size, err := r.u32()
+		if err != nil {
+			return fmt.Errorf("function %d: %w", i, err)
+		}
+		b, err := r.bytes(uint64(size))
+		if err != nil {
+			return fmt.Errorf("function %d: %w", i, err)
+		}
+		fr := &reader{b: b}
+		groups, err := fr.count(2)
+		if err != nil {
+			return fmt.Errorf("function %d locals: %w", i, err)
+		}
+		for j := uint32(0); j < groups; j++ {
+			if _, err := fr.u32(); err != nil {
+				return fmt.Errorf("function %d locals: %w", i, err)
+			}
+			if _, err := fr.valType(); err != nil {
+				return fmt.Errorf("function %d locals: %w", i, err)
+			}
+		}
+		if err := fr.expr(&f); err != nil {
+			return fmt.Errorf("function %d at byte %d: %w", i, fr.pos, err)
+		}
+		if !fr.eof() {
+			return fmt.Errorf("function %d: %d bytes after the final end", i, len(fr.b)-fr.pos)
+		}
+	}
+	if f.tableMutation != "" {
+		info.refuse("code mutates a table (%s): table contents cannot be carried", f.tableMutation)
+	}
+	info.UsesDataDrop = f.dataDrop
+	return nil
+}

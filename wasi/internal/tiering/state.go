@@ -1,0 +1,177 @@
+package tiering
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/tetratelabs/wazero/api"
+)
+
+// pageSize is the WebAssembly page size in bytes.
+const pageSize = 65536
+
+// Snapshot is the state of an instance between two guest calls: its whole
+// linear memory and the values of its mutable globals. Immutable globals
+// and tables filled by active element segments need no carrying: a new
+// instance of the same binary recreates them identically.
+type Snapshot struct {
+	// Memory holds the linear memory; its length is a whole number of pages.
+	Memory []byte
+	// Globals holds the raw bits of each mutable global, in the order of
+	// ModuleInfo.Globals (immutable globals are skipped).
+	Globals []uint64
+}
+
+// handles resolves the reserved exports of the mutable globals.
+func handles(m api.Module, info *ModuleInfo) ([]api.Global, error) {
+	var gs []api.Global
+	for _, g := range info.Globals {
+		if !g.Mutable {
+			continue
+		}
+		h := m.ExportedGlobal(g.Export)
+		if h == nil {
+			return nil, fmt.Errorf("global %d: export %q missing (module not built from ExportState output?)", g.Index, g.Export)
+		}
+		gs = append(gs, h)
+	}
+	return gs, nil
+}
+
+func check(m api.Module, info *ModuleInfo) error {
+	if m == nil {
+		return errors.New("nil module")
+	}
+	if m.IsClosed() {
+		return errors.New("module is closed")
+	}
+	if ok, why := info.Migratable(); !ok {
+		return fmt.Errorf("not migratable: %s", why)
+	}
+	return nil
+}
+
+// Capture copies the state of m, an instance of the binary ExportState
+// returned with info. It must run while no guest call is in progress on m.
+func Capture(ctx context.Context, m api.Module, info *ModuleInfo) (*Snapshot, error) {
+	if err := check(m, info); err != nil {
+		return nil, fmt.Errorf("capture: %w", err)
+	}
+	gs, err := handles(m, info)
+	if err != nil {
+		return nil, fmt.Errorf("capture: %w", err)
+	}
+	s := &Snapshot{Globals: make([]uint64, len(gs))}
+	for i, g := range gs {
+		s.Globals[i] = g.Get()
+	}
+	if info.Memory != nil {
+		mem := m.Memory()
+		size := mem.Size()
+		view, ok := mem.Read(0, size)
+		if !ok {
+			return nil, fmt.Errorf("capture: read %d bytes of memory", size)
+		}
+		s.Memory = make([]byte, size)
+		copy(s.Memory, view)
+	}
+	return s, nil
+}
+
+// Restore writes s into m, a fresh instance of the same rewritten binary
+// (instantiated without running its start functions): it grows the memory
+// to the captured size, copies its bytes and sets the mutable globals. It
+// must run while no guest call is in progress on m.
+func Restore(ctx context.Context, m api.Module, info *ModuleInfo, s *Snapshot) error {
+	if err := check(m, info); err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	if s == nil {
+		return errors.New("restore: nil snapshot")
+	}
+	gs, err := handles(m, info)
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	if len(gs) != len(s.Globals) {
+		return fmt.Errorf("restore: snapshot has %d globals, module %d", len(s.Globals), len(gs))
+	}
+	if info.Memory == nil {
+		if len(s.Memory) != 0 {
+			return errors.New("restore: snapshot has memory, module none")
+		}
+	} else if err := writeMemory(m.Memory(), s.Memory); err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	for i, g := range gs {
+		mg, ok := g.(api.MutableGlobal)
+		if !ok {
+			return fmt.Errorf("restore: mutable global %d of the snapshot is not mutable in the module", i)
+		}
+		mg.Set(s.Globals[i])
+	}
+	return nil
+}
+
+// Transfer moves the state of from into to without an intermediate
+// Snapshot (one memory copy instead of two). Both must be instances of the
+// rewritten binary described by info, with no guest call in progress; to
+// must be fresh (instantiated without running start functions).
+func Transfer(ctx context.Context, from, to api.Module, info *ModuleInfo) error {
+	if err := check(from, info); err != nil {
+		return fmt.Errorf("transfer: source: %w", err)
+	}
+	if err := check(to, info); err != nil {
+		return fmt.Errorf("transfer: target: %w", err)
+	}
+	src, err := handles(from, info)
+	if err != nil {
+		return fmt.Errorf("transfer: source: %w", err)
+	}
+	dst, err := handles(to, info)
+	if err != nil {
+		return fmt.Errorf("transfer: target: %w", err)
+	}
+	if info.Memory != nil {
+		mem := from.Memory()
+		view, ok := mem.Read(0, mem.Size())
+		if !ok {
+			return errors.New("transfer: read source memory")
+		}
+		if err := writeMemory(to.Memory(), view); err != nil {
+			return fmt.Errorf("transfer: %w", err)
+		}
+	}
+	for i := range src {
+		mg, ok := dst[i].(api.MutableGlobal)
+		if !ok {
+			return fmt.Errorf("transfer: target global %d is not mutable", i)
+		}
+		mg.Set(src[i].Get())
+	}
+	return nil
+}
+
+// writeMemory grows mem to len(b) bytes and copies b into it.
+func writeMemory(mem api.Memory, b []byte) error {
+	if len(b)%pageSize != 0 {
+		return fmt.Errorf("memory image of %d bytes is not a whole number of pages", len(b))
+	}
+	want := uint64(len(b)) / pageSize
+	have := uint64(mem.Size()) / pageSize
+	if have > want {
+		return fmt.Errorf("target memory has %d pages, more than the %d captured", have, want)
+	}
+	if want > have {
+		if _, ok := mem.Grow(uint32(want - have)); !ok {
+			return fmt.Errorf("grow target memory from %d to %d pages refused", have, want)
+		}
+	}
+	view, ok := mem.Read(0, uint32(len(b)))
+	if !ok {
+		return fmt.Errorf("target memory view of %d bytes", len(b))
+	}
+	copy(view, b)
+	return nil
+}
