@@ -1,0 +1,284 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+)
+
+// File is one configuration file: its name (used in diagnostics and to
+// resolve relative paths) and its contents.
+type File struct {
+	Name string
+	Src  []byte
+}
+
+// Options are the inputs of a load besides the files themselves.
+type Options struct {
+	// Vars are variable values given on the command line (--var k=v). A value
+	// for a string variable is taken literally; for any other type it is
+	// parsed as an HCL expression. Vars win over Env's TESSERA_VAR_k.
+	Vars map[string]string
+	// Env is the environment seen by env() and TESSERA_VAR_k; nil is empty.
+	// The loader never reads the process environment itself.
+	Env map[string]string
+	// ReadFile serves file() and fileexists(); nil disables them. Load sets
+	// it to os.ReadFile when it is nil.
+	ReadFile func(name string) ([]byte, error)
+	// Dir is the workspace directory: the default cwd, and the base of
+	// relative paths in functions. "" means the directory of the first file.
+	Dir string
+	// Builtins restricts the names accepted in builtin:NAME sources; nil
+	// accepts any well-formed name.
+	Builtins []string
+}
+
+// ReadPath reads a workspace: a single file, or every *.hcl file of a
+// directory (not recursive) in name order. It is the only function of the
+// package that reads files on its own.
+func ReadPath(path string) ([]File, hcl.Diagnostics) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read workspace", Detail: fmt.Sprintf("read %s: %v. Give a workspace file or a directory of *.hcl files.", path, err)}}
+	}
+	var names []string
+	if st.IsDir() {
+		matches, err := filepath.Glob(filepath.Join(path, "*.hcl"))
+		if err != nil {
+			return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read workspace", Detail: err.Error()}}
+		}
+		sort.Strings(matches)
+		names = matches
+		if len(names) == 0 {
+			return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No configuration files", Detail: fmt.Sprintf("The directory %s holds no *.hcl file.", path)}}
+		}
+	} else {
+		names = []string{path}
+	}
+	var files []File
+	var diags hcl.Diagnostics
+	for _, n := range names {
+		b, err := os.ReadFile(n)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read file", Detail: fmt.Sprintf("read %s: %v", n, err)})
+			continue
+		}
+		files = append(files, File{Name: n, Src: b})
+	}
+	return files, diags
+}
+
+// Load reads path (a file or a directory of *.hcl files) and parses it as
+// one workspace. It returns the files it read, for rendering diagnostics.
+// File names are made absolute so that the model's paths are.
+func Load(path string, opts Options) (*Workspace, []File, hcl.Diagnostics) {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	files, diags := ReadPath(path)
+	if diags.HasErrors() {
+		return nil, files, diags
+	}
+	if opts.ReadFile == nil {
+		opts.ReadFile = os.ReadFile
+	}
+	if opts.Dir == "" {
+		if st, err := os.Stat(path); err == nil && st.IsDir() {
+			opts.Dir = path
+		}
+	}
+	ws, more := Parse(files, opts)
+	return ws, files, append(diags, more...)
+}
+
+// Validate loads path and returns only its diagnostics: a dry run of Load.
+func Validate(path string, opts Options) hcl.Diagnostics {
+	_, _, diags := Load(path, opts)
+	return diags
+}
+
+// Parse parses files as one workspace. It returns a Workspace only when there
+// is no error diagnostic; every diagnostic is collected (never first error
+// wins), sorted by position.
+func Parse(files []File, opts Options) (*Workspace, hcl.Diagnostics) {
+	l := &loader{opts: opts}
+	ws := l.run(files)
+	diags := normalize(l.diags)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return ws, diags
+}
+
+// normalize sorts diagnostics by position (those without a range first) and
+// drops exact duplicates, which templates used several times would produce.
+func normalize(diags hcl.Diagnostics) hcl.Diagnostics {
+	type key struct {
+		rng             hcl.Range
+		summary, detail string
+	}
+	seen := map[key]bool{}
+	out := diags[:0:0]
+	for _, d := range diags {
+		k := key{summary: d.Summary, detail: d.Detail}
+		if d.Subject != nil {
+			k.rng = *d.Subject
+		}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, d)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i].Subject, out[j].Subject
+		switch {
+		case a == nil || b == nil:
+			return a == nil && b != nil
+		case a.Filename != b.Filename:
+			return a.Filename < b.Filename
+		case a.Start.Byte != b.Start.Byte:
+			return a.Start.Byte < b.Start.Byte
+		}
+		return false
+	})
+	return out
+}
+
+type decl struct {
+	block *hcl.Block
+}
+
+func (l *loader) run(files []File) *Workspace {
+	if len(files) == 0 {
+		l.errorf(nil, "No configuration files", "Give at least one workspace file.")
+		return nil
+	}
+	l.root = l.opts.Dir
+	if l.root == "" {
+		l.root = filepath.Dir(files[0].Name)
+	}
+	ws := &Workspace{}
+	var blocks []*hcl.Block
+	for _, f := range files {
+		ws.Files = append(ws.Files, f.Name)
+		file, diags := hclsyntax.ParseConfig(f.Src, f.Name, hcl.Pos{Line: 1, Column: 1, Byte: 0})
+		l.diags = append(l.diags, diags...)
+		if diags.HasErrors() || file == nil {
+			continue
+		}
+		content, diags := file.Body.Content(rootSchema)
+		l.diags = append(l.diags, diags...)
+		blocks = append(blocks, content.Blocks...)
+	}
+	// Declarations of each kind, with duplicates reported once.
+	byType := map[string]map[string]*hcl.Block{}
+	var order = map[string][]string{}
+	var localsBlocks []*hcl.Block
+	for _, b := range blocks {
+		if b.Type == blockLocals {
+			localsBlocks = append(localsBlocks, b)
+			continue
+		}
+		name := b.Labels[0]
+		if !validName(name) {
+			l.errorf(&b.LabelRanges[0], "Invalid name", "%q is not a valid %s name: start with a letter or underscore and use only letters, digits, underscores and dashes (names become parts of dotted addresses).", name, b.Type)
+			continue
+		}
+		m := byType[b.Type]
+		if m == nil {
+			m = map[string]*hcl.Block{}
+			byType[b.Type] = m
+		}
+		if prev, dup := m[name]; dup {
+			l.errorf(&b.LabelRanges[0], "Duplicate "+b.Type, "A %s named %q is already declared at %s. Names must be unique across all files of the workspace: rename or remove one of them.", b.Type, name, rangeString(prev.DefRange))
+			continue
+		}
+		m[name] = b
+		order[b.Type] = append(order[b.Type], name)
+	}
+	l.baseContext()
+	l.decodeVariables(byType[blockVariable], order[blockVariable])
+	l.decodeLocals(localsBlocks)
+	l.finishContext()
+	l.paneTemplates = map[string]*paneTemplate{}
+	for _, name := range order[blockPaneTemplate] {
+		l.paneTemplates[name] = l.declarePaneTemplate(name, byType[blockPaneTemplate][name])
+	}
+	l.tabTemplates = map[string]*tabTemplate{}
+	for _, name := range order[blockTabTemplate] {
+		l.tabTemplates[name] = l.declareTabTemplate(name, byType[blockTabTemplate][name])
+	}
+	l.plugins = map[string]*Plugin{}
+	l.pluginNames = append([]string(nil), order[blockPlugin]...)
+	sort.Strings(l.pluginNames)
+	for _, name := range order[blockPlugin] {
+		if p := l.decodePlugin(name, byType[blockPlugin][name]); p != nil {
+			l.plugins[name] = p
+		}
+	}
+	for _, name := range sortedKeys(l.plugins) {
+		ws.Plugins = append(ws.Plugins, l.plugins[name])
+	}
+	for _, name := range order[blockSession] {
+		if s := l.decodeSession(name, byType[blockSession][name]); s != nil {
+			ws.Sessions = append(ws.Sessions, s)
+		}
+	}
+	for _, name := range order[blockPaneTemplate] {
+		if t := l.paneTemplates[name]; !t.used {
+			l.warnf(&t.block.LabelRanges[0], "Unused template", "pane_template %q is not used by any pane; use it with template = pane_template.%s or remove it.", name, name)
+		}
+	}
+	for _, name := range order[blockTabTemplate] {
+		if t := l.tabTemplates[name]; !t.used {
+			l.warnf(&t.block.LabelRanges[0], "Unused template", "tab_template %q is not used by any tab; use it with template = tab_template.%s or remove it.", name, name)
+		}
+	}
+	if len(byType[blockSession]) == 0 && !l.diags.HasErrors() {
+		l.errorf(nil, "No session", "A workspace declares at least one session block, for example:\n\n  session \"dev\" {\n    tab \"main\" {\n      pane \"shell\" {}\n    }\n  }")
+	}
+	return ws
+}
+
+func (l *loader) errorf(subject *hcl.Range, summary, detail string, args ...any) {
+	if len(args) > 0 {
+		detail = fmt.Sprintf(detail, args...)
+	}
+	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail}
+	if subject != nil {
+		r := *subject
+		d.Subject = &r
+	}
+	l.diags = append(l.diags, d)
+}
+
+func (l *loader) warnf(subject *hcl.Range, summary, detail string, args ...any) {
+	l.errorf(subject, summary, detail, args...)
+	l.diags[len(l.diags)-1].Severity = hcl.DiagWarning
+}
+
+func rangeString(r hcl.Range) string {
+	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+}
+
+func fileDir(r hcl.Range) string { return filepath.Dir(r.Filename) }
+
+// resolvePath resolves p against base unless it is absolute or home-relative.
+func resolvePath(base, p string) string {
+	if p == "" {
+		return base
+	}
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p)
+	}
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		return p
+	}
+	return filepath.Join(base, p)
+}
