@@ -88,7 +88,7 @@ func (l *loader) declaredValue(name, what string, content *hcl.BodyContent, def 
 	found := false
 	if direct != nil {
 		val, found = *direct, true
-	} else if raw, _, ok := given(); ok {
+	} else if raw, _, ok := callGiven(given); ok {
 		found = true
 		if ty == cty.String || ty == cty.DynamicPseudoType {
 			val = cty.StringVal(raw)
@@ -438,4 +438,11 @@ func (l *loader) strMap(a *hcl.Attribute, sc scope) (map[string]string, bool) {
 		out[k.AsString()] = e.AsString()
 	}
 	return out, true
+}
+
+func callGiven(given func() (string, hcl.Range, bool)) (string, hcl.Range, bool) {
+	if given == nil {
+		return "", hcl.Range{}, false
+	}
+	return given()
 }

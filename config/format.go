@@ -1,0 +1,17 @@
+package config
+
+import (
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclwrite"
+)
+
+// Format returns src in canonical HCL formatting (hclwrite's: indentation,
+// aligned equals signs, spacing). A file with syntax errors is not formatted:
+// it returns nil and the diagnostics.
+func Format(src []byte, filename string) ([]byte, hcl.Diagnostics) {
+	_, diags := hclwrite.ParseConfig(src, filename, hcl.InitialPos)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return hclwrite.Format(src), nil
+}

@@ -1,0 +1,347 @@
+package config
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Action is what a plan does to one address.
+type Action string
+
+// Plan actions.
+const (
+	Create  Action = "create"
+	Update  Action = "update"  // in place: the object keeps running
+	Replace Action = "replace" // stopped and started again
+	Delete  Action = "delete"
+)
+
+// Effects say how a changed attribute reaches a running object.
+const (
+	// EffectInPlace changes bookkeeping only (restart policy, focus, position).
+	EffectInPlace = "in-place"
+	// EffectReload reloads a plugin with its new configuration.
+	EffectReload = "reload"
+	// EffectLive applies at once to the running plugin (permissions).
+	EffectLive = "live"
+	// EffectReplace needs the object stopped and started again.
+	EffectReplace = "replace"
+)
+
+// Plan is the ordered list of changes that turn one workspace into another.
+type Plan struct {
+	Changes []Change    `json:"changes"`
+	Summary PlanSummary `json:"summary"`
+}
+
+// PlanSummary counts the changes by action.
+type PlanSummary struct {
+	Create  int `json:"create"`
+	Update  int `json:"update"`
+	Replace int `json:"replace"`
+	Delete  int `json:"delete"`
+}
+
+// Change is the action on one address with its attribute-level changes.
+type Change struct {
+	Address string `json:"address"`
+	// Kind is "plugin", "session", "tab", "pane" or "background_plugin".
+	Kind       string       `json:"kind"`
+	Action     Action       `json:"action"`
+	Attributes []AttrChange `json:"attributes,omitempty"`
+}
+
+// AttrChange is one attribute's before → after, rendered as HCL values; a nil
+// Before is an added attribute and a nil After a removed one.
+type AttrChange struct {
+	Name   string  `json:"name"`
+	Before *string `json:"before"`
+	After  *string `json:"after"`
+	// Effect is EffectInPlace, EffectReload, EffectLive or EffectReplace.
+	Effect string `json:"effect"`
+}
+
+// Empty reports whether the plan changes nothing.
+func (p *Plan) Empty() bool { return len(p.Changes) == 0 }
+
+// Diff computes the plan from old to new; either may be nil (an empty
+// workspace). Objects are matched by address. Deletions come first, children
+// before parents; then creations, updates and replacements in the new
+// workspace's order, parents before children.
+func Diff(old, new *Workspace) *Plan {
+	var oldObjs, newObjs []Object
+	if old != nil {
+		oldObjs = old.Objects()
+	}
+	if new != nil {
+		newObjs = new.Objects()
+	}
+	oldBy := make(map[string]Object, len(oldObjs))
+	for _, o := range oldObjs {
+		oldBy[o.Address] = o
+	}
+	newBy := make(map[string]bool, len(newObjs))
+	for _, o := range newObjs {
+		newBy[o.Address] = true
+	}
+	p := &Plan{Changes: []Change{}}
+	for i := len(oldObjs) - 1; i >= 0; i-- {
+		o := oldObjs[i]
+		if newBy[o.Address] {
+			continue
+		}
+		c := Change{Address: o.Address, Kind: o.Kind, Action: Delete}
+		for _, a := range attrsOf(o) {
+			v := a.value
+			c.Attributes = append(c.Attributes, AttrChange{Name: a.name, Before: &v, Effect: a.effect})
+		}
+		p.Changes = append(p.Changes, c)
+		p.Summary.Delete++
+	}
+	for _, n := range newObjs {
+		o, existed := oldBy[n.Address]
+		if !existed {
+			c := Change{Address: n.Address, Kind: n.Kind, Action: Create}
+			for _, a := range attrsOf(n) {
+				v := a.value
+				c.Attributes = append(c.Attributes, AttrChange{Name: a.name, After: &v, Effect: a.effect})
+			}
+			p.Changes = append(p.Changes, c)
+			p.Summary.Create++
+			continue
+		}
+		if c, changed := diffObject(o, n); changed {
+			p.Changes = append(p.Changes, c)
+			if c.Action == Replace {
+				p.Summary.Replace++
+			} else {
+				p.Summary.Update++
+			}
+		}
+	}
+	return p
+}
+
+func diffObject(o, n Object) (Change, bool) {
+	before, after := attrsOf(o), attrsOf(n)
+	if hashAttrs(before) == hashAttrs(after) {
+		return Change{}, false
+	}
+	c := Change{Address: n.Address, Kind: n.Kind, Action: Update}
+	bm := make(map[string]attr, len(before))
+	for _, a := range before {
+		bm[a.name] = a
+	}
+	am := make(map[string]bool, len(after))
+	add := func(ac AttrChange) {
+		if ac.Effect == EffectReplace {
+			c.Action = Replace
+		}
+		c.Attributes = append(c.Attributes, ac)
+	}
+	for _, a := range after {
+		am[a.name] = true
+		v := a.value
+		b, ok := bm[a.name]
+		switch {
+		case !ok:
+			add(AttrChange{Name: a.name, After: &v, Effect: a.effect})
+		case b.value != a.value:
+			bv := b.value
+			add(AttrChange{Name: a.name, Before: &bv, After: &v, Effect: a.effect})
+		}
+	}
+	for _, b := range before {
+		if !am[b.name] {
+			bv := b.value
+			add(AttrChange{Name: b.name, Before: &bv, Effect: b.effect})
+		}
+	}
+	return c, len(c.Attributes) > 0
+}
+
+type attr struct {
+	name, value, effect string
+}
+
+func hashAttrs(as []attr) string {
+	h := sha256.New()
+	for _, a := range as {
+		h.Write([]byte(a.name))
+		h.Write([]byte{0})
+		h.Write([]byte(a.value))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Hash is the object's identity hash: a digest of all its attributes (not its
+// children). Two objects with the same address and hash need no change.
+func (o Object) Hash() string { return hashAttrs(attrsOf(o))[:16] }
+
+// attrsOf flattens an object into named, rendered attributes with the effect
+// a change of each would have. Maps are flattened per key (config.theme).
+func attrsOf(o Object) []attr {
+	var as []attr
+	put := func(name, value, effect string) { as = append(as, attr{name, value, effect}) }
+	str := func(name, v, effect string) {
+		if v != "" {
+			put(name, strconv.Quote(v), effect)
+		}
+	}
+	list := func(name string, vs []string, effect string) {
+		if len(vs) > 0 {
+			put(name, renderList(vs), effect)
+		}
+	}
+	mp := func(prefix string, m map[string]string, effect string) {
+		for _, k := range sortedKeys(m) {
+			put(prefix+"."+k, strconv.Quote(m[k]), effect)
+		}
+	}
+	plugin := func(src Source, cfg map[string]string, perms, inherit []string, env map[string]string, mounts []Mount, lim Limits, rs Restart) {
+		str("source", src.URL(), EffectReplace)
+		str("sha256", src.SHA256, EffectReplace)
+		mp("config", cfg, EffectReload)
+		list("permissions", perms, EffectLive)
+		list("inherit_env", inherit, EffectReplace)
+		mp("env", env, EffectReplace)
+		for _, m := range mounts {
+			v := strconv.Quote(m.Source)
+			if m.ReadOnly {
+				v += " (read-only)"
+			}
+			put("mount."+m.Guest, v, EffectReplace)
+		}
+		if lim.MemoryBytes > 0 {
+			put("limits.memory", strconv.Quote(formatSize(lim.MemoryBytes)), EffectReplace)
+		}
+		if lim.CallTimeout > 0 {
+			put("limits.call_timeout", strconv.Quote(time.Duration(lim.CallTimeout).String()), EffectReplace)
+		}
+		if lim.CommandsPerSecond > 0 {
+			put("limits.commands_per_second", strconv.Itoa(lim.CommandsPerSecond), EffectReplace)
+		}
+		str("restart.policy", rs.Policy, EffectInPlace)
+		if rs.MaxRestarts > 0 {
+			put("restart.max_restarts", strconv.Itoa(rs.MaxRestarts), EffectInPlace)
+		}
+		if rs.Backoff > 0 {
+			put("restart.backoff", strconv.Quote(time.Duration(rs.Backoff).String()), EffectInPlace)
+		}
+	}
+	switch v := o.Value.(type) {
+	case *Plugin:
+		plugin(v.Source, v.Config, v.Permissions, v.InheritEnv, v.Env, v.Mounts, v.Limits, v.Restart)
+	case *PluginInstance:
+		str("manifest", v.Manifest, EffectInPlace)
+		plugin(v.Source, v.Config, v.Permissions, v.InheritEnv, v.Env, v.Mounts, v.Limits, v.Restart)
+	case *Session:
+		str("cwd", v.Cwd, EffectInPlace)
+		mp("env", v.Env, EffectInPlace)
+		str("focus_tab", v.FocusTab, EffectInPlace)
+	case *Tab:
+		str("cwd", v.Cwd, EffectInPlace)
+		str("template", v.Template, EffectInPlace)
+		str("focus_pane", v.FocusPane, EffectInPlace)
+	case *Pane:
+		put("kind", strconv.Quote(v.Kind), EffectReplace)
+		str("template", v.Template, EffectInPlace)
+		if t := v.Terminal; t != nil {
+			str("command", t.Command, EffectReplace)
+			list("args", t.Args, EffectReplace)
+			str("cwd", t.Cwd, EffectReplace)
+			mp("env", t.Env, EffectReplace)
+			str("restart", t.Restart, EffectInPlace)
+			if t.CloseOnExit {
+				put("close_on_exit", "true", EffectInPlace)
+			}
+			if t.StartSuspended {
+				put("start_suspended", "true", EffectInPlace)
+			}
+		}
+		if pi := v.Plugin; pi != nil {
+			str("manifest", pi.Manifest, EffectInPlace)
+			plugin(pi.Source, pi.Config, pi.Permissions, pi.InheritEnv, pi.Env, pi.Mounts, pi.Limits, pi.Restart)
+		}
+	}
+	return as
+}
+
+func renderList(vs []string) string {
+	q := make([]string, len(vs))
+	for i, v := range vs {
+		q[i] = strconv.Quote(v)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+var actionHeader = map[Action]struct{ symbol, phrase string }{
+	Create:  {"  +", "will be created"},
+	Update:  {"  ~", "will be updated in place"},
+	Replace: {"-/+", "must be replaced"},
+	Delete:  {"  -", "will be deleted"},
+}
+
+var effectNote = map[string]string{
+	EffectReplace: "forces replacement",
+	EffectReload:  "reload with the new config",
+	EffectLive:    "applied live",
+	EffectInPlace: "in place",
+}
+
+// Render writes the plan in the style of terraform plan: one block per
+// address with + (create), ~ (update in place), -/+ (replace), - (delete),
+// then a summary line.
+func (p *Plan) Render(w io.Writer) error {
+	var sb strings.Builder
+	if p.Empty() {
+		sb.WriteString("No changes. The workspace already matches the configuration.\n")
+		_, err := io.WriteString(w, sb.String())
+		return err
+	}
+	sb.WriteString("Tessera will perform the following actions:\n")
+	for _, c := range p.Changes {
+		h := actionHeader[c.Action]
+		fmt.Fprintf(&sb, "\n  # %s %s\n%s %s %q {\n", c.Address, h.phrase, h.symbol, c.Kind, c.Address)
+		width := 0
+		for _, a := range c.Attributes {
+			width = max(width, len(a.Name))
+		}
+		for _, a := range c.Attributes {
+			pad := strings.Repeat(" ", width-len(a.Name))
+			switch {
+			case a.Before == nil:
+				fmt.Fprintf(&sb, "      + %s%s = %s", a.Name, pad, *a.After)
+			case a.After == nil:
+				fmt.Fprintf(&sb, "      - %s%s = %s", a.Name, pad, *a.Before)
+			default:
+				fmt.Fprintf(&sb, "      ~ %s%s = %s -> %s", a.Name, pad, *a.Before, *a.After)
+			}
+			if c.Action == Update || c.Action == Replace {
+				fmt.Fprintf(&sb, "  # %s", effectNote[a.Effect])
+			}
+			sb.WriteString("\n")
+		}
+		sb.WriteString("    }\n")
+	}
+	s := p.Summary
+	fmt.Fprintf(&sb, "\nPlan: %d to create, %d to update in place, %d to replace, %d to delete.\n", s.Create, s.Update, s.Replace, s.Delete)
+	_, err := io.WriteString(w, sb.String())
+	return err
+}
+
+// JSON returns the plan's JSON encoding (indented).
+func (p *Plan) JSON() []byte {
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		panic("config: encoding plan: " + err.Error()) // only plain types: cannot fail
+	}
+	return b
+}
