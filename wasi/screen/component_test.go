@@ -130,7 +130,7 @@ func TestTextComponent(t *testing.T) {
 		},
 		{
 			name:  "width pads with blanks",
-			in:    dcs("text;1/0/6/;z" + enc("ab")) + "|",
+			in:    dcs("text;1/0/6/;z"+enc("ab")) + "|",
 			lines: []string{" ab    |", ""}, row: 0, col: 8,
 			cells: []cellWant{{0, 6, ' ', tu.Base, tu.Background, Bold}},
 		},
@@ -243,7 +243,7 @@ func TestRibbon(t *testing.T) {
 
 func TestTable(t *testing.T) {
 	st := DefaultStyle()
-	in := dcs("table;3;3;" + strings.Join([]string{
+	in := dcs("table;3;3;"+strings.Join([]string{
 		enc("Name"), enc("Tabs"), enc("Id"),
 		enc("main"), enc("3"), enc("12345"),
 		"x" + enc("dev"), "z" + enc("10"), "0$" + enc("7"),
