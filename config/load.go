@@ -165,12 +165,17 @@ func (l *loader) run(files []File) *Workspace {
 	}
 	ws := &Workspace{}
 	var blocks []*hcl.Block
+	var end *hcl.Range
 	for _, f := range files {
 		ws.Files = append(ws.Files, f.Name)
 		file, diags := hclsyntax.ParseConfig(f.Src, f.Name, hcl.Pos{Line: 1, Column: 1, Byte: 0})
 		l.diags = append(l.diags, diags...)
 		if diags.HasErrors() || file == nil {
 			continue
+		}
+		if end == nil {
+			r := file.Body.MissingItemRange()
+			end = &r
 		}
 		content, diags := file.Body.Content(rootSchema)
 		l.diags = append(l.diags, diags...)
@@ -241,7 +246,7 @@ func (l *loader) run(files []File) *Workspace {
 		}
 	}
 	if len(byType[blockSession]) == 0 && !l.diags.HasErrors() {
-		l.errorf(nil, "No session", "A workspace declares at least one session block, for example:\n\n  session \"dev\" {\n    tab \"main\" {\n      pane \"shell\" {}\n    }\n  }")
+		l.errorf(end, "No session", "A workspace declares at least one session block, for example:\n\n  session \"dev\" {\n    tab \"main\" {\n      pane \"shell\" {}\n    }\n  }")
 	}
 	return ws
 }
