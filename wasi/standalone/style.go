@@ -1,0 +1,174 @@
+package standalone
+
+import (
+	"github.com/tessera-ws/tessera/proto/pluginpb"
+	"github.com/tessera-ws/tessera/wasi/screen"
+)
+
+// The default palette, as xterm 256-colour indices. These are the values of
+// Zellij's built-in default theme, which plugins are written against.
+const (
+	colWhite      = 255
+	colGreen      = 154
+	colGray       = 238
+	colBrightGray = 245
+	colRed        = 124
+	colOrange     = 166
+	colBlack      = 16
+	colMagenta    = 201
+	colCyan       = 51
+	colYellow     = 226
+	colBlue       = 45
+	colPurple     = 99
+	colGold       = 136
+	colSilver     = 245
+	colPink       = 207
+	colBrown      = 215
+)
+
+// declaration is one style declaration: base, background, emphasis 0..3, in
+// the order the Styling message carries them.
+type declaration [6]uint32
+
+func decl(base, bg, e0, e1, e2, e3 uint32) declaration {
+	return declaration{base, bg, e0, e1, e2, e3}
+}
+
+// defaultDeclarations lists Styling fields 1..14 in field order; the zero
+// value (field 10, frame_unselected) means "absent".
+var defaultDeclarations = [14]declaration{
+	decl(colBrightGray, colGray, colOrange, colCyan, colGreen, colMagenta), // 1 text_unselected
+	decl(colBrightGray, colGray, colOrange, colCyan, colGreen, colMagenta), // 2 text_selected
+	decl(colBlack, colGray, colRed, colWhite, colBlue, colMagenta),         // 3 ribbon_unselected
+	decl(colBlack, colGreen, colRed, colOrange, colMagenta, colBlue),       // 4 ribbon_selected
+	decl(colGreen, colGray, colOrange, colCyan, colGreen, colMagenta),      // 5 table_title
+	decl(colBrightGray, colGray, colOrange, colCyan, colGreen, colMagenta), // 6 table_cell_unselected
+	decl(colGreen, colGray, colOrange, colCyan, colRed, colMagenta),        // 7 table_cell_selected
+	decl(colBrightGray, colGray, colOrange, colCyan, colGreen, colMagenta), // 8 list_unselected
+	decl(colGreen, colGray, colOrange, colCyan, colRed, colMagenta),        // 9 list_selected
+	{}, // 10 frame_unselected: absent
+	decl(colGreen, colGray, colOrange, colCyan, colMagenta, colBrown),    // 11 frame_selected
+	decl(colOrange, colGreen, colMagenta, colPurple, colGreen, colGreen), // 12 frame_highlight
+	decl(colGreen, colGray, colCyan, colBlack, colMagenta, colBlue),      // 13 exit_code_success
+	decl(colRed, colGray, colYellow, colGold, colSilver, colPurple),      // 14 exit_code_error
+}
+
+var defaultPlayers = [10]uint32{
+	colMagenta, colBlue, colPurple, colYellow, colCyan, colGold, colRed, colSilver, colPink, colBrown,
+}
+
+func eightBit(n uint32) *pluginpb.Color {
+	return &pluginpb.Color{
+		ColorType: pluginpb.ColorType_EightBit,
+		Payload:   &pluginpb.Color_EightBitColorPayload{EightBitColorPayload: n},
+	}
+}
+
+func (d declaration) colors() []*pluginpb.Color {
+	if d == (declaration{}) {
+		return nil
+	}
+	out := make([]*pluginpb.Color, len(d))
+	for i, n := range d {
+		out[i] = eightBit(n)
+	}
+	return out
+}
+
+// DefaultStyling returns a complete Styling: exactly 6 colours in each of
+// fields 1-9 and 11-14, none in field 10 (frame_unselected), and 10
+// multiplayer colours. Guests panic on any other count.
+func DefaultStyling() *pluginpb.Styling {
+	d := defaultDeclarations
+	players := make([]*pluginpb.Color, len(defaultPlayers))
+	for i, n := range defaultPlayers {
+		players[i] = eightBit(n)
+	}
+	return &pluginpb.Styling{
+		TextUnselected:        d[0].colors(),
+		TextSelected:          d[1].colors(),
+		RibbonUnselected:      d[2].colors(),
+		RibbonSelected:        d[3].colors(),
+		TableTitle:            d[4].colors(),
+		TableCellUnselected:   d[5].colors(),
+		TableCellSelected:     d[6].colors(),
+		ListUnselected:        d[7].colors(),
+		ListSelected:          d[8].colors(),
+		FrameUnselected:       d[9].colors(),
+		FrameSelected:         d[10].colors(),
+		FrameHighlight:        d[11].colors(),
+		ExitCodeSuccess:       d[12].colors(),
+		ExitCodeError:         d[13].colors(),
+		MultiplayerUserColors: players,
+	}
+}
+
+// DefaultStyle returns the Style sent in ModeUpdate: the default Styling,
+// square corners, session name shown.
+func DefaultStyle() *pluginpb.Style {
+	return &pluginpb.Style{Styling: DefaultStyling()}
+}
+
+// ScreenStyle converts a Styling (as sent in ModeUpdate) to the theme the
+// screen model draws UI components with. It reports false when the Styling
+// is incomplete (a declaration without exactly six colours, or fewer than
+// ten multiplayer colours): a guest would panic on it anyway.
+func ScreenStyle(st *pluginpb.Styling, arrowFonts bool) (screen.Style, bool) {
+	if st == nil {
+		return screen.Style{}, false
+	}
+	conv := func(cs []*pluginpb.Color) ([]screen.Color, bool) {
+		out := make([]screen.Color, len(cs))
+		for i, c := range cs {
+			switch p := c.GetPayload().(type) {
+			case *pluginpb.Color_EightBitColorPayload:
+				if p.EightBitColorPayload > 255 {
+					return nil, false
+				}
+				out[i] = screen.Indexed(uint8(p.EightBitColorPayload))
+			case *pluginpb.Color_RgbColorPayload:
+				r := p.RgbColorPayload
+				out[i] = screen.RGB(uint8(r.GetRed()), uint8(r.GetGreen()), uint8(r.GetBlue()))
+			default:
+				return nil, false
+			}
+		}
+		return out, true
+	}
+	ok := true
+	d := func(cs []*pluginpb.Color) screen.Declaration {
+		colors, good := conv(cs)
+		decl, good2 := screen.DeclarationFromColors(colors)
+		ok = ok && good && good2
+		return decl
+	}
+	out := screen.Style{
+		TextUnselected:      d(st.TextUnselected),
+		TextSelected:        d(st.TextSelected),
+		RibbonUnselected:    d(st.RibbonUnselected),
+		RibbonSelected:      d(st.RibbonSelected),
+		TableTitle:          d(st.TableTitle),
+		TableCellUnselected: d(st.TableCellUnselected),
+		TableCellSelected:   d(st.TableCellSelected),
+		ListUnselected:      d(st.ListUnselected),
+		ListSelected:        d(st.ListSelected),
+		FrameSelected:       d(st.FrameSelected),
+		FrameHighlight:      d(st.FrameHighlight),
+		ExitCodeSuccess:     d(st.ExitCodeSuccess),
+		ExitCodeError:       d(st.ExitCodeError),
+		ArrowFonts:          arrowFonts,
+	}
+	if len(st.FrameUnselected) > 0 {
+		out.FrameUnselected = d(st.FrameUnselected)
+		out.HasFrameUnselected = true
+	}
+	players, good := conv(st.MultiplayerUserColors)
+	if !good || len(players) != len(out.MultiplayerColors) {
+		return screen.Style{}, false
+	}
+	copy(out.MultiplayerColors[:], players)
+	if !ok {
+		return screen.Style{}, false
+	}
+	return out, true
+}
