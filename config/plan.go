@@ -117,6 +117,11 @@ func Diff(old, new *Workspace) *Plan {
 			continue
 		}
 		if c, changed := diffObject(o, n); changed {
+			if c.Kind == "plugin" {
+				// A manifest is a definition: it is updated, and its instances
+				// (listed under their own addresses) carry the effects.
+				c.Action = Update
+			}
 			p.Changes = append(p.Changes, c)
 			if c.Action == Replace {
 				p.Summary.Replace++
@@ -296,6 +301,13 @@ var effectNote = map[string]string{
 	EffectInPlace: "in place",
 }
 
+var manifestNote = map[string]string{
+	EffectReplace: "instances are replaced",
+	EffectReload:  "instances reload with the new config",
+	EffectLive:    "applied live to instances",
+	EffectInPlace: "in place",
+}
+
 // Render writes the plan in the style of terraform plan: one block per
 // address with + (create), ~ (update in place), -/+ (replace), - (delete),
 // then a summary line.
@@ -309,23 +321,37 @@ func (p *Plan) Render(w io.Writer) error {
 	sb.WriteString("Tessera will perform the following actions:\n")
 	for _, c := range p.Changes {
 		h := actionHeader[c.Action]
-		fmt.Fprintf(&sb, "\n  # %s %s\n%s %s %q {\n", c.Address, h.phrase, h.symbol, c.Kind, c.Address)
+		what := c.Kind
+		if c.Kind == "plugin" {
+			what = "plugin manifest"
+		}
+		fmt.Fprintf(&sb, "\n  # %s (%s) %s\n%s %s {\n", c.Address, what, h.phrase, h.symbol, c.Address)
 		width := 0
 		for _, a := range c.Attributes {
 			width = max(width, len(a.Name))
 		}
-		for _, a := range c.Attributes {
+		lines := make([]string, len(c.Attributes))
+		lineWidth := 0
+		for i, a := range c.Attributes {
 			pad := strings.Repeat(" ", width-len(a.Name))
 			switch {
 			case a.Before == nil:
-				fmt.Fprintf(&sb, "      + %s%s = %s", a.Name, pad, *a.After)
+				lines[i] = fmt.Sprintf("      + %s%s = %s", a.Name, pad, *a.After)
 			case a.After == nil:
-				fmt.Fprintf(&sb, "      - %s%s = %s", a.Name, pad, *a.Before)
+				lines[i] = fmt.Sprintf("      - %s%s = %s", a.Name, pad, *a.Before)
 			default:
-				fmt.Fprintf(&sb, "      ~ %s%s = %s -> %s", a.Name, pad, *a.Before, *a.After)
+				lines[i] = fmt.Sprintf("      ~ %s%s = %s -> %s", a.Name, pad, *a.Before, *a.After)
 			}
+			lineWidth = max(lineWidth, len(lines[i]))
+		}
+		for i, a := range c.Attributes {
+			sb.WriteString(lines[i])
 			if c.Action == Update || c.Action == Replace {
-				fmt.Fprintf(&sb, "  # %s", effectNote[a.Effect])
+				note := effectNote[a.Effect]
+				if c.Kind == "plugin" {
+					note = manifestNote[a.Effect]
+				}
+				fmt.Fprintf(&sb, "%s  # %s", strings.Repeat(" ", lineWidth-len(lines[i])), note)
 			}
 			sb.WriteString("\n")
 		}
