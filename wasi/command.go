@@ -1,0 +1,359 @@
+package wasi
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"path"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/tessera-ws/tessera/proto/pluginpb"
+	"github.com/tessera-ws/tessera/wasi/internal/frame"
+)
+
+// maxScanEntries bounds one ScanHostFolder answer.
+const maxScanEntries = 10000
+
+// maxCrashText bounds the text kept from ReportCrash.
+const maxCrashText = 4096
+
+// runCommand services one host_run_plugin_command call: it takes the
+// command frame from the guest's stdout, decodes it, applies the rate limit
+// and the permission gate, runs it, and writes exactly one reply line iff
+// the guest will read one.
+//
+// The frame is the last JSON array in stdout; text printed before it stays
+// in stdout and starts the next render frame (the reference host would
+// treat it as part of a garbage command instead).
+func (in *instance) runCommand(ctx context.Context) {
+	p := in.p
+	p.commands.Add(1)
+	out := in.stdout.buf
+	overflow := in.stdout.overflow
+	prefix, fr := frame.SplitLast(out)
+	var err error
+	in.cmdBuf, err = frame.Decode(in.cmdBuf[:0], fr)
+	if overflow > 0 {
+		in.stdout.overflow = 0
+		p.incident(Incident{Kind: IncidentStdoutOverflow, Worker: in.worker, Detail: fmt.Sprintf("%d bytes of output discarded", overflow)})
+		if err == nil {
+			err = fmt.Errorf("command frame cut by the output limit")
+		}
+	}
+	if err != nil {
+		in.stdout.buf = out[:0]
+		p.incident(Incident{Kind: IncidentGarbageFrame, Worker: in.worker, Detail: fmt.Sprintf("%v: %q", err, clip(fr, 64))})
+		return
+	}
+	in.stdout.buf = out[:len(prefix)]
+
+	// Peek at the name first: an undecodable command that the guest waits
+	// on still gets its (empty) reply.
+	nameNum, _ := frame.PeekUvarintField1(in.cmdBuf)
+	name := pluginpb.CommandName(nameNum)
+	if nameNum > math.MaxInt32 {
+		name = -1
+	}
+	reply := pluginpb.CommandReply(name)
+	if !in.bucket.take(time.Now()) {
+		p.incident(Incident{Kind: IncidentRateLimited, Worker: in.worker, Command: name,
+			Detail: fmt.Sprintf("over %d commands per second", p.lim.CommandsPerSecond)})
+		in.replyEmpty(reply)
+		return
+	}
+	cmd := new(pluginpb.PluginCommand)
+	if err := proto.Unmarshal(in.cmdBuf, cmd); err != nil {
+		p.incident(Incident{Kind: IncidentGarbageFrame, Worker: in.worker, Command: name, Detail: fmt.Sprintf("decode PluginCommand: %v", err)})
+		in.replyEmpty(reply)
+		return
+	}
+	if !p.cfg.Builtin {
+		if perm, gated := pluginpb.CommandPermission(name); gated && !p.Granted(perm) {
+			p.incident(Incident{Kind: IncidentDenied, Worker: in.worker, Command: name, Permission: perm})
+			in.replyEmpty(reply)
+			return
+		}
+	}
+	if !in.hostCommand(ctx, cmd) {
+		in.dispatch(ctx, cmd, reply)
+		return
+	}
+	// Host-handled commands that carry a reply wrote it already.
+}
+
+func (in *instance) replyEmpty(reply pluginpb.ReplyKind) {
+	if reply != pluginpb.ReplyNone {
+		in.writeEmpty()
+	}
+}
+
+func clip(b []byte, n int) string {
+	if len(b) > n {
+		return string(b[:n]) + "…"
+	}
+	return string(b)
+}
+
+// dispatch hands a command to the Dispatcher and writes its reply.
+func (in *instance) dispatch(ctx context.Context, cmd *pluginpb.PluginCommand, reply pluginpb.ReplyKind) {
+	p := in.p
+	d := p.cfg.Dispatcher
+	if d == nil {
+		p.incident(Incident{Kind: IncidentUnsupported, Worker: in.worker, Command: cmd.GetName(), Detail: "no dispatcher"})
+		in.replyEmpty(reply)
+		return
+	}
+	msg, err := safeDispatch(ctx, d, &CommandContext{Plugin: p, Worker: in.worker, Reply: reply}, cmd)
+	if err != nil {
+		p.incident(Incident{Kind: IncidentDispatchError, Worker: in.worker, Command: cmd.GetName(), Detail: err.Error()})
+		msg = nil
+	}
+	if reply == pluginpb.ReplyNone {
+		return
+	}
+	if msg == nil {
+		in.writeEmpty()
+		return
+	}
+	if err := in.writeMessage(msg); err != nil {
+		p.incident(Incident{Kind: IncidentDispatchError, Worker: in.worker, Command: cmd.GetName(), Detail: err.Error()})
+		in.writeEmpty()
+	}
+}
+
+// safeDispatch turns a Dispatcher panic into an error: a bug in one
+// command's handling must not take the host down.
+func safeDispatch(ctx context.Context, d Dispatcher, c *CommandContext, cmd *pluginpb.PluginCommand) (msg proto.Message, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			msg, err = nil, fmt.Errorf("dispatcher panic: %v", r)
+		}
+	}()
+	return d.HandleCommand(ctx, c, cmd)
+}
+
+// hostCommand runs the commands the host owns. It reports false for the
+// others.
+func (in *instance) hostCommand(ctx context.Context, cmd *pluginpb.PluginCommand) bool {
+	p := in.p
+	switch cmd.GetName() {
+	case pluginpb.CommandName_Subscribe:
+		var added uint64
+		for _, t := range cmd.GetSubscribePayload().GetSubscriptions().GetEventTypes() {
+			if t < 0 || t >= 64 {
+				continue
+			}
+			for {
+				old := p.subs.Load()
+				if p.subs.CompareAndSwap(old, old|1<<uint(t)) {
+					added |= (old ^ (old | 1<<uint(t)))
+					break
+				}
+			}
+		}
+		if added&(1<<uint(pluginpb.EventType_InitialKeybinds)) != 0 {
+			kb := p.cfg.InitialKeybinds
+			if kb == nil {
+				kb = &pluginpb.InitialKeybindsPayload{}
+			}
+			p.postInternal(&pluginpb.Event{
+				Name:    pluginpb.EventType_InitialKeybinds,
+				Payload: &pluginpb.Event_InitialKeybindsPayload{InitialKeybindsPayload: kb},
+			}, false)
+		}
+	case pluginpb.CommandName_Unsubscribe:
+		for _, t := range cmd.GetUnsubscribePayload().GetSubscriptions().GetEventTypes() {
+			if t < 0 || t >= 64 {
+				continue
+			}
+			for {
+				old := p.subs.Load()
+				if p.subs.CompareAndSwap(old, old&^(1<<uint(t))) {
+					break
+				}
+			}
+		}
+	case pluginpb.CommandName_GetPluginIds:
+		in.stdin.buf = append(in.stdin.buf, p.idsLine...)
+	case pluginpb.CommandName_GetZellijVersion:
+		in.stdin.buf = append(in.stdin.buf, p.versionLine...)
+	case pluginpb.CommandName_SetTimeout:
+		sec := cmd.GetSetTimeoutPayload().GetSeconds()
+		if math.IsNaN(sec) || sec < 0 || sec > 365*24*3600 {
+			p.incident(Incident{Kind: IncidentBadCommand, Worker: in.worker, Command: cmd.GetName(), Detail: fmt.Sprintf("invalid timeout %v", sec)})
+			break
+		}
+		if !p.startTimer(time.Duration(sec*float64(time.Second)), sec) {
+			p.incident(Incident{Kind: IncidentQueueFull, Worker: in.worker, Command: cmd.GetName(), Detail: "too many pending timers"})
+		}
+	case pluginpb.CommandName_PostMessageTo:
+		m := cmd.GetPostMessageToPayload().GetMessage()
+		if m.WorkerName == nil {
+			p.incident(Incident{Kind: IncidentBadCommand, Worker: in.worker, Command: cmd.GetName(), Detail: "message without worker_name"})
+			break
+		}
+		p.postToWorker(in, m.GetWorkerName(), &pluginpb.Message{Name: m.GetName(), Payload: m.GetPayload()})
+	case pluginpb.CommandName_PostMessageToPlugin:
+		m := cmd.GetPostMessageToPluginPayload().GetMessage()
+		p.postInternal(&pluginpb.Event{
+			Name: pluginpb.EventType_CustomMessage,
+			Payload: &pluginpb.Event_CustomMessagePayload{CustomMessagePayload: &pluginpb.CustomMessagePayload{
+				MessageName: m.GetName(), Payload: m.GetPayload(),
+			}},
+		}, false)
+	case pluginpb.CommandName_ReportCrash:
+		t := cmd.GetReportCrashPayload()
+		if len(t) > maxCrashText {
+			t = t[:maxCrashText]
+		}
+		in.crashText = t
+		p.log.Warn("plugin reported a crash", "worker", in.worker, "text", t)
+	case pluginpb.CommandName_RequestPluginPermissions:
+		in.requestPermissions(cmd.GetRequestPluginPermissionPayload().GetPermissions())
+	case pluginpb.CommandName_BlockCliPipeInput:
+		id := cmd.GetBlockCliPipeInputPayload()
+		if in.worker == "" && id == p.curPipe && id != "" {
+			p.curBlocked = true
+		}
+		p.pipeControl(PipeControl{Kind: PipeBlock, Worker: in.worker, PipeID: id})
+	case pluginpb.CommandName_UnblockCliPipeInput:
+		id := cmd.GetUnblockCliPipeInputPayload()
+		if in.worker == "" && id == p.curPipe && id != "" {
+			p.curUnblocked = true
+		}
+		p.pipeControl(PipeControl{Kind: PipeUnblock, Worker: in.worker, PipeID: id})
+	case pluginpb.CommandName_CliPipeOutput:
+		o := cmd.GetCliPipeOutputPayload()
+		p.pipeControl(PipeControl{Kind: PipeOutput, Worker: in.worker, PipeID: o.GetPipeName(), Output: o.GetOutput()})
+	case pluginpb.CommandName_ScanHostFolder:
+		in.scanHostFolder(cmd.GetScanHostFolderPayload())
+	case pluginpb.CommandName_ChangeHostFolder:
+		in.changeHostFolder(cmd.GetChangeHostFolderPayload().GetNewHostFolder())
+	case pluginpb.CommandName_WatchFilesystem:
+		p.incident(Incident{Kind: IncidentUnsupported, Worker: in.worker, Command: cmd.GetName(), Detail: "file system watching is not available"})
+	default:
+		return false
+	}
+	return true
+}
+
+func (in *instance) requestPermissions(req []pluginpb.PermissionType) {
+	p := in.p
+	var perms []pluginpb.PermissionType
+	seen := uint64(0)
+	missing := false
+	for _, t := range req {
+		if t < 0 || t >= 64 || seen&(1<<uint(t)) != 0 {
+			continue
+		}
+		seen |= 1 << uint(t)
+		perms = append(perms, t)
+		missing = missing || !p.Granted(t)
+	}
+	r := &PermissionRequest{Plugin: p, Worker: in.worker, Permissions: perms}
+	switch {
+	case !missing:
+		r.Respond(true)
+	case p.cfg.Permissions == nil:
+		r.Respond(false)
+	default:
+		p.cfg.Permissions(r)
+	}
+}
+
+// hostPath maps a guest path under /host to a path relative to the /host
+// mount's root, refusing anything else.
+func hostRel(guest string) (string, bool) {
+	g := path.Clean("/" + guest)
+	if g == "/host" {
+		return ".", true
+	}
+	rel, ok := strings.CutPrefix(g, "/host/")
+	return rel, ok
+}
+
+func (in *instance) scanHostFolder(guest string) {
+	p := in.p
+	bad := func(detail string) {
+		p.incident(Incident{Kind: IncidentBadCommand, Worker: in.worker, Command: pluginpb.CommandName_ScanHostFolder, Detail: detail})
+	}
+	if p.hostFS == nil {
+		bad("no /host mount")
+		return
+	}
+	rel, ok := hostRel(guest)
+	if !ok {
+		bad(fmt.Sprintf("%q is not under /host", guest))
+		return
+	}
+	root, err := os.OpenRoot(p.hostFS.Root())
+	if err != nil {
+		bad(err.Error())
+		return
+	}
+	defer root.Close()
+	dir, err := root.Open(rel)
+	if err != nil {
+		bad(err.Error())
+		return
+	}
+	ents, err := dir.ReadDir(maxScanEntries + 1)
+	dir.Close()
+	if err != nil && len(ents) == 0 {
+		bad(err.Error())
+		return
+	}
+	if len(ents) > maxScanEntries {
+		ents = ents[:maxScanEntries]
+		bad(fmt.Sprintf("%s: only the first %d entries reported", guest, maxScanEntries))
+	}
+	base := path.Join("/host", rel)
+	fl := &pluginpb.FileListPayload{}
+	for _, e := range ents {
+		gp := path.Join(base, e.Name())
+		md := &pluginpb.FileMetadata{}
+		if fi, err := root.Lstat(path.Join(rel, e.Name())); err == nil {
+			md.MetadataIsSet = true
+			md.IsDir = fi.IsDir()
+			md.IsFile = fi.Mode().IsRegular()
+			md.IsSymlink = fi.Mode()&os.ModeSymlink != 0
+			md.Len = uint64(max(fi.Size(), 0))
+		}
+		fl.Paths = append(fl.Paths, gp)
+		fl.PathsMetadata = append(fl.PathsMetadata, md)
+	}
+	p.postInternal(&pluginpb.Event{
+		Name:    pluginpb.EventType_FileSystemUpdate,
+		Payload: &pluginpb.Event_FileListPayload{FileListPayload: fl},
+	}, false)
+}
+
+func (in *instance) changeHostFolder(hostDir string) {
+	p := in.p
+	fail := func(msg string) {
+		p.postInternal(&pluginpb.Event{
+			Name: pluginpb.EventType_FailedToChangeHostFolder,
+			Payload: &pluginpb.Event_FailedToChangeHostFolderPayload{FailedToChangeHostFolderPayload: &pluginpb.FailedToChangeHostFolderPayload{
+				ErrorMessage: proto.String(msg),
+			}},
+		}, false)
+	}
+	if p.hostFS == nil {
+		fail("no /host mount")
+		return
+	}
+	if err := p.hostFS.SetRoot(hostDir); err != nil {
+		fail(err.Error())
+		return
+	}
+	p.postInternal(&pluginpb.Event{
+		Name: pluginpb.EventType_HostFolderChanged,
+		Payload: &pluginpb.Event_HostFolderChangedPayload{HostFolderChangedPayload: &pluginpb.HostFolderChangedPayload{
+			NewHostFolderPath: p.hostFS.Root(),
+		}},
+	}, false)
+}

@@ -1,0 +1,204 @@
+package wasi
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/tessera-ws/tessera/internal/testutil/guestbuild"
+	"github.com/tessera-ws/tessera/proto/pluginpb"
+)
+
+var (
+	sharedHost     *Host
+	sharedHostOnce sync.Once
+	sharedHostErr  error
+	probeOnce      sync.Once
+	probeBytes     []byte
+	probeErr       error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if sharedHost != nil {
+		sharedHost.Close(context.Background())
+	}
+	os.Exit(code)
+}
+
+// testHost returns a host shared by the tests of this package, so the probe
+// guest is compiled once per run. Its compilation cache lives in the user
+// cache directory, like the test guests.
+func testHost(t testing.TB) *Host {
+	t.Helper()
+	sharedHostOnce.Do(func() {
+		dir, err := os.UserCacheDir()
+		if err != nil {
+			dir = os.TempDir()
+		}
+		sharedHost, sharedHostErr = NewHost(context.Background(), HostConfig{CacheDir: filepath.Join(dir, "tessera-test")})
+	})
+	if sharedHostErr != nil {
+		t.Fatal(sharedHostErr)
+	}
+	return sharedHost
+}
+
+func probeWasm(t testing.TB) []byte {
+	t.Helper()
+	probeOnce.Do(func() {
+		var path string
+		path, probeErr = guestbuild.BuildPath("testdata/guests/probe")
+		if probeErr == nil {
+			probeBytes, probeErr = os.ReadFile(path)
+		}
+	})
+	if probeErr != nil {
+		t.Fatal(probeErr)
+	}
+	return probeBytes
+}
+
+// rec records a plugin's callbacks.
+type rec struct {
+	mu        sync.Mutex
+	frames    []string
+	incidents []Incident
+	stderr    []string
+	pipes     []PipeControl
+	crash     chan error
+	commands  chan dispatched
+}
+
+type dispatched struct {
+	worker string
+	reply  pluginpb.ReplyKind
+	cmd    *pluginpb.PluginCommand
+}
+
+func newRec() *rec {
+	return &rec{crash: make(chan error, 1), commands: make(chan dispatched, 10000)}
+}
+
+func (r *rec) wire(c PluginConfig) PluginConfig {
+	c.OnFrame = func(f []byte) { r.mu.Lock(); r.frames = append(r.frames, string(f)); r.mu.Unlock() }
+	c.OnCrash = func(err error) { r.crash <- err }
+	c.OnStderr = func(l string) { r.mu.Lock(); r.stderr = append(r.stderr, l); r.mu.Unlock() }
+	c.OnIncident = func(i Incident) { r.mu.Lock(); r.incidents = append(r.incidents, i); r.mu.Unlock() }
+	c.OnPipe = func(pc PipeControl) { r.mu.Lock(); r.pipes = append(r.pipes, pc); r.mu.Unlock() }
+	return c
+}
+
+func (r *rec) incidentsOf(k IncidentKind) []Incident {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []Incident
+	for _, i := range r.incidents {
+		if i.Kind == k {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+func (r *rec) pipeControls() []PipeControl {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]PipeControl(nil), r.pipes...)
+}
+
+func (r *rec) stderrLines() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.stderr...)
+}
+
+// recordingDispatcher records commands and answers with reply (may be nil).
+func (r *rec) dispatcher(reply func(cmd *pluginpb.PluginCommand) (proto.Message, error)) Dispatcher {
+	return DispatcherFunc(func(ctx context.Context, c *CommandContext, cmd *pluginpb.PluginCommand) (proto.Message, error) {
+		r.commands <- dispatched{worker: c.Worker, reply: c.Reply, cmd: cmd}
+		if reply == nil {
+			return nil, nil
+		}
+		return reply(cmd)
+	})
+}
+
+func ctxT(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// loadProbe loads the probe guest; the plugin is closed at test end.
+func loadProbe(t testing.TB, cfg PluginConfig) *Plugin {
+	t.Helper()
+	p, err := testHost(t).Load(ctxT(t), probeWasm(t), cfg)
+	if err != nil {
+		t.Fatalf("load probe: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := p.Close(context.Background()); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	return p
+}
+
+// act runs one probe action through pipe() and returns the next frame.
+func act(t testing.TB, p *Plugin, action, arg string) string {
+	t.Helper()
+	if _, err := p.Pipe(ctxT(t), &pluginpb.PipeMessage{Name: action, Payload: proto.String(arg), Source: pluginpb.PipeSource_Keybind}); err != nil {
+		t.Fatalf("pipe %s(%q): %v", action, arg, err)
+	}
+	return render(t, p)
+}
+
+func render(t testing.TB, p *Plugin) string {
+	t.Helper()
+	f, err := p.Render(ctxT(t), 24, 80)
+	if err != nil {
+		t.Fatalf("render: %v", err)
+	}
+	return string(f)
+}
+
+// waitFrame renders until the frame contains want.
+func waitFrame(t testing.TB, p *Plugin, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		f := render(t, p)
+		if strings.Contains(f, want) {
+			return f
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("frame never contained %q; last frame:\n%s", want, f)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func mustContain(t testing.TB, frame string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(frame, w) {
+			t.Fatalf("frame lacks %q:\n%s", w, frame)
+		}
+	}
+}
+
+func event(name pluginpb.EventType) *pluginpb.Event { return &pluginpb.Event{Name: name} }
+
+func keyEvent(c rune) *pluginpb.Event {
+	return &pluginpb.Event{Name: pluginpb.EventType_Key, Payload: &pluginpb.Event_KeyPayload{KeyPayload: &pluginpb.Key{Char: proto.Uint32(uint32(c))}}}
+}
+
+var _ = fmt.Sprint

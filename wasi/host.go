@@ -1,0 +1,292 @@
+package wasi
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+)
+
+// Host runs plugins: it owns the WebAssembly runtime, compiles each module
+// once per digest (in memory and in a persistent cache) and loads plugins.
+// Methods are safe for concurrent use.
+type Host struct {
+	cfg   HostConfig
+	log   *slog.Logger
+	cache wazero.CompilationCache
+	eng   *engine
+
+	mu      sync.Mutex
+	modules map[[32]byte]*compiled
+	plugins map[*Plugin]struct{}
+	closed  bool
+
+	seq atomic.Uint64
+}
+
+// engine is one wazero runtime with the host modules instantiated. The
+// engine a plugin runs on is private to its actor, so that a plugin can
+// later move between engines (interpreter to compiler) between two calls.
+type engine struct {
+	name string
+	r    wazero.Runtime
+}
+
+// compiled is a module compiled on one engine, shared by every plugin with
+// the same digest.
+type compiled struct {
+	ready  chan struct{}
+	digest [32]byte
+	mod    wazero.CompiledModule
+	info   moduleInfo
+	err    error
+}
+
+// moduleInfo is what the host needs to know of a module's exports.
+type moduleInfo struct {
+	hasInitialize, hasStart, hasPipe bool
+	workers                          []string // names without the _worker suffix, sorted
+	minMemoryPages                   uint32
+}
+
+// NewHost creates a host with the compiler engine and, unless disabled, a
+// compilation cache under cfg.CacheDir.
+func NewHost(ctx context.Context, cfg HostConfig) (*Host, error) {
+	h := &Host{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		modules: map[[32]byte]*compiled{},
+		plugins: map[*Plugin]struct{}{},
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if !cfg.NoDiskCache {
+		dir := cfg.CacheDir
+		if dir == "" {
+			base, err := os.UserCacheDir()
+			if err != nil {
+				return nil, fmt.Errorf("new host: cache dir: %w", err)
+			}
+			dir = filepath.Join(base, "tessera")
+		}
+		dir = filepath.Join(dir, "compiled")
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("new host: cache dir: %w", err)
+		}
+		c, err := wazero.NewCompilationCacheWithDir(dir)
+		if err != nil {
+			return nil, fmt.Errorf("new host: compilation cache %s: %w", dir, err)
+		}
+		h.cache = c
+	}
+	rc := wazero.NewRuntimeConfigCompiler().WithCloseOnContextDone(true)
+	if h.cache != nil {
+		rc = rc.WithCompilationCache(h.cache)
+	}
+	eng, err := h.newEngine(ctx, "compiler", rc)
+	if err != nil {
+		return nil, err
+	}
+	h.eng = eng
+	return h, nil
+}
+
+func (h *Host) newEngine(ctx context.Context, name string, rc wazero.RuntimeConfig) (*engine, error) {
+	r := wazero.NewRuntimeWithConfig(ctx, rc)
+	if _, err := wasi_snapshot_preview1.Instantiate(ctx, r); err != nil {
+		r.Close(ctx)
+		return nil, fmt.Errorf("new host: wasi: %w", err)
+	}
+	_, err := r.NewHostModuleBuilder("zellij").
+		NewFunctionBuilder().
+		WithGoModuleFunction(api.GoModuleFunc(hostRunPluginCommand), nil, nil).
+		Export("host_run_plugin_command").
+		Instantiate(ctx)
+	if err != nil {
+		r.Close(ctx)
+		return nil, fmt.Errorf("new host: zellij module: %w", err)
+	}
+	return &engine{name: name, r: r}, nil
+}
+
+// hostRunPluginCommand is zellij.host_run_plugin_command. The calling
+// instance travels in the call's context.
+func hostRunPluginCommand(ctx context.Context, _ api.Module, _ []uint64) {
+	if in, ok := ctx.Value(instanceKey{}).(*instance); ok {
+		in.runCommand(ctx)
+	}
+}
+
+// Close closes every plugin, then the runtime and the cache.
+func (h *Host) Close(ctx context.Context) error {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return nil
+	}
+	h.closed = true
+	plugins := make([]*Plugin, 0, len(h.plugins))
+	for p := range h.plugins {
+		plugins = append(plugins, p)
+	}
+	h.mu.Unlock()
+	var errs []error
+	for _, p := range plugins {
+		if err := p.Close(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := h.eng.r.Close(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if h.cache != nil {
+		if err := h.cache.Close(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Compile compiles wasm (or finds it compiled) without loading a plugin, to
+// warm the caches ahead of Load.
+func (h *Host) Compile(ctx context.Context, wasm []byte) error {
+	_, err := h.compile(ctx, wasm)
+	return err
+}
+
+func (h *Host) compile(ctx context.Context, wasm []byte) (*compiled, error) {
+	sum := sha256.Sum256(wasm)
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return nil, fmt.Errorf("compile: %w", ErrClosed)
+	}
+	c, ok := h.modules[sum]
+	if !ok {
+		c = &compiled{ready: make(chan struct{}), digest: sum}
+		h.modules[sum] = c
+	}
+	h.mu.Unlock()
+	if ok {
+		select {
+		case <-c.ready:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("compile: %w", ctx.Err())
+		}
+		if c.err != nil {
+			return nil, c.err
+		}
+		return c, nil
+	}
+	workers := h.cfg.CompilationWorkers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	cctx := experimental.WithCompilationWorkers(context.WithoutCancel(ctx), workers)
+	mod, err := h.eng.r.CompileModule(cctx, wasm)
+	if err == nil {
+		c.mod = mod
+		c.info, err = inspect(mod)
+		if err != nil {
+			mod.Close(ctx)
+		}
+	} else {
+		err = fmt.Errorf("compile module: %w", err)
+	}
+	c.err = err
+	close(c.ready)
+	if err != nil {
+		h.mu.Lock()
+		delete(h.modules, sum) // a later attempt may succeed (e.g. after a cancel)
+		h.mu.Unlock()
+		return nil, err
+	}
+	return c, nil
+}
+
+// inspect checks the exports the ABI needs and lists the optional ones.
+func inspect(mod wazero.CompiledModule) (moduleInfo, error) {
+	var info moduleInfo
+	exports := mod.ExportedFunctions()
+	sig := func(name string, params, results int) (present bool, err error) {
+		f, ok := exports[name]
+		if !ok {
+			return false, nil
+		}
+		if len(f.ParamTypes()) != params || len(f.ResultTypes()) != results {
+			return true, fmt.Errorf("export %s: wrong signature %v -> %v", name, f.ParamTypes(), f.ResultTypes())
+		}
+		return true, nil
+	}
+	var err error
+	check := func(name string, params, results int, required bool) bool {
+		ok, e := sig(name, params, results)
+		if e != nil && err == nil {
+			err = e
+		}
+		if !ok && required && err == nil {
+			err = fmt.Errorf("missing export %s", name)
+		}
+		return ok
+	}
+	info.hasInitialize = check("_initialize", 0, 0, false)
+	info.hasStart = check("_start", 0, 0, false)
+	check("load", 0, 0, true)
+	check("update", 0, 1, true)
+	check("render", 2, 0, true)
+	info.hasPipe = check("pipe", 0, 1, false)
+	for name, f := range exports {
+		if w, ok := strings.CutSuffix(name, "_worker"); ok && w != "" && len(f.ParamTypes()) == 0 && len(f.ResultTypes()) == 0 {
+			info.workers = append(info.workers, w)
+		}
+	}
+	sortStrings(info.workers)
+	if err != nil {
+		return info, fmt.Errorf("plugin exports: %w", err)
+	}
+	for _, m := range mod.ExportedMemories() {
+		info.minMemoryPages = max(info.minMemoryPages, m.Min())
+	}
+	for _, m := range mod.ImportedMemories() {
+		return info, fmt.Errorf("plugin imports memory %s.%s: not supported", func() string { mn, _, _ := m.Import(); return mn }(), func() string { _, n, _ := m.Import(); return n }())
+	}
+	return info, nil
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+func (h *Host) register(p *Plugin) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return ErrClosed
+	}
+	h.plugins[p] = struct{}{}
+	return nil
+}
+
+func (h *Host) unregister(p *Plugin) {
+	h.mu.Lock()
+	delete(h.plugins, p)
+	h.mu.Unlock()
+}

@@ -1,0 +1,152 @@
+package wasi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/sys"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/tessera-ws/tessera/proto/pluginpb"
+	"github.com/tessera-ws/tessera/wasi/internal/frame"
+)
+
+var osGetpid = os.Getpid
+
+// instance is one wasm instance of a plugin: the main one or a worker. Only
+// its owning goroutine touches it (the actor, or the worker's goroutine);
+// host calls made by the guest run on that goroutine too.
+type instance struct {
+	p      *Plugin
+	worker string
+	mod    api.Module
+	mem    *memoryAllocator
+	ctx    context.Context // carries the instance for host calls
+
+	stdin  inPipe
+	stdout outPipe
+	stderr stderrLines
+
+	fnUpdate, fnPipe, fnRender api.Function
+
+	stack     []uint64
+	bucket    tokenBucket
+	cmdBuf    []byte // decoded command bytes
+	msgBuf    []byte // marshalled reply or event
+	crashText string // from ReportCrash
+}
+
+const workerQueue = 256
+
+// worker is a worker instance and its message queue.
+type worker struct {
+	name  string
+	inst  *instance
+	fn    api.Function
+	queue chan *pluginpb.Message
+}
+
+// call runs one export with a deadline. Any failure is a crash of the
+// plugin (or ErrClosed while closing).
+func (in *instance) call(fn api.Function, name string, timeout time.Duration, params ...uint64) (uint64, error) {
+	p := in.p
+	if fn == nil {
+		return 0, fmt.Errorf("plugin %d: export %s missing", p.cfg.ID, name)
+	}
+	ctx, cancel := context.WithTimeout(in.ctx, timeout)
+	in.stack[0], in.stack[1] = 0, 0
+	copy(in.stack, params)
+	err := fn.CallWithStack(ctx, in.stack)
+	cancel()
+	p.calls.Add(1)
+	if err == nil {
+		return in.stack[0], nil
+	}
+	if p.closed.Load() {
+		return 0, ErrClosed
+	}
+	if c := p.crash.Load(); c != nil {
+		return 0, c // stopped because another instance crashed
+	}
+	cause := err
+	var ee *sys.ExitError
+	if errors.As(err, &ee) {
+		switch ee.ExitCode() {
+		case sys.ExitCodeDeadlineExceeded:
+			cause = fmt.Errorf("%w after %v", ErrCallTimeout, timeout)
+		case sys.ExitCodeContextCanceled:
+			cause = fmt.Errorf("interrupted: %w", err)
+		default:
+			cause = fmt.Errorf("guest exited with code %d: %w", ee.ExitCode(), err)
+		}
+	}
+	if in.mem.mem != nil && in.mem.mem.denied.Load() {
+		cause = fmt.Errorf("%w (%d bytes): %w", ErrMemoryLimit, in.mem.limit, cause)
+	}
+	msg := in.crashText
+	if msg == "" {
+		msg = in.stderr.tail()
+	}
+	return 0, p.crashed(&CrashError{Plugin: p.cfg.ID, Worker: in.worker, Call: name, Message: msg, Err: cause})
+}
+
+// writeMessage appends m as one framed line to the guest's stdin.
+func (in *instance) writeMessage(m proto.Message) error {
+	var err error
+	in.msgBuf, err = proto.MarshalOptions{}.MarshalAppend(in.msgBuf[:0], m)
+	if err != nil {
+		return fmt.Errorf("plugin %d: marshal %T: %w", in.p.cfg.ID, m, err)
+	}
+	in.stdin.buf = frame.AppendLine(in.stdin.buf, in.msgBuf)
+	return nil
+}
+
+// writeEmpty appends the empty message line `[]`.
+func (in *instance) writeEmpty() {
+	in.stdin.buf = append(in.stdin.buf, frame.EmptyLine...)
+}
+
+// runWorker serves one worker's queue until the plugin stops or crashes.
+func (p *Plugin) runWorker(w *worker) {
+	defer p.wg.Done()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case m := <-w.queue:
+			if p.crash.Load() != nil {
+				continue // drain; the plugin is dead
+			}
+			in := w.inst
+			if err := in.writeMessage(m); err != nil {
+				p.log.Error("worker message", "worker", w.name, "err", err)
+				continue
+			}
+			in.call(w.fn, w.name+"_worker", p.lim.CallTimeout)
+			// Nothing reads a worker's stdout; text printed outside a
+			// command is dropped after each message.
+			in.stdout.buf = in.stdout.buf[:0]
+			in.stdout.overflow = 0
+		}
+	}
+}
+
+// postToWorker queues a message for a worker without blocking.
+func (p *Plugin) postToWorker(from *instance, name string, m *pluginpb.Message) {
+	w, ok := p.workers[name]
+	if !ok {
+		p.incident(Incident{Kind: IncidentBadCommand, Worker: from.worker, Command: pluginpb.CommandName_PostMessageTo,
+			Detail: fmt.Sprintf("no worker %q (workers: %v)", name, p.cm.info.workers)})
+		return
+	}
+	select {
+	case w.queue <- m:
+	default:
+		p.incident(Incident{Kind: IncidentQueueFull, Worker: from.worker, Command: pluginpb.CommandName_PostMessageTo,
+			Detail: fmt.Sprintf("worker %q queue full: message %q dropped", name, m.GetName())})
+	}
+}

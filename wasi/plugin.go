@@ -1,0 +1,862 @@
+package wasi
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/experimental"
+	"github.com/tetratelabs/wazero/experimental/sysfs"
+	"github.com/tetratelabs/wazero/sys"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/tessera-ws/tessera/proto/pluginpb"
+	"github.com/tessera-ws/tessera/wasi/internal/frame"
+	"github.com/tessera-ws/tessera/wasi/internal/sandboxfs"
+)
+
+// Plugin is one loaded plugin instance (a plugin id and client): an actor.
+// One goroutine owns the main wasm instance and runs every call into it;
+// each worker instance has its own goroutine. All methods are safe for
+// concurrent use. The blocking methods (Update, Pipe, Render, Close) must not
+// be called from the plugin's own goroutine (a Dispatcher, OnFrame): use
+// Post and Resize there.
+type Plugin struct {
+	h   *Host
+	eng *engine
+	cm  *compiled
+	cfg PluginConfig
+	lim Limits
+	log *slog.Logger
+
+	// live is the parent of every guest call; cancelling it stops them all
+	// (crash or close) without touching modules from a foreign goroutine.
+	live       context.Context
+	cancelLive context.CancelFunc
+
+	mailbox chan *job
+	kick    chan struct{}
+	stop    chan struct{}
+	done    chan struct{} // closed when the actor goroutine exits
+	wg      sync.WaitGroup
+
+	imu      sync.Mutex
+	internal []*job
+	newSize  *[2]int
+	timers   map[*time.Timer]struct{}
+
+	closeOnce sync.Once
+	closed    atomic.Bool
+	crash     atomic.Pointer[CrashError]
+
+	subs   atomic.Uint64 // bit per EventType
+	grants atomic.Uint64 // bit per PermissionType
+
+	calls, commands atomic.Uint64
+	incidents       [numIncidentKinds]atomic.Uint64
+	lastLog         [numIncidentKinds]atomic.Int64
+
+	mounts []*sandboxfs.FS
+	hostFS *sandboxfs.FS
+
+	// Owned by the actor goroutine.
+	main          *instance
+	workers       map[string]*worker
+	rows, cols    int
+	sized         bool
+	curPipe       string
+	curBlocked    bool
+	curUnblocked  bool
+	idsLine       []byte // the GetPluginIds reply, framed
+	versionLine   []byte
+	modulesClosed bool
+}
+
+// ZellijVersion is the version GetZellijVersion reports: the plugin API
+// version Tessera implements.
+const ZellijVersion = "0.45.0"
+
+type jobKind int
+
+const (
+	jobLoad jobKind = iota
+	jobUpdate
+	jobPost // an event posted without a reply
+	jobDirect
+	jobPipe
+	jobRender
+)
+
+type job struct {
+	kind       jobKind
+	ev         *pluginpb.Event
+	pipe       *pluginpb.PipeMessage
+	rows, cols int
+	reply      chan result
+}
+
+type result struct {
+	rendered bool
+	frame    []byte
+	err      error
+}
+
+type instanceKey struct{}
+
+// maxInternal bounds events the host queues for a plugin by itself (timers,
+// custom messages, file system updates).
+const maxInternal = 4096
+
+// maxTimers bounds pending SetTimeout timers per plugin.
+const maxTimers = 1024
+
+// Load compiles wasm (cached), instantiates it with cfg's sandbox and runs
+// the load sequence: _initialize and/or _start, one instance per *_worker
+// export, then the configuration line and load. It returns when load has
+// returned. On error nothing is left running.
+func (h *Host) Load(ctx context.Context, wasm []byte, cfg PluginConfig) (*Plugin, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("load plugin %d: %w", cfg.ID, err)
+	}
+	cm, err := h.compile(ctx, wasm)
+	if err != nil {
+		return nil, fmt.Errorf("load plugin %d: %w", cfg.ID, err)
+	}
+	lim := cfg.Limits.withDefaults()
+	if uint64(cm.info.minMemoryPages)*65536 > lim.MemoryBytes {
+		return nil, fmt.Errorf("load plugin %d: initial memory %d bytes exceeds the limit of %d: %w",
+			cfg.ID, uint64(cm.info.minMemoryPages)*65536, lim.MemoryBytes, ErrMemoryLimit)
+	}
+	p := &Plugin{
+		h:       h,
+		eng:     h.eng,
+		cm:      cm,
+		cfg:     cfg,
+		lim:     lim,
+		log:     h.log.With("plugin", cfg.ID, "client", cfg.ClientID, "url", cfg.URL),
+		mailbox: make(chan *job, lim.Mailbox),
+		kick:    make(chan struct{}, 1),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
+		timers:  map[*time.Timer]struct{}{},
+		workers: map[string]*worker{},
+	}
+	p.live, p.cancelLive = context.WithCancel(context.Background())
+	for _, g := range cfg.Granted {
+		p.grant(g)
+	}
+	if err := h.register(p); err != nil {
+		return nil, fmt.Errorf("load plugin %d: %w", cfg.ID, err)
+	}
+	p.wg.Add(1)
+	go p.run()
+	j := &job{kind: jobLoad, reply: make(chan result, 1)}
+	p.mailbox <- j
+	select {
+	case r := <-j.reply:
+		err = r.err
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	if err != nil {
+		p.Close(context.Background())
+		return nil, fmt.Errorf("load plugin %d: %w", cfg.ID, err)
+	}
+	return p, nil
+}
+
+// ID returns the plugin id.
+func (p *Plugin) ID() uint32 { return p.cfg.ID }
+
+// ClientID returns the client id.
+func (p *Plugin) ClientID() uint32 { return p.cfg.ClientID }
+
+// URL returns the plugin location given at load.
+func (p *Plugin) URL() string { return p.cfg.URL }
+
+// Workers returns the worker names, sorted.
+func (p *Plugin) Workers() []string { return append([]string(nil), p.cm.info.workers...) }
+
+// Update delivers an event to the plugin's update export, if the plugin is
+// subscribed to its type and (unless built-in) holds the event's permission.
+// PermissionRequestResult is always delivered. When update asks for it (or
+// the event is PermissionRequestResult) and the plugin has a size, the plugin
+// renders and the frame goes to OnFrame. delivered events that were filtered
+// out return (false, nil).
+func (p *Plugin) Update(ctx context.Context, ev *pluginpb.Event) (rendered bool, err error) {
+	r := p.call(ctx, &job{kind: jobUpdate, ev: ev})
+	return r.rendered, r.err
+}
+
+// Post queues an event like Update without waiting. It never blocks and is
+// safe from a Dispatcher; it returns false when the plugin is closed,
+// crashed or its mailbox is full (the event is dropped and recorded).
+func (p *Plugin) Post(ev *pluginpb.Event) bool {
+	if p.closed.Load() || p.crash.Load() != nil {
+		return false
+	}
+	select {
+	case p.mailbox <- &job{kind: jobPost, ev: ev}:
+		return true
+	default:
+		p.incident(Incident{Kind: IncidentQueueFull, Detail: fmt.Sprintf("event %s dropped: mailbox full", ev.GetName())})
+		return false
+	}
+}
+
+// Pipe delivers a pipe message to the plugin's pipe export (plugins without
+// one drop it). A CLI-sourced message is followed by a PipeDone control. The
+// plugin renders when pipe asks for it and the plugin has a size.
+func (p *Plugin) Pipe(ctx context.Context, msg *pluginpb.PipeMessage) (rendered bool, err error) {
+	r := p.call(ctx, &job{kind: jobPipe, pipe: msg})
+	return r.rendered, r.err
+}
+
+// Render calls render(rows, cols) and returns the frame (also given to
+// OnFrame). rows and cols become the plugin's size. Line feeds are not
+// converted: a terminal consumer treats LF as CR LF (see ToTerminal).
+func (p *Plugin) Render(ctx context.Context, rows, cols int) ([]byte, error) {
+	if rows < 0 || cols < 0 || rows > 1<<16 || cols > 1<<16 {
+		return nil, fmt.Errorf("render plugin %d: invalid size %dx%d", p.cfg.ID, rows, cols)
+	}
+	r := p.call(ctx, &job{kind: jobRender, rows: rows, cols: cols})
+	return r.frame, r.err
+}
+
+// Resize sets the plugin's size without waiting. The plugin renders (frame
+// to OnFrame) when the size changed or on the first Resize after load, even
+// at 0x0. Calls coalesce: only the latest size is applied.
+func (p *Plugin) Resize(rows, cols int) {
+	rows, cols = max(0, min(rows, 1<<16)), max(0, min(cols, 1<<16))
+	p.imu.Lock()
+	p.newSize = &[2]int{rows, cols}
+	p.imu.Unlock()
+	p.wake()
+}
+
+// Grant adds permissions.
+func (p *Plugin) Grant(perms ...pluginpb.PermissionType) {
+	for _, t := range perms {
+		p.grant(t)
+	}
+}
+
+// Revoke removes permissions.
+func (p *Plugin) Revoke(perms ...pluginpb.PermissionType) {
+	for _, t := range perms {
+		if t >= 0 && t < 64 {
+			for {
+				old := p.grants.Load()
+				if p.grants.CompareAndSwap(old, old&^(1<<uint(t))) {
+					break
+				}
+			}
+		}
+	}
+}
+
+func (p *Plugin) grant(t pluginpb.PermissionType) {
+	if t < 0 || t >= 64 {
+		return
+	}
+	for {
+		old := p.grants.Load()
+		if p.grants.CompareAndSwap(old, old|1<<uint(t)) {
+			return
+		}
+	}
+}
+
+// Granted reports whether the plugin holds permission t. Built-in plugins
+// hold every permission.
+func (p *Plugin) Granted(t pluginpb.PermissionType) bool {
+	if p.cfg.Builtin {
+		return true
+	}
+	return t >= 0 && t < 64 && p.grants.Load()&(1<<uint(t)) != 0
+}
+
+// Permissions returns the granted permissions, in enum order.
+func (p *Plugin) Permissions() []pluginpb.PermissionType {
+	var out []pluginpb.PermissionType
+	g := p.grants.Load()
+	for i := 0; i < 64; i++ {
+		if g&(1<<uint(i)) != 0 {
+			out = append(out, pluginpb.PermissionType(i))
+		}
+	}
+	return out
+}
+
+// Subscribed reports whether the plugin subscribed to events of type t.
+func (p *Plugin) Subscribed(t pluginpb.EventType) bool {
+	return t >= 0 && t < 64 && p.subs.Load()&(1<<uint(t)) != 0
+}
+
+// Subscriptions returns the subscribed event types, in enum order.
+func (p *Plugin) Subscriptions() []pluginpb.EventType {
+	var out []pluginpb.EventType
+	s := p.subs.Load()
+	for i := 0; i < 64; i++ {
+		if s&(1<<uint(i)) != 0 {
+			out = append(out, pluginpb.EventType(i))
+		}
+	}
+	return out
+}
+
+// Accepts reports whether Update would deliver an event of type t now:
+// subscribed and, unless built-in, permitted.
+func (p *Plugin) Accepts(t pluginpb.EventType) bool {
+	if t == pluginpb.EventType_PermissionRequestResult {
+		return true
+	}
+	if !p.Subscribed(t) {
+		return false
+	}
+	if perm, gated := pluginpb.EventPermission(t); gated && !p.Granted(perm) {
+		return false
+	}
+	return true
+}
+
+// Crashed returns the crash (a *CrashError) or nil while healthy.
+func (p *Plugin) Crashed() error {
+	if c := p.crash.Load(); c != nil {
+		return c
+	}
+	return nil
+}
+
+// Stats returns the plugin's counters.
+func (p *Plugin) Stats() Stats {
+	s := Stats{Calls: p.calls.Load(), Commands: p.commands.Load(), Incidents: map[IncidentKind]uint64{}}
+	for k := range p.incidents {
+		if n := p.incidents[k].Load(); n > 0 {
+			s.Incidents[IncidentKind(k)] = n
+		}
+	}
+	return s
+}
+
+// Close stops the plugin: a guest call in progress is interrupted, timers
+// are stopped, goroutines are waited for (bounded by ctx) and the wasm
+// instances and mounts are released. Idempotent. Called from the plugin's own
+// goroutine it only signals.
+func (p *Plugin) Close(ctx context.Context) error {
+	p.closeOnce.Do(func() {
+		p.closed.Store(true)
+		close(p.stop)
+		p.cancelLive()
+		p.imu.Lock()
+		for t := range p.timers {
+			t.Stop()
+		}
+		p.timers = nil
+		p.imu.Unlock()
+	})
+	if p.ownGoroutine(ctx) {
+		return nil
+	}
+	waited := make(chan struct{})
+	go func() { p.wg.Wait(); close(waited) }()
+	select {
+	case <-waited:
+	case <-ctx.Done():
+		return fmt.Errorf("close plugin %d: %w", p.cfg.ID, ctx.Err())
+	}
+	p.h.unregister(p)
+	p.releaseModules()
+	return nil
+}
+
+var releaseMu sync.Mutex
+
+// releaseModules closes the instances and mounts once every goroutine that
+// could use them has exited.
+func (p *Plugin) releaseModules() {
+	releaseMu.Lock()
+	defer releaseMu.Unlock()
+	if p.modulesClosed {
+		return
+	}
+	p.modulesClosed = true
+	ctx := context.Background()
+	if p.main != nil && p.main.mod != nil {
+		p.main.mod.Close(ctx)
+	}
+	for _, w := range p.workers {
+		if w.inst.mod != nil {
+			w.inst.mod.Close(ctx)
+		}
+	}
+	for _, m := range p.mounts {
+		m.Close()
+	}
+}
+
+func (p *Plugin) ownGoroutine(ctx context.Context) bool {
+	if ctx == nil {
+		return false
+	}
+	in, ok := ctx.Value(instanceKey{}).(*instance)
+	return ok && in.p == p && in.worker == ""
+}
+
+// call queues a job and waits for its result.
+func (p *Plugin) call(ctx context.Context, j *job) result {
+	if err := p.Crashed(); err != nil {
+		return result{err: err}
+	}
+	if p.closed.Load() {
+		return result{err: ErrClosed}
+	}
+	if p.ownGoroutine(ctx) {
+		return result{err: ErrReentrant}
+	}
+	j.reply = make(chan result, 1)
+	select {
+	case p.mailbox <- j:
+	case <-ctx.Done():
+		return result{err: fmt.Errorf("plugin %d: %w: %w", p.cfg.ID, ErrMailboxFull, ctx.Err())}
+	case <-p.done:
+		return result{err: p.deadErr()}
+	}
+	select {
+	case r := <-j.reply:
+		return r
+	case <-ctx.Done():
+		return result{err: ctx.Err()}
+	case <-p.done:
+		return result{err: p.deadErr()}
+	}
+}
+
+func (p *Plugin) deadErr() error {
+	if err := p.Crashed(); err != nil {
+		return err
+	}
+	return ErrClosed
+}
+
+func (p *Plugin) wake() {
+	select {
+	case p.kick <- struct{}{}:
+	default:
+	}
+}
+
+// postInternal queues an event the host produced for the main instance.
+// direct events bypass the subscription filter (PermissionRequestResult).
+func (p *Plugin) postInternal(ev *pluginpb.Event, direct bool) bool {
+	kind := jobPost
+	if direct {
+		kind = jobDirect
+	}
+	p.imu.Lock()
+	if len(p.internal) >= maxInternal {
+		p.imu.Unlock()
+		p.incident(Incident{Kind: IncidentQueueFull, Detail: fmt.Sprintf("event %s dropped: host queue full", ev.GetName())})
+		return false
+	}
+	p.internal = append(p.internal, &job{kind: kind, ev: ev})
+	p.imu.Unlock()
+	p.wake()
+	return true
+}
+
+// run is the actor loop.
+func (p *Plugin) run() {
+	defer p.wg.Done()
+	defer close(p.done)
+	for {
+		select {
+		case <-p.stop:
+			return
+		case j := <-p.mailbox:
+			p.handle(j)
+		case <-p.kick:
+		}
+		p.drainInternal()
+	}
+}
+
+func (p *Plugin) drainInternal() {
+	for {
+		select {
+		case <-p.stop:
+			return
+		default:
+		}
+		p.imu.Lock()
+		size := p.newSize
+		p.newSize = nil
+		var j *job
+		if size == nil && len(p.internal) > 0 {
+			j = p.internal[0]
+			p.internal[0] = nil
+			p.internal = p.internal[1:]
+			if len(p.internal) == 0 {
+				p.internal = nil
+			}
+		}
+		p.imu.Unlock()
+		switch {
+		case size != nil:
+			p.applySize(size[0], size[1])
+		case j != nil:
+			p.handle(j)
+		default:
+			return
+		}
+	}
+}
+
+func (p *Plugin) handle(j *job) {
+	var r result
+	if j.kind == jobLoad {
+		r.err = p.doLoad()
+	} else if err := p.Crashed(); err != nil {
+		r.err = err
+	} else if p.main == nil {
+		r.err = ErrClosed
+	} else {
+		switch j.kind {
+		case jobUpdate, jobPost:
+			r.rendered, r.err = p.doUpdate(j.ev, false)
+		case jobDirect:
+			r.rendered, r.err = p.doUpdate(j.ev, true)
+		case jobPipe:
+			r.rendered, r.err = p.doPipe(j.pipe)
+		case jobRender:
+			r.frame, r.err = p.doRender(j.rows, j.cols)
+		}
+	}
+	if j.reply != nil {
+		j.reply <- r
+	}
+}
+
+func (p *Plugin) applySize(rows, cols int) {
+	if p.main == nil || p.Crashed() != nil {
+		return
+	}
+	if p.sized && rows == p.rows && cols == p.cols {
+		return
+	}
+	p.sized = true
+	p.doRender(rows, cols)
+}
+
+// doLoad runs the load sequence (ABI §1.4) on the actor goroutine.
+func (p *Plugin) doLoad() error {
+	fsc := wazero.NewFSConfig()
+	for _, g := range GuestMountPoints {
+		for _, m := range p.cfg.Mounts {
+			if m.Guest != g {
+				continue
+			}
+			fs, err := sandboxfs.New(m.Host, sandboxfs.Options{ReadOnly: m.ReadOnly})
+			if err != nil {
+				return fmt.Errorf("mount %s: %w", m.Guest, err)
+			}
+			p.mounts = append(p.mounts, fs)
+			if g == "/host" {
+				p.hostFS = fs
+			}
+			fsc = fsc.(sysfs.FSConfig).WithSysFSMount(fs, g)
+		}
+	}
+	ids, err := proto.Marshal(&pluginpb.PluginIds{
+		PluginId:   int32(p.cfg.ID),
+		ZellijPid:  int32(osGetpid()),
+		InitialCwd: p.cfg.InitialCwd,
+		ClientId:   p.cfg.ClientID,
+	})
+	if err != nil {
+		return err
+	}
+	p.idsLine = frame.AppendLine(nil, ids)
+	v, _ := proto.Marshal(&pluginpb.ZellijVersion{Version: ZellijVersion})
+	p.versionLine = frame.AppendLine(nil, v)
+
+	main, err := p.newInstance("", fsc)
+	if err != nil {
+		return err
+	}
+	p.main = main
+	main.fnUpdate = main.mod.ExportedFunction("update")
+	main.fnRender = main.mod.ExportedFunction("render")
+	if p.cm.info.hasPipe {
+		main.fnPipe = main.mod.ExportedFunction("pipe")
+	}
+	for _, name := range p.cm.info.workers {
+		in, err := p.newInstance(name, fsc)
+		if err != nil {
+			return err
+		}
+		p.workers[name] = &worker{name: name, inst: in, fn: in.mod.ExportedFunction(name + "_worker"), queue: make(chan *pluginpb.Message, workerQueue)}
+	}
+	if err := p.initialize(main); err != nil {
+		return err
+	}
+	for _, name := range p.cm.info.workers {
+		if err := p.initialize(p.workers[name].inst); err != nil {
+			return err
+		}
+	}
+	for _, w := range p.workers {
+		p.wg.Add(1)
+		go p.runWorker(w)
+	}
+	keys := make([]string, 0, len(p.cfg.Config))
+	for k := range p.cfg.Config {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	pc := &pluginpb.PluginConfiguration{}
+	for _, k := range keys {
+		pc.NameAndValue = append(pc.NameAndValue, &pluginpb.NameAndValue{Name: k, Value: p.cfg.Config[k]})
+	}
+	if err := main.writeMessage(pc); err != nil {
+		return err
+	}
+	if _, err := main.call(main.mod.ExportedFunction("load"), "load", p.lim.LoadTimeout); err != nil {
+		return err
+	}
+	return nil
+}
+
+// initialize calls _initialize (reactors) and then _start (command modules;
+// a reactor may export both), each at most once.
+func (p *Plugin) initialize(in *instance) error {
+	if p.cm.info.hasInitialize {
+		if _, err := in.call(in.mod.ExportedFunction("_initialize"), "_initialize", p.lim.LoadTimeout); err != nil {
+			return err
+		}
+	}
+	if p.cm.info.hasStart {
+		if _, err := in.call(in.mod.ExportedFunction("_start"), "_start", p.lim.LoadTimeout); err != nil {
+			var ee *sys.ExitError
+			if errors.As(err, &ee) && ee.ExitCode() == 0 {
+				return fmt.Errorf("_start exited: a command module that exits after main cannot serve calls; build a reactor (Go: -buildmode=c-shared): %w", err)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// newInstance instantiates the compiled module with the plugin's sandbox.
+func (p *Plugin) newInstance(workerName string, fsc wazero.FSConfig) (*instance, error) {
+	in := &instance{p: p, worker: workerName, stack: make([]uint64, 2)}
+	in.stdout.max = p.lim.MaxStdoutBytes
+	in.stderr.max = p.lim.MaxStderrLine
+	in.stderr.emit = p.cfg.OnStderr
+	in.stderr.onCut = func(n int) {
+		p.incident(Incident{Kind: IncidentStderrTruncated, Worker: workerName, Detail: fmt.Sprintf("stderr line cut at %d bytes", n)})
+	}
+	in.bucket = newTokenBucket(p.lim.CommandsPerSecond)
+	in.mem = &memoryAllocator{limit: p.lim.MemoryBytes}
+	name := fmt.Sprintf("plugin-%d-%d-%s-%d", p.cfg.ID, p.cfg.ClientID, workerName, p.h.seq.Add(1))
+	mc := wazero.NewModuleConfig().
+		WithName(name).
+		WithStartFunctions().
+		WithStdin(&in.stdin).
+		WithStdout(&in.stdout).
+		WithStderr(&in.stderr).
+		WithSysWalltime().
+		WithSysNanotime().
+		WithRandSource(rand.Reader).
+		WithFSConfig(fsc)
+	keys := make([]string, 0, len(p.cfg.Env))
+	for k := range p.cfg.Env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		mc = mc.WithEnv(k, p.cfg.Env[k])
+	}
+	in.ctx = context.WithValue(p.live, instanceKey{}, in)
+	ictx, cancel := context.WithTimeout(experimental.WithMemoryAllocator(in.ctx, in.mem), p.lim.LoadTimeout)
+	defer cancel()
+	mod, err := p.eng.r.InstantiateModule(ictx, p.cm.mod, mc)
+	if err != nil {
+		return nil, fmt.Errorf("instantiate %s: %w", name, err)
+	}
+	in.mod = mod
+	return in, nil
+}
+
+// doUpdate writes the event line and calls update (ABI §1.5).
+func (p *Plugin) doUpdate(ev *pluginpb.Event, direct bool) (bool, error) {
+	isPerm := ev.GetName() == pluginpb.EventType_PermissionRequestResult
+	if !(isPerm && direct) && !p.Accepts(ev.GetName()) {
+		return false, nil
+	}
+	if isPerm && !direct && !p.Subscribed(ev.GetName()) {
+		// An external PermissionRequestResult is delivered directly too.
+		direct = true
+	}
+	in := p.main
+	if err := in.writeMessage(ev); err != nil {
+		return false, err
+	}
+	r, err := in.call(in.fnUpdate, "update", p.lim.CallTimeout)
+	if err != nil {
+		return false, err
+	}
+	if (uint32(r) == 1 || isPerm) && p.rows > 0 && p.cols > 0 {
+		if _, err := p.doRender(p.rows, p.cols); err != nil {
+			return false, err
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+func (p *Plugin) doPipe(msg *pluginpb.PipeMessage) (bool, error) {
+	isCli := msg.GetSource() == pluginpb.PipeSource_Cli && msg.CliSourceId != nil
+	id := msg.GetCliSourceId()
+	in := p.main
+	if in.fnPipe == nil {
+		if isCli {
+			p.pipeControl(PipeControl{Kind: PipeDone, PipeID: id})
+		}
+		return false, nil
+	}
+	if isCli {
+		p.curPipe, p.curBlocked, p.curUnblocked = id, false, false
+	}
+	if err := in.writeMessage(msg); err != nil {
+		return false, err
+	}
+	r, err := in.call(in.fnPipe, "pipe", p.lim.CallTimeout)
+	if isCli {
+		p.pipeControl(PipeControl{Kind: PipeDone, PipeID: id, Blocked: err == nil && p.curBlocked && !p.curUnblocked})
+		p.curPipe = ""
+	}
+	if err != nil {
+		return false, err
+	}
+	if uint32(r) == 1 && p.rows > 0 && p.cols > 0 {
+		if _, err := p.doRender(p.rows, p.cols); err != nil {
+			return false, err
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+func (p *Plugin) doRender(rows, cols int) ([]byte, error) {
+	in := p.main
+	if _, err := in.call(in.fnRender, "render", p.lim.CallTimeout, uint64(uint32(rows)), uint64(uint32(cols))); err != nil {
+		return nil, err
+	}
+	p.rows, p.cols = rows, cols
+	out := in.stdout.buf
+	if in.stdout.overflow > 0 {
+		p.incident(Incident{Kind: IncidentStdoutOverflow, Detail: fmt.Sprintf("%d bytes of output discarded", in.stdout.overflow)})
+		in.stdout.overflow = 0
+	}
+	if len(out) > p.lim.MaxRenderBytes {
+		p.incident(Incident{Kind: IncidentRenderTruncated, Detail: fmt.Sprintf("frame of %d bytes cut to %d", len(out), p.lim.MaxRenderBytes)})
+		n := p.lim.MaxRenderBytes
+		for n > 0 && n > p.lim.MaxRenderBytes-utf8.UTFMax && !utf8.RuneStart(out[n]) {
+			n--
+		}
+		out = out[:n]
+	}
+	f := append([]byte(nil), out...)
+	in.stdout.buf = in.stdout.buf[:0]
+	if len(in.stdout.buf) == 0 && cap(in.stdout.buf) > 4*p.lim.MaxRenderBytes {
+		in.stdout.buf = nil // do not keep a huge buffer after one huge frame
+	}
+	if p.cfg.OnFrame != nil {
+		p.cfg.OnFrame(f)
+	}
+	return f, nil
+}
+
+// crashed records the first crash, stops every call in progress and tells
+// OnCrash. It returns the recorded crash.
+func (p *Plugin) crashed(ce *CrashError) error {
+	if p.crash.CompareAndSwap(nil, ce) {
+		p.log.Warn("plugin crashed", "err", ce.Error())
+		p.cancelLive()
+		if p.cfg.OnCrash != nil {
+			go p.cfg.OnCrash(ce)
+		}
+	}
+	return p.crash.Load()
+}
+
+func (p *Plugin) incident(inc Incident) {
+	inc.Plugin = p.cfg.ID
+	if inc.Kind < 0 || inc.Kind >= numIncidentKinds {
+		return
+	}
+	p.incidents[inc.Kind].Add(1)
+	if p.cfg.OnIncident != nil {
+		p.cfg.OnIncident(inc)
+	}
+	// Log at most one record per kind and second: a flood must not turn
+	// into a flood of log records.
+	now := time.Now().UnixNano()
+	last := p.lastLog[inc.Kind].Load()
+	if now-last >= int64(time.Second) && p.lastLog[inc.Kind].CompareAndSwap(last, now) {
+		p.log.Warn("plugin incident", "incident", inc.String(), "count", p.incidents[inc.Kind].Load())
+	}
+}
+
+func (p *Plugin) pipeControl(c PipeControl) {
+	c.Plugin = p.cfg.ID
+	if p.cfg.OnPipe != nil {
+		p.cfg.OnPipe(c)
+	}
+}
+
+// permissionResult applies a permission decision and delivers the result.
+func (p *Plugin) permissionResult(perms []pluginpb.PermissionType, granted bool) {
+	if granted {
+		p.Grant(perms...)
+	}
+	p.postInternal(&pluginpb.Event{
+		Name: pluginpb.EventType_PermissionRequestResult,
+		Payload: &pluginpb.Event_PermissionRequestResultPayload{
+			PermissionRequestResultPayload: &pluginpb.PermissionRequestResultPayload{Granted: granted},
+		},
+	}, true)
+}
+
+// startTimer delivers a Timer event after d.
+func (p *Plugin) startTimer(d time.Duration, seconds float64) bool {
+	p.imu.Lock()
+	defer p.imu.Unlock()
+	if p.timers == nil || len(p.timers) >= maxTimers {
+		return false
+	}
+	var t *time.Timer
+	t = time.AfterFunc(d, func() {
+		p.imu.Lock()
+		if p.timers != nil {
+			delete(p.timers, t)
+		}
+		p.imu.Unlock()
+		p.postInternal(&pluginpb.Event{
+			Name:    pluginpb.EventType_Timer,
+			Payload: &pluginpb.Event_TimerPayload{TimerPayload: float32(seconds)},
+		}, false)
+	})
+	p.timers[t] = struct{}{}
+	return true
+}
+
