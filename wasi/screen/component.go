@@ -1,6 +1,7 @@
 package screen
 
 import (
+	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -125,43 +126,27 @@ func parseUint(s string) (int, bool) {
 	return n, true
 }
 
+// coordsPattern finds x/y/width/height anywhere in a parameter (the
+// leftmost match, as Zellij's pattern does). RE2 matching is linear.
+var coordsPattern = regexp.MustCompile(`([0-9]*)/([0-9]*)/([0-9]*)/([0-9]*)`)
+
 // parseCoords finds the first `digits/digits/digits/digits` in p. found is
 // false when there is none; ok is false when one is found but x or y is not
 // a number (the whole component is then dropped).
 func parseCoords(p string) (c coords, found, ok bool) {
-	for start := 0; start < len(p); start++ {
-		var fields [4]string
-		i := start
-		matched := true
-		for f := 0; f < 4; f++ {
-			j := i
-			for j < len(p) && p[j] >= '0' && p[j] <= '9' {
-				j++
-			}
-			fields[f] = p[i:j]
-			i = j
-			if f < 3 {
-				if i >= len(p) || p[i] != '/' {
-					matched = false
-					break
-				}
-				i++
-			}
-		}
-		if !matched {
-			continue
-		}
-		x, okx := parseUint(fields[0])
-		y, oky := parseUint(fields[1])
-		if !okx || !oky {
-			return coords{}, true, false
-		}
-		c = coords{x: x, y: y}
-		c.w, c.hasW = parseUint(fields[2])
-		c.h, c.hasH = parseUint(fields[3])
-		return c, true, true
+	m := coordsPattern.FindStringSubmatch(p)
+	if m == nil {
+		return coords{}, false, true
 	}
-	return coords{}, false, true
+	x, okx := parseUint(m[1])
+	y, oky := parseUint(m[2])
+	if !okx || !oky {
+		return coords{}, true, false
+	}
+	c = coords{x: x, y: y}
+	c.w, c.hasW = parseUint(m[3])
+	c.h, c.hasH = parseUint(m[4])
+	return c, true, true
 }
 
 // parseFlags removes the x/z/d flags from the leading run of flag letters.
@@ -218,7 +203,10 @@ func parseText(p string) (*uiText, bool) {
 
 // styleFor returns the pen of rune i drawn over base.
 func (s *Screen) styleFor(t *uiText, i int, d *Declaration, base pen) pen {
-	lv := t.levels[i]
+	var lv uint8
+	if i < len(t.levels) {
+		lv = t.levels[i]
+	}
 	p := base
 	switch {
 	case lv&(1<<levelError) != 0:
@@ -259,16 +247,26 @@ func (s *Screen) emit(r rune) {
 	s.sub.feed(b[:n])
 }
 
+// put draws one cell of component output, within the frame's budget.
+func (s *Screen) put(r rune) {
+	if s.budget <= 0 {
+		return
+	}
+	s.budget--
+	s.emit(r)
+}
+
 func (s *Screen) emitSpaces(n int) {
-	for range n {
-		s.print(' ')
+	for range min(n, max(s.budget, 0)) {
+		s.put(' ')
 	}
 }
 
 // drawText draws t clipped to the component width (minus leftPad already
-// used on the line), then pads with blanks to that width. It returns the
-// width drawn, padding included.
-func (s *Screen) drawText(t *uiText, leftPad int, co *coords, d *Declaration, style pen) int {
+// used on the line), then pads with blanks to that width. padTo extends the
+// text itself with blanks to that many cells first (table cells). It
+// returns the width drawn, padding included.
+func (s *Screen) drawText(t *uiText, leftPad int, co *coords, d *Declaration, style pen, padTo int) int {
 	base := style
 	if t.opaque || t.selected {
 		base.bg = d.Background
@@ -276,19 +274,30 @@ func (s *Screen) drawText(t *uiText, leftPad int, co *coords, d *Declaration, st
 	s.pen = base
 	styled := t.indexed || t.selected || t.opaque
 	w := 0
-	for i, r := range t.runes {
+	clipped := false
+	draw := func(i int, r rune) bool {
 		cw := max(s.runeWidth(r), 0)
 		if co != nil && co.hasW && leftPad+w+cw > co.w {
-			break
+			return false
 		}
 		w += cw
 		if styled {
 			s.pen = s.styleFor(t, i, d, base)
-			s.emit(r)
+			s.put(r)
 			s.pen = base
 		} else {
-			s.emit(r)
+			s.put(r)
 		}
+		return s.budget > 0
+	}
+	for i, r := range t.runes {
+		if !draw(i, r) {
+			clipped = true
+			break
+		}
+	}
+	for i := len(t.runes); !clipped && w < padTo; i++ {
+		clipped = !draw(i, ' ')
 	}
 	if co != nil && co.hasW && leftPad+w < co.w {
 		pad := co.w - (leftPad + w)
@@ -319,7 +328,7 @@ func (s *Screen) drawTextComponent(t *uiText, co *coords) {
 			base.bg = d.Background
 		}
 		s.pen = base
-		s.drawText(t.disabledCopy(), 0, co, &d, base)
+		s.drawText(t.disabledCopy(), 0, co, &d, base, 0)
 		return
 	}
 	d := st.TextUnselected
@@ -328,7 +337,7 @@ func (s *Screen) drawTextComponent(t *uiText, co *coords) {
 	}
 	base := pen{fg: d.Base, attr: Bold}
 	s.pen = base
-	s.drawText(t, 0, co, &d, base)
+	s.drawText(t, 0, co, &d, base, 0)
 }
 
 func (s *Screen) drawRibbon(t *uiText, co *coords) {
@@ -350,16 +359,16 @@ func (s *Screen) drawRibbon(t *uiText, co *coords) {
 	leftPad := 0
 	s.pen = first
 	if st.ArrowFonts {
-		s.print(ribbonArrow)
+		s.put(ribbonArrow)
 		leftPad = 4
 	}
 	s.pen = text
-	s.print(' ')
-	s.drawText(t, leftPad, co, &d, text)
-	s.print(' ')
+	s.put(' ')
+	s.drawText(t, leftPad, co, &d, text, 0)
+	s.put(' ')
 	s.pen = last
 	if st.ArrowFonts {
-		s.print(ribbonArrow)
+		s.put(ribbonArrow)
 	}
 	s.pen = pen{}
 }
@@ -373,18 +382,6 @@ func (s *Screen) textWidth(t *uiText) int {
 	return w
 }
 
-// padded returns t extended with blanks to width w.
-func (s *Screen) padded(t *uiText, w int) *uiText {
-	n := w - s.textWidth(t)
-	if n <= 0 {
-		return t
-	}
-	c := *t
-	c.runes = append(t.runes[:len(t.runes):len(t.runes)], []rune(strings.Repeat(" ", n))...)
-	c.levels = append(t.levels[:len(t.levels):len(t.levels)], make([]uint8, n)...)
-	return &c
-}
-
 func (s *Screen) newline() {
 	s.x = 0
 	s.index()
@@ -395,7 +392,7 @@ func (s *Screen) drawTable(columns int, cells []*uiText, co *coords) {
 	// Cell i belongs to column i % columns; a column that does not fit in
 	// the width (with its one-blank separator) is dropped with all after it.
 	ncols := min(columns, len(cells))
-	var rows [][]*uiText
+	var rows [][]tableCell
 	rowWidth := 0
 	for c := range ncols {
 		maxW := 0
@@ -410,7 +407,7 @@ func (s *Screen) drawTable(columns int, cells []*uiText, co *coords) {
 			if r == len(rows) {
 				rows = append(rows, nil)
 			}
-			rows[r] = append(rows[r], s.padded(cells[i], maxW))
+			rows[r] = append(rows[r], tableCell{cells[i], maxW})
 		}
 	}
 	s.moveToCoords(co, 0)
@@ -423,17 +420,17 @@ func (s *Screen) drawTable(columns int, cells []*uiText, co *coords) {
 			switch {
 			case r == 0:
 				d = st.TableTitle
-			case cell.selected:
+			case cell.t.selected:
 				d = st.TableCellSelected
 			}
 			style := pen{fg: d.Base, attr: Bold}
-			if cell.opaque || cell.selected {
+			if cell.t.opaque || cell.t.selected {
 				style.bg = d.Background
 			}
 			s.pen = style
-			s.drawText(cell, 0, nil, &d, style)
+			s.drawText(cell.t, 0, nil, &d, style, cell.w)
 			if ci < len(row)-1 {
-				s.print(' ')
+				s.put(' ')
 			}
 			s.pen = pen{}
 		}
@@ -443,6 +440,11 @@ func (s *Screen) drawTable(columns int, cells []*uiText, co *coords) {
 			s.newline()
 		}
 	}
+}
+
+type tableCell struct {
+	t *uiText
+	w int // column width the cell is padded to
 }
 
 type listItem struct {
@@ -484,12 +486,12 @@ func (s *Screen) drawNestedList(items []listItem, co *coords) {
 		}
 		s.pen = style
 		s.emitSpaces(pad)
-		s.print(rune(bullet[0]))
-		s.print(' ')
+		s.put(rune(bullet[0]))
+		s.put(' ')
 		bold := style
 		bold.attr |= Bold
 		s.pen = bold
-		w := s.drawText(it.text, pad+2, co, &d, bold)
+		w := s.drawText(it.text, pad+2, co, &d, bold, 0)
 		if maxW > w+pad+2 {
 			s.emitSpaces(maxW - (w + pad + 2))
 		}

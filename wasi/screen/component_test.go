@@ -322,3 +322,30 @@ func TestNestedList(t *testing.T) {
 		t.Fatalf("coords Lines() = %q, want %q", got, want)
 	}
 }
+
+func TestHostileComponentsStayBounded(t *testing.T) {
+	// A huge width would pad a billion blanks; the frame's budget stops it.
+	in := strings.Repeat(dcs("text;0/0/999999999/;z"+enc("a")), 50) + "\x1b[Hend"
+	s := frame(3, 10, in)
+	if got := s.Lines()[0]; got != "end" {
+		t.Fatalf("Lines()[0] = %q", got)
+	}
+	// A long run of digits is searched for coordinates in linear time.
+	digits := strings.Repeat("1", maxDCSPayload-20)
+	s = frame(1, 10, dcs("text;"+digits+";"+enc("ok")))
+	if got := s.Lines()[0]; got != "ok" {
+		t.Fatalf("Lines()[0] = %q", got)
+	}
+	// Table cells padded to a very wide column do not materialise.
+	wide := enc(strings.Repeat("w", 20000))
+	cells := strings.Repeat(enc("x")+";", 20000)
+	s = frame(2, 10, dcs("table;1;1;"+wide+";"+cells))
+	if r, c := s.Size(); r != 2 || c != 10 {
+		t.Fatalf("Size() = %d,%d", r, c)
+	}
+	// Each UI component starts from a fresh text parser.
+	s = frame(1, 10, dcs("text;"+enc("a\x1b["))+dcs("text;"+enc("1mb")))
+	if got := s.Lines()[0]; got != "a1mb" {
+		t.Fatalf("Lines()[0] = %q", got)
+	}
+}

@@ -69,6 +69,10 @@ type Screen struct {
 	vt    vt
 	sub   vt // parser for text drawn by UI components
 
+	// budget is how many more cells UI components may draw in this frame:
+	// component widths come from the plugin, so padding is bounded.
+	budget int
+
 	width *runewidth.Condition
 	dcs   []byte // payload of the DCS `z` being collected
 }
@@ -145,11 +149,16 @@ func (s *Screen) reset() {
 	s.dcs = s.dcs[:0]
 }
 
+// componentBudget is the number of cells UI components may draw in one
+// frame: several screenfuls, far more than a frame that fits its pane needs.
+func componentBudget(rows, cols int) int { return 8*rows*cols + 8192 }
+
 // Frame replaces the content with a whole render frame: the grid is cleared,
 // the cursor goes home with default colours, then b is interpreted. LF acts
 // as CR+LF (the host turns every "\n" of plugin output into "\n\r").
 func (s *Screen) Frame(b []byte) {
 	s.reset()
+	s.budget = componentBudget(s.rows, s.cols)
 	s.vt.feed(b)
 	s.vt.reset()
 	s.dcs = s.dcs[:0]
