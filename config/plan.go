@@ -342,7 +342,9 @@ func (p *Plan) Render(w io.Writer) error {
 			default:
 				lines[i] = fmt.Sprintf("      ~ %s%s = %s -> %s", a.Name, pad, *a.Before, *a.After)
 			}
-			lineWidth = max(lineWidth, len(lines[i]))
+			if len(lines[i]) <= 72 {
+				lineWidth = max(lineWidth, len(lines[i]))
+			}
 		}
 		for i, a := range c.Attributes {
 			sb.WriteString(lines[i])
@@ -351,7 +353,7 @@ func (p *Plan) Render(w io.Writer) error {
 				if c.Kind == "plugin" {
 					note = manifestNote[a.Effect]
 				}
-				fmt.Fprintf(&sb, "%s  # %s", strings.Repeat(" ", lineWidth-len(lines[i])), note)
+				fmt.Fprintf(&sb, "%s  # %s", strings.Repeat(" ", max(0, lineWidth-len(lines[i]))), note)
 			}
 			sb.WriteString("\n")
 		}

@@ -1,0 +1,10 @@
+session "dev" {
+  tab "main" {
+    pane "shell" {
+      comand = "bash"
+    }
+    plugin_pane "bar" {
+      source = "https://example.com/bar.wasm"
+    }
+  }
+}

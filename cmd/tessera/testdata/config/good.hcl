@@ -1,0 +1,11 @@
+variable "shell" {
+  default = "bash"
+}
+
+session "dev" {
+  tab "main" {
+    pane "shell" {
+      command = var.shell
+    }
+  }
+}

@@ -1,0 +1,8 @@
+session "dev" {
+tab "main" {
+    pane "shell" {
+  command="bash"
+  args=["-l"]
+    }
+}
+}
