@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/tessera-ws/tessera/internal/testutil/guestbuild"
 	"github.com/tetratelabs/wazero"
@@ -13,6 +15,11 @@ import (
 
 // statefulGuest builds the stateful Go guest and rewrites it.
 func statefulGuest(t testing.TB) (orig, out []byte, info *ModuleInfo) {
+	return statefulGuestWith(t, Options{})
+}
+
+// statefulGuestWith is statefulGuest with rewrite options.
+func statefulGuestWith(t testing.TB, opt Options) (orig, out []byte, info *ModuleInfo) {
 	t.Helper()
 	p, err := guestbuild.BuildPath("testdata/guests/stateful")
 	if err != nil {
@@ -22,17 +29,22 @@ func statefulGuest(t testing.TB) (orig, out []byte, info *ModuleInfo) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, info, err = ExportState(orig)
+	out, info, err = Rewrite(orig, opt)
 	if err != nil {
-		t.Fatalf("export state: %v", err)
+		t.Fatalf("rewrite: %v", err)
 	}
 	return orig, out, info
 }
 
-// wasiRuntime returns a runtime of the given configuration with WASI.
+// testCache shares compiled modules between the tests' runtimes, so each
+// binary is compiled once per engine and test binary run.
+var testCache = wazero.NewCompilationCache()
+
+// wasiRuntime returns a runtime of the given configuration with WASI,
+// sharing testCache.
 func wasiRuntime(t testing.TB, cfg wazero.RuntimeConfig) wazero.Runtime {
 	ctx := context.Background()
-	r := wazero.NewRuntimeWithConfig(ctx, cfg)
+	r := wazero.NewRuntimeWithConfig(ctx, cfg.WithCompilationCache(testCache))
 	wasi_snapshot_preview1.MustInstantiate(ctx, r)
 	t.Cleanup(func() { r.Close(ctx) })
 	return r
@@ -73,8 +85,13 @@ func TestGoGuestInfo(t *testing.T) {
 // engine, moves it (several times, both ways) and checks that every result
 // matches a run that never moved.
 func TestGoGuestMigration(t *testing.T) {
+	t.Run("exports", func(t *testing.T) { testGoGuestMigration(t, Options{}) })
+	t.Run("interrupt", func(t *testing.T) { testGoGuestMigration(t, Options{Interrupt: true}) })
+}
+
+func testGoGuestMigration(t *testing.T, opt Options) {
 	ctx := context.Background()
-	_, out, info := statefulGuest(t)
+	_, out, info := statefulGuestWith(t, opt)
 	interp := wasiRuntime(t, wazero.NewRuntimeConfigInterpreter())
 	comp := wasiRuntime(t, wazero.NewRuntimeConfigCompiler())
 	icm, err := interp.CompileModule(ctx, out)
@@ -188,5 +205,34 @@ func TestGoGuestUnmovedControl(t *testing.T) {
 	res, err := b.ExportedFunction("step").Call(ctx, 10)
 	if err == nil && res[0] == next {
 		t.Fatalf("instance with zeroed globals still produced %#x (last %#x): the migration test cannot fail", res[0], want)
+	}
+}
+
+// TestInterruptGoGuest ends a runaway call of the Go guest on the compiler
+// by raising the interrupt flag from a timer goroutine.
+func TestInterruptGoGuest(t *testing.T) {
+	ctx := context.Background()
+	_, out, info := statefulGuestWith(t, Options{Interrupt: true})
+	comp := wasiRuntime(t, wazero.NewRuntimeConfigCompiler())
+	var stderr bytes.Buffer
+	m, err := comp.InstantiateWithConfig(ctx, out, guestConfig(&stderr, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raise, err := Interrupter(m, info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		mustCall(t, m, "step", uint64(i)) // runs normally while the flag is down
+	}
+	timer := time.AfterFunc(50*time.Millisecond, raise)
+	defer timer.Stop()
+	_, err = m.ExportedFunction("spin").Call(ctx, 1<<62) // ~centuries without the interrupt
+	if err == nil || !strings.Contains(err.Error(), "unreachable") {
+		t.Fatalf("spin returned %v, want an unreachable trap", err)
+	}
+	if _, err := Interrupter(m, &ModuleInfo{}); err == nil {
+		t.Error("Interrupter accepted a module without the flag")
 	}
 }

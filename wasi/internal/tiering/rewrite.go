@@ -81,7 +81,9 @@ type ModuleInfo struct {
 	// memory.init that would have trapped.
 	UsesDataDrop bool
 
-	reason string
+	reason       string
+	hasInterrupt bool // Rewrite added an interrupt flag ...
+	interrupt    int  // ... at this index of Globals
 }
 
 // Migratable reports whether an instance of the module can be moved to
@@ -119,12 +121,31 @@ type section struct {
 // A malformed binary is an error; a binary whose code cannot be analysed
 // is rewritten but reported as not migratable.
 func ExportState(wasm []byte) (out []byte, info *ModuleInfo, err error) {
+	return Rewrite(wasm, Options{})
+}
+
+// Options selects what Rewrite adds to a module.
+type Options struct {
+	// Interrupt adds a mutable i32 global and, at the head of every loop
+	// (and at every function entry when the module uses tail calls), code
+	// that traps with `unreachable` once that global is non-zero. The host
+	// raises it with the function Interrupter returns, from any goroutine,
+	// to end a runaway call on the compiler without WithCloseOnContextDone
+	// (whose per-iteration check costs a round trip through Go). Rewriting
+	// the code section shifts code offsets, so DWARF custom sections no
+	// longer match the code.
+	Interrupt bool
+}
+
+// Rewrite is ExportState with options; see Options.
+func Rewrite(wasm []byte, opt Options) (out []byte, info *ModuleInfo, err error) {
 	secs, err := splitSections(wasm)
 	if err != nil {
-		return nil, nil, fmt.Errorf("export state: %w", err)
+		return nil, nil, fmt.Errorf("rewrite: %w", err)
 	}
 	info = &ModuleInfo{}
-	var exportSec *section
+	var exportSec, globalSec, codeSec *section
+	var code *codeScan
 	for i := range secs {
 		s := &secs[i]
 		r := &reader{b: s.body}
@@ -136,6 +157,7 @@ func ExportState(wasm []byte) (out []byte, info *ModuleInfo, err error) {
 		case secMemory:
 			err = info.parseMemories(r)
 		case secGlobal:
+			globalSec = s
 			err = info.parseGlobals(r)
 		case secExport:
 			exportSec = s
@@ -143,12 +165,17 @@ func ExportState(wasm []byte) (out []byte, info *ModuleInfo, err error) {
 		case secStart:
 			info.refuse("module has a start section: it would run again in the new instance")
 		case secCode:
-			if cerr := info.scanCode(r); cerr != nil {
+			codeSec = s
+			var cerr error
+			if code, cerr = info.scanCode(r, opt.Interrupt); cerr != nil {
+				if opt.Interrupt {
+					return nil, nil, fmt.Errorf("rewrite: code: %w", cerr)
+				}
 				info.refuse("code not analysable: %v", cerr)
 			}
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("export state: section %d: %w", s.id, err)
+			return nil, nil, fmt.Errorf("rewrite: section %d: %w", s.id, err)
 		}
 	}
 	if info.Memory != nil {
@@ -158,6 +185,29 @@ func ExportState(wasm []byte) (out []byte, info *ModuleInfo, err error) {
 		case info.Memory.Shared:
 			info.refuse("memory is shared")
 		}
+	}
+
+	// The interrupt flag is appended after the existing globals, so no
+	// existing index moves.
+	var newGlobals []byte
+	if opt.Interrupt {
+		idx := uint64(info.ImportedGlobals) + uint64(len(info.Globals))
+		if idx > 1<<32-1 {
+			return nil, nil, errors.New("rewrite: too many globals")
+		}
+		info.Globals = append(info.Globals, GlobalInfo{Index: uint32(idx), Type: api.ValueTypeI32, Mutable: true})
+		info.interrupt, info.hasInterrupt = len(info.Globals)-1, true
+		var old []byte
+		var n uint64
+		if globalSec != nil {
+			r := &reader{b: globalSec.body}
+			c, _ := r.u32() // validated by parseGlobals
+			n, old = uint64(c), globalSec.body[r.pos:]
+		}
+		body := appendULEB(nil, n+1)
+		body = append(body, old...)
+		body = append(body, valI32, 1, 0x41, 0x00, 0x0b)
+		newGlobals = sectionBytes(secGlobal, body)
 	}
 	for i := range info.Globals {
 		g := &info.Globals[i]
@@ -174,17 +224,17 @@ func ExportState(wasm []byte) (out []byte, info *ModuleInfo, err error) {
 		}
 	}
 
-	// Build the new export section: the old entries verbatim, then ours.
+	// The export section: the old entries verbatim, then ours.
 	var oldCount uint32
 	var oldEntries []byte
 	if exportSec != nil {
 		r := &reader{b: exportSec.body}
-		oldCount, _ = r.u32() // already validated by checkExports
+		oldCount, _ = r.u32() // validated by checkExports
 		oldEntries = exportSec.body[r.pos:]
 	}
 	total := uint64(oldCount) + uint64(len(info.Globals))
 	if total > 1<<32-1 {
-		return nil, nil, errors.New("export state: too many exports")
+		return nil, nil, errors.New("rewrite: too many exports")
 	}
 	body := appendULEB(nil, total)
 	body = append(body, oldEntries...)
@@ -194,30 +244,63 @@ func ExportState(wasm []byte) (out []byte, info *ModuleInfo, err error) {
 		body = append(body, byte(api.ExternTypeGlobal))
 		body = appendULEB(body, uint64(g.Index))
 	}
-	newSec := []byte{secExport}
-	newSec = appendULEB(newSec, uint64(len(body)))
-	newSec = append(newSec, body...)
+	newExports := sectionBytes(secExport, body)
 
-	out = make([]byte, 0, len(wasm)+len(newSec))
-	if exportSec != nil {
-		out = append(out, wasm[:exportSec.start]...)
-		out = append(out, newSec...)
-		out = append(out, wasm[exportSec.end:]...)
-		return out, info, nil
+	var newCode []byte
+	if opt.Interrupt && codeSec != nil {
+		newCode = code.rewrite(info.Globals[info.interrupt].Index)
 	}
-	// No export section: insert it before the first section that must
-	// follow it (start, element, data count, code, data), else at the end.
-	at := len(wasm)
-	for _, s := range secs {
-		if s.id == secStart || s.id == secElement || s.id == secDataCount || s.id == secCode || s.id == secData {
-			at = s.start
-			break
+
+	// Emit the sections in order, replacing or inserting ours where the
+	// binary format wants them.
+	out = make([]byte, 0, len(wasm)+len(newExports)+len(newGlobals)+len(newCode))
+	out = append(out, wasm[:8]...)
+	pending := []struct {
+		id  byte
+		sec []byte
+	}{{secGlobal, newGlobals}, {secExport, newExports}}
+	flush := func(before byte) {
+		for i := range pending {
+			if pending[i].sec != nil && (before == 0xff || sectionRank(before) > sectionRank(pending[i].id)) {
+				out = append(out, pending[i].sec...)
+				pending[i].sec = nil
+			}
 		}
 	}
-	out = append(out, wasm[:at]...)
-	out = append(out, newSec...)
-	out = append(out, wasm[at:]...)
+	for _, s := range secs {
+		if s.id != secCustom {
+			flush(s.id)
+		}
+		switch {
+		case s.id == secGlobal && newGlobals != nil:
+			out = append(out, newGlobals...)
+			pending[0].sec = nil
+		case s.id == secExport:
+			out = append(out, newExports...)
+			pending[1].sec = nil
+		case s.id == secCode && newCode != nil:
+			out = append(out, newCode...)
+		default:
+			out = append(out, wasm[s.start:s.end]...)
+		}
+	}
+	flush(0xff)
 	return out, info, nil
+}
+
+// sectionBytes frames a section body with its id and size.
+func sectionBytes(id byte, body []byte) []byte {
+	b := appendULEB([]byte{id}, uint64(len(body)))
+	return append(b, body...)
+}
+
+// sectionRank is a known section's position in the binary format's
+// required order (the tag section sits between memory and global).
+func sectionRank(id byte) int {
+	return [...]int{
+		secType: 1, secImport: 2, secFunction: 3, secTable: 4, secMemory: 5, secTag: 6,
+		secGlobal: 7, secExport: 8, secStart: 9, secElement: 10, secDataCount: 11, secCode: 12, secData: 13,
+	}[id]
 }
 
 var wasmHeader = []byte{0x00, 'a', 's', 'm', 0x01, 0x00, 0x00, 0x00}
@@ -441,46 +524,102 @@ func checkExports(r *reader) error {
 	return nil
 }
 
+// codeScan keeps what rewriting the code section needs: each function
+// body and the offsets in it where an interrupt check goes.
+type codeScan struct {
+	count   uint32
+	bodies  [][]byte
+	inserts [][]int
+	entry   bool // also check at every function entry (tail calls present)
+}
+
 // scanCode decodes every function body and records the instructions that
-// change state a move cannot carry.
-func (info *ModuleInfo) scanCode(r *reader) error {
+// change state a move cannot carry; with checks, it also records where
+// interrupt checks go.
+func (info *ModuleInfo) scanCode(r *reader, checks bool) (*codeScan, error) {
 	n, err := r.count(2)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var f opFeatures
+	cs := &codeScan{count: n}
 	for i := uint32(0); i < n; i++ {
 		size, err := r.u32()
 		if err != nil {
-			return fmt.Errorf("function %d: %w", i, err)
+			return nil, fmt.Errorf("function %d: %w", i, err)
 		}
 		b, err := r.bytes(uint64(size))
 		if err != nil {
-			return fmt.Errorf("function %d: %w", i, err)
+			return nil, fmt.Errorf("function %d: %w", i, err)
 		}
 		fr := &reader{b: b}
 		groups, err := fr.count(2)
 		if err != nil {
-			return fmt.Errorf("function %d locals: %w", i, err)
+			return nil, fmt.Errorf("function %d locals: %w", i, err)
 		}
 		for j := uint32(0); j < groups; j++ {
 			if _, err := fr.u32(); err != nil {
-				return fmt.Errorf("function %d locals: %w", i, err)
+				return nil, fmt.Errorf("function %d locals: %w", i, err)
 			}
 			if _, err := fr.valType(); err != nil {
-				return fmt.Errorf("function %d locals: %w", i, err)
+				return nil, fmt.Errorf("function %d locals: %w", i, err)
 			}
 		}
-		if err := fr.expr(&f); err != nil {
-			return fmt.Errorf("function %d at byte %d: %w", i, fr.pos, err)
+		var at []int
+		if checks {
+			at = append(at, fr.pos) // function entry; kept only when needed
+		}
+		depth := 1
+		for depth > 0 {
+			op, err := fr.instr(&depth, &f)
+			if err != nil {
+				return nil, fmt.Errorf("function %d at byte %d: %w", i, fr.pos, err)
+			}
+			switch {
+			case op == 0x03 && checks:
+				at = append(at, fr.pos)
+			case op == 0x12, op == 0x13, op == 0x15:
+				cs.entry = true
+			}
 		}
 		if !fr.eof() {
-			return fmt.Errorf("function %d: %d bytes after the final end", i, len(fr.b)-fr.pos)
+			return nil, fmt.Errorf("function %d: %d bytes after the final end", i, len(fr.b)-fr.pos)
+		}
+		if checks {
+			cs.bodies = append(cs.bodies, b)
+			cs.inserts = append(cs.inserts, at)
 		}
 	}
 	if f.tableMutation != "" {
 		info.refuse("code mutates a table (%s): table contents cannot be carried", f.tableMutation)
 	}
 	info.UsesDataDrop = f.dataDrop
-	return nil
+	return cs, nil
+}
+
+// rewrite returns the code section with an interrupt check inserted at
+// every recorded offset: `global.get flag; if; unreachable; end`, which
+// leaves the operand stack as it found it.
+func (cs *codeScan) rewrite(flag uint32) []byte {
+	check := appendULEB([]byte{0x23}, uint64(flag))
+	check = append(check, 0x04, 0x40, 0x00, 0x0b)
+	body := appendULEB(nil, uint64(cs.count))
+	var fn []byte
+	for i, b := range cs.bodies {
+		at := cs.inserts[i]
+		if !cs.entry {
+			at = at[1:]
+		}
+		fn = fn[:0]
+		prev := 0
+		for _, off := range at {
+			fn = append(fn, b[prev:off]...)
+			fn = append(fn, check...)
+			prev = off
+		}
+		fn = append(fn, b[prev:]...)
+		body = appendULEB(body, uint64(len(fn)))
+		body = append(body, fn...)
+	}
+	return sectionBytes(secCode, body)
 }

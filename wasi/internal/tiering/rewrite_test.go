@@ -387,3 +387,92 @@ func TestRestoreRejects(t *testing.T) {
 		t.Error("capture of a closed module accepted")
 	}
 }
+
+func TestRewriteInterruptHandWritten(t *testing.T) {
+	ctx := context.Background()
+	in := testModule{}.build()
+	plain, pinfo, err := ExportState(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, info, err := Rewrite(in, Options{Interrupt: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !info.Interruptible() || pinfo.Interruptible() {
+		t.Fatal("Interruptible() wrong")
+	}
+	if ok, why := info.Migratable(); !ok {
+		t.Fatalf("not migratable: %s", why)
+	}
+	if len(info.Globals) != len(pinfo.Globals)+1 {
+		t.Fatalf("%d globals, want %d", len(info.Globals), len(pinfo.Globals)+1)
+	}
+	a, _ := splitSections(in)
+	b, err := splitSections(out)
+	if err != nil || len(a) != len(b) {
+		t.Fatalf("sections: %v (%d vs %d)", err, len(b), len(a))
+	}
+	for i := range a {
+		switch a[i].id {
+		case secGlobal, secExport, secCode:
+		default:
+			if !bytes.Equal(a[i].body, b[i].body) {
+				t.Errorf("section %d (id %d) changed", i, a[i].id)
+			}
+		}
+	}
+	_, comp := newRuntimes(t)
+	mp, err := comp.InstantiateWithConfig(ctx, plain, wazero.NewModuleConfig().WithName(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mi, err := comp.InstantiateWithConfig(ctx, out, wazero.NewModuleConfig().WithName(""))
+	if err != nil {
+		t.Fatalf("instantiate rewritten: %v", err)
+	}
+	for i := 0; i < 9; i++ {
+		mustCall(t, mp, "bump")
+		mustCall(t, mi, "bump")
+	}
+	compareStates(t, observe(t, mi, pinfo), observe(t, mp, pinfo))
+	if x, y := mustCall(t, mi, "mix")[0], mustCall(t, mp, "mix")[0]; x != y {
+		t.Fatalf("mix = %d with checks, %d without", x, y)
+	}
+	raise, err := Interrupter(mi, info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raise()
+	mustCall(t, mi, "bump") // no loop: runs to the end
+	if _, err := mi.ExportedFunction("mix").Call(ctx); err == nil || !strings.Contains(err.Error(), "unreachable") {
+		t.Fatalf("mix with the flag raised: %v, want an unreachable trap", err)
+	}
+}
+
+func TestRewriteInterruptAddsGlobalSection(t *testing.T) {
+	// A module with no globals and no exports: both sections are created in order.
+	m := cat(wasmHeader,
+		sec(secType, vec([]byte{0x60, 0x00, 0x00})),
+		sec(secFunction, vec([]byte{0})),
+		sec(secCode, vec(body([]byte{0x00}, []byte{0x03, 0x40, 0x0b, 0x0b}))))
+	out, info, err := Rewrite(m, Options{Interrupt: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secs, _ := splitSections(out)
+	var ids []byte
+	for _, s := range secs {
+		ids = append(ids, s.id)
+	}
+	if !bytes.Equal(ids, []byte{1, 3, 6, 7, 10}) {
+		t.Fatalf("section order %v", ids)
+	}
+	_, comp := newRuntimes(t)
+	if _, err := comp.CompileModule(context.Background(), out); err != nil {
+		t.Fatalf("compile: %v", err)
+	}
+	if len(info.Globals) != 1 || info.Globals[0].Index != 0 {
+		t.Fatalf("globals %+v", info.Globals)
+	}
+}

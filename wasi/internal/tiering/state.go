@@ -175,3 +175,32 @@ func writeMemory(mem api.Memory, b []byte) error {
 	copy(view, b)
 	return nil
 }
+
+// Interruptible reports whether the module was rewritten with
+// Options.Interrupt.
+func (info *ModuleInfo) Interruptible() bool { return info != nil && info.hasInterrupt }
+
+// Interrupter returns a function that raises m's interrupt flag: the guest
+// call running on m (or the next one) traps with `unreachable` at its next
+// loop head or, with tail calls, function entry. The function is safe to
+// call from any goroutine (a deadline timer) while m runs on the compiler
+// engine; the instance must be treated as crashed afterwards.
+//
+// On the interpreter the flag is read by Go code, so raising it during a
+// call is a data race as far as the race detector knows; use
+// RuntimeConfig.WithCloseOnContextDone there (its cost is small on the
+// interpreter).
+func Interrupter(m api.Module, info *ModuleInfo) (func(), error) {
+	if !info.Interruptible() {
+		return nil, errors.New("interrupter: module was not rewritten with Options.Interrupt")
+	}
+	if m == nil {
+		return nil, errors.New("interrupter: nil module")
+	}
+	g := info.Globals[info.interrupt]
+	mg, ok := m.ExportedGlobal(g.Export).(api.MutableGlobal)
+	if !ok {
+		return nil, fmt.Errorf("interrupter: export %q missing or not mutable", g.Export)
+	}
+	return func() { mg.Set(1) }, nil
+}

@@ -1,0 +1,231 @@
+package tiering
+
+import (
+	"bytes"
+	"context"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+)
+
+// Benchmarks for the figures in bench/README.md ("Tiering and compile").
+// They use the stateful Go guest (a ~2.7 MB reactor module).
+
+func BenchmarkExportState(b *testing.B) {
+	orig, _, _ := statefulGuest(b)
+	b.SetBytes(int64(len(orig)))
+	for b.Loop() {
+		if _, _, err := ExportState(orig); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCompile measures CompileModule with an empty cache (a new
+// runtime each time), per engine and number of compilation workers, and
+// from a warm file cache (a new cache object each time, so the in-memory
+// cache cannot answer).
+func BenchmarkCompile(b *testing.B) {
+	_, out, _ := statefulGuest(b)
+	b.Run("interpreter", func(b *testing.B) {
+		for b.Loop() {
+			compileOnce(b, wazero.NewRuntimeConfigInterpreter(), out, 1)
+		}
+	})
+	for _, workers := range []int{1, 2} {
+		b.Run("compiler/workers="+strconv.Itoa(workers), func(b *testing.B) {
+			for b.Loop() {
+				compileOnce(b, wazero.NewRuntimeConfigCompiler(), out, workers)
+			}
+		})
+	}
+	b.Run("compiler/filecache-warm", func(b *testing.B) {
+		dir := b.TempDir()
+		fill, err := wazero.NewCompilationCacheWithDir(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		compileOnce(b, wazero.NewRuntimeConfigCompiler().WithCompilationCache(fill), out, 2)
+		fill.Close(context.Background())
+		for b.Loop() {
+			c, err := wazero.NewCompilationCacheWithDir(dir)
+			if err != nil {
+				b.Fatal(err)
+			}
+			compileOnce(b, wazero.NewRuntimeConfigCompiler().WithCompilationCache(c), out, 2)
+			c.Close(context.Background())
+		}
+	})
+}
+
+func compileOnce(b *testing.B, cfg wazero.RuntimeConfig, wasm []byte, workers int) {
+	ctx := experimental.WithCompilationWorkers(context.Background(), workers)
+	r := wazero.NewRuntimeWithConfig(ctx, cfg)
+	defer r.Close(ctx)
+	if _, err := r.CompileModule(ctx, wasm); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkInstantiate measures instantiating the compiled guest and
+// running its _initialize (a first start), and instantiating without start
+// functions (the target of a move), per engine.
+func BenchmarkInstantiate(b *testing.B) {
+	ctx := context.Background()
+	_, out, _ := statefulGuest(b)
+	for _, e := range engines() {
+		r := wasiRuntime(b, e.cfg)
+		cm, err := r.CompileModule(ctx, out)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, fresh := range []bool{true, false} {
+			name := e.name + "/initialize"
+			if !fresh {
+				name = e.name + "/no-start"
+			}
+			b.Run(name, func(b *testing.B) {
+				var stderr bytes.Buffer
+				for b.Loop() {
+					m, err := r.InstantiateModule(ctx, cm, guestConfig(&stderr, fresh))
+					if err != nil {
+						b.Fatal(err)
+					}
+					m.Close(ctx)
+				}
+			})
+		}
+	}
+}
+
+type engine struct {
+	name string
+	cfg  wazero.RuntimeConfig
+}
+
+func engines() []engine {
+	return []engine{
+		{"interpreter", wazero.NewRuntimeConfigInterpreter()},
+		{"compiler", wazero.NewRuntimeConfigCompiler()},
+	}
+}
+
+// BenchmarkMove measures moving the hand-written module's state with
+// 20 and 256 pages of memory: Capture, Restore into a fresh instance, and
+// Transfer (source to fresh target in one copy).
+func BenchmarkMove(b *testing.B) {
+	ctx := context.Background()
+	out, info, err := ExportState(testModule{}.build())
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, comp := newRuntimes(b)
+	interp := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
+	defer interp.Close(ctx)
+	cm, err := comp.CompileModule(ctx, out)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, pages := range []uint32{20, 256} {
+		src, err := interp.InstantiateWithConfig(ctx, out, wazero.NewModuleConfig().WithName(""))
+		if err != nil {
+			b.Fatal(err)
+		}
+		src.Memory().Grow(pages - 1)
+		view, _ := src.Memory().Read(0, src.Memory().Size())
+		for i := range view {
+			view[i] = byte(i * 7)
+		}
+		fresh := func(b *testing.B) api.Module {
+			b.StopTimer()
+			m, err := comp.InstantiateModule(ctx, cm, wazero.NewModuleConfig().WithName("").WithStartFunctions())
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			return m
+		}
+		p := strconv.Itoa(int(pages))
+		b.Run("capture/pages="+p, func(b *testing.B) {
+			b.SetBytes(int64(pages) * pageSize)
+			for b.Loop() {
+				if _, err := Capture(ctx, src, info); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		snap, _ := Capture(ctx, src, info)
+		b.Run("restore/pages="+p, func(b *testing.B) {
+			b.SetBytes(int64(pages) * pageSize)
+			for b.Loop() {
+				dst := fresh(b)
+				if err := Restore(ctx, dst, info, snap); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				dst.Close(ctx)
+				b.StartTimer()
+			}
+		})
+		b.Run("transfer/pages="+p, func(b *testing.B) {
+			b.SetBytes(int64(pages) * pageSize)
+			for b.Loop() {
+				dst := fresh(b)
+				if err := Transfer(ctx, src, dst, info); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				dst.Close(ctx)
+				b.StartTimer()
+			}
+		})
+		src.Close(ctx)
+	}
+}
+
+// BenchmarkGuest measures guest speed per engine: work (sort, format and
+// hash a 200-row frame: an update+render stand-in), step (allocation, maps,
+// goroutine switch) and spin (a tight arithmetic loop), each with and
+// without WithCloseOnContextDone, always under a context with a deadline.
+func BenchmarkGuest(b *testing.B) {
+	_, out, _ := statefulGuest(b)
+	for _, e := range engines() {
+		for _, closeOnDone := range []bool{false, true} {
+			name := e.name
+			if closeOnDone {
+				name += "/close-on-done"
+			}
+			b.Run(name, func(b *testing.B) {
+				ctx := context.Background()
+				r := wazero.NewRuntimeWithConfig(ctx, e.cfg.WithCloseOnContextDone(closeOnDone))
+				defer r.Close(ctx)
+				wasi_snapshot_preview1.MustInstantiate(ctx, r)
+				var stderr bytes.Buffer
+				m, err := r.InstantiateWithConfig(ctx, out, guestConfig(&stderr, true))
+				if err != nil {
+					b.Fatal(err)
+				}
+				dctx, cancel := context.WithTimeout(ctx, time.Hour)
+				defer cancel()
+				for _, f := range []struct {
+					fn  string
+					arg uint64
+				}{{"work", 1}, {"step", 1}, {"spin", 100000}} {
+					fn := m.ExportedFunction(f.fn)
+					b.Run(f.fn, func(b *testing.B) {
+						for b.Loop() {
+							if _, err := fn.Call(dctx, f.arg); err != nil {
+								b.Fatal(err)
+							}
+						}
+					})
+				}
+			})
+		}
+	}
+}
