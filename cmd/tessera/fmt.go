@@ -34,7 +34,7 @@ func runFmt(ctx context.Context, args []string, s stdio) int {
 		fmt.Fprintln(s.err, "Exit status: 0 formatted, 1 --check found unformatted files (or a file could not be written), 2 syntax errors or usage.")
 		fs.PrintDefaults()
 	}
-	paths, err := parseInterspersed(fs, args)
+	paths, err := cfgParseArgs(fs, args)
 	if err != nil {
 		if err == flag.ErrHelp {
 			return exitOK
@@ -78,13 +78,13 @@ func runFmt(ctx context.Context, args []string, s stdio) int {
 		}
 		fmt.Fprintln(s.out, name)
 		if *diff {
-			writeUnifiedDiff(s.out, name, src, out)
+			cfgUnifiedDiff(s.out, name, src, out)
 		}
 		if *check {
 			code = max(code, exitError)
 			continue
 		}
-		if err := writeFileAtomic(name, out); err != nil {
+		if err := cfgWriteFileAtomic(name, out); err != nil {
 			fmt.Fprintf(s.err, "tessera fmt: %v\n", err)
 			code = max(code, exitError)
 		}
@@ -92,9 +92,9 @@ func runFmt(ctx context.Context, args []string, s stdio) int {
 	return code
 }
 
-// writeFileAtomic replaces name with data through a temporary file in the
+// cfgWriteFileAtomic replaces name with data through a temporary file in the
 // same directory, keeping the file's mode.
-func writeFileAtomic(name string, data []byte) error {
+func cfgWriteFileAtomic(name string, data []byte) error {
 	mode := os.FileMode(0o644)
 	if st, err := os.Stat(name); err == nil {
 		mode = st.Mode().Perm()
@@ -125,10 +125,10 @@ func writeFileAtomic(name string, data []byte) error {
 	return nil
 }
 
-// writeUnifiedDiff prints a unified diff (3 lines of context) from a to b.
-func writeUnifiedDiff(w io.Writer, name string, a, b []byte) {
-	al, bl := splitLines(a), splitLines(b)
-	ops := diffLines(al, bl)
+// cfgUnifiedDiff prints a unified diff (3 lines of context) from a to b.
+func cfgUnifiedDiff(w io.Writer, name string, a, b []byte) {
+	al, bl := cfgSplitLines(a), cfgSplitLines(b)
+	ops := cfgDiffLines(al, bl)
 	fmt.Fprintf(w, "--- %s\n+++ %s (formatted)\n", name, name)
 	const ctx = 3
 	// Group operations into hunks separated by more than 2*ctx equal lines.
@@ -174,13 +174,13 @@ func writeUnifiedDiff(w io.Writer, name string, a, b []byte) {
 	}
 }
 
-type diffOp struct {
+type cfgDiffOp struct {
 	kind byte // ' ', '-', '+'
 	text string
 	a, b int // line indexes in a and b where the op starts
 }
 
-func splitLines(b []byte) []string {
+func cfgSplitLines(b []byte) []string {
 	s := strings.TrimSuffix(string(b), "\n")
 	if s == "" {
 		return nil
@@ -188,14 +188,14 @@ func splitLines(b []byte) []string {
 	return strings.Split(s, "\n")
 }
 
-// diffLines computes a line diff: common prefix and suffix are trimmed, and
+// cfgDiffLines computes a line diff: common prefix and suffix are trimmed, and
 // the middle is diffed by longest common subsequence when it is small enough,
 // or shown as one replacement otherwise.
-func diffLines(a, b []string) []diffOp {
-	var ops []diffOp
+func cfgDiffLines(a, b []string) []cfgDiffOp {
+	var ops []cfgDiffOp
 	p := 0
 	for p < len(a) && p < len(b) && a[p] == b[p] {
-		ops = append(ops, diffOp{' ', a[p], p, p})
+		ops = append(ops, cfgDiffOp{' ', a[p], p, p})
 		p++
 	}
 	sfx := 0
@@ -205,10 +205,10 @@ func diffLines(a, b []string) []diffOp {
 	am, bm := a[p:len(a)-sfx], b[p:len(b)-sfx]
 	if len(am)*len(bm) > 4_000_000 {
 		for i, l := range am {
-			ops = append(ops, diffOp{'-', l, p + i, p})
+			ops = append(ops, cfgDiffOp{'-', l, p + i, p})
 		}
 		for i, l := range bm {
-			ops = append(ops, diffOp{'+', l, p + len(am), p + i})
+			ops = append(ops, cfgDiffOp{'+', l, p + len(am), p + i})
 		}
 	} else {
 		// lcs[i][j] = LCS length of am[i:] and bm[j:].
@@ -229,20 +229,20 @@ func diffLines(a, b []string) []diffOp {
 		for i < len(am) || j < len(bm) {
 			switch {
 			case i < len(am) && j < len(bm) && am[i] == bm[j]:
-				ops = append(ops, diffOp{' ', am[i], p + i, p + j})
+				ops = append(ops, cfgDiffOp{' ', am[i], p + i, p + j})
 				i++
 				j++
 			case i < len(am) && (j == len(bm) || lcs[i+1][j] >= lcs[i][j+1]):
-				ops = append(ops, diffOp{'-', am[i], p + i, p + j})
+				ops = append(ops, cfgDiffOp{'-', am[i], p + i, p + j})
 				i++
 			default:
-				ops = append(ops, diffOp{'+', bm[j], p + i, p + j})
+				ops = append(ops, cfgDiffOp{'+', bm[j], p + i, p + j})
 				j++
 			}
 		}
 	}
 	for k := 0; k < sfx; k++ {
-		ops = append(ops, diffOp{' ', a[len(a)-sfx+k], len(a) - sfx + k, len(b) - sfx + k})
+		ops = append(ops, cfgDiffOp{' ', a[len(a)-sfx+k], len(a) - sfx + k, len(b) - sfx + k})
 	}
 	return ops
 }

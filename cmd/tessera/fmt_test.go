@@ -78,7 +78,7 @@ func TestFmtSyntaxError(t *testing.T) {
 }
 
 func TestDiffLines(t *testing.T) {
-	ops := diffLines([]string{"a", "b", "c", "d"}, []string{"a", "x", "c", "d", "e"})
+	ops := cfgDiffLines([]string{"a", "b", "c", "d"}, []string{"a", "x", "c", "d", "e"})
 	var sb strings.Builder
 	for _, op := range ops {
 		sb.WriteByte(op.kind)

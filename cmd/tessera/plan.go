@@ -23,7 +23,7 @@ func runPlan(ctx context.Context, args []string, s stdio) int {
 	to := fs.String("to", "", "the desired workspace file or directory")
 	asJSON := fs.Bool("json", false, "print the plan as JSON")
 	detailed := fs.Bool("detailed-exitcode", false, "exit 0 with no changes, 2 with changes, 1 on errors")
-	vars := varFlags{}
+	vars := cfgVarFlags{}
 	fs.Var(vars, "var", "set a variable in both configurations: --var NAME=VALUE (repeatable)")
 	fs.Usage = func() {
 		fmt.Fprintln(s.err, "usage: tessera plan [--from OLD] --to NEW [--json] [--detailed-exitcode] [--var NAME=VALUE]...")
@@ -31,7 +31,7 @@ func runPlan(ctx context.Context, args []string, s stdio) int {
 		fmt.Fprintln(s.err, "Exit status: 0 planned, 2 diagnostics or usage; with --detailed-exitcode 0 no changes, 1 errors, 2 changes.")
 		fs.PrintDefaults()
 	}
-	pos, err := parseInterspersed(fs, args)
+	pos, err := cfgParseArgs(fs, args)
 	if err != nil {
 		if err == flag.ErrHelp {
 			return exitOK
@@ -52,18 +52,18 @@ func runPlan(ctx context.Context, args []string, s stdio) int {
 	}
 	var old *config.Workspace
 	if *from != "" {
-		ws, files, diags := loadWorkspace(*from, vars)
+		ws, files, diags := cfgLoad(*from, vars)
 		if diags.HasErrors() {
 			_ = config.WriteDiagnostics(s.err, files, diags)
-			fmt.Fprintf(s.err, "%s: %s; nothing planned\n", *from, countDiags(diags))
+			fmt.Fprintf(s.err, "%s: %s; nothing planned\n", *from, cfgCountDiags(diags))
 			return failed
 		}
 		old = ws
 	}
-	neu, files, diags := loadWorkspace(*to, vars)
+	neu, files, diags := cfgLoad(*to, vars)
 	if diags.HasErrors() {
 		_ = config.WriteDiagnostics(s.err, files, diags)
-		fmt.Fprintf(s.err, "%s: %s; nothing planned\n", *to, countDiags(diags))
+		fmt.Fprintf(s.err, "%s: %s; nothing planned\n", *to, cfgCountDiags(diags))
 		return failed
 	}
 	if len(diags) > 0 {

@@ -22,12 +22,12 @@ func init() {
 	})
 }
 
-// varFlags collects repeated --var k=v flags.
-type varFlags map[string]string
+// cfgVarFlags collects repeated --var k=v flags.
+type cfgVarFlags map[string]string
 
-func (v varFlags) String() string { return "" }
+func (v cfgVarFlags) String() string { return "" }
 
-func (v varFlags) Set(s string) error {
+func (v cfgVarFlags) Set(s string) error {
 	k, val, ok := strings.Cut(s, "=")
 	if !ok || k == "" {
 		return fmt.Errorf("want NAME=VALUE, got %q", s)
@@ -36,9 +36,9 @@ func (v varFlags) Set(s string) error {
 	return nil
 }
 
-// parseInterspersed parses flags that may appear before or after the
+// cfgParseArgs parses flags that may appear before or after the
 // positional arguments, and returns the positional arguments.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+func cfgParseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -56,7 +56,7 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-func environ() map[string]string {
+func cfgEnviron() map[string]string {
 	env := map[string]string{}
 	for _, kv := range os.Environ() {
 		if k, v, ok := strings.Cut(kv, "="); ok {
@@ -66,11 +66,11 @@ func environ() map[string]string {
 	return env
 }
 
-// loadWorkspace loads path with the process environment and the given vars,
+// cfgLoad loads path with the process environment and the given vars,
 // and returns the files with names relative to the working directory (for
 // readable diagnostics) together with the diagnostics rewritten to match.
-func loadWorkspace(path string, vars map[string]string) (*config.Workspace, []config.File, hcl.Diagnostics) {
-	ws, files, diags := config.Load(path, config.Options{Vars: vars, Env: environ()})
+func cfgLoad(path string, vars map[string]string) (*config.Workspace, []config.File, hcl.Diagnostics) {
+	ws, files, diags := config.Load(path, config.Options{Vars: vars, Env: cfgEnviron()})
 	wd, err := os.Getwd()
 	if err != nil {
 		return ws, files, diags
@@ -104,7 +104,7 @@ func runValidate(ctx context.Context, args []string, s stdio) int {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(s.err)
 	asJSON := fs.Bool("json", false, "print diagnostics as JSON on stdout")
-	vars := varFlags{}
+	vars := cfgVarFlags{}
 	fs.Var(vars, "var", "set a variable: --var NAME=VALUE (repeatable; also TESSERA_VAR_NAME)")
 	fs.Usage = func() {
 		fmt.Fprintln(s.err, "usage: tessera validate [--json] [--var NAME=VALUE]... [PATH]")
@@ -112,7 +112,7 @@ func runValidate(ctx context.Context, args []string, s stdio) int {
 		fmt.Fprintln(s.err, "Exit status: 0 valid (warnings allowed), 2 errors.")
 		fs.PrintDefaults()
 	}
-	pos, err := parseInterspersed(fs, args)
+	pos, err := cfgParseArgs(fs, args)
 	if err != nil {
 		if err == flag.ErrHelp {
 			return exitOK
@@ -127,9 +127,9 @@ func runValidate(ctx context.Context, args []string, s stdio) int {
 	if len(pos) == 1 {
 		path = pos[0]
 	}
-	ws, files, diags := loadWorkspace(path, vars)
+	ws, files, diags := cfgLoad(path, vars)
 	if *asJSON {
-		return writeValidateJSON(s.out, ws, diags)
+		return cfgValidateJSON(s.out, ws, diags)
 	}
 	if len(diags) > 0 {
 		if err := config.WriteDiagnostics(s.err, files, diags); err != nil {
@@ -137,14 +137,14 @@ func runValidate(ctx context.Context, args []string, s stdio) int {
 		}
 	}
 	if diags.HasErrors() {
-		fmt.Fprintf(s.err, "%s: %s\n", path, countDiags(diags))
+		fmt.Fprintf(s.err, "%s: %s\n", path, cfgCountDiags(diags))
 		return exitUsage
 	}
-	fmt.Fprintf(s.out, "%s is valid: %s.\n", path, describe(ws))
+	fmt.Fprintf(s.out, "%s is valid: %s.\n", path, cfgDescribe(ws))
 	return exitOK
 }
 
-func countDiags(diags hcl.Diagnostics) string {
+func cfgCountDiags(diags hcl.Diagnostics) string {
 	e, w := 0, 0
 	for _, d := range diags {
 		if d.Severity == hcl.DiagError {
@@ -153,17 +153,17 @@ func countDiags(diags hcl.Diagnostics) string {
 			w++
 		}
 	}
-	return fmt.Sprintf("%s, %s", plural(e, "error"), plural(w, "warning"))
+	return fmt.Sprintf("%s, %s", cfgPlural(e, "error"), cfgPlural(w, "warning"))
 }
 
-func plural(n int, word string) string {
+func cfgPlural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
-func describe(ws *config.Workspace) string {
+func cfgDescribe(ws *config.Workspace) string {
 	tabs, panes := 0, 0
 	for _, s := range ws.Sessions {
 		tabs += len(s.Tabs)
@@ -171,10 +171,10 @@ func describe(ws *config.Workspace) string {
 			panes += len(t.Panes)
 		}
 	}
-	return fmt.Sprintf("%s, %s, %s, %s", plural(len(ws.Sessions), "session"), plural(tabs, "tab"), plural(panes, "pane"), plural(len(ws.Plugins), "plugin manifest"))
+	return fmt.Sprintf("%s, %s, %s, %s", cfgPlural(len(ws.Sessions), "session"), cfgPlural(tabs, "tab"), cfgPlural(panes, "pane"), cfgPlural(len(ws.Plugins), "plugin manifest"))
 }
 
-func writeValidateJSON(w io.Writer, ws *config.Workspace, diags hcl.Diagnostics) int {
+func cfgValidateJSON(w io.Writer, ws *config.Workspace, diags hcl.Diagnostics) int {
 	out := struct {
 		Valid        bool                    `json:"valid"`
 		ErrorCount   int                     `json:"error_count"`
