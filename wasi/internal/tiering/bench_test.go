@@ -188,38 +188,72 @@ func BenchmarkMove(b *testing.B) {
 	}
 }
 
-// BenchmarkGuest measures guest speed per engine: work (sort, format and
-// hash a 200-row frame: an update+render stand-in), step (allocation, maps,
-// goroutine switch) and spin (a tight arithmetic loop), each with and
-// without WithCloseOnContextDone, always under a context with a deadline.
+// tightLoop is a module exporting loop(n i64) -> i64, a three-instruction
+// arithmetic loop: the worst case for a per-iteration interruption check.
+func tightLoop() []byte {
+	return cat(wasmHeader,
+		sec(secType, vec([]byte{0x60, 0x01, 0x7e, 0x01, 0x7e})),
+		sec(secFunction, vec([]byte{0})),
+		sec(secExport, vec(cat(str("loop"), []byte{0x00, 0x00}))),
+		sec(secCode, vec(body([]byte{0x01, 0x01, 0x7e}, // local 1: acc i64
+			[]byte{0x03, 0x40}, // loop
+			[]byte{0x20, 0x01, 0x42}, sleb(6364136223846793005), []byte{0x7e, 0x42, 0x01, 0x7c, 0x21, 0x01}, // acc = acc*K + 1
+			[]byte{0x20, 0x00, 0x42, 0x01, 0x7d, 0x22, 0x00, 0x42, 0x00, 0x52, 0x0d, 0x00}, // n--; br_if n != 0
+			[]byte{0x0b, 0x20, 0x01, 0x0b}))))
+}
+
+// BenchmarkGuest measures guest speed per engine and deadline mechanism:
+// none, WithCloseOnContextDone(true), and the interrupt flag of
+// Options.Interrupt, always calling under a context with a deadline.
+// Functions: work (sort, format and hash a 200-row frame: an update+render
+// stand-in), step (allocation, maps, a goroutine switch), spin (a Go
+// arithmetic loop) and loop (a three-instruction wasm loop, hand-written).
 func BenchmarkGuest(b *testing.B) {
-	_, out, _ := statefulGuest(b)
+	_, plainGo, _ := statefulGuest(b)
+	_, checkedGo, _ := statefulGuestWith(b, Options{Interrupt: true})
+	plainLoop, _, err := ExportState(tightLoop())
+	if err != nil {
+		b.Fatal(err)
+	}
+	checkedLoop, _, err := Rewrite(tightLoop(), Options{Interrupt: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	type call struct {
+		fn  string
+		arg uint64
+	}
 	for _, e := range engines() {
-		for _, closeOnDone := range []bool{false, true} {
-			name := e.name
-			if closeOnDone {
-				name += "/close-on-done"
-			}
-			b.Run(name, func(b *testing.B) {
+		for _, mode := range []string{"none", "close-on-done", "interrupt-flag"} {
+			b.Run(e.name+"/"+mode, func(b *testing.B) {
 				ctx := context.Background()
-				r := wazero.NewRuntimeWithConfig(ctx, e.cfg.WithCloseOnContextDone(closeOnDone))
+				r := wazero.NewRuntimeWithConfig(ctx, e.cfg.WithCloseOnContextDone(mode == "close-on-done"))
 				defer r.Close(ctx)
 				wasi_snapshot_preview1.MustInstantiate(ctx, r)
+				goBin, loopBin := plainGo, plainLoop
+				if mode == "interrupt-flag" {
+					goBin, loopBin = checkedGo, checkedLoop
+				}
 				var stderr bytes.Buffer
-				m, err := r.InstantiateWithConfig(ctx, out, guestConfig(&stderr, true))
+				g, err := r.InstantiateWithConfig(ctx, goBin, guestConfig(&stderr, true))
+				if err != nil {
+					b.Fatal(err)
+				}
+				l, err := r.InstantiateWithConfig(ctx, loopBin, wazero.NewModuleConfig().WithName(""))
 				if err != nil {
 					b.Fatal(err)
 				}
 				dctx, cancel := context.WithTimeout(ctx, time.Hour)
 				defer cancel()
-				for _, f := range []struct {
-					fn  string
-					arg uint64
-				}{{"work", 1}, {"step", 1}, {"spin", 100000}} {
-					fn := m.ExportedFunction(f.fn)
-					b.Run(f.fn, func(b *testing.B) {
+				for _, c := range []call{{"work", 1}, {"step", 1}, {"spin", 100000}, {"loop", 200000}} {
+					m := g
+					if c.fn == "loop" {
+						m = l
+					}
+					fn := m.ExportedFunction(c.fn)
+					b.Run(c.fn, func(b *testing.B) {
 						for b.Loop() {
-							if _, err := fn.Call(dctx, f.arg); err != nil {
+							if _, err := fn.Call(dctx, c.arg); err != nil {
 								b.Fatal(err)
 							}
 						}

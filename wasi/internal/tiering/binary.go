@@ -42,6 +42,10 @@ func (r *reader) skip(n uint64) error {
 
 // uleb reads an unsigned LEB128 number of at most bits bits.
 func (r *reader) uleb(bits uint) (uint64, error) {
+	if r.pos < len(r.b) && r.b[r.pos] < 0x80 {
+		r.pos++
+		return uint64(r.b[r.pos-1]), nil
+	}
 	var v uint64
 	var shift uint
 	maxBytes := (bits + 6) / 7
@@ -78,6 +82,10 @@ func (r *reader) u32() (uint32, error) {
 // sleb skips a signed LEB128 number of at most bits bits and returns its
 // first byte (enough to recognise single-byte type codes).
 func (r *reader) sleb(bits uint) (first byte, err error) {
+	if r.pos < len(r.b) && r.b[r.pos] < 0x80 {
+		r.pos++
+		return r.b[r.pos-1], nil
+	}
 	maxBytes := int((bits + 6) / 7)
 	for i := 0; ; i++ {
 		if i >= maxBytes {
@@ -204,52 +212,107 @@ func (r *reader) blockType() error {
 	return err
 }
 
+// Immediate shapes of single-byte opcodes, for table-driven decoding.
+const (
+	immInvalid  = iota
+	immNone     // no immediate
+	immBlock    // block type; opens a block
+	immEnd      // end; closes a block
+	immU32      // one u32 index or label
+	immU32x2    // two u32 indices
+	immBrTable  // vec(label) label
+	immSelectT  // vec(valtype)
+	immTryTable // block type, vec(catch); opens a block
+	immMemarg   // memory immediate
+	immS32      // i32.const
+	immS64      // i64.const
+	immF32      // 4 bytes
+	immF64      // 8 bytes
+	immHeapType // ref.null
+	immTableSet // table.set: a table mutation
+	immPrefixFC
+	immPrefixFD
+	immPrefixFE
+)
+
+// opImm maps each single-byte opcode to the shape of its immediates.
+var opImm = func() (t [256]uint8) {
+	set := func(kind uint8, ops ...int) {
+		for _, op := range ops {
+			t[op] = kind
+		}
+	}
+	for op := 0x45; op <= 0xc4; op++ { // numeric instructions
+		t[op] = immNone
+	}
+	for op := 0x28; op <= 0x3e; op++ { // loads and stores
+		t[op] = immMemarg
+	}
+	set(immNone, 0x00, 0x01, 0x05, 0x0a, 0x0f, 0x19, 0x1a, 0x1b, 0xd1, 0xd3, 0xd4)
+	set(immBlock, 0x02, 0x03, 0x04, 0x06) // block, loop, if, try
+	set(immEnd, 0x0b)
+	set(immU32,
+		0x07, 0x08, 0x09, 0x18, // catch, throw, rethrow, delegate
+		0x0c, 0x0d, // br, br_if
+		0x10, 0x12, 0x14, 0x15, // call, return_call, call_ref, return_call_ref
+		0x20, 0x21, 0x22, 0x23, 0x24, // local.*, global.*
+		0x25,       // table.get
+		0x3f, 0x40, // memory.size, memory.grow
+		0xd2,       // ref.func
+		0xd5, 0xd6) // br_on_null, br_on_non_null
+	set(immU32x2, 0x11, 0x13) // call_indirect, return_call_indirect
+	set(immBrTable, 0x0e)
+	set(immSelectT, 0x1c)
+	set(immTryTable, 0x1f)
+	set(immS32, 0x41)
+	set(immS64, 0x42)
+	set(immF32, 0x43)
+	set(immF64, 0x44)
+	set(immHeapType, 0xd0)
+	set(immTableSet, 0x26)
+	set(immPrefixFC, 0xfc)
+	set(immPrefixFD, 0xfd)
+	set(immPrefixFE, 0xfe)
+	return t
+}()
+
 // instr decodes one instruction starting at r.pos, advancing past its
 // immediates. It returns the opcode byte and adjusts *depth for block
 // structure (block, loop, if, try, try_table open; end closes).
 func (r *reader) instr(depth *int, f *opFeatures) (byte, error) {
-	op, err := r.byte()
-	if err != nil {
-		return 0, err
+	if r.pos >= len(r.b) {
+		return 0, errTruncated
 	}
-	u32 := func() error { _, err := r.u32(); return err }
-	switch {
-	case op == 0x00, op == 0x01, op == 0x05, op == 0x0a, op == 0x0f,
-		op == 0x19, op == 0x1a, op == 0x1b, op == 0xd1, op == 0xd3, op == 0xd4,
-		op >= 0x45 && op <= 0xc4:
-		// No immediates.
-	case op == 0x02, op == 0x03, op == 0x04, op == 0x06: // block, loop, if, try
+	op := r.b[r.pos]
+	r.pos++
+	var err error
+	switch opImm[op] {
+	case immNone:
+	case immBlock:
 		*depth++
 		err = r.blockType()
-	case op == 0x0b: // end
+	case immEnd:
 		*depth--
-	case op == 0x07, op == 0x08, op == 0x09, op == 0x18, // catch, throw, rethrow, delegate
-		op == 0x0c, op == 0x0d, // br, br_if
-		op == 0x10, op == 0x12, op == 0x14, op == 0x15, // call, return_call, call_ref, return_call_ref
-		op >= 0x20 && op <= 0x24, // local.*, global.*
-		op == 0x25,               // table.get
-		op == 0x3f, op == 0x40,   // memory.size, memory.grow
-		op == 0xd2,             // ref.func
-		op == 0xd5, op == 0xd6: // br_on_null, br_on_non_null
-		err = u32()
-	case op == 0x26: // table.set
+	case immU32:
+		err = r.skipU32()
+	case immU32x2:
+		if err = r.skipU32(); err == nil {
+			err = r.skipU32()
+		}
+	case immTableSet:
 		if f.tableMutation == "" {
 			f.tableMutation = "table.set"
 		}
-		err = u32()
-	case op == 0x0e: // br_table
+		err = r.skipU32()
+	case immBrTable:
 		var n uint32
 		if n, err = r.u32(); err != nil {
 			break
 		}
 		for i := uint64(0); i <= uint64(n) && err == nil; i++ {
-			err = u32()
+			err = r.skipU32()
 		}
-	case op == 0x11, op == 0x13: // call_indirect, return_call_indirect
-		if err = u32(); err == nil {
-			err = u32()
-		}
-	case op == 0x1c: // select t*
+	case immSelectT:
 		var n uint32
 		if n, err = r.u32(); err != nil {
 			break
@@ -257,53 +320,72 @@ func (r *reader) instr(depth *int, f *opFeatures) (byte, error) {
 		for i := uint32(0); i < n && err == nil; i++ {
 			_, err = r.valType()
 		}
-	case op == 0x1f: // try_table
+	case immTryTable:
 		*depth++
-		if err = r.blockType(); err != nil {
-			break
-		}
-		var n uint32
-		if n, err = r.u32(); err != nil {
-			break
-		}
-		for i := uint32(0); i < n && err == nil; i++ {
-			var kind byte
-			if kind, err = r.byte(); err != nil {
-				break
-			}
-			switch kind {
-			case 0x00, 0x01: // catch, catch_ref: tag, label
-				if err = u32(); err == nil {
-					err = u32()
-				}
-			case 0x02, 0x03: // catch_all, catch_all_ref: label
-				err = u32()
-			default:
-				err = fmt.Errorf("invalid catch kind 0x%02x", kind)
-			}
-		}
-	case op >= 0x28 && op <= 0x3e: // loads and stores
+		err = r.tryTable()
+	case immMemarg:
 		err = r.memarg()
-	case op == 0x41: // i32.const
+	case immS32:
 		_, err = r.sleb(32)
-	case op == 0x42: // i64.const
+	case immS64:
 		_, err = r.sleb(64)
-	case op == 0x43:
+	case immF32:
 		err = r.skip(4)
-	case op == 0x44:
+	case immF64:
 		err = r.skip(8)
-	case op == 0xd0: // ref.null heaptype
+	case immHeapType:
 		_, err = r.sleb(33)
-	case op == 0xfc:
+	case immPrefixFC:
 		err = r.miscInstr(f)
-	case op == 0xfd:
+	case immPrefixFD:
 		err = r.simdInstr()
-	case op == 0xfe:
+	case immPrefixFE:
 		err = r.atomicInstr()
 	default:
 		return op, fmt.Errorf("unknown opcode 0x%02x", op)
 	}
 	return op, err
+}
+
+// skipU32 skips a u32 LEB128, with a fast path for one-byte values.
+func (r *reader) skipU32() error {
+	if r.pos < len(r.b) && r.b[r.pos] < 0x80 {
+		r.pos++
+		return nil
+	}
+	_, err := r.u32()
+	return err
+}
+
+// tryTable decodes try_table's block type and catch clauses.
+func (r *reader) tryTable() error {
+	if err := r.blockType(); err != nil {
+		return err
+	}
+	n, err := r.u32()
+	if err != nil {
+		return err
+	}
+	for i := uint32(0); i < n; i++ {
+		kind, err := r.byte()
+		if err != nil {
+			return err
+		}
+		switch kind {
+		case 0x00, 0x01: // catch, catch_ref: tag, label
+			if err = r.skipU32(); err == nil {
+				err = r.skipU32()
+			}
+		case 0x02, 0x03: // catch_all, catch_all_ref: label
+			err = r.skipU32()
+		default:
+			err = fmt.Errorf("invalid catch kind 0x%02x", kind)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // miscInstr decodes the rest of a 0xFC-prefixed instruction.
