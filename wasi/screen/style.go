@@ -1,5 +1,7 @@
 package screen
 
+import "fmt"
+
 // Declaration is one colour declaration of a theme: a base (foreground)
 // colour, a background and four emphasis colours. It mirrors a
 // StyleDeclaration of the plugin ABI's Styling message, whose six Colors come
@@ -99,4 +101,73 @@ func DefaultStyle() Style {
 		},
 		ArrowFonts: true,
 	}
+}
+
+// StylingFields is the number of colour fields of a Styling message.
+const StylingFields = 15
+
+// Styling field numbers with special counts.
+const (
+	fieldFrameUnselected = 10
+	fieldMultiplayer     = 15
+)
+
+// declarations returns pointers to the declaration of each Styling field
+// (index 0 is field 1); the multiplayer field's entry is nil.
+func (st *Style) declarations() [StylingFields]*Declaration {
+	return [StylingFields]*Declaration{
+		&st.TextUnselected, &st.TextSelected, &st.RibbonUnselected, &st.RibbonSelected,
+		&st.TableTitle, &st.TableCellUnselected, &st.TableCellSelected, &st.ListUnselected,
+		&st.ListSelected, &st.FrameUnselected, &st.FrameSelected, &st.FrameHighlight,
+		&st.ExitCodeSuccess, &st.ExitCodeError, nil,
+	}
+}
+
+// StyleFromFields builds a Style from the colours of Styling fields 1–15
+// (fields[0] is field 1), in wire order. Fields 1–9 and 11–14 must hold
+// exactly six colours, field 10 none or six, field 15 exactly ten; any
+// other count is an error naming the field (a guest handed such a Styling
+// panics). arrowFonts sets Style.ArrowFonts.
+func StyleFromFields(fields [StylingFields][]Color, arrowFonts bool) (Style, error) {
+	st := Style{ArrowFonts: arrowFonts}
+	decls := st.declarations()
+	for i, colors := range fields {
+		field := i + 1
+		switch {
+		case field == fieldMultiplayer:
+			if len(colors) != len(st.MultiplayerColors) {
+				return Style{}, fmt.Errorf("styling field %d: %d colours, want %d", field, len(colors), len(st.MultiplayerColors))
+			}
+			copy(st.MultiplayerColors[:], colors)
+		case field == fieldFrameUnselected && len(colors) == 0:
+		default:
+			d, ok := DeclarationFromColors(colors)
+			if !ok {
+				return Style{}, fmt.Errorf("styling field %d: %d colours, want 6", field, len(colors))
+			}
+			*decls[i] = d
+			if field == fieldFrameUnselected {
+				st.HasFrameUnselected = true
+			}
+		}
+	}
+	return st, nil
+}
+
+// Fields returns the colours of Styling fields 1–15 in wire order (index 0
+// is field 1), the inverse of StyleFromFields: field 10 is empty unless
+// HasFrameUnselected.
+func (st Style) Fields() [StylingFields][]Color {
+	var out [StylingFields][]Color
+	for i, d := range st.declarations() {
+		switch {
+		case i+1 == fieldMultiplayer:
+			out[i] = append([]Color(nil), st.MultiplayerColors[:]...)
+		case i+1 == fieldFrameUnselected && !st.HasFrameUnselected:
+			out[i] = []Color{}
+		default:
+			out[i] = []Color{d.Base, d.Background, d.Emphasis[0], d.Emphasis[1], d.Emphasis[2], d.Emphasis[3]}
+		}
+	}
+	return out
 }
