@@ -156,6 +156,15 @@ func componentBudget(rows, cols int) int { return 8*rows*cols + 8192 }
 // Frame replaces the content with a whole render frame: the grid is cleared,
 // the cursor goes home with default colours, then b is interpreted. LF acts
 // as CR+LF (the host turns every "\n" of plugin output into "\n\r").
+//
+// # Notes
+//
+//   - Nothing carries over from the previous frame: an escape sequence left
+//     unterminated at the end of b is dropped, and the saved cursor is reset.
+//   - Printing past the last row scrolls the grid up; only the last rows
+//     stay visible.
+//   - UI components may draw a bounded number of cells per frame (several
+//     screenfuls); padding requested beyond that is not drawn.
 func (s *Screen) Frame(b []byte) {
 	s.reset()
 	s.budget = componentBudget(s.rows, s.cols)
