@@ -139,8 +139,8 @@ func TestGuestEscapes(t *testing.T) {
 		"ro-read-after": `"hello"`,
 		// Go's os.Chmod on wasip1 only stats the file (WASI has no chmod);
 		// the host snapshot below proves nothing changed.
-		"ro-chmod": "",
-		"list-host":     `"absdir:L---------,absfile:L---------,chain1:L---------,chain2:L---------,deep:L---------,empty:d---------,file.txt:----------,inlink:L---------,loop1:L---------,loop2:L---------,rel:L---------,reldir:L---------,sub:d---------,subup:L---------"`,
+		"ro-chmod":  "",
+		"list-host": `"absdir:L---------,absfile:L---------,chain1:L---------,chain2:L---------,deep:L---------,empty:d---------,file.txt:----------,inlink:L---------,loop1:L---------,loop2:L---------,rel:L---------,reldir:L---------,sub:d---------,subup:L---------"`,
 	}
 	for name, r := range res {
 		if want, ok := mustOK[name]; ok {
