@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path"
+	"sort"
 	"strings"
 	"time"
 
@@ -311,6 +312,7 @@ func (in *instance) scanHostFolder(guest string) {
 		ents = ents[:maxScanEntries]
 		bad(fmt.Sprintf("%s: only the first %d entries reported", guest, maxScanEntries))
 	}
+	sort.Slice(ents, func(i, j int) bool { return ents[i].Name() < ents[j].Name() })
 	base := path.Join("/host", rel)
 	fl := &pluginpb.FileListPayload{}
 	for _, e := range ents {

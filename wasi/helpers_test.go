@@ -140,6 +140,12 @@ func ctxT(t testing.TB) context.Context {
 // loadProbe loads the probe guest; the plugin is closed at test end.
 func loadProbe(t testing.TB, cfg PluginConfig) *Plugin {
 	t.Helper()
+	if cfg.Limits.CallTimeout == 0 {
+		cfg.Limits.CallTimeout = 30 * time.Second // the test machine may be loaded
+	}
+	if cfg.Limits.LoadTimeout == 0 {
+		cfg.Limits.LoadTimeout = 60 * time.Second
+	}
 	p, err := testHost(t).Load(ctxT(t), probeWasm(t), cfg)
 	if err != nil {
 		t.Fatalf("load probe: %v", err)

@@ -859,4 +859,3 @@ func (p *Plugin) startTimer(d time.Duration, seconds float64) bool {
 	p.timers[t] = struct{}{}
 	return true
 }
-

@@ -260,8 +260,8 @@ func act(action, arg, pipeID string) int32 {
 	case "alloc": // arg MiB, hoarded
 		for i := 0; i < n; i++ {
 			b := make([]byte, 1<<20)
-			for j := range b {
-				b[j] = byte(j)
+			for j := 0; j < len(b); j += 4096 {
+				b[j] = byte(i)
 			}
 			hoard = append(hoard, b)
 		}
