@@ -229,15 +229,23 @@ func (f *FS) OpenFile(p string, flag experimentalsys.Oflag, perm fs.FileMode) (e
 		}
 	}
 
-	osf, err := r.OpenFile(name, toOSFlag(flag), perm&fs.ModePerm)
-	if err != nil {
-		return nil, toErrno(err)
-	}
-	file := &file{fs: f, f: osf, fd: osf.Fd(), flag: flag, gen: gen}
 	// wazero's pre-open opens the mount point itself lazily with exactly
 	// these arguments; guest opens always pass a non-zero perm (path_open
 	// uses 0o600). That handle follows SetRoot and is not guest state.
-	if name == "." && flag == experimentalsys.O_RDONLY && perm == 0 {
+	mountPoint := name == "." && flag == experimentalsys.O_RDONLY && perm == 0
+
+	osf, err := r.OpenFile(name, toOSFlag(flag), perm&fs.ModePerm)
+	if err != nil {
+		if mountPoint {
+			// The pre-open panics on anything but ENOENT (say EACCES after
+			// the host made the directory unreadable); the guest then sees
+			// EBADF on the mount instead.
+			return nil, experimentalsys.ENOENT
+		}
+		return nil, toErrno(err)
+	}
+	file := &file{fs: f, f: osf, fd: osf.Fd(), flag: flag, gen: gen}
+	if mountPoint {
 		file.mountPoint = true
 	} else {
 		file.counted = true

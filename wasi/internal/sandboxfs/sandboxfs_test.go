@@ -29,7 +29,10 @@ const secret = "TOP-SECRET-OUTSIDE"
 //	host: absdir -> /etc, absfile -> <tmp>/outside/secret.txt,
 //	rel -> ../outside/secret.txt, reldir -> ../outside,
 //	deep -> sub/../../outside/secret.txt, chain1 -> chain2 -> rel,
-//	loop1 <-> loop2, inlink -> sub/inner.txt, subup -> sub/.. (inside).
+//	loop1 <-> loop2, inlink -> sub/inner.txt, subup -> sub/.. (inside),
+//	and dangling links to files that do not exist yet outside:
+//	dangabs -> <tmp>/outside/created-through-dangabs (absolute),
+//	dangrel -> ../outside/created-through-dangrel.
 func layout(t testing.TB) (root, outside string) {
 	t.Helper()
 	tmp := t.TempDir()
@@ -60,6 +63,8 @@ func layout(t testing.TB) (root, outside string) {
 		"loop2":   "loop1",
 		"inlink":  "sub/inner.txt",
 		"subup":   "sub/..",
+		"dangabs": filepath.Join(outside, "created-through-dangabs"),
+		"dangrel": "../outside/created-through-dangrel",
 	}
 	for name, target := range links {
 		if err := os.Symlink(target, filepath.Join(root, name)); err != nil {
@@ -262,6 +267,21 @@ func TestEscapes(t *testing.T) {
 			}
 			return errno
 		}},
+		{"create through dangling absolute link", func() experimentalsys.Errno {
+			file, errno := f.OpenFile("dangabs", experimentalsys.O_CREAT|experimentalsys.O_WRONLY, 0o644)
+			if errno == 0 {
+				file.Close()
+			}
+			return errno
+		}},
+		{"create through dangling relative link", func() experimentalsys.Errno {
+			file, errno := f.OpenFile("dangrel", experimentalsys.O_CREAT|experimentalsys.O_RDWR|experimentalsys.O_TRUNC, 0o644)
+			if errno == 0 {
+				file.Close()
+			}
+			return errno
+		}},
+		{"mkdir through dangling link", func() experimentalsys.Errno { return f.Mkdir("dangrel", 0o755) }},
 		{"mkdir via reldir", func() experimentalsys.Errno { return f.Mkdir("reldir/newdir", 0o755) }},
 		{"mkdir via ..", func() experimentalsys.Errno { return f.Mkdir("../outside/newdir", 0o755) }},
 		{"rename out via ..", func() experimentalsys.Errno { return f.Rename("file.txt", "../outside/moved") }},
@@ -367,7 +387,7 @@ func TestGuestSymlinks(t *testing.T) {
 			return err
 		}
 		rel, _ := filepath.Rel(root, p)
-		if _, planted := map[string]bool{"absdir": true, "absfile": true, "rel": true, "reldir": true, "deep": true, "chain1": true, "chain2": true, "loop1": true, "loop2": true, "inlink": true, "subup": true}[rel]; planted {
+		if _, planted := map[string]bool{"absdir": true, "absfile": true, "rel": true, "reldir": true, "deep": true, "chain1": true, "chain2": true, "loop1": true, "loop2": true, "inlink": true, "subup": true, "dangabs": true, "dangrel": true}[rel]; planted {
 			return nil
 		}
 		real, err := filepath.EvalSymlinks(p)
@@ -917,5 +937,55 @@ func TestToErrno(t *testing.T) {
 		if got := toErrno(c.err); got != c.want {
 			t.Errorf("toErrno(%v) = %v, want %v", c.err, got, c.want)
 		}
+	}
+}
+
+func TestRename(t *testing.T) {
+	root, _ := layout(t)
+	f := newFS(t, root, false)
+	must := func(what string, errno experimentalsys.Errno) {
+		t.Helper()
+		if errno != 0 {
+			t.Fatalf("%s: %v", what, errno)
+		}
+	}
+	must("across directories", f.Rename("sub/inner.txt", "empty/moved.txt"))
+	if b, err := os.ReadFile(filepath.Join(root, "empty", "moved.txt")); err != nil || string(b) != "inner" {
+		t.Errorf("moved file: %q %v", b, err)
+	}
+	must("file over file", f.Rename("empty/moved.txt", "file.txt"))
+	if b, _ := os.ReadFile(filepath.Join(root, "file.txt")); string(b) != "inner" {
+		t.Errorf("replaced file: %q", b)
+	}
+	// POSIX lets a directory replace an empty one (os.Root.Rename refuses).
+	must("mkdir", f.Mkdir("d1", 0o755))
+	must("dir over empty dir", f.Rename("sub", "d1"))
+	if _, err := os.Stat(filepath.Join(root, "sub")); !os.IsNotExist(err) {
+		t.Errorf("sub still exists: %v", err)
+	}
+	must("rename a symlink", f.Rename("inlink", "empty/inlink"))
+	if dst, _ := os.Readlink(filepath.Join(root, "empty", "inlink")); dst != "sub/inner.txt" {
+		t.Errorf("renamed link -> %q", dst)
+	}
+	must("trailing slash", f.Rename("d1/", "d2/"))
+	wantErrno(t, "into itself", f.Rename("d2", "d2/x"), experimentalsys.EINVAL)
+	wantErrno(t, "rename root", f.Rename(".", "x"), experimentalsys.EINVAL, experimentalsys.EPERM, experimentalsys.EIO)
+}
+
+// TestUnreadableMountPoint: wazero's pre-open panics unless opening the
+// mount point succeeds or fails with ENOENT.
+func TestUnreadableMountPoint(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root reads a mode 000 directory")
+	}
+	dir := t.TempDir()
+	f := newFS(t, dir, false)
+	os.Chmod(dir, 0)
+	defer os.Chmod(dir, 0o755)
+	if _, errno := f.OpenFile(".", experimentalsys.O_RDONLY, 0); errno != experimentalsys.ENOENT {
+		t.Errorf("mount point open: %v, want ENOENT", errno)
+	}
+	if _, errno := f.OpenFile(".", experimentalsys.O_RDONLY, 0o600); errno != experimentalsys.EACCES {
+		t.Errorf("guest open: %v, want EACCES", errno)
 	}
 }

@@ -150,6 +150,8 @@ func run() {
 	do("link-in", os.Link("/host/reldir/secret.txt", "/host/stolen2"))
 	do("link-out", os.Link("/host/file.txt", "/host/reldir/linked"))
 	do("create-via-reldir", os.WriteFile("/host/reldir/planted", []byte("x"), 0o644))
+	do("create-via-dangabs", os.WriteFile("/host/dangabs", []byte("x"), 0o644))
+	do("create-via-dangrel", os.WriteFile("/host/dangrel", []byte("x"), 0o644))
 	do("mkdir-via-reldir", os.Mkdir("/host/reldir/newdir", 0o755))
 	do("truncate-via-absfile", os.Truncate("/host/absfile", 0))
 	do("chmod-via-rel", os.Chmod("/host/rel", 0o777))
