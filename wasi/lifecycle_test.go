@@ -3,6 +3,7 @@ package wasi
 import (
 	"errors"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -34,7 +35,7 @@ func TestGetPluginIdsAndVersion(t *testing.T) {
 	p := loadProbe(t, PluginConfig{ID: 7, ClientID: 2, InitialCwd: "/host/src"})
 	act(t, p, "ids", "")
 	f := act(t, p, "version", "")
-	mustContain(t, f, "ids plugin=7 pid="+itoa(os.Getpid())+" cwd=/host/src client=2", "version 0.45.0", "stale=0")
+	mustContain(t, f, "ids plugin=7 pid="+strconv.Itoa(os.Getpid())+" cwd=/host/src client=2", "version 0.45.0", "stale=0")
 }
 
 func TestPrintedTextPrecedesNextFrame(t *testing.T) {
@@ -102,15 +103,3 @@ func TestClosedPluginErrors(t *testing.T) {
 
 func strp(s string) *string { return &s }
 
-func itoa(i int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + fmtInt(i)) }
-
-func fmtInt(i int) string {
-	if i == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; i > 0; i /= 10 {
-		b = append([]byte{byte('0' + i%10)}, b...)
-	}
-	return string(b)
-}

@@ -55,6 +55,7 @@ type Plugin struct {
 
 	closeOnce sync.Once
 	closed    atomic.Bool
+	loaded    atomic.Bool // load returned; crashes before are load errors
 	crash     atomic.Pointer[CrashError]
 
 	subs   atomic.Uint64 // bit per EventType
@@ -632,6 +633,7 @@ func (p *Plugin) doLoad() error {
 	if _, err := main.call(main.mod.ExportedFunction("load"), "load", p.lim.LoadTimeout); err != nil {
 		return err
 	}
+	p.loaded.Store(true)
 	return nil
 }
 
@@ -792,7 +794,7 @@ func (p *Plugin) crashed(ce *CrashError) error {
 	if p.crash.CompareAndSwap(nil, ce) {
 		p.log.Warn("plugin crashed", "err", ce.Error())
 		p.cancelLive()
-		if p.cfg.OnCrash != nil {
+		if p.cfg.OnCrash != nil && p.loaded.Load() {
 			go p.cfg.OnCrash(ce)
 		}
 	}
