@@ -9,7 +9,9 @@ import (
 // UI components arrive as `ESC P z <name>;[x/y/width/height;]params ESC \`.
 // Each is drawn as if its own SGR/CUP rendering were fed to the terminal:
 // the cursor ends after the last character drawn and the pen keeps the
-// component's last style. A malformed component draws nothing.
+// component's last style. A malformed component draws nothing. The d
+// (disabled) flag is honoured by text and ribbon; table cells and list
+// items draw as if it were absent.
 
 // ribbonArrow is the powerline separator drawn at both ends of a ribbon when
 // arrow fonts are available.
@@ -412,7 +414,7 @@ func (s *Screen) drawTable(columns int, cells []*uiText, co *coords) {
 	}
 	s.moveToCoords(co, 0)
 	for r, row := range rows {
-		if co != nil && co.hasH && r+1 > co.h {
+		if co != nil && co.hasH && r+1 > co.h || s.budget <= 0 {
 			break
 		}
 		for ci, cell := range row {
@@ -463,7 +465,7 @@ func (s *Screen) drawNestedList(items []listItem, co *coords) {
 		}
 	}
 	for li, it := range items {
-		if co != nil && co.hasH && li+1 > co.h {
+		if co != nil && co.hasH && li+1 > co.h || s.budget <= 0 {
 			break
 		}
 		d := st.ListUnselected

@@ -53,6 +53,11 @@ type Screen struct {
 	rows, cols int
 	cells      []cell // rows*cols, stored as a ring of rows starting at top
 	top        int
+	// fill[i] is set when physical row i is entirely blank in pen fillPen[i]
+	// and its cells have not been written yet: erasing or scrolling a whole
+	// row costs O(1).
+	fill    []bool
+	fillPen []pen
 
 	x, y int // cursor; x may equal cols (the next printable wraps first)
 	pen  pen
@@ -122,25 +127,49 @@ func (s *Screen) Resize(rows, cols int) {
 		}
 	}
 	s.cells, s.rows, s.cols, s.top = cells, rows, cols, 0
+	s.fill, s.fillPen = make([]bool, rows), make([]pen, rows)
 	s.x, s.y = min(s.x, cols), min(s.y, max(rows-1, 0))
 	s.lastY = -1
 }
 
-// row returns the cells of visible row y.
-func (s *Screen) row(y int) []cell {
+// phys returns the physical row index of visible row y.
+func (s *Screen) phys(y int) int {
 	i := s.top + y
 	if i >= s.rows {
 		i -= s.rows
 	}
-	return s.cells[i*s.cols : (i+1)*s.cols]
+	return i
+}
+
+// row returns the cells of visible row y, writing out a pending fill.
+func (s *Screen) row(y int) []cell {
+	i := s.phys(y)
+	r := s.cells[i*s.cols : (i+1)*s.cols]
+	if s.fill[i] {
+		s.fill[i] = false
+		b := cell{r: ' ', width: 1, pen: s.fillPen[i]}
+		for j := range r {
+			r[j] = b
+		}
+	}
+	return r
+}
+
+// fillRow marks visible row y entirely blank in pen p.
+func (s *Screen) fillRow(y int, p pen) {
+	i := s.phys(y)
+	s.fill[i], s.fillPen[i] = true, p
+	if s.lastY == y {
+		s.lastY = -1
+	}
 }
 
 // reset clears the grid and all drawing state.
 func (s *Screen) reset() {
-	for i := range s.cells {
-		s.cells[i] = blankCell
-	}
 	s.top = 0
+	for i := range s.fill {
+		s.fill[i], s.fillPen[i] = true, pen{}
+	}
 	s.x, s.y = 0, 0
 	s.pen = pen{}
 	s.saved.x, s.saved.y, s.saved.pen = 0, 0, pen{}
@@ -347,6 +376,10 @@ func (s *Screen) erase(y, from, to int) {
 	if from >= to {
 		return
 	}
+	if from == 0 && to == s.cols {
+		s.fillRow(y, s.pen)
+		return
+	}
 	row := s.row(y)
 	s.clearAt(row, from)
 	s.clearAt(row, to-1)
@@ -369,10 +402,7 @@ func (s *Screen) index() {
 		return
 	}
 	// Scroll: the top row leaves, a blank row enters at the bottom.
-	row := s.row(0)
-	for i := range row {
-		row[i] = blankCell
-	}
+	s.fillRow(0, pen{})
 	s.top++
 	if s.top == s.rows {
 		s.top = 0
@@ -396,11 +426,8 @@ func (s *Screen) reverseIndex() {
 	if s.top < 0 {
 		s.top = s.rows - 1
 	}
-	row := s.row(0)
-	for i := range row {
-		row[i] = blankCell
-	}
 	s.lastY = -1
+	s.fillRow(0, pen{})
 }
 
 // moveTo places the cursor at (y, x), clamped to the grid.

@@ -252,3 +252,29 @@ func TestOversizedComponentDropped(t *testing.T) {
 		t.Fatalf("Lines()[0] = %q", got)
 	}
 }
+
+func TestWholeRowErase(t *testing.T) {
+	s := frame(3, 4, "ab\ncd\x1b[44m\x1b[2J\x1b[0m\x1b[2;2Hx\x1b[41m\x1b[3;1H\x1b[2K")
+	want := func(row, col int, r rune, bg Color) {
+		t.Helper()
+		if c := s.Cell(row, col); c.Rune != r || c.BG != bg {
+			t.Errorf("cell (%d,%d) = %q bg=%v, want %q bg=%v", row, col, c.Rune, c.BG, r, bg)
+		}
+	}
+	want(0, 0, ' ', Indexed(4))
+	want(1, 0, ' ', Indexed(4))
+	want(1, 1, 'x', DefaultColor)
+	want(1, 3, ' ', Indexed(4))
+	want(2, 2, ' ', Indexed(1))
+	// Scrolling brings in default blank rows.
+	s.Frame([]byte("\x1b[44m\x1b[2J\x1b[3;1H\n"))
+	want(0, 0, ' ', Indexed(4))
+	want(2, 0, ' ', DefaultColor)
+	if got := s.ANSI(); got != "\x1b[44m    \x1b[0m\n\x1b[44m    \x1b[0m\n\n" {
+		t.Errorf("ANSI() = %q", got)
+	}
+	// Reverse index at the top brings in a default blank row.
+	s.Frame([]byte("\x1b[44m\x1b[2J\x1bM"))
+	want(0, 0, ' ', DefaultColor)
+	want(1, 0, ' ', Indexed(4))
+}

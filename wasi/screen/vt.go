@@ -68,6 +68,10 @@ func (v *vt) clearParams() {
 
 func (v *vt) feed(b []byte) {
 	for _, c := range b {
+		if c >= 0x20 && c < 0x7f && v.state == stGround && v.utfNeed == 0 {
+			v.s.print(rune(c)) // printable ASCII, the common case
+			continue
+		}
 		v.step(c)
 	}
 }
