@@ -1,7 +1,9 @@
 package pluginpb
 
 import (
+	"fmt"
 	"strconv"
+	"sync"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -404,4 +406,57 @@ func AllPermissions() []PermissionType {
 		out = append(out, i)
 	}
 	return out
+}
+
+// The payload oneofs, looked up once the descriptors are registered.
+var (
+	commandPayloadOneof = sync.OnceValue(func() protoreflect.OneofDescriptor {
+		return (&PluginCommand{}).ProtoReflect().Descriptor().Oneofs().ByName("payload")
+	})
+	eventPayloadOneof = sync.OnceValue(func() protoreflect.OneofDescriptor {
+		return (&Event{}).ProtoReflect().Descriptor().Oneofs().ByName("payload")
+	})
+)
+
+// CheckCommand reports whether cmd names a known command and carries the
+// payload field that command uses. Commands without a payload are accepted
+// with or without one (guests sometimes attach an empty payload message).
+func CheckCommand(cmd *PluginCommand) error {
+	n := cmd.GetName()
+	if _, ok := CommandName_name[int32(n)]; !ok {
+		return fmt.Errorf("check command: unknown command number %d", int32(n))
+	}
+	want := CommandPayloadField(n)
+	if want == 0 {
+		return nil
+	}
+	fd := cmd.ProtoReflect().WhichOneof(commandPayloadOneof())
+	if fd == nil {
+		return fmt.Errorf("check command %v: missing payload field %d", n, want)
+	}
+	if fd.Number() != want {
+		return fmt.Errorf("check command %v: payload in field %d (%s), want field %d", n, fd.Number(), fd.Name(), want)
+	}
+	return nil
+}
+
+// CheckEvent reports whether ev has a known type and carries exactly the
+// payload field its type uses (none for events without data). Guests panic
+// on events that fail this check.
+func CheckEvent(ev *Event) error {
+	t := ev.GetName()
+	if _, ok := EventType_name[int32(t)]; !ok {
+		return fmt.Errorf("check event: unknown event type %d", int32(t))
+	}
+	want := EventPayloadField(t)
+	fd := ev.ProtoReflect().WhichOneof(eventPayloadOneof())
+	switch {
+	case want == 0 && fd != nil:
+		return fmt.Errorf("check event %v: unexpected payload field %d (%s)", t, fd.Number(), fd.Name())
+	case want != 0 && fd == nil:
+		return fmt.Errorf("check event %v: missing payload field %d", t, want)
+	case want != 0 && fd.Number() != want:
+		return fmt.Errorf("check event %v: payload in field %d (%s), want field %d", t, fd.Number(), fd.Name(), want)
+	}
+	return nil
 }

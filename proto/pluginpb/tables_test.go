@@ -364,3 +364,60 @@ func TestPermissions(t *testing.T) {
 		t.Errorf("ReplyKind.String: %q %q", ReplyKind(7), ReplyLenient)
 	}
 }
+
+func TestCheckCommand(t *testing.T) {
+	good := []*PluginCommand{
+		{Name: CommandName_GetPluginIds},
+		{Name: CommandName_HideSelf},
+		{Name: CommandName_SetSelectable, Payload: &PluginCommand_SetSelectablePayload{}},
+		{Name: CommandName_NewTab, Payload: &PluginCommand_NewTabPayload{NewTabPayload: &NewTabPayload{}}},
+		{Name: CommandName_GetSessionList, Payload: &PluginCommand_GetSessionListPayload{GetSessionListPayload: &GetSessionListPayload{}}},
+		// A command without data carrying an empty payload message anyway.
+		{Name: CommandName_DeleteAllDeadSessionsAndReply, Payload: &PluginCommand_GetSessionListPayload{GetSessionListPayload: &GetSessionListPayload{}}},
+	}
+	for _, c := range good {
+		if err := CheckCommand(c); err != nil {
+			t.Errorf("CheckCommand(%v): %v", c, err)
+		}
+	}
+	bad := []*PluginCommand{
+		{Name: CommandName(145)},
+		{Name: CommandName(9999)},
+		{Name: CommandName_SetSelectable},
+		{Name: CommandName_OpenFile, Payload: &PluginCommand_OpenFileFloatingPayload{OpenFileFloatingPayload: &OpenFilePayload{}}},
+		{Name: CommandName_ScanHostFolder, Payload: &PluginCommand_ReportCrashPayload{ReportCrashPayload: "/host"}},
+	}
+	for _, c := range bad {
+		if err := CheckCommand(c); err == nil {
+			t.Errorf("CheckCommand(%v) accepted a malformed command", c)
+		}
+	}
+}
+
+func TestCheckEvent(t *testing.T) {
+	good := []*Event{
+		{Name: EventType_InputReceived},
+		{Name: EventType_BeforeClose},
+		{Name: EventType_Visible, Payload: &Event_VisiblePayload{}},
+		{Name: EventType_InterceptedKeyPress, Payload: &Event_KeyPayload{KeyPayload: &Key{}}},
+		{Name: EventType_FileSystemRead, Payload: &Event_FileListPayload{FileListPayload: &FileListPayload{}}},
+	}
+	for _, e := range good {
+		if err := CheckEvent(e); err != nil {
+			t.Errorf("CheckEvent(%v): %v", e, err)
+		}
+	}
+	bad := []*Event{
+		{Name: EventType(33)},
+		{Name: EventType(50)},
+		{Name: EventType_ModeUpdate},
+		{Name: EventType_InputReceived, Payload: &Event_VisiblePayload{}},
+		{Name: EventType_InterceptedKeyPress, Payload: &Event_InterceptedKeyPayload{InterceptedKeyPayload: &Key{}}},
+		{Name: EventType_Key, Payload: &Event_MouseEventPayload{MouseEventPayload: &MouseEventPayload{}}},
+	}
+	for _, e := range bad {
+		if err := CheckEvent(e); err == nil {
+			t.Errorf("CheckEvent(%v) accepted a malformed event", e)
+		}
+	}
+}
