@@ -168,7 +168,7 @@ func TestParseAllocationIsBounded(t *testing.T) {
 		if err == nil {
 			t.Fatalf("hostile input of %d bytes parsed", len(src))
 		}
-		if got := after.TotalAlloc - before.TotalAlloc; got > uint64(len(src)/2+4096) {
+		if got := after.TotalAlloc - before.TotalAlloc; got > uint64(len(src)/2+64<<10) {
 			t.Errorf("parsing %d bytes allocated %d bytes", len(src), got)
 		}
 	}
