@@ -66,7 +66,15 @@ func (in *instance) runCommand(ctx context.Context) {
 		in.replyEmpty(reply)
 		return
 	}
-	cmd := new(pluginpb.PluginCommand)
+	// Commands the host handles never outlive the call: decode them into
+	// the instance's scratch message. Dispatched ones are the dispatcher's.
+	var cmd *pluginpb.PluginCommand
+	if hostHandled(name) {
+		cmd = &in.scratch
+		proto.Reset(cmd)
+	} else {
+		cmd = new(pluginpb.PluginCommand)
+	}
 	if err := proto.Unmarshal(in.cmdBuf, cmd); err != nil {
 		p.incident(Incident{Kind: IncidentGarbageFrame, Worker: in.worker, Command: name, Detail: fmt.Sprintf("decode PluginCommand: %v", err)})
 		in.replyEmpty(reply)
@@ -84,6 +92,18 @@ func (in *instance) runCommand(ctx context.Context) {
 		return
 	}
 	// Host-handled commands that carry a reply wrote it already.
+}
+
+func hostHandled(n pluginpb.CommandName) bool {
+	switch n {
+	case pluginpb.CommandName_Subscribe, pluginpb.CommandName_Unsubscribe, pluginpb.CommandName_GetPluginIds,
+		pluginpb.CommandName_GetZellijVersion, pluginpb.CommandName_SetTimeout, pluginpb.CommandName_PostMessageTo,
+		pluginpb.CommandName_PostMessageToPlugin, pluginpb.CommandName_ReportCrash, pluginpb.CommandName_RequestPluginPermissions,
+		pluginpb.CommandName_BlockCliPipeInput, pluginpb.CommandName_UnblockCliPipeInput, pluginpb.CommandName_CliPipeOutput,
+		pluginpb.CommandName_ScanHostFolder, pluginpb.CommandName_ChangeHostFolder, pluginpb.CommandName_WatchFilesystem:
+		return true
+	}
+	return false
 }
 
 func (in *instance) replyEmpty(reply pluginpb.ReplyKind) {

@@ -22,6 +22,10 @@ type HostConfig struct {
 	// CompilationWorkers is how many goroutines compile one module.
 	// Defaults to GOMAXPROCS.
 	CompilationWorkers int
+
+	// noDeadline builds the runtime without the code that lets a deadline
+	// stop a running guest (benchmarks measure its cost).
+	noDeadline bool
 }
 
 // Mount exposes a host directory to a plugin under a guest path.

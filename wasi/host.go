@@ -93,7 +93,7 @@ func NewHost(ctx context.Context, cfg HostConfig) (*Host, error) {
 		}
 		h.cache = c
 	}
-	rc := wazero.NewRuntimeConfigCompiler().WithCloseOnContextDone(true)
+	rc := wazero.NewRuntimeConfigCompiler().WithCloseOnContextDone(!cfg.noDeadline)
 	if h.cache != nil {
 		rc = rc.WithCompilationCache(h.cache)
 	}

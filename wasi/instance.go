@@ -38,6 +38,7 @@ type instance struct {
 	cmdBuf    []byte // decoded command bytes
 	msgBuf    []byte // marshalled reply or event
 	crashText string // from ReportCrash
+	scratch   pluginpb.PluginCommand
 }
 
 const workerQueue = 256

@@ -102,4 +102,3 @@ func TestClosedPluginErrors(t *testing.T) {
 }
 
 func strp(s string) *string { return &s }
-

@@ -15,6 +15,7 @@ import (
 )
 
 var (
+	sink     uint32
 	config   = map[string]string{}
 	logLines []string
 	updates  int
@@ -257,6 +258,12 @@ func act(action, arg, pipeID string) int32 {
 		for {
 			n++
 		}
+	case "count": // a finite tight loop, for the deadline overhead benchmark
+		x := uint32(1)
+		for i := 0; i < n; i++ {
+			x = x*1664525 + 1013904223
+		}
+		sink = x
 	case "alloc": // arg MiB, hoarded
 		for i := 0; i < n; i++ {
 			b := make([]byte, 1<<20)
