@@ -8,6 +8,7 @@ package screen
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mattn/go-runewidth"
 )
@@ -240,7 +241,7 @@ func (s *Screen) Lines() []string {
 // ends with a reset when it changed them; trailing default blanks are
 // dropped.
 func (s *Screen) ANSI() string {
-	var buf []byte
+	buf := make([]byte, 0, s.rows*(s.cols+1)+64)
 	for y := range s.rows {
 		row := s.row(y)
 		end := len(row)
@@ -256,7 +257,7 @@ func (s *Screen) ANSI() string {
 				buf = appendTransition(buf, cur, c.pen)
 				cur = c.pen
 			}
-			buf = append(buf, string(c.r)...)
+			buf = utf8.AppendRune(buf, c.r)
 			buf = append(buf, c.comb...)
 		}
 		if cur != (pen{}) {
