@@ -9,29 +9,14 @@ package frame
 import (
 	"errors"
 	"fmt"
+
+	pframe "github.com/tessera-ws/tessera/proto/frame"
 )
 
-// digits[b] is the decimal text of b.
-var digits [256]string
-
-func init() {
-	for i := range digits {
-		digits[i] = fmt.Sprint(i)
-	}
-}
-
 // AppendLine appends the frame of msg terminated by "\r\n" (the terminator the
-// reference host writes; guests accept it and a plain "\n").
-func AppendLine(dst, msg []byte) []byte {
-	dst = append(dst, '[')
-	for i, b := range msg {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = append(dst, digits[b]...)
-	}
-	return append(dst, ']', '\r', '\n')
-}
+// reference host writes; guests accept it and a plain "\n"). It uses the
+// shared codec of proto/frame.
+func AppendLine(dst, msg []byte) []byte { return pframe.AppendLine(dst, msg) }
 
 // EmptyLine is the frame of an empty message with its terminator.
 const EmptyLine = "[]\r\n"
@@ -49,66 +34,18 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\
 // denotes to dst. Anything else is an error wrapping ErrMalformed (or
 // ErrEmpty when src holds only whitespace).
 func Decode(dst, src []byte) ([]byte, error) {
-	i, n := 0, len(src)
-	for i < n && isSpace(src[i]) {
+	i := 0
+	for i < len(src) && isSpace(src[i]) {
 		i++
 	}
-	if i == n {
+	if i == len(src) {
 		return dst, ErrEmpty
 	}
-	if src[i] != '[' {
-		return dst, fmt.Errorf("%w: expected '[' at offset %d", ErrMalformed, i)
+	out, err := pframe.AppendParseJSONBytes(dst, src)
+	if err != nil {
+		return dst, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	i++
-	for i < n && isSpace(src[i]) {
-		i++
-	}
-	if i < n && src[i] == ']' {
-		i++
-	} else {
-		for {
-			for i < n && isSpace(src[i]) {
-				i++
-			}
-			start := i
-			v := 0
-			for i < n && src[i] >= '0' && src[i] <= '9' {
-				v = v*10 + int(src[i]-'0')
-				if v > 255 {
-					return dst, fmt.Errorf("%w: value out of byte range at offset %d", ErrMalformed, start)
-				}
-				i++
-			}
-			if i == start {
-				return dst, fmt.Errorf("%w: expected a number at offset %d", ErrMalformed, i)
-			}
-			if i-start > 1 && src[start] == '0' {
-				return dst, fmt.Errorf("%w: leading zero at offset %d", ErrMalformed, start)
-			}
-			dst = append(dst, byte(v))
-			for i < n && isSpace(src[i]) {
-				i++
-			}
-			if i == n {
-				return dst, fmt.Errorf("%w: unterminated array", ErrMalformed)
-			}
-			if src[i] == ']' {
-				i++
-				break
-			}
-			if src[i] != ',' {
-				return dst, fmt.Errorf("%w: expected ',' or ']' at offset %d", ErrMalformed, i)
-			}
-			i++
-		}
-	}
-	for i < n && isSpace(src[i]) {
-		i++
-	}
-	if i != n {
-		return dst, fmt.Errorf("%w: trailing data at offset %d", ErrMalformed, i)
-	}
-	return dst, nil
+	return out, nil
 }
 
 // SplitLast splits guest output that ends with a command frame into the text
