@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/dynblock"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -332,7 +333,7 @@ type place struct {
 
 func (l *loader) decodeSession(name string, b *hcl.Block) *Session {
 	sc := l.rootScope()
-	c, diags := dynblock.Expand(b.Body, sc.ctx).Content(sessionSchema)
+	c, diags := expand(b.Body, sc.ctx).Content(sessionSchema)
 	l.diags = append(l.diags, diags...)
 	s := &Session{Address: "session." + name, Name: name, Range: b.DefRange}
 	s.Cwd = l.root
@@ -397,7 +398,7 @@ func (l *loader) checkChildName(b *hcl.Block, kind, parent string, seen map[stri
 
 // decodeTab returns the tab and the range of its focus = true, if set.
 func (l *loader) decodeTab(name string, b *hcl.Block, sc scope, pl place) (*Tab, *hcl.Range) {
-	c, diags := dynblock.Expand(b.Body, sc.ctx).Content(tabSchema)
+	c, diags := expand(b.Body, sc.ctx).Content(tabSchema)
 	l.diags = append(l.diags, diags...)
 	t := &Tab{Address: pl.address, Name: name, Range: b.DefRange, Cwd: pl.cwd}
 	type paneBlock struct {
@@ -412,7 +413,7 @@ func (l *loader) decodeTab(name string, b *hcl.Block, sc scope, pl place) (*Tab,
 			tt.used = true
 			t.Template = tn
 			tsc := l.templateScope(blockTabTemplate, tn, tt.params, c.Attributes["params"], sc, b.DefRange)
-			tc, diags := dynblock.Expand(tt.block.Body, tsc.ctx).Content(tabTemplateSchema)
+			tc, diags := expand(tt.block.Body, tsc.ctx).Content(tabTemplateSchema)
 			l.diags = append(l.diags, diags...)
 			if cwdAttr == nil && tc.Attributes["cwd"] != nil {
 				cwdAttr, cwdScope = tc.Attributes["cwd"], tsc
@@ -599,4 +600,18 @@ func (l *loader) instance(c *hcl.BodyContent, sc scope, address string, def hcl.
 
 func (l *loader) refPlugin(a *hcl.Attribute) (string, bool) {
 	return l.ref(a, blockPlugin, l.pluginNames)
+}
+
+// expand wraps body so that its dynamic blocks are expanded, when it has any.
+func expand(body hcl.Body, ctx *hcl.EvalContext) hcl.Body {
+	if sb, ok := body.(*hclsyntax.Body); ok {
+		dynamic := false
+		for _, b := range sb.Blocks {
+			dynamic = dynamic || b.Type == "dynamic"
+		}
+		if !dynamic {
+			return body
+		}
+	}
+	return dynblock.Expand(body, ctx)
 }

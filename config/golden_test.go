@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"flag"
-	"fmt"
 	"io/fs"
 	"os"
 	"path"
@@ -199,7 +198,9 @@ func TestPlanGolden(t *testing.T) {
 				}
 				return ws
 			}
-			p := Diff(load("old/"), load("new/"))
+			old, neu := load("old/"), load("new/")
+			checkSameObject(t, old, neu)
+			p := Diff(old, neu)
 			var buf bytes.Buffer
 			if err := p.Render(&buf); err != nil {
 				t.Fatal(err)
@@ -210,4 +211,22 @@ func TestPlanGolden(t *testing.T) {
 	}
 }
 
-var _ = fmt.Sprint
+// checkSameObject checks that the plan's fast equality agrees with the
+// attribute-level comparison for every address the two workspaces share.
+func checkSameObject(t *testing.T, old, neu *Workspace) {
+	t.Helper()
+	if old == nil || neu == nil {
+		return
+	}
+	olds := map[string]Object{}
+	for _, o := range old.Objects() {
+		olds[o.Address] = o
+	}
+	for _, n := range neu.Objects() {
+		if o, ok := olds[n.Address]; ok {
+			if fast, slow := sameObject(o.Value, n.Value), equalAttrs(attrsOf(o), attrsOf(n)); fast != slow {
+				t.Errorf("%s: sameObject %v, attributes equal %v", n.Address, fast, slow)
+			}
+		}
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -134,8 +136,11 @@ func Diff(old, new *Workspace) *Plan {
 }
 
 func diffObject(o, n Object) (Change, bool) {
+	if sameObject(o.Value, n.Value) {
+		return Change{}, false
+	}
 	before, after := attrsOf(o), attrsOf(n)
-	if hashAttrs(before) == hashAttrs(after) {
+	if equalAttrs(before, after) {
 		return Change{}, false
 	}
 	c := Change{Address: n.Address, Kind: n.Kind, Action: Update}
@@ -175,6 +180,18 @@ type attr struct {
 	name, value, effect string
 }
 
+func equalAttrs(a, b []attr) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].name != b[i].name || a[i].value != b[i].value {
+			return false
+		}
+	}
+	return true
+}
+
 func hashAttrs(as []attr) string {
 	h := sha256.New()
 	for _, a := range as {
@@ -193,7 +210,7 @@ func (o Object) Hash() string { return hashAttrs(attrsOf(o))[:16] }
 // attrsOf flattens an object into named, rendered attributes with the effect
 // a change of each would have. Maps are flattened per key (config.theme).
 func attrsOf(o Object) []attr {
-	var as []attr
+	as := make([]attr, 0, 16)
 	put := func(name, value, effect string) { as = append(as, attr{name, value, effect}) }
 	str := func(name, v, effect string) {
 		if v != "" {
@@ -372,4 +389,44 @@ func (p *Plan) JSON() []byte {
 		panic("config: encoding plan: " + err.Error()) // only plain types: cannot fail
 	}
 	return b
+}
+
+// sameObject is a fast equality of two objects' attributes (not children),
+// equivalent to comparing attrsOf without building it.
+func sameObject(a, b any) bool {
+	switch x := a.(type) {
+	case *Plugin:
+		y, ok := b.(*Plugin)
+		return ok && x.Source == y.Source && maps.Equal(x.Config, y.Config) && slices.Equal(x.Permissions, y.Permissions) &&
+			slices.Equal(x.InheritEnv, y.InheritEnv) && maps.Equal(x.Env, y.Env) && slices.Equal(x.Mounts, y.Mounts) &&
+			x.Limits == y.Limits && x.Restart == y.Restart
+	case *PluginInstance:
+		y, ok := b.(*PluginInstance)
+		return ok && sameInstance(x, y)
+	case *Session:
+		y, ok := b.(*Session)
+		return ok && x.Cwd == y.Cwd && x.FocusTab == y.FocusTab && maps.Equal(x.Env, y.Env)
+	case *Tab:
+		y, ok := b.(*Tab)
+		return ok && x.Cwd == y.Cwd && x.Template == y.Template && x.FocusPane == y.FocusPane
+	case *Pane:
+		y, ok := b.(*Pane)
+		if !ok || x.Kind != y.Kind || x.Template != y.Template || (x.Terminal == nil) != (y.Terminal == nil) || (x.Plugin == nil) != (y.Plugin == nil) {
+			return false
+		}
+		if t, u := x.Terminal, y.Terminal; t != nil {
+			if t.Command != u.Command || !slices.Equal(t.Args, u.Args) || t.Cwd != u.Cwd || !maps.Equal(t.Env, u.Env) ||
+				t.Restart != u.Restart || t.CloseOnExit != u.CloseOnExit || t.StartSuspended != u.StartSuspended {
+				return false
+			}
+		}
+		return x.Plugin == nil || sameInstance(x.Plugin, y.Plugin)
+	}
+	return false
+}
+
+func sameInstance(x, y *PluginInstance) bool {
+	return x.Manifest == y.Manifest && x.Source == y.Source && maps.Equal(x.Config, y.Config) &&
+		slices.Equal(x.Permissions, y.Permissions) && slices.Equal(x.InheritEnv, y.InheritEnv) && maps.Equal(x.Env, y.Env) &&
+		slices.Equal(x.Mounts, y.Mounts) && x.Limits == y.Limits && x.Restart == y.Restart
 }
