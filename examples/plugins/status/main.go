@@ -13,8 +13,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tessera-ws/tessera/sdk/pb"
 	"github.com/tessera-ws/tessera/sdk"
+	"github.com/tessera-ws/tessera/sdk/pb"
 	"github.com/tessera-ws/tessera/sdk/ui"
 )
 
