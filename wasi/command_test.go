@@ -292,3 +292,26 @@ func TestReentrantCallsRefused(t *testing.T) {
 	}
 	waitFrame(t, p, "event 9")
 }
+
+func TestCloseFromDispatcher(t *testing.T) {
+	closed := make(chan error, 1)
+	cfg := PluginConfig{ID: 1, Builtin: true}
+	cfg.Dispatcher = DispatcherFunc(func(ctx context.Context, c *CommandContext, cmd *pluginpb.PluginCommand) (proto.Message, error) {
+		closed <- c.Plugin.Close(ctx) // CloseSelf-like: must not deadlock
+		return nil, nil
+	})
+	p, err := testHost(t).Load(ctxT(t), probeWasm(t), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Pipe(ctxT(t), &pluginpb.PipeMessage{Name: "setsel"})
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Render(ctxT(t), 1, 1); !errors.Is(err, ErrClosed) {
+		t.Fatalf("render after close: %v", err)
+	}
+	if err := p.Close(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -262,7 +262,8 @@ func inspect(mod wazero.CompiledModule) (moduleInfo, error) {
 		info.minMemoryPages = max(info.minMemoryPages, m.Min())
 	}
 	for _, m := range mod.ImportedMemories() {
-		return info, fmt.Errorf("plugin imports memory %s.%s: not supported", func() string { mn, _, _ := m.Import(); return mn }(), func() string { _, n, _ := m.Import(); return n }())
+		mn, n, _ := m.Import()
+		return info, fmt.Errorf("plugin imports memory %s.%s: not supported", mn, n)
 	}
 	return info, nil
 }

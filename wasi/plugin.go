@@ -69,16 +69,16 @@ type Plugin struct {
 	hostFS *sandboxfs.FS
 
 	// Owned by the actor goroutine.
-	main          *instance
-	workers       map[string]*worker
-	rows, cols    int
-	sized         bool
-	curPipe       string
-	curBlocked    bool
-	curUnblocked  bool
-	idsLine       []byte // the GetPluginIds reply, framed
-	versionLine   []byte
-	modulesClosed bool
+	main         *instance
+	workers      map[string]*worker
+	rows, cols   int
+	sized        bool
+	curPipe      string
+	curBlocked   bool
+	curUnblocked bool
+	idsLine      []byte // the GetPluginIds reply, framed
+	versionLine  []byte
+	releaseOnce  sync.Once
 }
 
 // ZellijVersion is the version GetZellijVersion reports: the plugin API
@@ -365,6 +365,13 @@ func (p *Plugin) Close(ctx context.Context) error {
 		p.imu.Unlock()
 	})
 	if p.ownGoroutine(ctx) {
+		// Called from a Dispatcher: the actor exits after this command;
+		// release in the background.
+		go func() {
+			p.wg.Wait()
+			p.h.unregister(p)
+			p.releaseModules()
+		}()
 		return nil
 	}
 	waited := make(chan struct{})
@@ -379,17 +386,13 @@ func (p *Plugin) Close(ctx context.Context) error {
 	return nil
 }
 
-var releaseMu sync.Mutex
-
 // releaseModules closes the instances and mounts once every goroutine that
 // could use them has exited.
 func (p *Plugin) releaseModules() {
-	releaseMu.Lock()
-	defer releaseMu.Unlock()
-	if p.modulesClosed {
-		return
-	}
-	p.modulesClosed = true
+	p.releaseOnce.Do(p.release)
+}
+
+func (p *Plugin) release() {
 	ctx := context.Background()
 	if p.main != nil && p.main.mod != nil {
 		p.main.mod.Close(ctx)
@@ -703,10 +706,6 @@ func (p *Plugin) doUpdate(ev *pluginpb.Event, direct bool) (bool, error) {
 	isPerm := ev.GetName() == pluginpb.EventType_PermissionRequestResult
 	if !(isPerm && direct) && !p.Accepts(ev.GetName()) {
 		return false, nil
-	}
-	if isPerm && !direct && !p.Subscribed(ev.GetName()) {
-		// An external PermissionRequestResult is delivered directly too.
-		direct = true
 	}
 	in := p.main
 	if err := in.writeMessage(ev); err != nil {
