@@ -5,7 +5,7 @@
 // Keys: n NewTab, t SwitchTabTo(1), s SetTimeout(50ms), r RunCommand,
 // m MessageToPlugin(zellij:OWN_URL), e GetSessionEnvironmentVariables,
 // g GenerateRandomName, f GetFocusedPaneInfo, o OpenTerminal, l SwitchToMode
-// Locked, q GetSessionList, w WebRequest, x panic.
+// Locked, q GetSessionList, w WebRequest, x panic, z loop forever.
 // Pipes: "echo" answers with CliPipeOutput of its payload.
 // Config: perms=a,b requests those permissions at load.
 package main
@@ -319,6 +319,10 @@ func onKey(c rune) {
 			Payload: &pluginpb.PluginCommand_WebRequestPayload{WebRequestPayload: &pluginpb.WebRequestPayload{Url: "https://example.com/"}}})
 	case 'x':
 		panic("probe asked to crash")
+	case 'z':
+		for spin := 0; ; spin++ {
+			st.timers = spin
+		}
 	}
 }
 

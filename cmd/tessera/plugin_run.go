@@ -1,0 +1,434 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tessera-ws/tessera/proto/pluginpb"
+	"github.com/tessera-ws/tessera/wasi"
+	"github.com/tessera-ws/tessera/wasi/standalone"
+)
+
+func init() {
+	register(command{
+		name:    "plugin",
+		summary: "work with one plugin outside a session (plugin run FILE.wasm)",
+		run:     runPlugin,
+	})
+}
+
+// pluginSubcommands are the subcommands of `tessera plugin`.
+var pluginSubcommands = map[string]struct {
+	summary string
+	run     func(ctx context.Context, args []string, s stdio) int
+}{
+	"run": {"run one plugin headless: feed events, play a script, print its screen", runPluginRun},
+}
+
+func runPlugin(ctx context.Context, args []string, s stdio) int {
+	if len(args) == 0 {
+		pluginUsage(s.err)
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		pluginUsage(s.out)
+		return exitOK
+	}
+	sub, ok := pluginSubcommands[args[0]]
+	if !ok {
+		fmt.Fprintf(s.err, "tessera plugin: unknown subcommand %q\n\n", args[0])
+		pluginUsage(s.err)
+		return exitUsage
+	}
+	return sub.run(ctx, args[1:], s)
+}
+
+func pluginUsage(w io.Writer) {
+	fmt.Fprintln(w, "usage: tessera plugin <subcommand> [arguments]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "subcommands:")
+	for _, name := range slices.Sorted(func(yield func(string) bool) {
+		for n := range pluginSubcommands {
+			if !yield(n) {
+				return
+			}
+		}
+	}) {
+		fmt.Fprintf(w, "  %s  %s\n", name, pluginSubcommands[name].summary)
+	}
+}
+
+// prList collects a repeated flag.
+type prList []string
+
+func (l *prList) String() string     { return strings.Join(*l, ",") }
+func (l *prList) Set(s string) error { *l = append(*l, s); return nil }
+
+const pluginRunUsage = `usage: tessera plugin run FILE.wasm [flags]
+
+Loads FILE.wasm as a plugin (not built in: permissions apply) in a synthetic
+session: session "tessera", one active tab "Tab #1" with a focused terminal
+pane and the plugin's pane, Normal mode, the default theme and keybindings.
+It feeds the plugin the events it subscribes to, applies the size (the first
+resize always renders), plays the script, renders, and prints the final
+screen: exactly ROWS lines of plain text, trailing blanks trimmed (colours
+with --ansi, everything with --json).
+
+Nothing runs on the host on the plugin's behalf: RunCommand is answered with
+a RunCommandResult without exit code, panes and tabs are only recorded.
+
+Script (--script FILE, - for stdin), one input a line, # comments:
+  key KEY                  a, A, Ctrl+g, Alt+Shift+x, Down, Enter, F5, Esc, Space
+  pipe NAME [PAYLOAD]      a CLI pipe message to the plugin (payload: rest of line)
+  mouse left|right|hold|release|hover ROW COL    (0-based)
+  mouse scroll-up|scroll-down|scroll-left|scroll-right [LINES]
+  resize ROWSxCOLS
+  wait DURATION            let timers fire, e.g. wait 200ms
+  render                   snapshot the screen (in --json "snapshots")
+
+Exit status: 0 the plugin ran without crashing, 1 it failed to load or
+crashed (reason on stderr), 2 usage error.
+
+Flags:
+`
+
+type pluginRunArgs struct {
+	file        string
+	config      map[string]string
+	rows, cols  int
+	mounts      []wasi.Mount
+	env         map[string]string
+	grant       []pluginpb.PermissionType
+	timeout     time.Duration
+	script      []standalone.Step
+	ansi, json  bool
+	cacheDir    string
+	verbose     bool
+	scriptLabel string
+}
+
+// parsePluginRunArgs parses the flags; errors are usage errors.
+func parsePluginRunArgs(args []string, s stdio) (*pluginRunArgs, error) {
+	fs := flag.NewFlagSet("tessera plugin run", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var configs, mounts, envs, grants prList
+	fs.Var(&configs, "config", "plugin configuration `KEY=VALUE` (repeat)")
+	size := fs.String("size", "24x80", "pane content size `ROWSxCOLS`")
+	fs.Var(&mounts, "mount", "mount a host directory: `GUEST=HOSTDIR[:ro]`, GUEST one of /host /data /cache /tmp (repeat; none by default)")
+	fs.Var(&envs, "env", "guest environment `NAME[=VALUE]`; NAME alone copies the runner's value (repeat; empty by default)")
+	fs.Var(&grants, "grant", "grant a `PERMISSION` (repeat, comma lists, or all)")
+	timeout := fs.Duration("timeout", 0, "deadline for each guest call, load included (default: the host's, 2s per call, 10s per load step)")
+	script := fs.String("script", "", "script `FILE` to play after load (- for stdin)")
+	ansi := fs.Bool("ansi", false, "print the screen with colours (SGR)")
+	asJSON := fs.Bool("json", false, "print one JSON object: screen, commands, crash, denied, unsupported, timings, ...")
+	cacheDir := fs.String("cache-dir", "", "compilation cache `DIR` (default $XDG_CACHE_HOME/tessera)")
+	verbose := fs.Bool("v", false, "log host records to stderr")
+	fs.Usage = func() {
+		fmt.Fprint(s.err, pluginRunUsage)
+		fs.SetOutput(s.err)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+
+	var pos []string
+	rest := args
+	for {
+		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, err
+		}
+		rest = fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if rest[0] == "--" {
+			pos = append(pos, rest[1:]...)
+			break
+		}
+		pos = append(pos, rest[0])
+		rest = rest[1:]
+	}
+	if len(pos) != 1 {
+		return nil, fmt.Errorf("want exactly one plugin file, got %d arguments", len(pos))
+	}
+	a := &pluginRunArgs{file: pos[0], config: map[string]string{}, env: map[string]string{},
+		timeout: *timeout, ansi: *ansi, json: *asJSON, cacheDir: *cacheDir, verbose: *verbose}
+	if a.timeout < 0 {
+		return nil, fmt.Errorf("--timeout %s: must not be negative", a.timeout)
+	}
+	var err error
+	if a.rows, a.cols, err = standalone.ParseSize(*size); err != nil {
+		return nil, fmt.Errorf("--size: %w", err)
+	}
+	for _, c := range configs {
+		k, v, ok := strings.Cut(c, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("--config %q: want KEY=VALUE", c)
+		}
+		a.config[k] = v
+	}
+	seen := map[string]bool{}
+	for _, m := range mounts {
+		mt, err := parseMount(m)
+		if err != nil {
+			return nil, err
+		}
+		if seen[mt.Guest] {
+			return nil, fmt.Errorf("--mount %q: %s mounted twice", m, mt.Guest)
+		}
+		seen[mt.Guest] = true
+		a.mounts = append(a.mounts, mt)
+	}
+	for _, e := range envs {
+		k, v, ok := strings.Cut(e, "=")
+		if k == "" || strings.ContainsRune(k, 0) {
+			return nil, fmt.Errorf("--env %q: want NAME or NAME=VALUE", e)
+		}
+		if !ok {
+			if v, ok = os.LookupEnv(k); !ok {
+				return nil, fmt.Errorf("--env %s: not set in the environment (give NAME=VALUE)", k)
+			}
+		}
+		a.env[k] = v
+	}
+	if a.grant, err = parseGrants(grants); err != nil {
+		return nil, err
+	}
+	if *script != "" {
+		var r io.Reader
+		a.scriptLabel = *script
+		if *script == "-" {
+			r = s.in
+			a.scriptLabel = "stdin"
+		} else {
+			f, err := os.Open(*script)
+			if err != nil {
+				return nil, fmt.Errorf("--script: %w", err)
+			}
+			defer f.Close()
+			r = f
+		}
+		if a.script, err = standalone.ParseScript(r); err != nil {
+			return nil, scriptErrors{label: a.scriptLabel, err: err}
+		}
+	}
+	return a, nil
+}
+
+// scriptErrors prefixes each script error with the script's name.
+type scriptErrors struct {
+	label string
+	err   error
+}
+
+func (e scriptErrors) Error() string {
+	var lines []string
+	var multi interface{ Unwrap() []error }
+	if errors.As(e.err, &multi) {
+		for _, err := range multi.Unwrap() {
+			lines = append(lines, e.label+":"+err.Error())
+		}
+	} else {
+		lines = append(lines, e.label+": "+e.err.Error())
+	}
+	return strings.Join(lines, "\n")
+}
+
+func parseMount(spec string) (wasi.Mount, error) {
+	guest, host, ok := strings.Cut(spec, "=")
+	if !ok || guest == "" || host == "" {
+		return wasi.Mount{}, fmt.Errorf("--mount %q: want GUEST=HOSTDIR[:ro]", spec)
+	}
+	if !slices.Contains(wasi.GuestMountPoints, guest) {
+		return wasi.Mount{}, fmt.Errorf("--mount %q: guest path must be one of %s", spec, strings.Join(wasi.GuestMountPoints, " "))
+	}
+	m := wasi.Mount{Guest: guest}
+	switch {
+	case strings.HasSuffix(host, ":ro"):
+		host, m.ReadOnly = strings.TrimSuffix(host, ":ro"), true
+	case strings.HasSuffix(host, ":rw"):
+		host = strings.TrimSuffix(host, ":rw")
+	}
+	abs, err := filepath.Abs(host)
+	if err != nil {
+		return wasi.Mount{}, fmt.Errorf("--mount %q: %w", spec, err)
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return wasi.Mount{}, fmt.Errorf("--mount %q: %w", spec, err)
+	}
+	if !fi.IsDir() {
+		return wasi.Mount{}, fmt.Errorf("--mount %q: %s is not a directory", spec, abs)
+	}
+	m.Host = abs
+	return m, nil
+}
+
+func parseGrants(grants []string) ([]pluginpb.PermissionType, error) {
+	var out []pluginpb.PermissionType
+	for _, g := range grants {
+		for _, name := range strings.Split(g, ",") {
+			name = strings.TrimSpace(name)
+			if name == "all" {
+				out = append(out, pluginpb.AllPermissions()...)
+				continue
+			}
+			p, ok := pluginpb.ParsePermission(name)
+			if !ok {
+				var names []string
+				for _, p := range pluginpb.AllPermissions() {
+					names = append(names, p.String())
+				}
+				return nil, fmt.Errorf("--grant %q: unknown permission (want all or one of %s)", name, strings.Join(names, ", "))
+			}
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+// pluginRunJSON is the --json output.
+type pluginRunJSON struct {
+	Plugin        string                  `json:"plugin"`
+	Rows          int                     `json:"rows"`
+	Cols          int                     `json:"cols"`
+	Screen        []string                `json:"screen"`
+	ANSI          *string                 `json:"ansi,omitempty"`
+	Crashed       *string                 `json:"crashed"`
+	Commands      []standalone.Record     `json:"commands"`
+	CommandCount  uint64                  `json:"command_count"`
+	Denied        []standalone.Record     `json:"denied"`
+	Unsupported   []standalone.Record     `json:"unsupported"`
+	Incidents     []string                `json:"incidents"`
+	PipeOutput    []standalone.PipeOutput `json:"pipe_output"`
+	Snapshots     []standalone.Snapshot   `json:"snapshots"`
+	Stderr        []string                `json:"stderr"`
+	Subscriptions []string                `json:"subscriptions"`
+	Permissions   []string                `json:"permissions"`
+	Timings       standalone.Timings      `json:"timings"`
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func runPluginRun(ctx context.Context, args []string, s stdio) int {
+	a, err := parsePluginRunArgs(args, s)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		fmt.Fprintf(s.err, "tessera plugin run: %v\n", err)
+		if !errors.As(err, new(scriptErrors)) {
+			fmt.Fprintln(s.err, "Run 'tessera plugin run -h' for usage.")
+		}
+		return exitUsage
+	}
+	abs, err := filepath.Abs(a.file)
+	if err != nil {
+		fmt.Fprintf(s.err, "tessera plugin run: %v\n", err)
+		return exitError
+	}
+	wasm, err := os.ReadFile(abs)
+	if err != nil {
+		fmt.Fprintf(s.err, "tessera plugin run: read plugin: %v\n", err)
+		return exitError
+	}
+	log := slog.New(slog.DiscardHandler)
+	if a.verbose {
+		log = slog.New(slog.NewTextHandler(s.err, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	url := "file:" + abs
+	res, err := standalone.Run(ctx, standalone.Options{
+		WASM:        wasm,
+		URL:         url,
+		Config:      a.config,
+		Rows:        a.rows,
+		Cols:        a.cols,
+		Mounts:      a.mounts,
+		Env:         a.env,
+		Grant:       a.grant,
+		CallTimeout: a.timeout,
+		Steps:       a.script,
+		CacheDir:    a.cacheDir,
+		Logger:      log,
+	})
+	if err != nil {
+		fmt.Fprintf(s.err, "tessera plugin run: %s: %v\n", a.file, err)
+		return exitError
+	}
+
+	if a.json {
+		out := pluginRunJSON{
+			Plugin:        url,
+			Rows:          res.Rows,
+			Cols:          res.Cols,
+			Screen:        nonNil(res.Lines),
+			Commands:      nonNil(res.Commands),
+			CommandCount:  res.CommandCount,
+			Denied:        []standalone.Record{},
+			Unsupported:   []standalone.Record{},
+			Incidents:     nonNil(res.Incidents),
+			PipeOutput:    nonNil(res.PipeOutput),
+			Snapshots:     nonNil(res.Snapshots),
+			Stderr:        nonNil(res.Stderr),
+			Subscriptions: nonNil(res.Subscriptions),
+			Permissions:   nonNil(res.Permissions),
+			Timings:       res.Timings,
+		}
+		if a.ansi {
+			out.ANSI = &res.ANSI
+		}
+		if res.Crashed != nil {
+			msg := res.Crashed.Error()
+			out.Crashed = &msg
+		}
+		for _, c := range res.Commands {
+			switch c.Status {
+			case standalone.StatusDenied:
+				out.Denied = append(out.Denied, c)
+			case standalone.StatusUnsupported:
+				out.Unsupported = append(out.Unsupported, c)
+			}
+		}
+		enc := json.NewEncoder(s.out)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(out); err != nil {
+			fmt.Fprintf(s.err, "tessera plugin run: write output: %v\n", err)
+			return exitError
+		}
+	} else if a.ansi {
+		io.WriteString(s.out, res.ANSI)
+	} else {
+		var b strings.Builder
+		for _, l := range res.Lines {
+			b.WriteString(l)
+			b.WriteByte('\n')
+		}
+		io.WriteString(s.out, b.String())
+	}
+
+	if res.Crashed != nil {
+		fmt.Fprintf(s.err, "tessera plugin run: %s crashed: %v\n", a.file, res.Crashed)
+		return exitError
+	}
+	return exitOK
+}
