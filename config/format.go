@@ -9,6 +9,9 @@ import (
 // aligned equals signs, spacing). A file with syntax errors is not formatted:
 // it returns nil and the diagnostics.
 func Format(src []byte, filename string) ([]byte, hcl.Diagnostics) {
+	if d := checkNesting(src, filename); d != nil {
+		return nil, hcl.Diagnostics{d}
+	}
 	_, diags := hclwrite.ParseConfig(src, filename, hcl.InitialPos)
 	if diags.HasErrors() {
 		return nil, diags

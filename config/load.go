@@ -168,6 +168,10 @@ func (l *loader) run(files []File) *Workspace {
 	var end *hcl.Range
 	for _, f := range files {
 		ws.Files = append(ws.Files, f.Name)
+		if d := checkNesting(f.Src, f.Name); d != nil {
+			l.diags = append(l.diags, d)
+			continue
+		}
 		file, diags := hclsyntax.ParseConfig(f.Src, f.Name, hcl.Pos{Line: 1, Column: 1, Byte: 0})
 		l.diags = append(l.diags, diags...)
 		if diags.HasErrors() || file == nil {
