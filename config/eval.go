@@ -329,7 +329,42 @@ func (l *loader) eval(expr hcl.Expression, ctx *hcl.EvalContext, params map[stri
 	if diags.HasErrors() || !v.IsWhollyKnown() {
 		return cty.NilVal, false
 	}
+	if size := valueSize(v, maxValueSize); size > maxValueSize {
+		r := expr.Range()
+		l.errorf(&r, "Value too large", "This expression produces more than %d bytes (strings, plus 8 bytes per element). Configuration values are meant to be small: read big data from a file at run time instead.", maxValueSize)
+		return cty.NilVal, false
+	}
 	return v, true
+}
+
+// maxValueSize bounds one evaluated value, so that chains of locals that
+// double a string cannot grow without limit.
+const maxValueSize = 1 << 20
+
+// valueSize approximates the memory of a known value, stopping early once it
+// exceeds limit.
+func valueSize(v cty.Value, limit int) int {
+	if v.IsNull() || !v.IsKnown() {
+		return 0
+	}
+	ty := v.Type()
+	switch {
+	case ty == cty.String:
+		return len(v.AsString())
+	case ty.IsPrimitiveType():
+		return 8
+	case ty.IsListType() || ty.IsSetType() || ty.IsTupleType() || ty.IsMapType() || ty.IsObjectType():
+		n := 0
+		for it := v.ElementIterator(); it.Next() && n <= limit; {
+			k, e := it.Element()
+			n += 8 + valueSize(e, limit-n)
+			if k.Type() == cty.String {
+				n += len(k.AsString())
+			}
+		}
+		return n
+	}
+	return 0
 }
 
 // scope is the evaluation scope of one block: its context and, inside a

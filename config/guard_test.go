@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -54,6 +55,19 @@ func TestFileTooLarge(t *testing.T) {
 	src := strings.Repeat("# comment\n", maxFileSize/10+1)
 	_, diags := Parse([]File{{Name: "a.hcl", Src: []byte(src)}}, Options{})
 	if len(diags) != 1 || diags[0].Summary != "File too large" || diags[0].Subject == nil {
+		t.Fatalf("diags: %v", diags)
+	}
+}
+
+func TestValueTooLarge(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("locals {\n  a0 = \"0123456789abcdef\"\n")
+	for i := 1; i <= 40; i++ {
+		fmt.Fprintf(&b, "  a%d = \"${local.a%d}${local.a%d}\"\n", i, i-1, i-1)
+	}
+	b.WriteString("}\nsession \"s\" {\n  tab \"t\" {\n    pane \"p\" {\n      command = local.a40\n    }\n  }\n}\n")
+	ws, diags := Parse([]File{{Name: "a.hcl", Src: []byte(b.String())}}, Options{})
+	if ws != nil || len(diags) != 1 || diags[0].Summary != "Value too large" || diags[0].Subject.Start.Line != 19 {
 		t.Fatalf("diags: %v", diags)
 	}
 }
