@@ -22,6 +22,11 @@ type HostConfig struct {
 	// CompilationWorkers is how many goroutines compile one module.
 	// Defaults to GOMAXPROCS.
 	CompilationWorkers int
+	// Tiering starts a plugin whose module is not compiled yet in this
+	// process on the interpreter at once, and moves it to compiled code
+	// between two calls when a background compile is done. Modules whose
+	// state cannot be moved are compiled first, as without tiering.
+	Tiering bool
 
 	// noDeadline builds the runtime without the code that lets a deadline
 	// stop a running guest (benchmarks measure its cost).

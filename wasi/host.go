@@ -28,13 +28,19 @@ type Host struct {
 	log   *slog.Logger
 	cache wazero.CompilationCache
 	eng   *engine
+	// interp is the interpreter engine, set when tiering is on.
+	interp *engine
 
 	mu      sync.Mutex
 	modules map[[32]byte]*compiled
+	tiers   map[[32]byte]*tierEntry
 	plugins map[*Plugin]struct{}
 	closed  bool
 
 	seq atomic.Uint64
+
+	// fastGate, when set (tests), holds background compiles until closed.
+	fastGate chan struct{}
 }
 
 // engine is one wazero runtime with the host modules instantiated. The
@@ -69,6 +75,7 @@ func NewHost(ctx context.Context, cfg HostConfig) (*Host, error) {
 		cfg:     cfg,
 		log:     cfg.Logger,
 		modules: map[[32]byte]*compiled{},
+		tiers:   map[[32]byte]*tierEntry{},
 		plugins: map[*Plugin]struct{}{},
 	}
 	if h.log == nil {
@@ -102,6 +109,13 @@ func NewHost(ctx context.Context, cfg HostConfig) (*Host, error) {
 		return nil, err
 	}
 	h.eng = eng
+	if cfg.Tiering {
+		h.interp, err = h.newEngine(ctx, "interpreter", wazero.NewRuntimeConfigInterpreter().WithCloseOnContextDone(!cfg.noDeadline))
+		if err != nil {
+			eng.r.Close(ctx)
+			return nil, err
+		}
+	}
 	return h, nil
 }
 
@@ -152,6 +166,11 @@ func (h *Host) Close(ctx context.Context) error {
 	}
 	if err := h.eng.r.Close(ctx); err != nil {
 		errs = append(errs, err)
+	}
+	if h.interp != nil {
+		if err := h.interp.r.Close(ctx); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if h.cache != nil {
 		if err := h.cache.Close(ctx); err != nil {

@@ -21,11 +21,13 @@ var osGetpid = os.Getpid
 // its owning goroutine touches it (the actor, or the worker's goroutine);
 // host calls made by the guest run on that goroutine too.
 type instance struct {
-	p      *Plugin
-	worker string
-	mod    api.Module
-	mem    *memoryAllocator
-	ctx    context.Context // carries the instance for host calls
+	p          *Plugin
+	worker     string
+	mod        api.Module
+	mem        *memoryAllocator
+	ctx        context.Context // carries the instance for host calls
+	engine     string          // name of the engine mod runs on
+	moveFailed bool            // tiering: the move to compiled code failed
 
 	stdin  inPipe
 	stdout outPipe
@@ -49,6 +51,7 @@ type worker struct {
 	inst  *instance
 	fn    api.Function
 	queue chan *pluginpb.Message
+	swap  chan struct{} // asks the worker goroutine to move its instance
 }
 
 // call runs one export with a deadline. Any failure is a crash of the
@@ -118,6 +121,8 @@ func (p *Plugin) runWorker(w *worker) {
 		select {
 		case <-p.stop:
 			return
+		case <-w.swap:
+			p.moveInstance(w.inst, w)
 		case m := <-w.queue:
 			if p.crash.Load() != nil {
 				continue // drain; the plugin is dead
@@ -132,6 +137,9 @@ func (p *Plugin) runWorker(w *worker) {
 			// command is dropped after each message.
 			in.stdout.buf = in.stdout.buf[:0]
 			in.stdout.overflow = 0
+			if w.inst.engine != p.h.eng.name && p.swapWant.Load() {
+				p.moveInstance(w.inst, w) // retry a move that had to wait
+			}
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/experimental/sysfs"
 	"github.com/tetratelabs/wazero/sys"
@@ -61,9 +62,9 @@ type Plugin struct {
 	subs   atomic.Uint64 // bit per EventType
 	grants atomic.Uint64 // bit per PermissionType
 
-	calls, commands atomic.Uint64
-	incidents       [numIncidentKinds]atomic.Uint64
-	lastLog         [numIncidentKinds]atomic.Int64
+	calls, commands, moves atomic.Uint64
+	incidents              [numIncidentKinds]atomic.Uint64
+	lastLog                [numIncidentKinds]atomic.Int64
 
 	mounts []*sandboxfs.FS
 	hostFS *sandboxfs.FS
@@ -79,6 +80,14 @@ type Plugin struct {
 	idsLine      []byte // the GetPluginIds reply, framed
 	versionLine  []byte
 	releaseOnce  sync.Once
+	fsc          wazero.FSConfig
+
+	// Tiering: the entry of the module this plugin moves to once compiled
+	// (guarded by Host.mu), and whether a move is wanted.
+	tier         *tierEntry
+	swapWant     atomic.Bool
+	onCompiler   atomic.Bool
+	workersAsked bool
 }
 
 // ZellijVersion is the version GetZellijVersion reports: the plugin API
@@ -127,7 +136,7 @@ func (h *Host) Load(ctx context.Context, wasm []byte, cfg PluginConfig) (*Plugin
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("load plugin %d: %w", cfg.ID, err)
 	}
-	cm, err := h.compile(ctx, wasm)
+	eng, cm, tier, err := h.compileForLoad(ctx, wasm)
 	if err != nil {
 		return nil, fmt.Errorf("load plugin %d: %w", cfg.ID, err)
 	}
@@ -138,7 +147,7 @@ func (h *Host) Load(ctx context.Context, wasm []byte, cfg PluginConfig) (*Plugin
 	}
 	p := &Plugin{
 		h:       h,
-		eng:     h.eng,
+		eng:     eng,
 		cm:      cm,
 		cfg:     cfg,
 		lim:     lim,
@@ -156,6 +165,9 @@ func (h *Host) Load(ctx context.Context, wasm []byte, cfg PluginConfig) (*Plugin
 	}
 	if err := h.register(p); err != nil {
 		return nil, fmt.Errorf("load plugin %d: %w", cfg.ID, err)
+	}
+	if tier != nil {
+		h.attachTier(p, tier)
 	}
 	p.wg.Add(1)
 	go p.run()
@@ -339,7 +351,7 @@ func (p *Plugin) Crashed() error {
 
 // Stats returns the plugin's counters.
 func (p *Plugin) Stats() Stats {
-	s := Stats{Calls: p.calls.Load(), Commands: p.commands.Load(), Incidents: map[IncidentKind]uint64{}}
+	s := Stats{Calls: p.calls.Load(), Commands: p.commands.Load(), Moves: p.moves.Load(), Incidents: map[IncidentKind]uint64{}}
 	for k := range p.incidents {
 		if n := p.incidents[k].Load(); n > 0 {
 			s.Incidents[IncidentKind(k)] = n
@@ -490,6 +502,7 @@ func (p *Plugin) run() {
 		case <-p.kick:
 		}
 		p.drainInternal()
+		p.maybeMove()
 	}
 }
 
@@ -592,6 +605,7 @@ func (p *Plugin) doLoad() error {
 	v, _ := proto.Marshal(&pluginpb.ZellijVersion{Version: ZellijVersion})
 	p.versionLine = frame.AppendLine(nil, v)
 
+	p.fsc = fsc
 	main, err := p.newInstance("", fsc)
 	if err != nil {
 		return err
@@ -607,7 +621,8 @@ func (p *Plugin) doLoad() error {
 		if err != nil {
 			return err
 		}
-		p.workers[name] = &worker{name: name, inst: in, fn: in.mod.ExportedFunction(name + "_worker"), queue: make(chan *pluginpb.Message, workerQueue)}
+		p.workers[name] = &worker{name: name, inst: in, fn: in.mod.ExportedFunction(name + "_worker"),
+			queue: make(chan *pluginpb.Message, workerQueue), swap: make(chan struct{}, 1)}
 	}
 	if err := p.initialize(main); err != nil {
 		return err
@@ -670,8 +685,19 @@ func (p *Plugin) newInstance(workerName string, fsc wazero.FSConfig) (*instance,
 		p.incident(Incident{Kind: IncidentStderrTruncated, Worker: workerName, Detail: fmt.Sprintf("stderr line cut at %d bytes", n)})
 	}
 	in.bucket = newTokenBucket(p.lim.CommandsPerSecond)
-	in.mem = &memoryAllocator{limit: p.lim.MemoryBytes}
-	name := fmt.Sprintf("plugin-%d-%d-%s-%d", p.cfg.ID, p.cfg.ClientID, workerName, p.h.seq.Add(1))
+	in.ctx = context.WithValue(p.live, instanceKey{}, in)
+	mod, mem, err := p.instantiate(in, p.eng, p.cm, fsc)
+	if err != nil {
+		return nil, err
+	}
+	in.mod, in.mem, in.engine = mod, mem, p.eng.name
+	return in, nil
+}
+
+// instantiate creates a wasm instance of cm on eng for in: in's pipes,
+// the plugin's environment and mounts, no start function run.
+func (p *Plugin) instantiate(in *instance, eng *engine, cm *compiled, fsc wazero.FSConfig) (api.Module, *memoryAllocator, error) {
+	name := fmt.Sprintf("plugin-%d-%d-%s-%d", p.cfg.ID, p.cfg.ClientID, in.worker, p.h.seq.Add(1))
 	mc := wazero.NewModuleConfig().
 		WithName(name).
 		WithStartFunctions().
@@ -690,15 +716,14 @@ func (p *Plugin) newInstance(workerName string, fsc wazero.FSConfig) (*instance,
 	for _, k := range keys {
 		mc = mc.WithEnv(k, p.cfg.Env[k])
 	}
-	in.ctx = context.WithValue(p.live, instanceKey{}, in)
-	ictx, cancel := context.WithTimeout(experimental.WithMemoryAllocator(in.ctx, in.mem), p.lim.LoadTimeout)
+	mem := &memoryAllocator{limit: p.lim.MemoryBytes}
+	ictx, cancel := context.WithTimeout(experimental.WithMemoryAllocator(in.ctx, mem), p.lim.LoadTimeout)
 	defer cancel()
-	mod, err := p.eng.r.InstantiateModule(ictx, p.cm.mod, mc)
+	mod, err := eng.r.InstantiateModule(ictx, cm.mod, mc)
 	if err != nil {
-		return nil, fmt.Errorf("instantiate %s: %w", name, err)
+		return nil, nil, fmt.Errorf("instantiate %s: %w", name, err)
 	}
-	in.mod = mod
-	return in, nil
+	return mod, mem, nil
 }
 
 // doUpdate writes the event line and calls update (ABI §1.5).

@@ -247,6 +247,9 @@ type Stats struct {
 	Calls uint64
 	// Commands is the number of commands received (including dropped ones).
 	Commands uint64
+	// Moves counts instances moved from the interpreter to compiled code
+	// (HostConfig.Tiering).
+	Moves uint64
 	// Incidents counts incidents by kind.
 	Incidents map[IncidentKind]uint64
 }

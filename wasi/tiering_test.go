@@ -1,0 +1,112 @@
+package wasi
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+func tieringHost(t *testing.T) *Host {
+	t.Helper()
+	h, err := NewHost(context.Background(), HostConfig{Tiering: true, NoDiskCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.fastGate = make(chan struct{})
+	t.Cleanup(func() { h.Close(context.Background()) })
+	return h
+}
+
+// counterUpdate traps unless init ran (a global) and increments the first
+// byte of the rendered text (memory).
+var counterUpdate = []byte{
+	0x23, 0, 0x45, 0x04, 0x40, 0x00, 0x0b,
+	0x41, 16, 0x41, 16, 0x2d, 0, 0, 0x41, 1, 0x6a, 0x3a, 0, 0,
+	0x41, 1, 0x0b,
+}
+
+func TestTieringMovesStateToCompiler(t *testing.T) {
+	h := tieringHost(t)
+	r := newRec()
+	p, err := h.Load(ctxT(t), tinyModule([]string{"_start"}, counterUpdate, "a-frame", true), r.wire(PluginConfig{ID: 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(ctxT(t))
+	if e := p.Engine(); e != "interpreter" {
+		t.Fatalf("started on %s", e)
+	}
+	p.Resize(1, 10)
+	for i := 0; i < 3; i++ {
+		p.Update(ctxT(t), permResult())
+	}
+	f, _ := p.Render(ctxT(t), 1, 10)
+	if string(f) != "d-frame" {
+		t.Fatalf("before the move: %q", f)
+	}
+	close(h.fastGate)
+	deadline := time.Now().Add(60 * time.Second)
+	for p.Engine() != "compiler" {
+		if time.Now().After(deadline) {
+			t.Fatal("never moved to the compiler")
+		}
+		p.Render(ctxT(t), 1, 10) // moves happen between calls
+		time.Sleep(time.Millisecond)
+	}
+	p.Update(ctxT(t), permResult())
+	f, err = p.Render(ctxT(t), 1, 10)
+	if err != nil || string(f) != "e-frame" {
+		t.Fatalf("after the move: %q %v", f, err)
+	}
+	// A second plugin of the same module now starts on compiled code.
+	q, err := h.Load(ctxT(t), tinyModule([]string{"_start"}, counterUpdate, "a-frame", true), PluginConfig{ID: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close(ctxT(t))
+	if e := q.Engine(); e != "compiler" {
+		t.Fatalf("second plugin on %s", e)
+	}
+}
+
+func TestTieringGoGuestWithWorker(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles the probe guest twice")
+	}
+	h := tieringHost(t)
+	p, err := h.Load(ctxT(t), probeWasm(t), PluginConfig{ID: 1, Config: map[string]string{"subscribe": "10"},
+		Limits: Limits{CallTimeout: 60 * time.Second, LoadTimeout: 60 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(ctxT(t))
+	if e := p.Engine(); e != "interpreter" {
+		t.Fatalf("started on %s", e)
+	}
+	act(t, p, "alloc", "2")
+	act(t, p, "post", "echo:ping:before")
+	waitFrame(t, p, "custom pong=before #1")
+	close(h.fastGate)
+	deadline := time.Now().Add(5 * time.Minute)
+	for p.Engine() != "compiler" {
+		if time.Now().After(deadline) {
+			t.Fatal("never moved to the compiler")
+		}
+		time.Sleep(10 * time.Millisecond)
+		render(t, p)
+	}
+	for p.Stats().Moves != 2 { // main and worker
+		if time.Now().After(deadline) {
+			t.Fatalf("moves: %d", p.Stats().Moves)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	act(t, p, "post", "echo:ping:after")
+	f := waitFrame(t, p, "custom pong=after #2") // worker state carried too
+	mustContain(t, f, "alloc 2 MiB ok", "custom pong=before #1", "stale=0")
+	mustContain(t, act(t, p, "ids", ""), "ids plugin=1")
+	if strings.Contains(f, "STALE") {
+		t.Fatal(f)
+	}
+}
