@@ -208,10 +208,10 @@ func (w *Workspace) Objects() []Object {
 	}
 	for _, s := range w.Sessions {
 		out = append(out, Object{Address: s.Address, Kind: "session", Value: s})
-		for _, t := range s.Tabs {
-			out = append(out, Object{Address: t.Address, Kind: "tab", Value: t})
-			for _, p := range t.Panes {
-				out = append(out, Object{Address: p.Address, Kind: "pane", Value: p})
+		for i, t := range s.Tabs {
+			out = append(out, Object{Address: t.Address, Kind: "tab", Value: t, Position: i})
+			for j, p := range t.Panes {
+				out = append(out, Object{Address: p.Address, Kind: "pane", Value: p, Position: j})
 			}
 		}
 		for _, b := range s.BackgroundPlugins {
@@ -228,6 +228,8 @@ type Object struct {
 	Kind string
 	// Value is a *Plugin, *Session, *Tab, *Pane or *PluginInstance.
 	Value any
+	// Position is a tab's index in its session or a pane's in its tab (0 otherwise).
+	Position int
 }
 
 // Lookup returns the object at address, or false.

@@ -136,14 +136,19 @@ func Diff(old, new *Workspace) *Plan {
 }
 
 func diffObject(o, n Object) (Change, bool) {
-	if sameObject(o.Value, n.Value) {
+	if o.Position == n.Position && sameObject(o.Value, n.Value) {
 		return Change{}, false
 	}
 	before, after := attrsOf(o), attrsOf(n)
-	if equalAttrs(before, after) {
+	if o.Position == n.Position && equalAttrs(before, after) {
 		return Change{}, false
 	}
 	c := Change{Address: n.Address, Kind: n.Kind, Action: Update}
+	if o.Position != n.Position {
+		// Moving a tab or pane keeps it running.
+		bv, av := strconv.Itoa(o.Position), strconv.Itoa(n.Position)
+		c.Attributes = append(c.Attributes, AttrChange{Name: "position", Before: &bv, After: &av, Effect: EffectInPlace})
+	}
 	bm := make(map[string]attr, len(before))
 	for _, a := range before {
 		bm[a.name] = a
