@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -14,7 +15,31 @@ import (
 )
 
 // Benchmarks for the figures in bench/README.md ("Tiering and compile").
-// They use the stateful Go guest (a ~2.7 MB reactor module).
+// They use the stateful Go guest (a ~2.7 MB reactor module). Besides wall
+// time, the slow ones report the process's CPU time per operation
+// (cpu-ms/op), which a busy machine inflates much less than wall time.
+
+// cpuTime returns the user+system CPU time the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// loopWithCPU runs body in a b.Loop and reports CPU milliseconds per op.
+func loopWithCPU(b *testing.B, body func()) {
+	start := cpuTime()
+	n := 0
+	for b.Loop() {
+		body()
+		n++
+	}
+	if n > 0 {
+		b.ReportMetric(float64(cpuTime()-start)/float64(n)/1e6, "cpu-ms/op")
+	}
+}
 
 func BenchmarkExportState(b *testing.B) {
 	orig, _, _ := statefulGuest(b)
@@ -33,15 +58,11 @@ func BenchmarkExportState(b *testing.B) {
 func BenchmarkCompile(b *testing.B) {
 	_, out, _ := statefulGuest(b)
 	b.Run("interpreter", func(b *testing.B) {
-		for b.Loop() {
-			compileOnce(b, wazero.NewRuntimeConfigInterpreter(), out, 1)
-		}
+		loopWithCPU(b, func() { compileOnce(b, wazero.NewRuntimeConfigInterpreter(), out, 1) })
 	})
 	for _, workers := range []int{1, 2} {
 		b.Run("compiler/workers="+strconv.Itoa(workers), func(b *testing.B) {
-			for b.Loop() {
-				compileOnce(b, wazero.NewRuntimeConfigCompiler(), out, workers)
-			}
+			loopWithCPU(b, func() { compileOnce(b, wazero.NewRuntimeConfigCompiler(), out, workers) })
 		})
 	}
 	b.Run("compiler/filecache-warm", func(b *testing.B) {
@@ -52,14 +73,14 @@ func BenchmarkCompile(b *testing.B) {
 		}
 		compileOnce(b, wazero.NewRuntimeConfigCompiler().WithCompilationCache(fill), out, 2)
 		fill.Close(context.Background())
-		for b.Loop() {
+		loopWithCPU(b, func() {
 			c, err := wazero.NewCompilationCacheWithDir(dir)
 			if err != nil {
 				b.Fatal(err)
 			}
 			compileOnce(b, wazero.NewRuntimeConfigCompiler().WithCompilationCache(c), out, 2)
 			c.Close(context.Background())
-		}
+		})
 	})
 }
 
@@ -91,13 +112,13 @@ func BenchmarkInstantiate(b *testing.B) {
 			}
 			b.Run(name, func(b *testing.B) {
 				var stderr bytes.Buffer
-				for b.Loop() {
+				loopWithCPU(b, func() {
 					m, err := r.InstantiateModule(ctx, cm, guestConfig(&stderr, fresh))
 					if err != nil {
 						b.Fatal(err)
 					}
 					m.Close(ctx)
-				}
+				})
 			})
 		}
 	}
@@ -196,7 +217,7 @@ func tightLoop() []byte {
 		sec(secFunction, vec([]byte{0})),
 		sec(secExport, vec(cat(str("loop"), []byte{0x00, 0x00}))),
 		sec(secCode, vec(body([]byte{0x01, 0x01, 0x7e}, // local 1: acc i64
-			[]byte{0x03, 0x40}, // loop
+			[]byte{0x03, 0x40},                                                                              // loop
 			[]byte{0x20, 0x01, 0x42}, sleb(6364136223846793005), []byte{0x7e, 0x42, 0x01, 0x7c, 0x21, 0x01}, // acc = acc*K + 1
 			[]byte{0x20, 0x00, 0x42, 0x01, 0x7d, 0x22, 0x00, 0x42, 0x00, 0x52, 0x0d, 0x00}, // n--; br_if n != 0
 			[]byte{0x0b, 0x20, 0x01, 0x0b}))))
@@ -252,11 +273,11 @@ func BenchmarkGuest(b *testing.B) {
 					}
 					fn := m.ExportedFunction(c.fn)
 					b.Run(c.fn, func(b *testing.B) {
-						for b.Loop() {
+						loopWithCPU(b, func() {
 							if _, err := fn.Call(dctx, c.arg); err != nil {
 								b.Fatal(err)
 							}
-						}
+						})
 					})
 				}
 			})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -226,6 +227,24 @@ func TestInterruptGoGuest(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		mustCall(t, m, "step", uint64(i)) // runs normally while the flag is down
 	}
+	// The garbage collector stops the world while the guest spins: a check
+	// that never leaves compiled code would deadlock the process here (the
+	// timer goroutine could not run until the spinning goroutine yields).
+	stop := make(chan struct{})
+	gcDone := make(chan struct{})
+	go func() {
+		defer close(gcDone)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				runtime.GC()
+				time.Sleep(time.Millisecond)
+			}
+		}
+	}()
+	defer func() { close(stop); <-gcDone }()
 	timer := time.AfterFunc(50*time.Millisecond, raise)
 	defer timer.Stop()
 	_, err = m.ExportedFunction("spin").Call(ctx, 1<<62) // ~centuries without the interrupt
@@ -234,5 +253,45 @@ func TestInterruptGoGuest(t *testing.T) {
 	}
 	if _, err := Interrupter(m, &ModuleInfo{}); err == nil {
 		t.Error("Interrupter accepted a module without the flag")
+	}
+}
+
+// TestCloseDoesNotStopCompiledLoop records the wazero behaviour that makes
+// the interrupt flag necessary: without WithCloseOnContextDone, closing a
+// module from another goroutine does not end a loop running on the
+// compiler (nothing in the compiled code looks at the module's state).
+// The flag then ends the call, so the test leaves nothing running.
+func TestCloseDoesNotStopCompiledLoop(t *testing.T) {
+	ctx := context.Background()
+	out, info, err := Rewrite(tightLoop(), Options{Interrupt: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	comp := wasiRuntime(t, wazero.NewRuntimeConfigCompiler())
+	m, err := comp.InstantiateWithConfig(ctx, out, wazero.NewModuleConfig().WithName(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raise, err := Interrupter(m, info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := m.ExportedFunction("loop").Call(ctx, 1<<62)
+		done <- err
+	}()
+	time.Sleep(20 * time.Millisecond)
+	if err := m.CloseWithExitCode(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		t.Logf("wazero now observes close in compiled loops (call returned %v): WithCloseOnContextDone-free deadlines may not need the flag", err)
+	case <-time.After(300 * time.Millisecond):
+		raise()
+		if err := <-done; err == nil {
+			t.Fatal("loop returned without error after the interrupt")
+		}
 	}
 }

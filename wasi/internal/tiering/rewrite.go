@@ -126,14 +126,16 @@ func ExportState(wasm []byte) (out []byte, info *ModuleInfo, err error) {
 
 // Options selects what Rewrite adds to a module.
 type Options struct {
-	// Interrupt adds a mutable i32 global and, at the head of every loop
-	// (and at every function entry when the module uses tail calls), code
-	// that traps with `unreachable` once that global is non-zero. The host
-	// raises it with the function Interrupter returns, from any goroutine,
-	// to end a runaway call on the compiler without WithCloseOnContextDone
-	// (whose per-iteration check costs a round trip through Go). Rewriting
-	// the code section shifts code offsets, so DWARF custom sections no
-	// longer match the code.
+	// Interrupt adds two mutable i32 globals (a flag and a budget) and, at
+	// the head of every loop (and at every function entry when the module
+	// uses tail calls), a check that decrements the budget and, every 65536
+	// checks, leaves compiled code for Go (so the Go scheduler and garbage
+	// collector can preempt the goroutine) and traps with `unreachable` if
+	// the flag is raised. The host raises it with the function Interrupter
+	// returns, from any goroutine, to end a runaway call on the compiler
+	// without WithCloseOnContextDone, whose check costs a round trip
+	// through Go at every loop iteration. Rewriting the code section shifts
+	// code offsets, so DWARF custom sections no longer match the code.
 	Interrupt bool
 }
 
@@ -187,16 +189,18 @@ func Rewrite(wasm []byte, opt Options) (out []byte, info *ModuleInfo, err error)
 		}
 	}
 
-	// The interrupt flag is appended after the existing globals, so no
-	// existing index moves.
+	// The interrupt flag and the check budget are appended after the
+	// existing globals, so no existing index moves.
 	var newGlobals []byte
 	if opt.Interrupt {
 		idx := uint64(info.ImportedGlobals) + uint64(len(info.Globals))
-		if idx > 1<<32-1 {
+		if idx+1 > 1<<32-1 {
 			return nil, nil, errors.New("rewrite: too many globals")
 		}
-		info.Globals = append(info.Globals, GlobalInfo{Index: uint32(idx), Type: api.ValueTypeI32, Mutable: true})
-		info.interrupt, info.hasInterrupt = len(info.Globals)-1, true
+		info.Globals = append(info.Globals,
+			GlobalInfo{Index: uint32(idx), Type: api.ValueTypeI32, Mutable: true},
+			GlobalInfo{Index: uint32(idx + 1), Type: api.ValueTypeI32, Mutable: true})
+		info.interrupt, info.hasInterrupt = len(info.Globals)-2, true
 		var old []byte
 		var n uint64
 		if globalSec != nil {
@@ -204,9 +208,12 @@ func Rewrite(wasm []byte, opt Options) (out []byte, info *ModuleInfo, err error)
 			c, _ := r.u32() // validated by parseGlobals
 			n, old = uint64(c), globalSec.body[r.pos:]
 		}
-		body := appendULEB(nil, n+1)
+		body := appendULEB(nil, n+2)
 		body = append(body, old...)
-		body = append(body, valI32, 1, 0x41, 0x00, 0x0b)
+		body = append(body, valI32, 1, 0x41, 0x00, 0x0b) // flag = 0
+		body = append(body, valI32, 1, 0x41)             // budget = checkBudget
+		body = append(body, sleb32(checkBudget)...)
+		body = append(body, 0x0b)
 		newGlobals = sectionBytes(secGlobal, body)
 	}
 	for i := range info.Globals {
@@ -248,7 +255,7 @@ func Rewrite(wasm []byte, opt Options) (out []byte, info *ModuleInfo, err error)
 
 	var newCode []byte
 	if opt.Interrupt && codeSec != nil {
-		newCode = code.rewrite(info.Globals[info.interrupt].Index)
+		newCode = code.rewrite(info.Globals[info.interrupt].Index, info.Memory != nil)
 	}
 
 	// Emit the sections in order, replacing or inserting ours where the
@@ -597,12 +604,54 @@ func (info *ModuleInfo) scanCode(r *reader, checks bool) (*codeScan, error) {
 	return cs, nil
 }
 
-// rewrite returns the code section with an interrupt check inserted at
-// every recorded offset: `global.get flag; if; unreachable; end`, which
-// leaves the operand stack as it found it.
-func (cs *codeScan) rewrite(flag uint32) []byte {
-	check := appendULEB([]byte{0x23}, uint64(flag))
-	check = append(check, 0x04, 0x40, 0x00, 0x0b)
+// checkBudget is how many checks run between two exits to Go.
+const checkBudget = 1 << 16
+
+// sleb32 encodes v as signed LEB128.
+func sleb32(v int32) []byte {
+	var b []byte
+	for {
+		c := byte(v & 0x7f)
+		v >>= 7
+		if (v == 0 && c&0x40 == 0) || (v == -1 && c&0x40 != 0) {
+			return append(b, c)
+		}
+		b = append(b, c|0x80)
+	}
+}
+
+// interruptCheck returns the instructions inserted at each check point.
+// The fast path decrements a budget; when it runs out, the slow path
+// refills it, leaves compiled code for Go with `memory.grow 0` (a no-op
+// that wazero's compiler implements as a call into Go, so the goroutine can
+// be preempted and the garbage collector can stop the world), then traps
+// with `unreachable` if the flag is raised. The operand stack is left as
+// found.
+func interruptCheck(flag uint32, hasMemory bool) []byte {
+	f := appendULEB(nil, uint64(flag))
+	bud := appendULEB(nil, uint64(flag)+1)
+	c := cat2([]byte{0x23}, bud, []byte{0x41, 0x01, 0x6b, 0x24}, bud) // budget -= 1
+	c = cat2(c, []byte{0x23}, bud, []byte{0x45, 0x04, 0x40})          // if budget == 0 {
+	c = cat2(c, []byte{0x41}, sleb32(checkBudget), []byte{0x24}, bud) //   budget = checkBudget
+	if hasMemory {
+		c = append(c, 0x41, 0x00, 0x40, 0x00, 0x1a) //   drop(memory.grow(0))
+	}
+	c = cat2(c, []byte{0x23}, f, []byte{0x04, 0x40, 0x00, 0x0b}) //   if flag { unreachable }
+	return append(c, 0x0b)                                       // }
+}
+
+func cat2(parts ...[]byte) []byte {
+	var b []byte
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	return b
+}
+
+// rewrite returns the code section with an interrupt check (see
+// interruptCheck) inserted at every recorded offset.
+func (cs *codeScan) rewrite(flag uint32, hasMemory bool) []byte {
+	check := interruptCheck(flag, hasMemory)
 	body := appendULEB(nil, uint64(cs.count))
 	var fn []byte
 	for i, b := range cs.bodies {

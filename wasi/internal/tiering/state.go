@@ -181,10 +181,12 @@ func writeMemory(mem api.Memory, b []byte) error {
 func (info *ModuleInfo) Interruptible() bool { return info != nil && info.hasInterrupt }
 
 // Interrupter returns a function that raises m's interrupt flag: the guest
-// call running on m (or the next one) traps with `unreachable` at its next
-// loop head or, with tail calls, function entry. The function is safe to
-// call from any goroutine (a deadline timer) while m runs on the compiler
-// engine; the instance must be treated as crashed afterwards.
+// call running on m (or the next one) traps with `unreachable` at one of
+// its next checks (loop heads and, with tail calls, function entries). If
+// raised between calls it takes effect at the first check; during a call,
+// at most 65536 checks later. The function is safe to call from any
+// goroutine (a deadline timer) while m runs on the compiler engine; the
+// instance must be treated as crashed afterwards.
 //
 // On the interpreter the flag is read by Go code, so raising it during a
 // call is a data race as far as the race detector knows; use
@@ -197,10 +199,20 @@ func Interrupter(m api.Module, info *ModuleInfo) (func(), error) {
 	if m == nil {
 		return nil, errors.New("interrupter: nil module")
 	}
-	g := info.Globals[info.interrupt]
-	mg, ok := m.ExportedGlobal(g.Export).(api.MutableGlobal)
-	if !ok {
-		return nil, fmt.Errorf("interrupter: export %q missing or not mutable", g.Export)
+	var gs [2]api.MutableGlobal
+	for i := range gs {
+		g := info.Globals[info.interrupt+i]
+		mg, ok := m.ExportedGlobal(g.Export).(api.MutableGlobal)
+		if !ok {
+			return nil, fmt.Errorf("interrupter: export %q missing or not mutable", g.Export)
+		}
+		gs[i] = mg
 	}
-	return func() { mg.Set(1) }, nil
+	flag, budget := gs[0], gs[1]
+	return func() {
+		flag.Set(1)
+		// Shorten the wait for the slow path. The guest may overwrite this
+		// with its own decrement; then the budget runs out as usual.
+		budget.Set(1)
+	}, nil
 }
