@@ -251,7 +251,7 @@ func (h *harness) pump() {
 				h.t.Fatalf("message for unknown worker %q", msg.GetWorkerName())
 			}
 			h.writeLine(w, &pluginpb.Message{Name: msg.GetName(), Payload: msg.GetPayload()})
-			if _, err := w.mod.ExportedFunction(msg.GetWorkerName()+"_worker").Call(h.ctx); err != nil {
+			if _, err := w.mod.ExportedFunction(msg.GetWorkerName() + "_worker").Call(h.ctx); err != nil {
 				h.t.Fatalf("worker %s: %v", msg.GetWorkerName(), err)
 			}
 		}
