@@ -3,7 +3,7 @@ package wasi
 import (
 	"context"
 	"os"
-	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -57,6 +57,32 @@ func BenchmarkCompileWarmDiskCache(b *testing.B) {
 			b.Fatal(err)
 		}
 		h.Close(ctx)
+	}
+}
+
+// BenchmarkFirstLoadTiered is the first Load of a module in a fresh process
+// with HostConfig.Tiering: rewrite, interpreter compile, load (compare with
+// CompileCold plus Load). The background compile is cancelled by Close.
+func BenchmarkFirstLoadTiered(b *testing.B) {
+	wasm := probeWasm(b)
+	ctx := context.Background()
+	for b.Loop() {
+		h, err := NewHost(ctx, HostConfig{NoDiskCache: true, Tiering: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		h.fastGate = make(chan struct{}) // keep the background compile out of the figure
+		p, err := h.Load(ctx, wasm, PluginConfig{ID: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if p.Engine() != "interpreter" {
+			b.Fatal("not tiered")
+		}
+		b.StopTimer()
+		h.Close(ctx)
+		close(h.fastGate)
+		b.StartTimer()
 	}
 }
 
@@ -147,7 +173,7 @@ func BenchmarkMemoryPerInstance(b *testing.B) {
 	const n = 20
 	var perInstance float64
 	for b.Loop() {
-		runtime.GC()
+		debug.FreeOSMemory()
 		before := rss(b)
 		var ps []*Plugin
 		for i := 0; i < n; i++ {
@@ -160,7 +186,7 @@ func BenchmarkMemoryPerInstance(b *testing.B) {
 			}
 			ps = append(ps, p)
 		}
-		runtime.GC()
+		debug.FreeOSMemory()
 		perInstance = float64(rss(b)-before) / n
 		for _, p := range ps {
 			p.Close(ctx)
@@ -268,4 +294,30 @@ func cmdLoopModule() []byte {
 		sec(10, cat([]byte{4}, fn(0, 0x0b), update, fn(0, 0x0b), fn(0, 0x0b))),
 		sec(11, cat([]byte{1, 0, 0x41, 0, 0x0b, byte(len(data))}, data)),
 	)
+}
+
+// BenchmarkUpdateRenderMinimal is the host's share of an event round trip:
+// a hand-assembled guest whose update returns 1 and whose render writes one
+// short line; the frame goes to OnFrame.
+func BenchmarkUpdateRenderMinimal(b *testing.B) {
+	ctx := context.Background()
+	frames := 0
+	p, err := testHost(b).Load(ctx, tinyModule([]string{"_start"}, returnOne, "frame-ok\n", true),
+		PluginConfig{ID: 1, OnFrame: func([]byte) { frames++ }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close(ctx)
+	p.Resize(24, 80)
+	ev := permResult()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := p.Update(ctx, ev); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if frames < b.N {
+		b.Fatalf("%d frames", frames)
+	}
 }

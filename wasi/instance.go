@@ -109,6 +109,19 @@ func (in *instance) writeMessage(m proto.Message) error {
 	return nil
 }
 
+// writeInput starts a call that carries one input line (configuration,
+// event, pipe message, worker message). Anything the guest left unread from
+// earlier calls is dropped first: it would otherwise be read as this call's
+// line and corrupt the stream, and a guest that never reads would make the
+// buffer grow without bound.
+func (in *instance) writeInput(m proto.Message) error {
+	if in.stdin.pending() > 0 {
+		in.p.log.Debug("dropping unread stdin", "worker", in.worker, "bytes", in.stdin.pending())
+	}
+	in.stdin.reset()
+	return in.writeMessage(m)
+}
+
 // writeEmpty appends the empty message line `[]`.
 func (in *instance) writeEmpty() {
 	in.stdin.buf = append(in.stdin.buf, frame.EmptyLine...)
@@ -128,7 +141,7 @@ func (p *Plugin) runWorker(w *worker) {
 				continue // drain; the plugin is dead
 			}
 			in := w.inst
-			if err := in.writeMessage(m); err != nil {
+			if err := in.writeInput(m); err != nil {
 				p.log.Error("worker message", "worker", w.name, "err", err)
 				continue
 			}

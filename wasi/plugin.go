@@ -645,7 +645,7 @@ func (p *Plugin) doLoad() error {
 	for _, k := range keys {
 		pc.NameAndValue = append(pc.NameAndValue, &pluginpb.NameAndValue{Name: k, Value: p.cfg.Config[k]})
 	}
-	if err := main.writeMessage(pc); err != nil {
+	if err := main.writeInput(pc); err != nil {
 		return err
 	}
 	if _, err := main.call(main.mod.ExportedFunction("load"), "load", p.lim.LoadTimeout); err != nil {
@@ -733,7 +733,7 @@ func (p *Plugin) doUpdate(ev *pluginpb.Event, direct bool) (bool, error) {
 		return false, nil
 	}
 	in := p.main
-	if err := in.writeMessage(ev); err != nil {
+	if err := in.writeInput(ev); err != nil {
 		return false, err
 	}
 	r, err := in.call(in.fnUpdate, "update", p.lim.CallTimeout)
@@ -762,7 +762,7 @@ func (p *Plugin) doPipe(msg *pluginpb.PipeMessage) (bool, error) {
 	if isCli {
 		p.curPipe, p.curBlocked, p.curUnblocked = id, false, false
 	}
-	if err := in.writeMessage(msg); err != nil {
+	if err := in.writeInput(msg); err != nil {
 		return false, err
 	}
 	r, err := in.call(in.fnPipe, "pipe", p.lim.CallTimeout)

@@ -184,3 +184,21 @@ func TestGoCommandModuleExplained(t *testing.T) {
 		t.Fatalf("load Go command module: %v", err)
 	}
 }
+
+func TestUnreadStdinDoesNotAccumulate(t *testing.T) {
+	// The tiny guest never reads stdin: each call's line replaces the last.
+	p, err := testHost(t).Load(ctxT(t), tinyModule([]string{"_start"}, returnOne, "x", true), PluginConfig{ID: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(ctxT(t))
+	for i := 0; i < 100; i++ {
+		if _, err := p.Update(ctxT(t), permResult()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Update's reply orders the actor's writes before this read.
+	if n := p.main.stdin.pending(); n == 0 || n > 32 {
+		t.Fatalf("stdin holds %d bytes after 100 unread events", n)
+	}
+}
