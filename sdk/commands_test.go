@@ -115,7 +115,9 @@ func TestTypedCommandsMatchPluginpb(t *testing.T) {
 			&pluginpb.PluginCommand{Name: pluginpb.CommandName_ChangeHostFolder, Payload: &pluginpb.PluginCommand_ChangeHostFolderPayload{
 				ChangeHostFolderPayload: &pluginpb.ChangeHostFolderPayload{NewHostFolder: "/tmp"}}}},
 		{"WatchFilesystem", WatchFilesystem, &pluginpb.PluginCommand{Name: pluginpb.CommandName_WatchFilesystem}},
-		{"RunCommand", func() { RunCommand([]string{"ls", "-l"}, map[string]string{"B": "2", "A": "1"}, "/host", map[string]string{"k": "v"}) },
+		{"RunCommand", func() {
+			RunCommand([]string{"ls", "-l"}, map[string]string{"B": "2", "A": "1"}, "/host", map[string]string{"k": "v"})
+		},
 			&pluginpb.PluginCommand{Name: pluginpb.CommandName_RunCommand, Payload: &pluginpb.PluginCommand_RunCommandPayload{
 				RunCommandPayload: &pluginpb.RunCommandPayload{CommandLine: []string{"ls", "-l"},
 					EnvVariables: []*pluginpb.EnvVariable{{Name: "A", Value: "1"}, {Name: "B", Value: "2"}}, Cwd: "/host",

@@ -25,8 +25,11 @@ func (r *recorder) Update(ev *pb.Event) bool {
 	}
 	return ev.GetName() == pb.EventType_Key
 }
-func (r *recorder) Pipe(m *pb.PipeMessage) bool { r.pipes = append(r.pipes, m); return m.GetIsPrivate() }
-func (r *recorder) Render(rows, cols int)       { r.renders = append(r.renders, [2]int{rows, cols}) }
+func (r *recorder) Pipe(m *pb.PipeMessage) bool {
+	r.pipes = append(r.pipes, m)
+	return m.GetIsPrivate()
+}
+func (r *recorder) Render(rows, cols int) { r.renders = append(r.renders, [2]int{rows, cols}) }
 
 func usePlugin(t *testing.T, p Plugin) {
 	old := registered
