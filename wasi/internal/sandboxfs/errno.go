@@ -74,7 +74,7 @@ func toOSFlag(oflag experimentalsys.Oflag) int {
 		{experimentalsys.O_SYNC, os.O_SYNC},
 		{experimentalsys.O_TRUNC, os.O_TRUNC},
 		{experimentalsys.O_DIRECTORY, syscall.O_DIRECTORY},
-		{experimentalsys.O_DSYNC, syscall.O_DSYNC},
+		{experimentalsys.O_DSYNC, oDSYNC},
 		{experimentalsys.O_NONBLOCK, syscall.O_NONBLOCK},
 		{experimentalsys.O_RSYNC, oRSYNC},
 	} {

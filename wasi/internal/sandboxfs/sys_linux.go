@@ -9,7 +9,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-const oRSYNC = syscall.O_RSYNC
+const (
+	oRSYNC = syscall.O_RSYNC
+	oDSYNC = syscall.O_DSYNC
+)
 
 func datasync(f *os.File) experimentalsys.Errno {
 	return toErrno(unix.Fdatasync(int(f.Fd())))

@@ -4,12 +4,17 @@ package sandboxfs
 
 import (
 	"os"
+	"syscall"
 
 	experimentalsys "github.com/tetratelabs/wazero/experimental/sys"
 	"golang.org/x/sys/unix"
 )
 
-const oRSYNC = 0 // not distinct from O_SYNC here
+// O_DSYNC is not defined everywhere; O_SYNC is the stronger promise.
+const (
+	oRSYNC = 0
+	oDSYNC = syscall.O_SYNC
+)
 
 func datasync(f *os.File) experimentalsys.Errno {
 	return toErrno(f.Sync())
