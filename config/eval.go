@@ -384,6 +384,13 @@ func (l *loader) value(a *hcl.Attribute, sc scope, ty cty.Type, what string) (ct
 	if v.IsNull() {
 		return cty.NilVal, false
 	}
+	if v.Type() == ty {
+		return v, true
+	}
+	return l.convert(a, v, ty, what)
+}
+
+func (l *loader) convert(a *hcl.Attribute, v cty.Value, ty cty.Type, what string) (cty.Value, bool) {
 	c, err := convert.Convert(v, ty)
 	if err != nil {
 		r := a.Expr.Range()
@@ -437,9 +444,14 @@ func (l *loader) strList(a *hcl.Attribute, sc scope) ([]string, bool) {
 	if a == nil {
 		return nil, false
 	}
-	v, ok := l.value(a, sc, cty.List(cty.String), "a list of strings")
-	if !ok {
+	v, ok := l.eval(a.Expr, sc.ctx, sc.params)
+	if !ok || v.IsNull() {
 		return nil, false
+	}
+	if ty := v.Type(); !(ty.IsTupleType() || ty.IsListType()) || !allStrings(v) {
+		if v, ok = l.convert(a, v, cty.List(cty.String), "a list of strings"); !ok {
+			return nil, false
+		}
 	}
 	out := make([]string, 0, v.LengthInt())
 	for it := v.ElementIterator(); it.Next(); {
@@ -458,9 +470,14 @@ func (l *loader) strMap(a *hcl.Attribute, sc scope) (map[string]string, bool) {
 	if a == nil {
 		return nil, false
 	}
-	v, ok := l.value(a, sc, cty.Map(cty.String), "a map of strings (numbers and booleans are turned into strings)")
-	if !ok {
+	v, ok := l.eval(a.Expr, sc.ctx, sc.params)
+	if !ok || v.IsNull() {
 		return nil, false
+	}
+	if ty := v.Type(); !(ty.IsObjectType() || ty.IsMapType()) || !allStrings(v) {
+		if v, ok = l.convert(a, v, cty.Map(cty.String), "a map of strings (numbers and booleans are turned into strings)"); !ok {
+			return nil, false
+		}
 	}
 	out := make(map[string]string, v.LengthInt())
 	for it := v.ElementIterator(); it.Next(); {
@@ -480,4 +497,15 @@ func callGiven(given func() (string, hcl.Range, bool)) (string, hcl.Range, bool)
 		return "", hcl.Range{}, false
 	}
 	return given()
+}
+
+// allStrings reports whether every element of a collection is a non-null string.
+func allStrings(v cty.Value) bool {
+	for it := v.ElementIterator(); it.Next(); {
+		_, e := it.Element()
+		if e.Type() != cty.String || e.IsNull() {
+			return false
+		}
+	}
+	return true
 }
