@@ -180,8 +180,13 @@ func (f *file) Read(buf []byte) (int, experimentalsys.Errno) {
 	if len(buf) == 0 {
 		return 0, 0
 	}
-	n, err := f.f.Read(buf)
-	if err == io.EOF {
+	var n int
+	var err error
+	if f.IsNonblock() {
+		// os.File would wait for readiness; the guest wants EAGAIN.
+		n, err = syscall.Read(int(f.fd), buf)
+		n = max(n, 0)
+	} else if n, err = f.f.Read(buf); err == io.EOF {
 		err = nil
 	}
 	if err != nil {
@@ -302,6 +307,10 @@ func (f *file) Write(buf []byte) (int, experimentalsys.Errno) {
 	}
 	if len(buf) == 0 {
 		return 0, 0
+	}
+	if f.IsNonblock() {
+		n, err := syscall.Write(int(f.fd), buf)
+		return max(n, 0), toErrno(err)
 	}
 	n, err := f.f.Write(buf)
 	return n, toErrno(err)

@@ -234,7 +234,10 @@ func (f *FS) OpenFile(p string, flag experimentalsys.Oflag, perm fs.FileMode) (e
 	// uses 0o600). That handle follows SetRoot and is not guest state.
 	mountPoint := name == "." && flag == experimentalsys.O_RDONLY && perm == 0
 
-	osf, err := r.OpenFile(name, toOSFlag(flag), perm&fs.ModePerm)
+	// Always open non-blocking, so a FIFO planted in the directory cannot
+	// hang the host thread in open(2); the descriptor is made blocking
+	// again below unless the guest asked for O_NONBLOCK.
+	osf, err := r.OpenFile(name, toOSFlag(flag)|syscall.O_NONBLOCK, perm&fs.ModePerm)
 	if err != nil {
 		if mountPoint {
 			// The pre-open panics on anything but ENOENT (say EACCES after
@@ -245,6 +248,10 @@ func (f *FS) OpenFile(p string, flag experimentalsys.Oflag, perm fs.FileMode) (e
 		return nil, toErrno(err)
 	}
 	file := &file{fs: f, f: osf, fd: osf.Fd(), flag: flag, gen: gen}
+	if err := syscall.SetNonblock(int(file.fd), flag&experimentalsys.O_NONBLOCK != 0); err != nil {
+		osf.Close()
+		return nil, toErrno(err)
+	}
 	if mountPoint {
 		file.mountPoint = true
 	} else {

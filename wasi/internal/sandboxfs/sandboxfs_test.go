@@ -989,3 +989,69 @@ func TestUnreadableMountPoint(t *testing.T) {
 		t.Errorf("guest open: %v, want EACCES", errno)
 	}
 }
+
+// TestFIFO: opening a FIFO planted in the directory returns at once instead
+// of blocking the host thread until a writer appears, and the descriptor is
+// blocking unless the guest asked for O_NONBLOCK.
+func TestFIFO(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	f := newFS(t, dir, false)
+	done := make(chan experimentalsys.Errno, 1)
+	go func() {
+		file, errno := f.OpenFile("fifo", experimentalsys.O_RDONLY, 0o600)
+		if errno == 0 {
+			if pf := file.(experimentalsys.PollableFile); pf.IsNonblock() || fdNonblock(t, file) {
+				t.Error("FIFO opened without O_NONBLOCK is non-blocking")
+			}
+			file.Close()
+		}
+		done <- errno
+	}()
+	select {
+	case errno := <-done:
+		if errno != 0 {
+			t.Fatalf("open fifo: %v", errno)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("open of a FIFO blocked")
+	}
+	file, errno := f.OpenFile("fifo", experimentalsys.O_RDONLY|experimentalsys.O_NONBLOCK, 0o600)
+	if errno != 0 {
+		t.Fatal(errno)
+	}
+	defer file.Close()
+	if !file.(experimentalsys.PollableFile).IsNonblock() || !fdNonblock(t, file) {
+		t.Error("O_NONBLOCK was not kept")
+	}
+	if n, errno := file.Read(make([]byte, 8)); n != 0 || errno != 0 {
+		t.Errorf("read of a writerless FIFO: %d %v", n, errno)
+	}
+	// With a writer that has not written, a non-blocking read says EAGAIN.
+	w, errno := f.OpenFile("fifo", experimentalsys.O_WRONLY, 0o600)
+	if errno != 0 {
+		t.Fatal(errno)
+	}
+	defer w.Close()
+	if _, errno := file.Read(make([]byte, 8)); errno != experimentalsys.EAGAIN {
+		t.Errorf("non-blocking read of an empty FIFO: %v, want EAGAIN", errno)
+	}
+	if n, errno := w.Write([]byte("hi")); n != 2 || errno != 0 {
+		t.Fatalf("write fifo: %d %v", n, errno)
+	}
+	buf := make([]byte, 8)
+	if n, errno := file.Read(buf); errno != 0 || string(buf[:n]) != "hi" {
+		t.Errorf("read fifo: %q %v", buf[:n], errno)
+	}
+}
+
+func fdNonblock(t *testing.T, f experimentalsys.File) bool {
+	t.Helper()
+	fl, err := unixFcntlGetfl(f.(*file).fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fl&syscall.O_NONBLOCK != 0
+}

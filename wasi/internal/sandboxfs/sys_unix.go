@@ -32,3 +32,8 @@ func renameat(fromDir *os.File, from string, toDir *os.File, to string) error {
 	}
 	return nil
 }
+
+// unixFcntlGetfl returns the file status flags of fd.
+func unixFcntlGetfl(fd uintptr) (int, error) {
+	return unix.FcntlInt(fd, unix.F_GETFL, 0)
+}
