@@ -3,6 +3,7 @@ package standalone
 import (
 	"fmt"
 	"strconv"
+	"sync"
 
 	"google.golang.org/protobuf/proto"
 
@@ -93,13 +94,25 @@ var allModes = []pluginpb.InputMode{
 	pluginpb.InputMode_Prompt, pluginpb.InputMode_Tmux,
 }
 
-// DefaultKeybinds returns the default keybindings, per input mode, in the
-// shape ModeUpdate and InitialKeybinds carry them. They follow Zellij's
+// DefaultKeybinds returns (a fresh copy of) the default keybindings, per
+// input mode, in the shape ModeUpdate and InitialKeybinds carry them. They follow Zellij's
 // default configuration (Ctrl+g locks, Ctrl+p pane mode, Ctrl+t tab mode,
 // Ctrl+n resize, Ctrl+h move, Ctrl+s scroll, Ctrl+o session, Ctrl+b tmux,
 // Ctrl+q quit, Alt+n new pane, Alt+arrows focus, ...), so plugins that draw
 // key hints show real ones.
 func DefaultKeybinds() []*pluginpb.InputModeKeybinds {
+	shared := sharedKeybinds()
+	out := make([]*pluginpb.InputModeKeybinds, len(shared))
+	for i, m := range shared {
+		out[i] = proto.Clone(m).(*pluginpb.InputModeKeybinds)
+	}
+	return out
+}
+
+// sharedKeybinds is built once; the events that carry it only read it.
+var sharedKeybinds = sync.OnceValue(buildKeybinds)
+
+func buildKeybinds() []*pluginpb.InputModeKeybinds {
 	const (
 		normal  = pluginpb.InputMode_Normal
 		locked  = pluginpb.InputMode_Locked

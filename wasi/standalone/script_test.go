@@ -132,3 +132,35 @@ func TestParseSize(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseScript: hostile scripts never panic, and every error names a line.
+func FuzzParseScript(f *testing.F) {
+	for _, s := range []string{
+		"key a\nkey Ctrl+Shift+a\n", "pipe x y z\n", "mouse left 1 2\nmouse scroll-up 3\n",
+		"resize 10x20\nwait 1ms\nrender\n", "key ++\n", "key Ctrl+\n", "# c\n\n\tkey Esc\r\n", "wait 1h\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		steps, err := ParseScript(strings.NewReader(src))
+		if err != nil {
+			for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+				var se *ScriptError
+				if errors.As(e, &se) && se.Line < 1 {
+					t.Fatalf("error without a line: %v", e)
+				}
+			}
+		}
+		for _, st := range steps {
+			if st.Kind == StepKey {
+				st.Key.Proto() // must not panic
+				if st.Key.IsChar && (st.Key.Char < 0 || st.Key.Char > 255) {
+					t.Fatalf("char %U escaped the 0-255 range", st.Key.Char)
+				}
+			}
+			if st.Kind == StepResize && (st.Rows < 1 || st.Cols < 1 || st.Rows > MaxRows || st.Cols > MaxCols) {
+				t.Fatalf("size %dx%d", st.Rows, st.Cols)
+			}
+		}
+	})
+}

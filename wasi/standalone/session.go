@@ -283,20 +283,21 @@ func (s *Session) Manifest() *pluginpb.SessionManifest {
 	}
 }
 
-// ModeUpdate returns the ModeUpdate event. With keybinds false the keybinds
+// ModeUpdate returns the ModeUpdate event. The style and keybinds in it are
+// shared between events: read them, never modify them. With keybinds false the keybinds
 // are left empty, as for plugins subscribed to InitialKeybinds.
 func (s *Session) ModeUpdate(keybinds bool) *pluginpb.Event {
 	name := s.Name
 	base := s.BaseMode
 	p := &pluginpb.ModeUpdatePayload{
 		CurrentMode:       s.Mode,
-		Style:             DefaultStyle(),
+		Style:             sharedStyle(),
 		ArrowFontsSupport: true,
 		SessionName:       &name,
 		BaseMode:          &base,
 	}
 	if keybinds {
-		p.Keybinds = DefaultKeybinds()
+		p.Keybinds = sharedKeybinds()
 	}
 	return &pluginpb.Event{
 		Name:    pluginpb.EventType_ModeUpdate,
@@ -309,7 +310,7 @@ func (s *Session) InitialKeybinds() *pluginpb.Event {
 	return &pluginpb.Event{
 		Name: pluginpb.EventType_InitialKeybinds,
 		Payload: &pluginpb.Event_InitialKeybindsPayload{
-			InitialKeybindsPayload: &pluginpb.InitialKeybindsPayload{Keybinds: DefaultKeybinds()},
+			InitialKeybindsPayload: &pluginpb.InitialKeybindsPayload{Keybinds: sharedKeybinds()},
 		},
 	}
 }

@@ -1,6 +1,8 @@
 package standalone
 
 import (
+	"sync"
+
 	"github.com/tessera-ws/tessera/proto/pluginpb"
 	"github.com/tessera-ws/tessera/wasi/screen"
 )
@@ -108,6 +110,9 @@ func DefaultStyling() *pluginpb.Styling {
 func DefaultStyle() *pluginpb.Style {
 	return &pluginpb.Style{Styling: DefaultStyling()}
 }
+
+// sharedStyle is DefaultStyle built once, for events that only read it.
+var sharedStyle = sync.OnceValue(DefaultStyle)
 
 // ScreenStyle converts a Styling (as sent in ModeUpdate) to the theme the
 // screen model draws UI components with. It reports false when the Styling
