@@ -26,6 +26,13 @@
 //   - Checks on the final component (O_NOFOLLOW, Unlink of a directory, Rmdir
 //     of a file) look before they act, so two guests racing on one directory
 //     may get a less precise errno; confinement never depends on these checks.
+//   - Files are opened non-blocking, so a FIFO in the directory cannot hang
+//     the host in open(2); reads and writes block unless the guest asked for
+//     O_NONBLOCK.
+//   - As with os.Root, a mount point, bind mount or device node that the host
+//     user placed inside the directory is reachable; Readlink shows the
+//     target text of a planted link even when following it is refused.
+//   - Unix only (os.Root semantics and descriptor calls used here).
 package sandboxfs
 
 import (
