@@ -909,6 +909,30 @@ func TestConcurrentSetRoot(t *testing.T) {
 			}
 		}()
 	}
+	wg.Add(1)
+	go func() { // wazero's mount point handle follows every switch
+		defer wg.Done()
+		mount, errno := f.OpenFile(".", experimentalsys.O_RDONLY, 0)
+		if errno != 0 {
+			t.Errorf("open mount point: %v", errno)
+			return
+		}
+		defer mount.Close()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, errno := mount.Stat(); errno != 0 {
+				t.Errorf("stat mount point: %v", errno)
+			}
+			mount.Seek(0, io.SeekStart)
+			if ents, errno := mount.Readdir(-1); errno != 0 || len(ents) != 1 {
+				t.Errorf("readdir mount point: %v %v", ents, errno)
+			}
+		}
+	}()
 	for i := 0; i < 200; i++ {
 		if err := f.SetRoot(dirs[i%2]); err != nil {
 			t.Fatal(err)
