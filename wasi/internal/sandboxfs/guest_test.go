@@ -31,7 +31,7 @@ var (
 	guestErr  error
 )
 
-func escapeGuest(t *testing.T) guestRuntime {
+func escapeGuest(t testing.TB) guestRuntime {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and compiles a wasm guest")

@@ -253,3 +253,18 @@ func release() {
 	heldDirs = nil
 	report("release", "", nil)
 }
+
+// readloop reads /host/file.txt n times (for benchmarks).
+//
+//go:wasmexport readloop
+func readloop(n int32) int32 {
+	var total int32
+	for i := int32(0); i < n; i++ {
+		b, err := os.ReadFile("/host/file.txt")
+		if err != nil {
+			return -1
+		}
+		total += int32(len(b))
+	}
+	return total
+}
