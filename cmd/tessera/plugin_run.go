@@ -90,7 +90,9 @@ a RunCommandResult without exit code, panes and tabs are only recorded.
 
 Script (--script FILE, - for stdin), one input a line, # comments:
   key KEY                  a, A, Ctrl+g, Alt+Shift+x, Down, Enter, F5, Esc, Space
-  pipe NAME [PAYLOAD]      a CLI pipe message to the plugin (payload: rest of line)
+  pipe NAME [PAYLOAD]      a CLI pipe message (payload: rest of line; no payload
+                           ends the pipe); pipes of one NAME share one CLI pipe
+                           and wait while the plugin keeps it blocked
   mouse left|right|hold|release|hover ROW COL    (0-based)
   mouse scroll-up|scroll-down|scroll-left|scroll-right [LINES]
   resize ROWSxCOLS

@@ -357,3 +357,87 @@ func compactJSON(t *testing.T, b json.RawMessage) json.RawMessage {
 	}
 	return buf.Bytes()
 }
+
+// The example plugins, built from examples/plugins with the SDK.
+func examplePath(t *testing.T, name string) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds a wasm guest")
+	}
+	return guestbuild.Build(t, filepath.Join("../../examples/plugins", name))
+}
+
+func TestPluginRunExampleStatus(t *testing.T) {
+	status := examplePath(t, "status")
+	// Without ReadApplicationState the plugin's request is denied and it
+	// never hears about the session.
+	code, stdout, stderr := prRun(t, "", "plugin", "run", status, "--cache-dir", prCacheDir, "--size", "2x80")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	checkGolden(t, "status_denied.golden", stdout)
+
+	script := "key Ctrl+g\n"
+	code, stdout, stderr = prRun(t, script, "plugin", "run", status, "--cache-dir", prCacheDir,
+		"--grant", "ReadApplicationState", "--size", "2x80", "--script", "-")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	checkGolden(t, "status.golden", stdout)
+	code, stdout, _ = prRun(t, "", "plugin", "run", status, "--cache-dir", prCacheDir,
+		"--grant", "ReadApplicationState", "--size", "2x80", "--ansi")
+	if code != exitOK {
+		t.Fatalf("--ansi exit %d", code)
+	}
+	checkGolden(t, "status_ansi.golden", stdout)
+}
+
+func TestPluginRunExampleFilter(t *testing.T) {
+	filter := examplePath(t, "filter")
+	script := "pipe lines error: disk full\npipe lines all good\npipe lines warn: low memory\npipe lines\n"
+	code, stdout, stderr := prRun(t, script, "plugin", "run", filter, "--cache-dir", prCacheDir, "--grant", "all",
+		"--size", "3x60", "--config", "pattern=err|warn", "--config", "number=true",
+		"--config", "batch=2", "--config", "interval=100ms", "--script", "-", "--json")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	var out struct {
+		Screen     []string
+		PipeOutput []struct {
+			PipeID string `json:"pipe_id"`
+			Text   string `json:"text"`
+		} `json:"pipe_output"`
+		Incidents []string
+	}
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	// Batch mode blocks the pipe until a timer writes the batch: the last
+	// message waited for the unblock, so both matches arrive in one write.
+	var text strings.Builder
+	for _, o := range out.PipeOutput {
+		if o.PipeID != "script:lines" {
+			t.Errorf("pipe id %q", o.PipeID)
+		}
+		text.WriteString(o.Text)
+	}
+	if text.String() != "1:error: disk full\n3:warn: low memory\n" {
+		t.Errorf("pipe output %q", text.String())
+	}
+	if len(out.Incidents) != 0 {
+		t.Errorf("incidents %q", out.Incidents)
+	}
+	checkGolden(t, "filter.golden", strings.Join(out.Screen, "\n")+"\n")
+}
+
+func TestPluginRunExampleWorkers(t *testing.T) {
+	workers := examplePath(t, "workers")
+	code, stdout, stderr := prRun(t, "key 1\nwait 1s\n", "plugin", "run", workers, "--cache-dir", prCacheDir,
+		"--grant", "all", "--size", "6x70", "--script", "-")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	if !strings.Contains(stdout, "primes 100000   9592") {
+		t.Errorf("the worker's answer is not on screen:\n%s", stdout)
+	}
+}

@@ -136,8 +136,9 @@ type runner struct {
 	res   *Result
 	first atomic.Int64 // ns from start to first frame, 0 before
 
-	mu        sync.Mutex // guards lastFrame and the slices of res filled by callbacks
+	mu        sync.Mutex // guards lastFrame, blocked and the slices of res filled by callbacks
 	lastFrame []byte
+	blocked   map[string]bool // CLI pipe ids the plugin holds blocked
 }
 
 func (r *runner) incident(s string) {
@@ -163,7 +164,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	r := &runner{opt: opt, start: time.Now(), rows: opt.Rows, cols: opt.Cols, res: &Result{}}
+	r := &runner{opt: opt, start: time.Now(), rows: opt.Rows, cols: opt.Cols, res: &Result{}, blocked: map[string]bool{}}
 	r.s = NewSession(0, opt.URL, opt.Rows, opt.Cols, opt.Now())
 	r.d = NewDispatcher(DispatcherConfig{Session: r.s, Config: opt.Config, Env: opt.Env, Logger: log})
 	r.scr = screen.New(opt.Rows, opt.Cols)
@@ -260,12 +261,16 @@ func (r *runner) pluginConfig(log *slog.Logger) wasi.PluginConfig {
 			log.Debug("plugin stderr", "line", line)
 		},
 		OnPipe: func(c wasi.PipeControl) {
-			if c.Kind != wasi.PipeOutput {
-				return
-			}
 			r.mu.Lock()
-			r.res.PipeOutput = append(r.res.PipeOutput, PipeOutput{PipeID: c.PipeID, Text: c.Output})
-			r.mu.Unlock()
+			defer r.mu.Unlock()
+			switch c.Kind {
+			case wasi.PipeOutput:
+				r.res.PipeOutput = append(r.res.PipeOutput, PipeOutput{PipeID: c.PipeID, Text: c.Output})
+			case wasi.PipeDone:
+				r.blocked[c.PipeID] = c.Blocked
+			case wasi.PipeUnblock:
+				r.blocked[c.PipeID] = false
+			}
 		},
 		OnIncident: func(inc wasi.Incident) {
 			switch inc.Kind {
@@ -325,7 +330,13 @@ func (r *runner) step(ctx context.Context, st Step) error {
 	case StepMouse:
 		_, err = r.p.Update(ctx, MouseEvent(st.Mouse))
 	case StepPipe:
-		id := fmt.Sprintf("script-%d", st.Line)
+		// Pipe steps with the same name form one CLI pipe (like the lines
+		// of one `tessera pipe` invocation), with its backpressure: while
+		// the plugin holds the pipe blocked, the next message waits.
+		id := "script:" + st.Pipe.Name
+		if err := r.waitUnblocked(ctx, id); err != nil {
+			return err
+		}
 		msg := &pluginpb.PipeMessage{
 			Source:      pluginpb.PipeSource_Cli,
 			CliSourceId: &id,
@@ -365,6 +376,32 @@ func (r *runner) step(ctx context.Context, st Step) error {
 		return err
 	}
 	return r.settle(ctx)
+}
+
+// maxPipeBlock bounds how long a script pipe message waits for the plugin
+// to unblock its pipe; then it is sent anyway (and an incident recorded).
+const maxPipeBlock = 5 * time.Second
+
+func (r *runner) waitUnblocked(ctx context.Context, id string) error {
+	deadline := time.Now().Add(maxPipeBlock)
+	for {
+		r.mu.Lock()
+		blocked := r.blocked[id]
+		r.mu.Unlock()
+		if !blocked {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			r.incident(fmt.Sprintf("pipe %s still blocked by the plugin after %s; sending the next message anyway", id, maxPipeBlock))
+			return nil
+		}
+		if err := r.wait(ctx, 10*time.Millisecond); err != nil {
+			return err
+		}
+		if err := r.settle(ctx); err != nil {
+			return err
+		}
+	}
 }
 
 // wait lets d pass, delivering what the plugin's commands queue meanwhile

@@ -167,7 +167,7 @@ resize 14x90
 	if !found {
 		t.Errorf("snapshot: %q", res.Snapshots[0].Screen)
 	}
-	if len(res.PipeOutput) != 1 || res.PipeOutput[0].Text != "echo:hi there" || res.PipeOutput[0].PipeID != "script-6" {
+	if len(res.PipeOutput) != 1 || res.PipeOutput[0].Text != "echo:hi there" || res.PipeOutput[0].PipeID != "script:echo" {
 		t.Errorf("pipe output %+v", res.PipeOutput)
 	}
 	names := map[string]Status{}
