@@ -1,6 +1,8 @@
 package sdk_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"testing"
 
@@ -314,7 +316,7 @@ func TestWorkersRoundTrip(t *testing.T) {
 	if len(h.workers) != 0 {
 		t.Fatal("workers before start")
 	}
-	if err := h.start(nil); err != nil {
+	if err := h.start(map[string]string{"step": "1000", "hash_rounds": "100"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := h.workers["compute"]; !ok {
@@ -342,12 +344,19 @@ func TestWorkersRoundTrip(t *testing.T) {
 	h.pump()
 	lines := screenLines(h.render(8, 100), 8, 100)
 	text := strings.Join(lines, "\n")
-	// pi(100000) = 9592, pi(200000) = 17984; the worker counts the jobs it
-	// served, so its state survived between messages.
-	for _, want := range []string{"0 pending", "9592", "17984", "primes", "sha256"} {
+	// pi(1000) = 168, pi(2000) = 303; the worker counts the jobs it served,
+	// so its state survived between messages.
+	for _, want := range []string{"0 pending", " 168 ", " 303 ", "primes", "sha256"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("render lacks %q:\n%s", want, text)
 		}
+	}
+	sum := sha256.Sum256([]byte("tessera"))
+	for i := 1; i < 100; i++ {
+		sum = sha256.Sum256(sum[:])
+	}
+	if want := hex.EncodeToString(sum[:])[:15] + "…"; !strings.Contains(text, want) {
+		t.Errorf("render lacks the hash chain %q:\n%s", want, text)
 	}
 	var served []string
 	for _, l := range lines[2:5] {

@@ -87,7 +87,10 @@ func newHarness(t *testing.T, guestDir string) *harness {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCompilationCache(compilationCache()))
+	// The interpreter compiles a Go guest in a fraction of the compiler's
+	// time (which dominates these tests, above all under -race); the guests'
+	// work here is small.
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter().WithCompilationCache(compilationCache()))
 	t.Cleanup(func() { rt.Close(ctx) })
 	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
 	h := &harness{t: t, ctx: ctx, rt: rt, byModule: map[string]*instance{}, workers: map[string]*instance{}}

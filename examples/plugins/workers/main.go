@@ -5,8 +5,10 @@
 // work and posts the result back; the plugin receives it as a CustomMessage
 // event and draws the results in a table.
 //
-// Keys: 1-9 count the primes up to that many hundred thousand; h hashes a
-// seed 100 000 times with SHA-256; c clears the results.
+// Keys: 1-9 count the primes up to 1-9 times step; h hashes a seed
+// hash_rounds times with SHA-256; c clears the results.
+//
+// Configuration: step (default 100000) and hash_rounds (default 100000).
 package main
 
 import (
@@ -51,15 +53,27 @@ type result struct {
 
 type plugin struct {
 	sdk.BasePlugin
+	step    int
+	rounds  int
 	nextID  int
 	pending map[string]string // job id -> description
 	results []result
 }
 
-func (p *plugin) Load(map[string]string) {
+func (p *plugin) Load(cfg map[string]string) {
 	p.pending = map[string]string{}
+	p.step = positive(cfg["step"], 100000)
+	p.rounds = positive(cfg["hash_rounds"], 100000)
 	sdk.Subscribe(pb.EventType_Key, pb.EventType_CustomMessage)
-	p.post(jobPrimes, "100000") // a first job, so there is something to see
+	p.post(jobPrimes, strconv.Itoa(p.step)) // a first job, so there is something to see
+}
+
+// positive parses a positive number, or returns def.
+func positive(s string, def int) int {
+	if n, err := strconv.Atoi(s); err == nil && n > 0 {
+		return n
+	}
+	return def
 }
 
 func (p *plugin) post(kind, arg string) {
@@ -77,9 +91,9 @@ func (p *plugin) Update(ev *pb.Event) bool {
 		case !ok:
 			return false
 		case r >= '1' && r <= '9':
-			p.post(jobPrimes, strconv.Itoa(int(r-'0')*100000))
+			p.post(jobPrimes, strconv.Itoa(int(r-'0')*p.step))
 		case r == 'h':
-			p.post(jobHash, "100000")
+			p.post(jobHash, strconv.Itoa(p.rounds))
 		case r == 'c':
 			p.results = nil
 		default:
