@@ -126,9 +126,9 @@ func ExportState(wasm []byte) (out []byte, info *ModuleInfo, err error) {
 
 // Options selects what Rewrite adds to a module.
 type Options struct {
-	// Interrupt adds two mutable i32 globals (a flag and a budget) and, at
-	// the head of every loop (and at every function entry when the module
-	// uses tail calls), a check that decrements the budget and, every 65536
+	// Interrupt adds two mutable i32 globals (a flag and a budget) and,
+	// before every branch back to a loop head (and at every function entry
+	// when the module uses tail calls), a check that decrements the budget and, every 65536
 	// checks, leaves compiled code for Go (so the Go scheduler and garbage
 	// collector can preempt the goroutine) and traps with `unreachable` if
 	// the flag is raised. The host raises it with the function Interrupter
@@ -549,6 +549,7 @@ func (info *ModuleInfo) scanCode(r *reader, checks bool) (*codeScan, error) {
 		return nil, err
 	}
 	var f opFeatures
+	var loopStack []bool
 	cs := &codeScan{count: n}
 	for i := uint32(0); i < n; i++ {
 		size, err := r.u32()
@@ -576,19 +577,38 @@ func (info *ModuleInfo) scanCode(r *reader, checks bool) (*codeScan, error) {
 		if checks {
 			at = append(at, fr.pos) // function entry; kept only when needed
 		}
+		// loops[k] tells whether the k-th enclosing construct (from the
+		// outside; the function body first) is a loop.
+		loops := append(loopStack[:0], false)
 		depth := 1
 		for depth > 0 {
+			start := fr.pos
+			if checks && start < len(fr.b) {
+				switch op := fr.b[start]; op {
+				case 0x0c, 0x0d, 0xd5, 0xd6, 0x0e: // br, br_if, br_on_null, br_on_non_null, br_table
+					if backEdge(fr.b[start+1:], op == 0x0e, loops) {
+						at = append(at, start)
+					}
+				}
+			}
 			op, err := fr.instr(&depth, &f)
 			if err != nil {
 				return nil, fmt.Errorf("function %d at byte %d: %w", i, fr.pos, err)
 			}
-			switch {
-			case op == 0x03 && checks:
-				at = append(at, fr.pos)
-			case op == 0x12, op == 0x13, op == 0x15:
+			switch op {
+			case 0x02, 0x04, 0x06, 0x1f: // block, if, try, try_table
+				loops = append(loops, false)
+			case 0x03:
+				loops = append(loops, true)
+			case 0x0b:
+				if len(loops) > 0 {
+					loops = loops[:len(loops)-1]
+				}
+			case 0x12, 0x13, 0x15:
 				cs.entry = true
 			}
 		}
+		loopStack = loops
 		if !fr.eof() {
 			return nil, fmt.Errorf("function %d: %d bytes after the final end", i, len(fr.b)-fr.pos)
 		}
@@ -602,6 +622,30 @@ func (info *ModuleInfo) scanCode(r *reader, checks bool) (*codeScan, error) {
 	}
 	info.UsesDataDrop = f.dataDrop
 	return cs, nil
+}
+
+// backEdge reports whether the branch whose immediates start at imm
+// targets an enclosing loop (for br_table: any of its targets).
+func backEdge(imm []byte, table bool, loops []bool) bool {
+	r := &reader{b: imm}
+	n := uint32(1)
+	if table {
+		c, err := r.u32()
+		if err != nil {
+			return false
+		}
+		n = c + 1
+	}
+	for i := uint32(0); i < n; i++ {
+		l, err := r.u32()
+		if err != nil {
+			return false
+		}
+		if uint64(l) < uint64(len(loops)) && loops[len(loops)-1-int(l)] {
+			return true
+		}
+	}
+	return false
 }
 
 // checkBudget is how many checks run between two exits to Go.

@@ -445,8 +445,33 @@ func TestRewriteInterruptHandWritten(t *testing.T) {
 	}
 	raise()
 	mustCall(t, mi, "bump") // no loop: runs to the end
-	if _, err := mi.ExportedFunction("mix").Call(ctx); err == nil || !strings.Contains(err.Error(), "unreachable") {
-		t.Fatalf("mix with the flag raised: %v, want an unreachable trap", err)
+	mustCall(t, mi, "mix")  // its loop never branches back: no check, runs to the end
+
+	// A real loop traps at its first back edge once the flag is raised.
+	lout, linfo, err := Rewrite(tightLoop(), Options{Interrupt: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lm, err := comp.InstantiateWithConfig(ctx, lout, wazero.NewModuleConfig().WithName(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := comp.InstantiateWithConfig(ctx, tightLoop(), wazero.NewModuleConfig().WithName(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// More iterations than the check budget: the slow path runs and, with
+	// the flag down, lets the loop go on.
+	if x, y := mustCall(t, lm, "loop", 3*checkBudget+5)[0], mustCall(t, ref, "loop", 3*checkBudget+5)[0]; x != y {
+		t.Fatalf("loop = %d with checks, %d without", x, y)
+	}
+	raiseLoop, err := Interrupter(lm, linfo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raiseLoop()
+	if _, err := lm.ExportedFunction("loop").Call(ctx, 10); err == nil || !strings.Contains(err.Error(), "unreachable") {
+		t.Fatalf("loop with the flag raised: %v, want an unreachable trap", err)
 	}
 }
 

@@ -182,7 +182,8 @@ func (info *ModuleInfo) Interruptible() bool { return info != nil && info.hasInt
 
 // Interrupter returns a function that raises m's interrupt flag: the guest
 // call running on m (or the next one) traps with `unreachable` at one of
-// its next checks (loop heads and, with tail calls, function entries). If
+// its next checks (branches back to a loop head and, with tail calls,
+// function entries). If
 // raised between calls it takes effect at the first check; during a call,
 // at most 65536 checks later. The function is safe to call from any
 // goroutine (a deadline timer) while m runs on the compiler engine; the
