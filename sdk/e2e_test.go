@@ -173,6 +173,38 @@ func TestStatusPlugin(t *testing.T) {
 	if got := h.render(0, 0); got != "" {
 		t.Errorf("0x0 render = %q", got)
 	}
+
+	// With a theme in ModeUpdate, the active tab takes the theme's
+	// selected-ribbon colours.
+	rgb := func(r, g, b uint32) *pluginpb.Color {
+		return &pluginpb.Color{Payload: &pluginpb.Color_RgbColorPayload{RgbColorPayload: &pluginpb.RgbColorPayload{Red: r, Green: g, Blue: b}}}
+	}
+	decl := func(base, bg *pluginpb.Color) []*pluginpb.Color {
+		return []*pluginpb.Color{base, bg, rgb(200, 0, 0), rgb(0, 200, 0), rgb(0, 0, 200), rgb(9, 9, 9)}
+	}
+	grey := rgb(50, 50, 50)
+	st := &pluginpb.Styling{
+		TextUnselected: decl(rgb(250, 250, 250), grey), TextSelected: decl(grey, grey),
+		RibbonUnselected: decl(grey, grey), RibbonSelected: decl(rgb(1, 2, 3), rgb(4, 5, 6)),
+		TableTitle: decl(grey, grey), TableCellUnselected: decl(grey, grey), TableCellSelected: decl(grey, grey),
+		ListUnselected: decl(grey, grey), ListSelected: decl(grey, grey), FrameSelected: decl(grey, grey),
+		FrameHighlight: decl(grey, grey), ExitCodeSuccess: decl(grey, grey), ExitCodeError: decl(grey, grey),
+	}
+	for i := 0; i < 10; i++ {
+		st.MultiplayerUserColors = append(st.MultiplayerUserColors, grey)
+	}
+	mode.GetModeUpdatePayload().Style = &pluginpb.Style{Styling: st}
+	mode.GetModeUpdatePayload().CurrentMode = pluginpb.InputMode_Normal
+	if _, err := h.update(mode); err != nil {
+		t.Fatal(err)
+	}
+	frame = h.render(1, 80)
+	if !strings.Contains(frame, "\x1b[0;1;38;2;1;2;3;48;2;4;5;6m 2 logs ") {
+		t.Errorf("active tab not in the theme's colours: %q", frame)
+	}
+	if !strings.Contains(frame, "38;2;1;2;3;48;2;4;5;6m NORMAL ") {
+		t.Errorf("Normal mode badge not in the theme's colours: %q", frame)
+	}
 }
 
 func cliPipe(id, payload string, hasPayload bool) *pluginpb.PipeMessage {
