@@ -321,12 +321,17 @@ func (l *loader) checkRefs(expr hcl.Expression, params map[string]cty.Value) boo
 // the value is unusable (an error was reported, or it depends on a value that
 // failed earlier).
 func (l *loader) eval(expr hcl.Expression, ctx *hcl.EvalContext, params map[string]cty.Value) (cty.Value, bool) {
-	if !l.checkRefs(expr, params) {
+	v, diags := expr.Value(ctx)
+	if diags.HasErrors() {
+		// Explain bad references our way (with suggestions); other errors
+		// are HCL's own.
+		if l.checkRefs(expr, params) {
+			l.diags = append(l.diags, diags...)
+		}
 		return cty.NilVal, false
 	}
-	v, diags := expr.Value(ctx)
 	l.diags = append(l.diags, diags...)
-	if diags.HasErrors() || !v.IsWhollyKnown() {
+	if !v.IsWhollyKnown() {
 		return cty.NilVal, false
 	}
 	if size := valueSize(v, maxValueSize); size > maxValueSize {
