@@ -118,7 +118,7 @@ func TestGeneratedWorkspace(t *testing.T) {
 }
 
 // BenchmarkLoad1000Panes parses, decodes and validates a generated
-// workspace of 1,000 panes (10 sessions × 10 tabs × 10 panes, 100 KB of HCL).
+// workspace of 1,000 panes (10 sessions × 10 tabs × 10 panes, 137 KB of HCL).
 func BenchmarkLoad1000Panes(b *testing.B) {
 	files := genWorkspace(10, 10, 10, false)
 	b.SetBytes(int64(len(files[0].Src)))
