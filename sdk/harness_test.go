@@ -62,7 +62,7 @@ type issued struct {
 }
 
 type harness struct {
-	t        *testing.T
+	t        testing.TB
 	ctx      context.Context
 	rt       wazero.Runtime
 	compiled wazero.CompiledModule
@@ -79,7 +79,11 @@ type harness struct {
 	toMain    []*pluginpb.Event   // CustomMessage events, delivered by pump
 }
 
-func newHarness(t *testing.T, guestDir string) *harness {
+func newHarness(t *testing.T, guestDir string) *harness { return newHarnessTB(t, guestDir, false) }
+
+// newHarnessTB runs the guest on the interpreter, or on the compiler when
+// compiler is set.
+func newHarnessTB(t testing.TB, guestDir string, compiler bool) *harness {
 	t.Helper()
 	path := guestbuild.Build(t, guestDir)
 	wasm, err := os.ReadFile(path)
@@ -90,7 +94,11 @@ func newHarness(t *testing.T, guestDir string) *harness {
 	// The interpreter compiles a Go guest in a fraction of the compiler's
 	// time (which dominates these tests, above all under -race); the guests'
 	// work here is small.
-	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter().WithCompilationCache(compilationCache()))
+	rc := wazero.NewRuntimeConfigInterpreter()
+	if compiler {
+		rc = wazero.NewRuntimeConfigCompiler()
+	}
+	rt := wazero.NewRuntimeWithConfig(ctx, rc.WithCompilationCache(compilationCache()))
 	t.Cleanup(func() { rt.Close(ctx) })
 	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
 	h := &harness{t: t, ctx: ctx, rt: rt, byModule: map[string]*instance{}, workers: map[string]*instance{}}
