@@ -14,6 +14,7 @@ import (
 
 type loader struct {
 	opts  Options
+	split int
 	root  string
 	diags hcl.Diagnostics
 

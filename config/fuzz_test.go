@@ -56,6 +56,9 @@ func FuzzParse(f *testing.F) {
 			_ = Diff(nil, ws).Render(discard{})
 		}
 		_, _ = Format(src, "main.hcl")
+		if msg := compareChunked(files, opts); msg != "" {
+			t.Fatalf("chunked parse: %s", msg)
+		}
 	})
 }
 

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
 // File is one configuration file: its name (used in diagnostics and to
@@ -106,7 +105,12 @@ func Validate(path string, opts Options) hcl.Diagnostics {
 // is no error diagnostic; every diagnostic is collected (never first error
 // wins), sorted by position.
 func Parse(files []File, opts Options) (*Workspace, hcl.Diagnostics) {
-	l := &loader{opts: opts}
+	return parse(files, opts, splitThreshold)
+}
+
+// parse is Parse with the size from which files are parsed in chunks.
+func parse(files []File, opts Options, split int) (*Workspace, hcl.Diagnostics) {
+	l := &loader{opts: opts, split: split}
 	ws := l.run(files)
 	diags := normalize(l.diags)
 	if diags.HasErrors() {
@@ -166,24 +170,18 @@ func (l *loader) run(files []File) *Workspace {
 	ws := &Workspace{}
 	var blocks []*hcl.Block
 	var end *hcl.Range
-	for _, f := range files {
-		ws.Files = append(ws.Files, f.Name)
-		if d := checkNesting(f.Src, f.Name); d != nil {
-			l.diags = append(l.diags, d)
-			continue
+	for i, p := range parseFiles(files, l.split) {
+		ws.Files = append(ws.Files, files[i].Name)
+		l.diags = append(l.diags, p.diags...)
+		for _, body := range p.bodies {
+			if end == nil {
+				r := body.MissingItemRange()
+				end = &r
+			}
+			content, diags := body.Content(rootSchema)
+			l.diags = append(l.diags, diags...)
+			blocks = append(blocks, content.Blocks...)
 		}
-		file, diags := hclsyntax.ParseConfig(f.Src, f.Name, hcl.Pos{Line: 1, Column: 1, Byte: 0})
-		l.diags = append(l.diags, diags...)
-		if diags.HasErrors() || file == nil {
-			continue
-		}
-		if end == nil {
-			r := file.Body.MissingItemRange()
-			end = &r
-		}
-		content, diags := file.Body.Content(rootSchema)
-		l.diags = append(l.diags, diags...)
-		blocks = append(blocks, content.Blocks...)
 	}
 	// Declarations of each kind, with duplicates reported once.
 	byType := map[string]map[string]*hcl.Block{}
