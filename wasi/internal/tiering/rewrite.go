@@ -134,8 +134,9 @@ type Options struct {
 	// the flag is raised. The host raises it with the function Interrupter
 	// returns, from any goroutine, to end a runaway call on the compiler
 	// without WithCloseOnContextDone, whose check costs a round trip
-	// through Go at every loop iteration. Rewriting the code section shifts
-	// code offsets, so DWARF custom sections no longer match the code.
+	// through Go at every loop iteration. A module without memory gets the
+	// flag check but no exit to Go. Rewriting the code section shifts code
+	// offsets, so DWARF custom sections no longer match the code.
 	Interrupt bool
 }
 
@@ -674,17 +675,18 @@ func sleb32(v int32) []byte {
 func interruptCheck(flag uint32, hasMemory bool) []byte {
 	f := appendULEB(nil, uint64(flag))
 	bud := appendULEB(nil, uint64(flag)+1)
-	c := cat2([]byte{0x23}, bud, []byte{0x41, 0x01, 0x6b, 0x24}, bud) // budget -= 1
-	c = cat2(c, []byte{0x23}, bud, []byte{0x45, 0x04, 0x40})          // if budget == 0 {
-	c = cat2(c, []byte{0x41}, sleb32(checkBudget), []byte{0x24}, bud) //   budget = checkBudget
+	c := concat([]byte{0x23}, bud, []byte{0x41, 0x01, 0x6b, 0x24}, bud) // budget -= 1
+	c = concat(c, []byte{0x23}, bud, []byte{0x45, 0x04, 0x40})          // if budget == 0 {
+	c = concat(c, []byte{0x41}, sleb32(checkBudget), []byte{0x24}, bud) //   budget = checkBudget
 	if hasMemory {
 		c = append(c, 0x41, 0x00, 0x40, 0x00, 0x1a) //   drop(memory.grow(0))
 	}
-	c = cat2(c, []byte{0x23}, f, []byte{0x04, 0x40, 0x00, 0x0b}) //   if flag { unreachable }
-	return append(c, 0x0b)                                       // }
+	c = concat(c, []byte{0x23}, f, []byte{0x04, 0x40, 0x00, 0x0b}) //   if flag { unreachable }
+	return append(c, 0x0b)                                         // }
 }
 
-func cat2(parts ...[]byte) []byte {
+// concat joins byte slices.
+func concat(parts ...[]byte) []byte {
 	var b []byte
 	for _, p := range parts {
 		b = append(b, p...)
