@@ -12,15 +12,23 @@ import (
 // terminated by "\n"; the host writes replies, events and configuration
 // terminated by "\r\n" or "\n".
 
+// decimal holds the decimal text of every byte value followed by a comma.
+var decimal = func() (t [256]string) {
+	for i := range t {
+		t[i] = strconv.Itoa(i) + ","
+	}
+	return t
+}()
+
 // AppendFrame appends the JSON byte-array encoding of msg to dst, followed by
 // a newline, and returns the extended slice.
 func AppendFrame(dst, msg []byte) []byte {
 	dst = append(dst, '[')
-	for i, b := range msg {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = strconv.AppendUint(dst, uint64(b), 10)
+	for _, b := range msg {
+		dst = append(dst, decimal[b]...)
+	}
+	if len(msg) > 0 {
+		dst = dst[:len(dst)-1] // the last comma
 	}
 	return append(dst, ']', '\n')
 }
