@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -112,6 +113,7 @@ func Parse(files []File, opts Options) (*Workspace, hcl.Diagnostics) {
 func parse(files []File, opts Options, split int) (*Workspace, hcl.Diagnostics) {
 	l := &loader{opts: opts, split: split}
 	ws := l.run(files)
+	l.fixSuggestions()
 	diags := normalize(l.diags)
 	if diags.HasErrors() {
 		return nil, diags
@@ -288,4 +290,36 @@ func resolvePath(base, p string) string {
 		return p
 	}
 	return filepath.Join(base, p)
+}
+
+var namedRE = regexp.MustCompile(`named "([^"]*)"`)
+
+// fixSuggestions makes HCL's "did you mean" for unknown variables and
+// functions deterministic: HCL picks the first close name in map order, we
+// pick the closest name in sorted order.
+func (l *loader) fixSuggestions() {
+	var roots, funcs []string
+	for _, d := range l.diags {
+		var candidates []string
+		switch d.Summary {
+		case "Unknown variable":
+			if roots == nil {
+				roots = []string{"local", "param", "path", "var"}
+			}
+			candidates = roots
+		case "Call to unknown function":
+			if funcs == nil {
+				funcs = sortedKeys(l.functions())
+			}
+			candidates = funcs
+		default:
+			continue
+		}
+		m := namedRE.FindStringSubmatchIndex(d.Detail)
+		if m == nil || strings.Contains(d.Detail, " in namespace ") {
+			continue
+		}
+		name := d.Detail[m[2]:m[3]]
+		d.Detail = d.Detail[:m[1]] + "." + didYouMean(name, candidates)
+	}
 }
