@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -58,13 +59,7 @@ func pluginUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage: tessera plugin <subcommand> [arguments]")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "subcommands:")
-	for _, name := range slices.Sorted(func(yield func(string) bool) {
-		for n := range pluginSubcommands {
-			if !yield(n) {
-				return
-			}
-		}
-	}) {
+	for _, name := range slices.Sorted(maps.Keys(pluginSubcommands)) {
 		fmt.Fprintf(w, "  %s  %s\n", name, pluginSubcommands[name].summary)
 	}
 }
@@ -100,7 +95,7 @@ Script (--script FILE, - for stdin), one input a line, # comments:
   render                   snapshot the screen (in --json "snapshots")
 
 Exit status: 0 the plugin ran without crashing, 1 it failed to load or
-crashed (reason on stderr), 2 usage error.
+crashed or the run was interrupted (reason on stderr), 2 usage error.
 
 Flags:
 `
@@ -130,7 +125,7 @@ func parsePluginRunArgs(args []string, s stdio) (*pluginRunArgs, error) {
 	fs.Var(&mounts, "mount", "mount a host directory: `GUEST=HOSTDIR[:ro]`, GUEST one of /host /data /cache /tmp (repeat; none by default)")
 	fs.Var(&envs, "env", "guest environment `NAME[=VALUE]`; NAME alone copies the runner's value (repeat; empty by default)")
 	fs.Var(&grants, "grant", "grant a `PERMISSION` (repeat, comma lists, or all)")
-	timeout := fs.Duration("timeout", 0, "deadline for each guest call, load included (default: the host's, 2s per call, 10s per load step)")
+	timeout := fs.Duration("timeout", 0, "deadline for each guest call; load steps get at least 10s (default: the host's, 2s per call)")
 	script := fs.String("script", "", "script `FILE` to play after load (- for stdin)")
 	ansi := fs.Bool("ansi", false, "print the screen with colours (SGR)")
 	asJSON := fs.Bool("json", false, "print one JSON object: screen, commands, crash, denied, unsupported, timings, ...")
@@ -376,6 +371,7 @@ func runPluginRun(ctx context.Context, args []string, s stdio) int {
 		fmt.Fprintf(s.err, "tessera plugin run: %s: %v\n", a.file, err)
 		return exitError
 	}
+	interrupted := ctx.Err() != nil
 
 	if a.json {
 		out := pluginRunJSON{
@@ -430,6 +426,10 @@ func runPluginRun(ctx context.Context, args []string, s stdio) int {
 
 	if res.Crashed != nil {
 		fmt.Fprintf(s.err, "tessera plugin run: %s crashed: %v\n", a.file, res.Crashed)
+		return exitError
+	}
+	if interrupted {
+		fmt.Fprintf(s.err, "tessera plugin run: interrupted: %v\n", context.Cause(ctx))
 		return exitError
 	}
 	return exitOK

@@ -36,8 +36,8 @@ type Options struct {
 	// RequestPluginPermissions is granted iff every requested permission is
 	// in Grant.
 	Grant []pluginpb.PermissionType
-	// CallTimeout bounds each guest call, load included. Zero: the host's
-	// defaults.
+	// CallTimeout bounds each guest call; the load sequence gets at least
+	// the host's default load deadline. Zero: the host's defaults.
 	CallTimeout time.Duration
 	// Steps are the script to run after load.
 	Steps []Step
@@ -202,6 +202,17 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
+// limits applies CallTimeout to every guest call; the load sequence gets at
+// least the host's default load deadline, so that a short per-call timeout
+// does not fail a plugin that merely initialises slowly.
+func (r *runner) limits() wasi.Limits {
+	t := r.opt.CallTimeout
+	if t <= 0 {
+		return wasi.Limits{}
+	}
+	return wasi.Limits{CallTimeout: t, LoadTimeout: max(t, wasi.DefaultLimits.LoadTimeout)}
+}
+
 func (r *runner) pluginConfig(log *slog.Logger) wasi.PluginConfig {
 	initialCwd := "/"
 	for _, m := range r.opt.Mounts {
@@ -220,7 +231,7 @@ func (r *runner) pluginConfig(log *slog.Logger) wasi.PluginConfig {
 		Config:     r.opt.Config,
 		Mounts:     r.opt.Mounts,
 		Env:        r.opt.Env,
-		Limits:     wasi.Limits{CallTimeout: r.opt.CallTimeout, LoadTimeout: r.opt.CallTimeout},
+		Limits:     r.limits(),
 		Granted:    r.opt.Grant,
 		InitialCwd: initialCwd,
 		InitialKeybinds: &pluginpb.InitialKeybindsPayload{

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,19 +14,17 @@ import (
 	"github.com/tessera-ws/tessera/wasi"
 )
 
-// testCacheDir is the compilation cache shared by the tests of this
-// package, so each guest is compiled once per run.
-var testCacheDir string
+// testCacheDir is the compilation cache of the tests: persistent (like the
+// guest build cache) and shared with cmd/tessera's tests, so each guest is
+// compiled once, not once per run; a cold compile under -race takes minutes.
+var testCacheDir = compiledCacheDir()
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "standalone-test-")
+func compiledCacheDir() string {
+	base, err := os.UserCacheDir()
 	if err != nil {
-		panic(err)
+		base = os.TempDir()
 	}
-	testCacheDir = dir
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	return filepath.Join(base, "tessera-test-compiled")
 }
 
 func probeWASM(t *testing.T) []byte {
@@ -53,7 +52,7 @@ func runProbe(t *testing.T, opt Options, script string) *Result {
 		t.Fatal(err)
 	}
 	opt.Steps = steps
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	res, err := Run(ctx, opt)
 	if err != nil {
