@@ -205,16 +205,16 @@ func rss(b *testing.B) int64 {
 	return pages * int64(os.Getpagesize())
 }
 
-// BenchmarkDeadline compares a tight guest loop (10M iterations) on the
-// runtime built to honour call deadlines and on one without that support.
+// BenchmarkDeadline compares a tight guest loop (10M iterations) under the
+// deadline mechanisms: interrupt flag (default), wazero's context watch, none.
 func BenchmarkDeadline(b *testing.B) {
 	for _, tc := range []struct {
-		name       string
-		noDeadline bool
-	}{{"with", false}, {"without", true}} {
+		name string
+		mode deadlineMode
+	}{{"interrupt", deadlineInterrupt}, {"context", deadlineContext}, {"none", deadlineNone}} {
 		b.Run(tc.name, func(b *testing.B) {
 			ctx := context.Background()
-			h, err := NewHost(ctx, HostConfig{CacheDir: b.TempDir(), noDeadline: tc.noDeadline})
+			h, err := NewHost(ctx, HostConfig{CacheDir: b.TempDir(), deadline: tc.mode})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -28,10 +28,25 @@ type HostConfig struct {
 	// state cannot be moved are compiled first, as without tiering.
 	Tiering bool
 
-	// noDeadline builds the runtime without the code that lets a deadline
-	// stop a running guest (benchmarks measure its cost).
-	noDeadline bool
+	// deadline selects how call deadlines stop compiled code; benchmarks
+	// compare the mechanisms.
+	deadline deadlineMode
 }
+
+// deadlineMode is how a deadline stops a guest call on the compiler.
+type deadlineMode int
+
+const (
+	// deadlineInterrupt rewrites modules with an interrupt flag checked at
+	// loop heads and raises it from a timer (modules that cannot be
+	// rewritten fall back to deadlineContext).
+	deadlineInterrupt deadlineMode = iota
+	// deadlineContext uses wazero's WithCloseOnContextDone: a check through
+	// Go at every loop iteration and a goroutine per call.
+	deadlineContext
+	// deadlineNone disables deadlines on the compiler (benchmarks only).
+	deadlineNone
+)
 
 // Mount exposes a host directory to a plugin under a guest path.
 type Mount struct {

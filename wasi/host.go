@@ -18,6 +18,8 @@ import (
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/tessera-ws/tessera/wasi/internal/tiering"
 )
 
 // Host runs plugins: it owns the WebAssembly runtime, compiles each module
@@ -27,7 +29,12 @@ type Host struct {
 	cfg   HostConfig
 	log   *slog.Logger
 	cache wazero.CompilationCache
-	eng   *engine
+	// eng is the compiler engine; with interrupt deadlines it runs modules
+	// rewritten with an interrupt flag and has no per-call context watch.
+	eng *engine
+	// safe is a compiler engine with context deadlines, for modules that
+	// cannot be rewritten (nil when eng already uses context deadlines).
+	safe *engine
 	// interp is the interpreter engine, set when tiering is on.
 	interp *engine
 
@@ -56,9 +63,13 @@ type engine struct {
 type compiled struct {
 	ready  chan struct{}
 	digest [32]byte
+	eng    *engine
 	mod    wazero.CompiledModule
 	info   moduleInfo
 	err    error
+	// tinfo describes the rewritten binary when the module was compiled
+	// with an interrupt flag (and exported state); nil otherwise.
+	tinfo *tiering.ModuleInfo
 }
 
 // moduleInfo is what the host needs to know of a module's exports.
@@ -100,19 +111,27 @@ func NewHost(ctx context.Context, cfg HostConfig) (*Host, error) {
 		}
 		h.cache = c
 	}
-	rc := wazero.NewRuntimeConfigCompiler().WithCloseOnContextDone(!cfg.noDeadline)
-	if h.cache != nil {
-		rc = rc.WithCompilationCache(h.cache)
+	compiler := func(closeOnDone bool) wazero.RuntimeConfig {
+		rc := wazero.NewRuntimeConfigCompiler().WithCloseOnContextDone(closeOnDone)
+		if h.cache != nil {
+			rc = rc.WithCompilationCache(h.cache)
+		}
+		return rc
 	}
-	eng, err := h.newEngine(ctx, "compiler", rc)
-	if err != nil {
+	var err error
+	if h.eng, err = h.newEngine(ctx, "compiler", compiler(cfg.deadline == deadlineContext)); err != nil {
 		return nil, err
 	}
-	h.eng = eng
+	if cfg.deadline == deadlineInterrupt {
+		if h.safe, err = h.newEngine(ctx, "compiler", compiler(true)); err != nil {
+			h.eng.r.Close(ctx)
+			return nil, err
+		}
+	}
 	if cfg.Tiering {
-		h.interp, err = h.newEngine(ctx, "interpreter", wazero.NewRuntimeConfigInterpreter().WithCloseOnContextDone(!cfg.noDeadline))
+		h.interp, err = h.newEngine(ctx, "interpreter", wazero.NewRuntimeConfigInterpreter().WithCloseOnContextDone(cfg.deadline != deadlineNone))
 		if err != nil {
-			eng.r.Close(ctx)
+			h.Close(ctx)
 			return nil, err
 		}
 	}
@@ -164,12 +183,11 @@ func (h *Host) Close(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
-	if err := h.eng.r.Close(ctx); err != nil {
-		errs = append(errs, err)
-	}
-	if h.interp != nil {
-		if err := h.interp.r.Close(ctx); err != nil {
-			errs = append(errs, err)
+	for _, e := range []*engine{h.eng, h.safe, h.interp} {
+		if e != nil {
+			if err := e.r.Close(ctx); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	if h.cache != nil {
@@ -216,9 +234,18 @@ func (h *Host) compile(ctx context.Context, wasm []byte) (*compiled, error) {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	cctx := experimental.WithCompilationWorkers(context.WithoutCancel(ctx), workers)
-	mod, err := h.eng.r.CompileModule(cctx, wasm)
+	target, bin := h.eng, wasm
+	if h.cfg.deadline == deadlineInterrupt {
+		if rw, info, rerr := tiering.Rewrite(wasm, tiering.Options{Interrupt: true}); rerr == nil && info.Interruptible() {
+			bin, c.tinfo = rw, info
+		} else {
+			target = h.safe
+			h.log.Debug("module not rewritten for interrupts; using context deadlines", "err", rerr)
+		}
+	}
+	mod, err := target.r.CompileModule(cctx, bin)
 	if err == nil {
-		c.mod = mod
+		c.mod, c.eng = mod, target
 		c.info, err = inspect(mod)
 		if err != nil {
 			mod.Close(ctx)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tetratelabs/wazero/api"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/tessera-ws/tessera/proto/pluginpb"
 	"github.com/tessera-ws/tessera/wasi/internal/frame"
+	"github.com/tessera-ws/tessera/wasi/internal/tiering"
 )
 
 var osGetpid = os.Getpid
@@ -28,6 +31,14 @@ type instance struct {
 	ctx        context.Context // carries the instance for host calls
 	engine     string          // name of the engine mod runs on
 	moveFailed bool            // tiering: the move to compiled code failed
+
+	// With interrupt deadlines: raises mod's interrupt flag (any goroutine),
+	// the deadline timer, and whether it fired.
+	interrupt atomic.Pointer[func()]
+	timer     *time.Timer
+	timedOut  atomic.Bool
+	raiseMu   sync.Mutex // serialises raises (they write the flag global)
+	raised    bool
 
 	stdin  inPipe
 	stdout outPipe
@@ -61,11 +72,28 @@ func (in *instance) call(fn api.Function, name string, timeout time.Duration, pa
 	if fn == nil {
 		return 0, fmt.Errorf("plugin %d: export %s missing", p.cfg.ID, name)
 	}
-	ctx, cancel := context.WithTimeout(in.ctx, timeout)
 	in.stack[0], in.stack[1] = 0, 0
 	copy(in.stack, params)
-	err := fn.CallWithStack(ctx, in.stack)
-	cancel()
+	var err error
+	if in.interrupt.Load() != nil {
+		in.timedOut.Store(false)
+		if in.timer == nil {
+			in.timer = time.AfterFunc(timeout, in.fire)
+		} else {
+			in.timer.Reset(timeout)
+		}
+		err = fn.CallWithStack(in.ctx, in.stack)
+		if !in.timer.Stop() && err == nil {
+			// The deadline fired as the call returned: the flag is raised
+			// and would stop the next call, so this one counts as late.
+			in.timedOut.Store(true)
+			err = errors.New("call ended at its deadline")
+		}
+	} else {
+		ctx, cancel := context.WithTimeout(in.ctx, timeout)
+		err = fn.CallWithStack(ctx, in.stack)
+		cancel()
+	}
 	p.calls.Add(1)
 	if err == nil {
 		return in.stack[0], nil
@@ -78,7 +106,9 @@ func (in *instance) call(fn api.Function, name string, timeout time.Duration, pa
 	}
 	cause := err
 	var ee *sys.ExitError
-	if errors.As(err, &ee) {
+	if in.timedOut.Load() {
+		cause = fmt.Errorf("%w after %v: %w", ErrCallTimeout, timeout, err)
+	} else if errors.As(err, &ee) {
 		switch ee.ExitCode() {
 		case sys.ExitCodeDeadlineExceeded:
 			cause = fmt.Errorf("%w after %v", ErrCallTimeout, timeout)
@@ -96,6 +126,42 @@ func (in *instance) call(fn api.Function, name string, timeout time.Duration, pa
 		msg = in.stderr.tail()
 	}
 	return 0, p.crashed(&CrashError{Plugin: p.cfg.ID, Worker: in.worker, Call: name, Message: msg, Err: cause})
+}
+
+// setInterrupt arms interrupt deadlines when cm runs interruptible
+// compiled code (see tiering.Interrupter); otherwise calls use a context.
+func (in *instance) setInterrupt(cm *compiled) {
+	in.raiseMu.Lock()
+	defer in.raiseMu.Unlock()
+	in.raised = false
+	if cm.tinfo == nil || cm.eng != in.p.h.eng || in.p.h.cfg.deadline != deadlineInterrupt {
+		in.interrupt.Store(nil)
+		return
+	}
+	f, err := tiering.Interrupter(in.mod, cm.tinfo)
+	if err != nil {
+		in.p.log.Error("no interrupter", "err", err)
+		in.interrupt.Store(nil)
+		return
+	}
+	in.interrupt.Store(&f)
+}
+
+// fire is the deadline timer's function.
+func (in *instance) fire() {
+	in.timedOut.Store(true)
+	in.raiseInterrupt()
+}
+
+// raiseInterrupt stops the call running on the instance (and every later
+// one): the instance is dead afterwards. Safe from any goroutine.
+func (in *instance) raiseInterrupt() {
+	in.raiseMu.Lock()
+	defer in.raiseMu.Unlock()
+	if f := in.interrupt.Load(); f != nil && !in.raised {
+		in.raised = true
+		(*f)()
+	}
 }
 
 // writeMessage appends m as one framed line to the guest's stdin.

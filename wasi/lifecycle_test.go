@@ -19,6 +19,10 @@ func TestLoadReactorWithStart(t *testing.T) {
 	if strings.HasSuffix(f, "\n") {
 		t.Fatalf("frame should end without a newline (print! output kept intact): %q", f)
 	}
+	// Compiled with an interrupt flag: deadlines need no per-call watcher.
+	if p.cm.tinfo == nil || p.main.interrupt.Load() == nil || p.Engine() != "compiler" {
+		t.Fatal("probe does not run interruptible compiled code")
+	}
 	if got := p.Workers(); len(got) != 1 || got[0] != "echo" {
 		t.Fatalf("workers = %v", got)
 	}

@@ -69,6 +69,9 @@ type Plugin struct {
 	mounts []*sandboxfs.FS
 	hostFS *sandboxfs.FS
 
+	instMu    sync.Mutex
+	instances []*instance // every instance, to interrupt them all
+
 	// Owned by the actor goroutine.
 	main         *instance
 	workers      map[string]*worker
@@ -368,7 +371,7 @@ func (p *Plugin) Close(ctx context.Context) error {
 	p.closeOnce.Do(func() {
 		p.closed.Store(true)
 		close(p.stop)
-		p.cancelLive()
+		p.stopCalls()
 		p.imu.Lock()
 		for t := range p.timers {
 			t.Stop()
@@ -691,6 +694,10 @@ func (p *Plugin) newInstance(workerName string, fsc wazero.FSConfig) (*instance,
 		return nil, err
 	}
 	in.mod, in.mem, in.engine = mod, mem, p.eng.name
+	in.setInterrupt(p.cm)
+	p.instMu.Lock()
+	p.instances = append(p.instances, in)
+	p.instMu.Unlock()
 	return in, nil
 }
 
@@ -817,7 +824,7 @@ func (p *Plugin) doRender(rows, cols int) ([]byte, error) {
 func (p *Plugin) crashed(ce *CrashError) error {
 	if p.crash.CompareAndSwap(nil, ce) {
 		p.log.Warn("plugin crashed", "err", ce.Error())
-		p.cancelLive()
+		p.stopCalls()
 		if p.cfg.OnCrash != nil && p.loaded.Load() {
 			go p.cfg.OnCrash(ce)
 		}
@@ -847,6 +854,18 @@ func (p *Plugin) pipeControl(c PipeControl) {
 	c.Plugin = p.cfg.ID
 	if p.cfg.OnPipe != nil {
 		p.cfg.OnPipe(c)
+	}
+}
+
+// stopCalls ends every guest call in progress: context-watched engines by
+// cancelling the live context, interruptible compiled code by raising the
+// interrupt flags. The instances are dead afterwards.
+func (p *Plugin) stopCalls() {
+	p.cancelLive()
+	p.instMu.Lock()
+	defer p.instMu.Unlock()
+	for _, in := range p.instances {
+		in.raiseInterrupt()
 	}
 }
 

@@ -38,7 +38,10 @@ type tierEntry struct {
 func (h *Host) compileForLoad(ctx context.Context, wasm []byte) (*engine, *compiled, *tierEntry, error) {
 	if h.interp == nil {
 		cm, err := h.compile(ctx, wasm)
-		return h.eng, cm, nil, err
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return cm.eng, cm, nil, nil
 	}
 	sum := sha256.Sum256(wasm)
 	h.mu.Lock()
@@ -48,7 +51,7 @@ func (h *Host) compileForLoad(ctx context.Context, wasm []byte) (*engine, *compi
 		select {
 		case <-c.ready:
 			if c.err == nil {
-				return h.eng, c, nil, nil
+				return c.eng, c, nil, nil
 			}
 		default: // being compiled: start on the interpreter meanwhile
 		}
@@ -56,7 +59,10 @@ func (h *Host) compileForLoad(ctx context.Context, wasm []byte) (*engine, *compi
 	te := h.tierFor(ctx, wasm, sum)
 	if te == nil {
 		cm, err := h.compile(ctx, wasm)
-		return h.eng, cm, nil, err
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return cm.eng, cm, nil, nil
 	}
 	return h.interp, te.interp, te, nil
 }
@@ -84,7 +90,9 @@ func (h *Host) tierFor(ctx context.Context, wasm []byte, sum [32]byte) *tierEntr
 		return te
 	}
 	defer close(te.ready)
-	rewritten, info, err := tiering.ExportState(wasm)
+	// With interrupt deadlines, the compiled target needs the interrupt
+	// flag, so both engines run the binary rewritten with it.
+	rewritten, info, err := tiering.Rewrite(wasm, tiering.Options{Interrupt: h.cfg.deadline == deadlineInterrupt})
 	if err == nil {
 		if ok, why := info.Migratable(); !ok {
 			err = fmt.Errorf("state cannot be moved: %s", why)
@@ -98,7 +106,7 @@ func (h *Host) tierFor(ctx context.Context, wasm []byte, sum [32]byte) *tierEntr
 	te.info = info
 	mod, err := h.interp.r.CompileModule(context.WithoutCancel(ctx), rewritten)
 	if err == nil {
-		c := &compiled{ready: make(chan struct{}), digest: sum, mod: mod}
+		c := &compiled{ready: make(chan struct{}), digest: sum, mod: mod, eng: h.interp}
 		close(c.ready)
 		c.info, err = inspect(mod)
 		te.interp = c
@@ -122,10 +130,17 @@ func (h *Host) compileFast(te *tierEntry, rewritten []byte, sum [32]byte) {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	ctx := experimental.WithCompilationWorkers(context.Background(), workers)
-	mod, err := h.eng.r.CompileModule(ctx, rewritten)
+	target := h.eng
+	if h.cfg.deadline == deadlineInterrupt && !te.info.Interruptible() {
+		target = h.safe
+	}
+	mod, err := target.r.CompileModule(ctx, rewritten)
 	var c *compiled
 	if err == nil {
-		c = &compiled{ready: make(chan struct{}), digest: sum, mod: mod}
+		c = &compiled{ready: make(chan struct{}), digest: sum, mod: mod, eng: target}
+		if te.info.Interruptible() && target == h.eng {
+			c.tinfo = te.info
+		}
 		close(c.ready)
 		c.info, err = inspect(mod)
 	}
@@ -211,7 +226,7 @@ func (p *Plugin) moveInstance(in *instance, w *worker) {
 			return // retried after the next call
 		}
 	}
-	mod, mem, err := p.instantiate(in, p.h.eng, fast, p.fsc)
+	mod, mem, err := p.instantiate(in, fast.eng, fast, p.fsc)
 	if err == nil {
 		if err = tiering.Transfer(p.live, in.mod, mod, te.info); err != nil {
 			mod.Close(context.Background())
@@ -223,7 +238,8 @@ func (p *Plugin) moveInstance(in *instance, w *worker) {
 		return
 	}
 	old := in.mod
-	in.mod, in.mem, in.engine = mod, mem, p.h.eng.name
+	in.mod, in.mem, in.engine = mod, mem, fast.eng.name
+	in.setInterrupt(fast)
 	if w != nil {
 		w.fn = mod.ExportedFunction(w.name + "_worker")
 	} else {
