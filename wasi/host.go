@@ -46,6 +46,10 @@ type Host struct {
 
 	seq atomic.Uint64
 
+	// markers is the directory of "compiled before" markers (one empty file
+	// per module digest), "" without a disk cache.
+	markers string
+
 	// fastGate, when set (tests), holds background compiles until closed.
 	fastGate chan struct{}
 }
@@ -103,6 +107,10 @@ func NewHost(ctx context.Context, cfg HostConfig) (*Host, error) {
 		}
 		dir = filepath.Join(dir, "compiled")
 		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("new host: cache dir: %w", err)
+		}
+		h.markers = filepath.Join(dir, "digests")
+		if err := os.MkdirAll(h.markers, 0o700); err != nil {
 			return nil, fmt.Errorf("new host: cache dir: %w", err)
 		}
 		c, err := wazero.NewCompilationCacheWithDir(dir)
@@ -255,6 +263,9 @@ func (h *Host) compile(ctx context.Context, wasm []byte) (*compiled, error) {
 	}
 	c.err = err
 	close(c.ready)
+	if err == nil {
+		h.markCompiled(sum)
+	}
 	if err != nil {
 		h.mu.Lock()
 		delete(h.modules, sum) // a later attempt may succeed (e.g. after a cancel)
@@ -312,6 +323,28 @@ func inspect(mod wazero.CompiledModule) (moduleInfo, error) {
 		return info, fmt.Errorf("plugin imports memory %s.%s: not supported", mn, n)
 	}
 	return info, nil
+}
+
+// markCompiled records that the disk cache holds the module's compiled code,
+// so that a later process compiles it from there instead of tiering.
+func (h *Host) markCompiled(sum [32]byte) {
+	if h.markers == "" {
+		return
+	}
+	f, err := os.Create(filepath.Join(h.markers, fmt.Sprintf("%x", sum)))
+	if err == nil {
+		f.Close()
+	}
+}
+
+// compiledBefore reports whether the disk cache should hold the module's
+// compiled code.
+func (h *Host) compiledBefore(sum [32]byte) bool {
+	if h.markers == "" {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(h.markers, fmt.Sprintf("%x", sum)))
+	return err == nil
 }
 
 func sortStrings(s []string) {

@@ -9,7 +9,7 @@ import (
 
 func tieringHost(t *testing.T) *Host {
 	t.Helper()
-	h, err := NewHost(context.Background(), HostConfig{Tiering: true, NoDiskCache: true})
+	h, err := NewHost(context.Background(), HostConfig{Tiering: true, CacheDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,20 @@ func TestTieringMovesStateToCompiler(t *testing.T) {
 	if err != nil || string(f) != "e-frame" {
 		t.Fatalf("after the move: %q %v", f, err)
 	}
-	// A second plugin of the same module now starts on compiled code.
+	// A second plugin of the same module now starts on compiled code, and
+	// so does the first plugin of a new host sharing the disk cache.
+	h2, err := NewHost(context.Background(), HostConfig{Tiering: true, CacheDir: h.cfg.CacheDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h2.Close(context.Background())
+	q2, err := h2.Load(ctxT(t), tinyModule([]string{"_start"}, counterUpdate, "a-frame", true), PluginConfig{ID: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := q2.Engine(); e != "compiler" {
+		t.Fatalf("warm start on %s", e)
+	}
 	q, err := h.Load(ctxT(t), tinyModule([]string{"_start"}, counterUpdate, "a-frame", true), PluginConfig{ID: 2})
 	if err != nil {
 		t.Fatal(err)
