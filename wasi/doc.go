@@ -28,6 +28,16 @@
 //     dropped and recorded; a guest that never yields is stopped by the call
 //     deadline instead.
 //   - A worker crash crashes the whole plugin.
+//   - Deadlines: modules are rewritten with an interrupt flag checked at loop
+//     heads (wasi/internal/tiering) and a timer raises it when a call runs
+//     past Limits.CallTimeout; modules that cannot be rewritten run with
+//     wazero's context watch instead, which costs a trip through Go at every
+//     loop iteration.
+//   - With HostConfig.Tiering a module not compiled before starts on the
+//     interpreter and moves to compiled code between two calls once a
+//     background compile is done (Plugin.Engine tells which).
+//   - A line the guest left unread on stdin is dropped before the next call's
+//     line is written (the reference host would feed it to the next call).
 package wasi
 
 // ToTerminal returns frame with every "\n" turned into "\n\r", which is what

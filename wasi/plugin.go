@@ -205,8 +205,8 @@ func (p *Plugin) Workers() []string { return append([]string(nil), p.cm.info.wor
 // subscribed to its type and (unless built-in) holds the event's permission.
 // PermissionRequestResult is always delivered. When update asks for it (or
 // the event is PermissionRequestResult) and the plugin has a size, the plugin
-// renders and the frame goes to OnFrame. delivered events that were filtered
-// out return (false, nil).
+// renders and the frame goes to OnFrame. Events filtered out return
+// (false, nil). ev must not be modified until Update returns.
 func (p *Plugin) Update(ctx context.Context, ev *pluginpb.Event) (rendered bool, err error) {
 	r := p.call(ctx, &job{kind: jobUpdate, ev: ev})
 	return r.rendered, r.err
