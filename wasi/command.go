@@ -128,7 +128,11 @@ func (in *instance) dispatch(ctx context.Context, cmd *pluginpb.PluginCommand, r
 		in.replyEmpty(reply)
 		return
 	}
-	msg, err := safeDispatch(ctx, d, &CommandContext{Plugin: p, Worker: in.worker, Reply: reply}, cmd)
+	// The guest call's context carries no deadline with interrupt
+	// deadlines; give the dispatcher the call's.
+	dctx, cancel := context.WithDeadline(ctx, in.deadline)
+	msg, err := safeDispatch(dctx, d, &CommandContext{Plugin: p, Worker: in.worker, Reply: reply}, cmd)
+	cancel()
 	if err != nil {
 		p.incident(Incident{Kind: IncidentDispatchError, Worker: in.worker, Command: cmd.GetName(), Detail: err.Error()})
 		msg = nil

@@ -15,6 +15,7 @@ import (
 func TestStrictCommandGetsExactlyOneReply(t *testing.T) {
 	r := newRec()
 	cfg := r.wire(PluginConfig{ID: 1, Builtin: true, Config: map[string]string{"subscribe": "3"}})
+	cfg.Limits.CallTimeout = time.Minute
 	cfg.Dispatcher = r.dispatcher(func(cmd *pluginpb.PluginCommand) (proto.Message, error) {
 		if cmd.GetName() == pluginpb.CommandName_OpenTerminal {
 			return &pluginpb.OpenTerminalResponse{}, nil
@@ -25,7 +26,7 @@ func TestStrictCommandGetsExactlyOneReply(t *testing.T) {
 	f := act(t, p, "strict", "")
 	mustContain(t, f, `strict ok=true reply="[]\r\n"`)
 	d := <-r.commands
-	if d.cmd.GetName() != pluginpb.CommandName_OpenTerminal || d.reply != pluginpb.ReplyStrict || d.worker != "" {
+	if d.cmd.GetName() != pluginpb.CommandName_OpenTerminal || d.reply != pluginpb.ReplyStrict || d.worker != "" || !d.deadline {
 		t.Fatalf("dispatched %+v", d)
 	}
 	// A command without a reply: dispatched, nothing written back. The next

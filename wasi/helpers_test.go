@@ -2,7 +2,6 @@ package wasi
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,9 +77,10 @@ type rec struct {
 }
 
 type dispatched struct {
-	worker string
-	reply  pluginpb.ReplyKind
-	cmd    *pluginpb.PluginCommand
+	deadline bool // the context had a deadline in the future
+	worker   string
+	reply    pluginpb.ReplyKind
+	cmd      *pluginpb.PluginCommand
 }
 
 func newRec() *rec {
@@ -123,7 +123,8 @@ func (r *rec) stderrLines() []string {
 // recordingDispatcher records commands and answers with reply (may be nil).
 func (r *rec) dispatcher(reply func(cmd *pluginpb.PluginCommand) (proto.Message, error)) Dispatcher {
 	return DispatcherFunc(func(ctx context.Context, c *CommandContext, cmd *pluginpb.PluginCommand) (proto.Message, error) {
-		r.commands <- dispatched{worker: c.Worker, reply: c.Reply, cmd: cmd}
+		dl, ok := ctx.Deadline()
+		r.commands <- dispatched{worker: c.Worker, reply: c.Reply, cmd: cmd, deadline: ok && time.Until(dl) > 0}
 		if reply == nil {
 			return nil, nil
 		}
@@ -206,5 +207,3 @@ func event(name pluginpb.EventType) *pluginpb.Event { return &pluginpb.Event{Nam
 func keyEvent(c rune) *pluginpb.Event {
 	return &pluginpb.Event{Name: pluginpb.EventType_Key, Payload: &pluginpb.Event_KeyPayload{KeyPayload: &pluginpb.Key{Char: proto.Uint32(uint32(c))}}}
 }
-
-var _ = fmt.Sprint

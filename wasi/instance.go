@@ -37,6 +37,7 @@ type instance struct {
 	interrupt atomic.Pointer[func()]
 	timer     *time.Timer
 	timedOut  atomic.Bool
+	deadline  time.Time  // of the call in progress, for dispatchers
 	raiseMu   sync.Mutex // serialises raises (they write the flag global)
 	raised    bool
 
@@ -74,6 +75,7 @@ func (in *instance) call(fn api.Function, name string, timeout time.Duration, pa
 	}
 	in.stack[0], in.stack[1] = 0, 0
 	copy(in.stack, params)
+	in.deadline = time.Now().Add(timeout)
 	var err error
 	if in.interrupt.Load() != nil {
 		in.timedOut.Store(false)
