@@ -67,6 +67,24 @@ func (l *loader) declarePaneTemplate(name string, b *hcl.Block) *paneTemplate {
 func (l *loader) declareTabTemplate(name string, b *hcl.Block) *tabTemplate {
 	c, _, diags := b.Body.PartialContent(paramOnlySchema)
 	l.diags = append(l.diags, diags...)
+	// Check the schema now, so that a template no tab uses is checked too
+	// (a body with dynamic blocks is checked when a tab expands it). The
+	// same diagnostics from later uses are dropped as duplicates.
+	if expand(b.Body, nil) == b.Body {
+		full, diags := b.Body.Content(tabTemplateSchema)
+		l.diags = append(l.diags, diags...)
+		for _, pb := range full.Blocks {
+			switch pb.Type {
+			case blockPane:
+				_, diags = pb.Body.Content(paneSchema)
+			case blockPluginPane:
+				_, diags = pb.Body.Content(pluginPaneSchema)
+			default:
+				continue
+			}
+			l.diags = append(l.diags, diags...)
+		}
+	}
 	return &tabTemplate{name: name, block: b, params: l.declareParams(c.Blocks)}
 }
 
