@@ -25,6 +25,7 @@ const (
 	secJSON  = "plan.json"
 	secVars  = "vars"
 	secEnv   = "env"
+	secVer   = "version"
 )
 
 // wsDir is the virtual directory the archives' files live in.
@@ -41,6 +42,9 @@ func archiveInput(t *testing.T, a *txtar.Archive, prefix string) ([]File, Option
 	for _, f := range a.Files {
 		switch f.Name {
 		case secModel, secDiags, secPlan, secJSON:
+			continue
+		case secVer:
+			opts.Version = strings.TrimSpace(string(f.Data))
 			continue
 		case secVars, secEnv:
 			target := opts.Vars

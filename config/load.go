@@ -36,6 +36,9 @@ type Options struct {
 	// Builtins restricts the names accepted in builtin:NAME sources; nil
 	// accepts any well-formed name.
 	Builtins []string
+	// Version is the running Tessera version, checked against the
+	// required_version of tessera blocks; "" skips the check.
+	Version string
 }
 
 // ReadPath reads a workspace: a single file, or every *.hcl file of a
@@ -172,7 +175,15 @@ func (l *loader) run(files []File) *Workspace {
 	ws := &Workspace{}
 	var blocks []*hcl.Block
 	var end *hcl.Range
-	for i, p := range parseFiles(files, l.split) {
+	parsed := parseFiles(files, l.split)
+	var bodies []hcl.Body
+	for _, p := range parsed {
+		bodies = append(bodies, p.bodies...)
+	}
+	if !l.checkVersions(bodies, l.opts.Version) {
+		return nil
+	}
+	for i, p := range parsed {
 		ws.Files = append(ws.Files, files[i].Name)
 		l.diags = append(l.diags, p.diags...)
 		for _, body := range p.bodies {
@@ -193,6 +204,9 @@ func (l *loader) run(files []File) *Workspace {
 		if b.Type == blockLocals {
 			localsBlocks = append(localsBlocks, b)
 			continue
+		}
+		if b.Type == blockTessera {
+			continue // checked by checkVersions
 		}
 		name := b.Labels[0]
 		if !validName(name) {

@@ -21,6 +21,7 @@ const (
 )
 
 var rootSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
+	{Type: blockTessera},
 	{Type: blockVariable, LabelNames: []string{"name"}},
 	{Type: blockLocals},
 	{Type: blockPlugin, LabelNames: []string{"name"}},

@@ -229,3 +229,37 @@ session "s" {
 		t.Errorf("bad number: %q", got)
 	}
 }
+
+func TestVersionMatches(t *testing.T) {
+	for _, tc := range []struct {
+		c, v string
+		want bool
+		err  bool
+	}{
+		{">= 0.1.0", "0.1.0", true, false},
+		{">= 0.1.0", "0.1.0-dev", true, false},
+		{">= 0.2.0", "0.1.9", false, false},
+		{"> 0.1.0, < 1.0.0", "0.5.0", true, false},
+		{"> 0.1.0, < 1.0.0", "1.0.0", false, false},
+		{"= 0.1.0", "0.1.0", true, false},
+		{"0.1.0", "0.1.1", false, false},
+		{"!= 0.1.0", "0.1.1", true, false},
+		{"<= 0.1.0", "0.1.0", true, false},
+		{"~> 0.2", "0.9.1", true, false},
+		{"~> 0.2", "1.0.0", false, false},
+		{"~> 0.2", "0.1.5", false, false},
+		{"~> 0.2.3", "0.2.9", true, false},
+		{"~> 0.2.3", "0.3.0", false, false},
+		{">= v0.1", "0.1.0", true, false},
+		{"newest", "0.1.0", false, true},
+		{">=", "0.1.0", false, true},
+		{">= 0.1.0,", "0.1.0", false, true},
+		{">= 0.1.0", "", true, false},
+		{">= 0.1.0", "dev", false, true},
+	} {
+		got, err := versionMatches(tc.c, tc.v)
+		if got != tc.want || (err != nil) != tc.err {
+			t.Errorf("versionMatches(%q, %q) = %v, %v", tc.c, tc.v, got, err)
+		}
+	}
+}

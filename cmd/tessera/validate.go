@@ -70,7 +70,7 @@ func cfgEnviron() map[string]string {
 // and returns the files with names relative to the working directory (for
 // readable diagnostics) together with the diagnostics rewritten to match.
 func cfgLoad(path string, vars map[string]string) (*config.Workspace, []config.File, hcl.Diagnostics) {
-	ws, files, diags := config.Load(path, config.Options{Vars: vars, Env: cfgEnviron()})
+	ws, files, diags := config.Load(path, config.Options{Vars: vars, Env: cfgEnviron(), Version: version})
 	wd, err := os.Getwd()
 	if err != nil {
 		return ws, files, diags

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 )
@@ -93,5 +94,18 @@ func TestValidateUsage(t *testing.T) {
 	code, _, errs = runConfigCmd(t, "validate", "--var", "nosuch=1", "testdata/config/good.hcl")
 	if code != exitUsage || !strings.Contains(errs, "Value for undeclared variable") {
 		t.Errorf("undeclared var: exit %d, %s", code, errs)
+	}
+}
+
+func TestValidateRequiredVersion(t *testing.T) {
+	dir := t.TempDir()
+	name := dir + "/ws.hcl"
+	src := "tessera {\n  required_version = \"< 0.0.1\"\n}\n\nsession \"s\" {\n  tab \"t\" {\n    pane \"p\" {}\n  }\n}\n"
+	if err := os.WriteFile(name, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runConfigCmd(t, "validate", name)
+	if code != exitUsage || !strings.Contains(errs, "Unsupported Tessera version") || !strings.Contains(errs, "this is Tessera "+version) {
+		t.Errorf("exit %d:\n%s", code, errs)
 	}
 }
