@@ -3,6 +3,10 @@
 #
 #   tessera up examples/layouts/go-service.hcl --var root=~/src/api
 
+tessera {
+  required_version = ">= 0.1.0"
+}
+
 variable "root" {
   description = "The service's repository."
   default     = "."
