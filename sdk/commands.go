@@ -2,13 +2,12 @@ package sdk
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"slices"
 	"sort"
 	"time"
 
-	"google.golang.org/protobuf/encoding/protowire"
+	protowire "github.com/tessera-ws/tessera/sdk/internal/wire"
 
 	"github.com/tessera-ws/tessera/sdk/pb"
 )
@@ -28,7 +27,7 @@ type ProtocolError struct {
 }
 
 func (e *ProtocolError) Error() string {
-	return fmt.Sprintf("command %s: %v", e.Command, e.Err)
+	return "command " + e.Command.String() + ": " + e.Err.Error()
 }
 
 func (e *ProtocolError) Unwrap() error { return e.Err }
@@ -57,7 +56,7 @@ func Run(cmd *pb.PluginCommand) (reply []byte, err error) {
 // pb.CommandReply(name) says.
 func runEncoded(name pb.CommandName, msg []byte) ([]byte, error) {
 	if err := host.send(AppendFrame(make([]byte, 0, 4*len(msg)+3), msg)); err != nil {
-		return nil, fmt.Errorf("run %s: %w", name, err)
+		return nil, wrap("run "+name.String(), err)
 	}
 	kind := pb.CommandReply(name)
 	if kind == pb.ReplyNone {
@@ -68,20 +67,20 @@ func runEncoded(name pb.CommandName, msg []byte) ([]byte, error) {
 		if kind == pb.ReplyLenient {
 			return nil, nil
 		}
-		return nil, fmt.Errorf("run %s: %w", name, ErrNoReply)
+		return nil, wrap("run "+name.String(), ErrNoReply)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("run %s: read reply: %w", name, err)
+		return nil, wrap("run "+name.String()+": read reply", err)
 	}
 	reply, err := ParseFrame(line)
 	if errors.Is(err, ErrEmptyFrame) {
 		if kind == pb.ReplyLenient {
 			return nil, nil
 		}
-		return nil, fmt.Errorf("run %s: %w", name, ErrNoReply)
+		return nil, wrap("run "+name.String(), ErrNoReply)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("run %s: reply: %w", name, err)
+		return nil, wrap("run "+name.String()+": reply", err)
 	}
 	return reply, nil
 }
@@ -147,7 +146,7 @@ func send(name pb.CommandName, msg []byte) []byte {
 }
 
 func replyError(name pb.CommandName, err error) *ProtocolError {
-	return &ProtocolError{Command: name, Err: fmt.Errorf("decode reply: %w", err)}
+	return &ProtocolError{Command: name, Err: wrap("decode reply", err)}
 }
 
 // ---- Subscriptions and settings ----
@@ -225,7 +224,7 @@ func GetSessionList() (*pb.SessionListSnapshot, error) {
 		panic(replyError(name, err))
 	}
 	if r.Error != nil {
-		return nil, fmt.Errorf("get session list: %s", *r.Error)
+		return nil, newError("get session list: " + *r.Error)
 	}
 	if r.Snapshot != nil {
 		return r.Snapshot, nil

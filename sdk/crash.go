@@ -1,8 +1,7 @@
 package sdk
 
 import (
-	"fmt"
-	"runtime/debug"
+	"runtime"
 )
 
 // trapped is the panic value of trap where WebAssembly traps are not
@@ -23,14 +22,14 @@ func guard(export string, f func()) {
 			if _, ok := r.(trapped); ok {
 				panic(r)
 			}
-			crash(crashMessage(export, r, debug.Stack()))
+			crash(crashMessage(export, r, stack()))
 		}
 	}()
 	f()
 }
 
 func crashMessage(export string, r any, stack []byte) string {
-	msg := fmt.Sprintf("panic in %s: %v\n\n", export, r)
+	msg := "panic in " + export + ": " + describe(r) + "\n\n"
 	if room := maxCrashMessage - len(msg); room > 0 {
 		if len(stack) > room {
 			stack = append(stack[:room:room], "\n..."...)
@@ -44,4 +43,11 @@ func crashMessage(export string, r any, stack []byte) string {
 func crash(msg string) {
 	_ = host.send(AppendFrame(nil, reportCrash(msg)))
 	trap()
+}
+
+// stack returns the calling goroutine's stack trace (runtime/debug.Stack
+// would do, but links package fmt).
+func stack() []byte {
+	buf := make([]byte, 16<<10)
+	return buf[:runtime.Stack(buf, false)]
 }

@@ -2,7 +2,6 @@ package sdk
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 )
 
@@ -47,7 +46,7 @@ func ParseFrame(line []byte) ([]byte, error) {
 		return nil, ErrEmptyFrame
 	}
 	if line[i] != '[' {
-		return nil, fmt.Errorf("parse frame: expected '[' at offset %d, found %q", i, line[i])
+		return nil, newError("parse frame: expected '[' at offset " + itoa(i) + ", found " + quoteByte(line[i]))
 	}
 	// A frame of n bytes is at least 2n+1 characters long; size for that.
 	out := make([]byte, 0, len(line)/2)
@@ -64,7 +63,7 @@ func ParseFrame(line []byte) ([]byte, error) {
 		for i < len(line) && line[i] >= '0' && line[i] <= '9' {
 			v = v*10 + int(line[i]-'0')
 			if v > 255 {
-				return nil, fmt.Errorf("parse frame: value at offset %d exceeds 255", start)
+				return nil, newError("parse frame: value at offset " + itoa(start) + " exceeds 255")
 			}
 			i++
 		}
@@ -72,10 +71,10 @@ func ParseFrame(line []byte) ([]byte, error) {
 			if i == len(line) {
 				return nil, errors.New("parse frame: unterminated array")
 			}
-			return nil, fmt.Errorf("parse frame: expected a byte value at offset %d, found %q", i, line[i])
+			return nil, newError("parse frame: expected a byte value at offset " + itoa(i) + ", found " + quoteByte(line[i]))
 		}
 		if i-start > 1 && line[start] == '0' {
-			return nil, fmt.Errorf("parse frame: leading zero at offset %d", start)
+			return nil, newError("parse frame: leading zero at offset " + itoa(start))
 		}
 		out = append(out, byte(v))
 		i = skipSpace(line, i)
@@ -88,14 +87,14 @@ func ParseFrame(line []byte) ([]byte, error) {
 		case ']':
 			return checkTail(out, line, i+1)
 		default:
-			return nil, fmt.Errorf("parse frame: expected ',' or ']' at offset %d, found %q", i, line[i])
+			return nil, newError("parse frame: expected ',' or ']' at offset " + itoa(i) + ", found " + quoteByte(line[i]))
 		}
 	}
 }
 
 func checkTail(out, line []byte, i int) ([]byte, error) {
 	if i = skipSpace(line, i); i != len(line) {
-		return nil, fmt.Errorf("parse frame: trailing data at offset %d", i)
+		return nil, newError("parse frame: trailing data at offset " + itoa(i))
 	}
 	return out, nil
 }

@@ -2,7 +2,6 @@ package sdk
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/tessera-ws/tessera/sdk/pb"
 )
@@ -87,17 +86,17 @@ func plugin() Plugin {
 func readFrame(what string) ([]byte, error) {
 	line, err := host.readLine()
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", what, err)
+		return nil, wrap("read "+what, err)
 	}
 	b, err := ParseFrame(line)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", what, err)
+		return nil, wrap("read "+what, err)
 	}
 	return b, nil
 }
 
 func decodeError(what string, err error) error {
-	return fmt.Errorf("read %s: decode: %w", what, err)
+	return wrap("read "+what+": decode", err)
 }
 
 // runLoad serves the load export: one configuration line, then Load.

@@ -1,8 +1,8 @@
 package sdk
 
 import (
-	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/tessera-ws/tessera/sdk/pb"
@@ -48,10 +48,10 @@ func RegisterWorker(name string, w Worker) {
 		panic("sdk: RegisterWorker with a nil worker")
 	}
 	if !validWorkerName(name) {
-		panic(fmt.Sprintf("sdk: invalid worker name %q (use letters, digits and '_')", name))
+		panic("sdk: invalid worker name " + strconv.Quote(name) + " (use letters, digits and '_')")
 	}
 	if _, dup := workers[name]; dup {
-		panic(fmt.Sprintf("sdk: worker %q registered twice", name))
+		panic("sdk: worker " + strconv.Quote(name) + " registered twice")
 	}
 	workers[name] = w
 }
@@ -80,7 +80,7 @@ func RunWorker(name string) {
 func runWorker(name string) {
 	w, ok := workers[name]
 	if !ok {
-		panic(fmt.Errorf("no worker registered as %q: call sdk.RegisterWorker(%q, ...) from an init function", name, name))
+		panic(newError("no worker registered as " + strconv.Quote(name) + ": call sdk.RegisterWorker(" + strconv.Quote(name) + ", ...) from an init function"))
 	}
 	var msg pb.Message
 	b, err := readFrame("worker message")
@@ -92,7 +92,7 @@ func runWorker(name string) {
 	if err != nil {
 		// Like the Rust workers: a message that cannot be decoded is
 		// reported and dropped, and the worker stays alive.
-		fmt.Fprintf(os.Stderr, "worker %s: %v\n", name, strings.ReplaceAll(err.Error(), "\n", " "))
+		os.Stderr.WriteString("worker " + name + ": " + strings.ReplaceAll(err.Error(), "\n", " ") + "\n")
 		return
 	}
 	w.OnMessage(msg.GetName(), msg.GetPayload())

@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strconv"
 
-	"google.golang.org/protobuf/encoding/protowire"
+	protowire "github.com/tessera-ws/tessera/sdk/internal/wire"
 )
 
 var (

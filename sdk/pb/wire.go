@@ -19,9 +19,9 @@ package pb
 
 import (
 	"errors"
-	"fmt"
+	"strconv"
 
-	"google.golang.org/protobuf/encoding/protowire"
+	protowire "github.com/tessera-ws/tessera/sdk/internal/wire"
 )
 
 // ReplyKind says whether a command makes the guest read a reply line from
@@ -43,11 +43,11 @@ const maxDepth = 64
 var errDepth = errors.New("message nesting exceeds 64 levels")
 
 func fieldError(msg string, num int, err error) error {
-	return fmt.Errorf("%s field %d: %w", msg, num, err)
+	return &fieldErr{msg: msg, num: num, err: err}
 }
 
 func wireTypeError(got, want protowire.Type) error {
-	return fmt.Errorf("wire type %d, want %d", got, want)
+	return errors.New("wire type " + strconv.Itoa(int(got)) + ", want " + strconv.Itoa(int(want)))
 }
 
 func readVarint(typ protowire.Type, b []byte) (uint64, int, error) {
@@ -126,3 +126,17 @@ func readRepeated(typ protowire.Type, b []byte, elem protowire.Type, add func(ui
 	}
 	return n, nil
 }
+
+// fieldErr is a decoding error in one field of a message. (Package fmt is
+// avoided: it would add about 300 KB to plugins that do not use it.)
+type fieldErr struct {
+	msg string
+	num int
+	err error
+}
+
+func (e *fieldErr) Error() string {
+	return e.msg + " field " + strconv.Itoa(e.num) + ": " + e.err.Error()
+}
+
+func (e *fieldErr) Unwrap() error { return e.err }

@@ -324,7 +324,7 @@ func (g *gen) emit() []byte {
 	g.p(`"sort"`)
 	g.p(`"strconv"`)
 	g.p("")
-	g.p(`"google.golang.org/protobuf/encoding/protowire"`)
+	g.p(`protowire "github.com/tessera-ws/tessera/sdk/internal/wire"`)
 	g.p(")")
 	g.p("")
 	g.p("var (_ = math.MaxUint32; _ = sort.Strings; _ = strconv.Itoa)")
