@@ -246,6 +246,7 @@ func TestExportStateNoPanic(t *testing.T) {
 	good := testModule{}.build()
 	for i := 0; i < len(good); i++ {
 		ExportState(good[:i])
+		Rewrite(good[:i], Options{Interrupt: true})
 	}
 	rng := rand.New(rand.NewSource(1))
 	for i := 0; i < 20000; i++ {
@@ -254,6 +255,7 @@ func TestExportStateNoPanic(t *testing.T) {
 			b[8+rng.Intn(len(b)-8)] = byte(rng.Intn(256))
 		}
 		ExportState(b)
+		Rewrite(b, Options{Interrupt: true})
 	}
 }
 
@@ -261,6 +263,7 @@ func FuzzExportState(f *testing.F) {
 	f.Add(testModule{}.build())
 	f.Add(testModule{noExports: true, start: true}.build())
 	f.Fuzz(func(t *testing.T, b []byte) {
+		Rewrite(b, Options{Interrupt: true})
 		out, info, err := ExportState(b)
 		if err != nil {
 			return
