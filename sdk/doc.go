@@ -100,8 +100,9 @@
 // Events, pipe messages and command payloads are the types of package
 // sdk/pb, a lightweight mirror of pluginpb (same names) that does not link
 // the reflection-based protobuf runtime (nor package fmt): the status
-// example is 3.7 MB, against 9.1 MB with pluginpb. Package sdk/ui draws the host's UI components (text, ribbon, table,
-// nested list) and SGR colours.
+// example is 3.7 MB, against 9.1 MB with pluginpb. Package sdk/ui draws
+// the host's UI components (text, ribbon, table, nested list) and SGR
+// colours.
 //
 // # Goroutines
 //
