@@ -259,7 +259,9 @@ func (in *instance) hostCommand(ctx context.Context, cmd *pluginpb.PluginCommand
 	case pluginpb.CommandName_ChangeHostFolder:
 		in.changeHostFolder(cmd.GetChangeHostFolderPayload().GetNewHostFolder())
 	case pluginpb.CommandName_WatchFilesystem:
-		p.incident(Incident{Kind: IncidentUnsupported, Worker: in.worker, Command: cmd.GetName(), Detail: "file system watching is not available"})
+		if err := p.watch(); err != nil {
+			p.incident(Incident{Kind: IncidentUnsupported, Worker: in.worker, Command: cmd.GetName(), Detail: err.Error()})
+		}
 	default:
 		return false
 	}
@@ -340,17 +342,8 @@ func (in *instance) scanHostFolder(guest string) {
 	base := path.Join("/host", rel)
 	fl := &pluginpb.FileListPayload{}
 	for _, e := range ents {
-		gp := path.Join(base, e.Name())
-		md := &pluginpb.FileMetadata{}
-		if fi, err := root.Lstat(path.Join(rel, e.Name())); err == nil {
-			md.MetadataIsSet = true
-			md.IsDir = fi.IsDir()
-			md.IsFile = fi.Mode().IsRegular()
-			md.IsSymlink = fi.Mode()&os.ModeSymlink != 0
-			md.Len = uint64(max(fi.Size(), 0))
-		}
-		fl.Paths = append(fl.Paths, gp)
-		fl.PathsMetadata = append(fl.PathsMetadata, md)
+		fl.Paths = append(fl.Paths, path.Join(base, e.Name()))
+		fl.PathsMetadata = append(fl.PathsMetadata, fileMetadata(root, path.Join(rel, e.Name())))
 	}
 	p.postInternal(&pluginpb.Event{
 		Name:    pluginpb.EventType_FileSystemUpdate,
@@ -376,10 +369,55 @@ func (in *instance) changeHostFolder(hostDir string) {
 		fail(err.Error())
 		return
 	}
+	p.rewatch()
 	p.postInternal(&pluginpb.Event{
 		Name: pluginpb.EventType_HostFolderChanged,
 		Payload: &pluginpb.Event_HostFolderChangedPayload{HostFolderChangedPayload: &pluginpb.HostFolderChangedPayload{
 			NewHostFolderPath: p.hostFS.Root(),
 		}},
 	}, false)
+}
+
+// watch starts reporting changes under /host (once; WatchFilesystem).
+func (p *Plugin) watch() error {
+	if p.hostFS == nil {
+		return fmt.Errorf("no /host mount to watch")
+	}
+	p.watchMu.Lock()
+	defer p.watchMu.Unlock()
+	if p.watcher != nil {
+		return nil
+	}
+	if p.closed.Load() {
+		return ErrClosed
+	}
+	w, err := startWatcher(p, p.hostFS.Root())
+	if err != nil {
+		return fmt.Errorf("watch /host: %w", err)
+	}
+	p.watcher = w
+	return nil
+}
+
+// rewatch moves an active watcher to the new /host folder.
+func (p *Plugin) rewatch() {
+	p.watchMu.Lock()
+	w := p.watcher
+	p.watcher = nil
+	p.watchMu.Unlock()
+	if w != nil {
+		w.close()
+		p.watch()
+	}
+}
+
+// stopWatch ends the watcher (Close).
+func (p *Plugin) stopWatch() {
+	p.watchMu.Lock()
+	w := p.watcher
+	p.watcher = nil
+	p.watchMu.Unlock()
+	if w != nil {
+		w.close()
+	}
 }

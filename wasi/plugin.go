@@ -72,6 +72,9 @@ type Plugin struct {
 	instMu    sync.Mutex
 	instances []*instance // every instance, to interrupt them all
 
+	watchMu sync.Mutex
+	watcher *watcher
+
 	// Owned by the actor goroutine.
 	main         *instance
 	workers      map[string]*worker
@@ -408,6 +411,7 @@ func (p *Plugin) releaseModules() {
 }
 
 func (p *Plugin) release() {
+	p.stopWatch()
 	ctx := context.Background()
 	if p.main != nil && p.main.mod != nil {
 		p.main.mod.Close(ctx)

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSandboxMountsAndEnv(t *testing.T) {
@@ -91,4 +92,42 @@ func TestMountValidation(t *testing.T) {
 	if err == nil {
 		t.Fatal("missing host dir accepted")
 	}
+}
+
+func TestWatchFilesystem(t *testing.T) {
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
+	os.WriteFile(filepath.Join(dir, "gone.txt"), nil, 0o644)
+	r := newRec()
+	p := loadProbe(t, r.wire(PluginConfig{ID: 1, Mounts: []Mount{{Guest: "/host", Host: dir}},
+		Config: map[string]string{"subscribe": "11,13,14"}}))
+	act(t, p, "watch", "")
+	act(t, p, "watch", "") // idempotent
+	os.WriteFile(filepath.Join(dir, "new.txt"), []byte("hello"), 0o644)
+	os.WriteFile(filepath.Join(dir, "sub", "deep.txt"), []byte("x"), 0o644)
+	os.Remove(filepath.Join(dir, "gone.txt"))
+	waitFrame(t, p, "fsdelete /host/gone.txt")
+	// Changes are batched (400 ms); the two creations may land in one
+	// event or two.
+	for _, want := range []string{"/host/new.txt", "/host/sub/deep.txt"} {
+		deadline := time.Now().Add(10 * time.Second)
+		for !hasLine(render(t, p), "fscreate ", want) {
+			if time.Now().After(deadline) {
+				t.Fatalf("no FileSystemCreate for %s:\n%s", want, render(t, p))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if len(r.incidentsOf(IncidentUnsupported)) != 0 {
+		t.Fatal("watch recorded as unsupported")
+	}
+}
+
+func hasLine(frame, prefix, sub string) bool {
+	for _, l := range strings.Split(frame, "\n") {
+		if strings.HasPrefix(l, prefix) && strings.Contains(l, sub) {
+			return true
+		}
+	}
+	return false
 }

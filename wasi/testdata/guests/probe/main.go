@@ -109,7 +109,8 @@ func update() int32 {
 		f, _ := get(fs, 12)
 		g, _ := get(fields(f.bytes), 1)
 		logf("permresult granted=%v", g.v == 1)
-	case 13: // FileSystemUpdate
+	case 11, 12, 13, 14: // FileSystemCreate, Read, Update, Delete
+		label := map[uint64]string{11: "fscreate", 12: "fsread", 13: "fsupdate", 14: "fsdelete"}[name]
 		f, _ := get(fs, 11)
 		var paths, meta []string
 		for _, x := range fields(f.bytes) {
@@ -123,7 +124,7 @@ func update() int32 {
 				meta = append(meta, fmt.Sprintf("dir=%v/len=%d", d.v == 1, l.v))
 			}
 		}
-		logf("fsupdate %s | %s", strings.Join(paths, ","), strings.Join(meta, ","))
+		logf("%s %s | %s", label, strings.Join(paths, ","), strings.Join(meta, ","))
 	case 27: // HostFolderChanged
 		f, _ := get(fs, 24)
 		p, _ := get(fields(f.bytes), 1)
@@ -302,6 +303,8 @@ func act(action, arg, pipeID string) int32 {
 		subscribe(2, arg)
 	case "unsubscribe":
 		subscribe(3, arg)
+	case "watch":
+		send(command(83, 0, nil))
 	case "scan":
 		send(command(82, 61, []byte(arg)))
 	case "chdir":
