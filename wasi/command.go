@@ -80,6 +80,13 @@ func (in *instance) runCommand(ctx context.Context) {
 		in.replyEmpty(reply)
 		return
 	}
+	if p.cfg.OnCommand != nil {
+		seen := cmd
+		if cmd == &in.scratch {
+			seen = proto.Clone(cmd).(*pluginpb.PluginCommand)
+		}
+		p.cfg.OnCommand(in.worker, seen)
+	}
 	if !p.cfg.Builtin {
 		if perm, gated := pluginpb.CommandPermission(name); gated && !p.Granted(perm) {
 			p.incident(Incident{Kind: IncidentDenied, Worker: in.worker, Command: name, Permission: perm})

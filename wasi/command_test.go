@@ -316,3 +316,23 @@ func TestCloseFromDispatcher(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestOnCommandSeesEveryCommand(t *testing.T) {
+	seen := make(chan string, 100)
+	p := loadProbe(t, PluginConfig{ID: 1, Config: map[string]string{"subscribe": "3"},
+		OnCommand: func(worker string, cmd *pluginpb.PluginCommand) { seen <- worker + ":" + cmd.GetName().String() }})
+	act(t, p, "ids", "")
+	act(t, p, "strict", "") // denied, still seen
+	act(t, p, "post", "echo:ping:x")
+	want := []string{":Subscribe", ":GetPluginIds", ":OpenTerminal", ":PostMessageTo", "echo:PostMessageToPlugin"}
+	for _, w := range want {
+		select {
+		case got := <-seen:
+			if got != w {
+				t.Fatalf("saw %q, want %q", got, w)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("never saw %q", w)
+		}
+	}
+}

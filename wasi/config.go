@@ -181,6 +181,11 @@ type PluginConfig struct {
 	OnStderr func(line string)
 	// OnPipe receives CLI pipe control requests and pipe completion.
 	OnPipe func(PipeControl)
+	// OnCommand sees every decoded command within the rate limit, host-handled
+	// ones included, before the permission gate, on the issuing instance's
+	// goroutine (worker "" is the main instance). cmd is the hook's to keep.
+	// Must not block.
+	OnCommand func(worker string, cmd *pluginpb.PluginCommand)
 	// OnIncident receives every recorded incident (garbage frame, denied or
 	// dropped command, truncated output, ...). Called on the goroutine that
 	// observed it; must not block.
