@@ -289,6 +289,7 @@ func (in *instance) requestPermissions(req []pluginpb.PermissionType) {
 		missing = missing || !p.Granted(t)
 	}
 	r := &PermissionRequest{Plugin: p, Worker: in.worker, Permissions: perms}
+	p.permPending.Add(1) // until the result is delivered; events wait meanwhile
 	switch {
 	case !missing:
 		r.Respond(true)

@@ -336,3 +336,27 @@ func TestOnCommandSeesEveryCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestEventsHeldWhilePermissionPending(t *testing.T) {
+	reqs := make(chan *PermissionRequest, 1)
+	p := loadProbe(t, PluginConfig{ID: 1, Config: map[string]string{"subscribe": "0,3"},
+		Permissions: func(req *PermissionRequest) { reqs <- req }})
+	act(t, p, "perm", "0")
+	req := <-reqs
+	mode := &pluginpb.Event{Name: pluginpb.EventType_ModeUpdate, Payload: &pluginpb.Event_ModeUpdatePayload{ModeUpdatePayload: &pluginpb.ModeUpdatePayload{}}}
+	for _, ev := range []*pluginpb.Event{keyEvent('1'), mode, keyEvent('2')} {
+		if rendered, err := p.Update(ctxT(t), ev); rendered || err != nil {
+			t.Fatal(rendered, err)
+		}
+	}
+	if f := render(t, p); strings.Contains(f, "key 1") || !strings.Contains(f, "updates=0") {
+		t.Fatalf("events delivered while waiting:\n%s", f)
+	}
+	req.Respond(true)
+	f := waitFrame(t, p, "key 2")
+	// The result first, then the held events, ModeUpdate now permitted.
+	i, j, k, l := strings.Index(f, "permresult granted=true"), strings.Index(f, "key 1"), strings.Index(f, "event 0"), strings.Index(f, "key 2")
+	if !(i >= 0 && i < j && j < k && k < l) {
+		t.Fatalf("order:\n%s", f)
+	}
+}

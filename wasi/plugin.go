@@ -75,6 +75,11 @@ type Plugin struct {
 	watchMu sync.Mutex
 	watcher *watcher
 
+	// permPending counts permission requests awaiting an answer; events
+	// are held in cached (actor-owned) meanwhile.
+	permPending atomic.Int32
+	cached      []*pluginpb.Event
+
 	// Owned by the actor goroutine.
 	main         *instance
 	workers      map[string]*worker
@@ -107,6 +112,7 @@ const (
 	jobUpdate
 	jobPost // an event posted without a reply
 	jobDirect
+	jobPermResult // a PermissionRequestResult from the host: ends a wait
 	jobPipe
 	jobRender
 )
@@ -209,7 +215,9 @@ func (p *Plugin) Workers() []string { return append([]string(nil), p.cm.info.wor
 // PermissionRequestResult is always delivered. When update asks for it (or
 // the event is PermissionRequestResult) and the plugin has a size, the plugin
 // renders and the frame goes to OnFrame. Events filtered out return
-// (false, nil). ev must not be modified until Update returns.
+// (false, nil), and so do events held while a permission request of the
+// plugin waits for its answer (delivered after the PermissionRequestResult,
+// as the reference host does). ev must not be modified until delivered.
 func (p *Plugin) Update(ctx context.Context, ev *pluginpb.Event) (rendered bool, err error) {
 	r := p.call(ctx, &job{kind: jobUpdate, ev: ev})
 	return r.rendered, r.err
@@ -558,6 +566,12 @@ func (p *Plugin) handle(j *job) {
 			r.rendered, r.err = p.doUpdate(j.ev, false)
 		case jobDirect:
 			r.rendered, r.err = p.doUpdate(j.ev, true)
+		case jobPermResult:
+			r.rendered, r.err = p.doUpdate(j.ev, true)
+			if p.permPending.Add(-1) <= 0 {
+				p.permPending.Store(0)
+				r.err = p.replayCached(r.err)
+			}
 		case jobPipe:
 			r.rendered, r.err = p.doPipe(j.pipe)
 		case jobRender:
@@ -740,6 +754,9 @@ func (p *Plugin) instantiate(in *instance, eng *engine, cm *compiled, fsc wazero
 // doUpdate writes the event line and calls update (ABI §1.5).
 func (p *Plugin) doUpdate(ev *pluginpb.Event, direct bool) (bool, error) {
 	isPerm := ev.GetName() == pluginpb.EventType_PermissionRequestResult
+	if !direct && p.cacheEvent(ev) {
+		return false, nil
+	}
 	if !(isPerm && direct) && !p.Accepts(ev.GetName()) {
 		return false, nil
 	}
@@ -878,12 +895,48 @@ func (p *Plugin) permissionResult(perms []pluginpb.PermissionType, granted bool)
 	if granted {
 		p.Grant(perms...)
 	}
-	p.postInternal(&pluginpb.Event{
+	ev := &pluginpb.Event{
 		Name: pluginpb.EventType_PermissionRequestResult,
 		Payload: &pluginpb.Event_PermissionRequestResultPayload{
 			PermissionRequestResultPayload: &pluginpb.PermissionRequestResultPayload{Granted: granted},
 		},
-	}, true)
+	}
+	// Not subject to the host queue's cap: the wait must end.
+	p.imu.Lock()
+	p.internal = append(p.internal, &job{kind: jobPermResult, ev: ev})
+	p.imu.Unlock()
+	p.wake()
+}
+
+// maxCached bounds the events held while a permission request waits.
+const maxCached = 1024
+
+// cacheEvent holds an event while a permission request waits, as the
+// reference host does; it reports false when nothing waits.
+func (p *Plugin) cacheEvent(ev *pluginpb.Event) bool {
+	if p.permPending.Load() <= 0 {
+		return false
+	}
+	if len(p.cached) >= maxCached {
+		p.cached = p.cached[1:]
+		p.incident(Incident{Kind: IncidentQueueFull, Detail: "event dropped while waiting for a permission decision"})
+	}
+	p.cached = append(p.cached, ev)
+	return true
+}
+
+// replayCached delivers the events held during a permission wait, filtered
+// by the subscriptions and grants now in force.
+func (p *Plugin) replayCached(err error) error {
+	cached := p.cached
+	p.cached = nil
+	for _, ev := range cached {
+		if err != nil {
+			return err
+		}
+		_, err = p.doUpdate(ev, false)
+	}
+	return err
 }
 
 // startTimer delivers a Timer event after d.
