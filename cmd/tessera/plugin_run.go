@@ -67,7 +67,10 @@ func pluginUsage(w io.Writer) {
 // prList collects a repeated flag.
 type prList []string
 
-func (l *prList) String() string     { return strings.Join(*l, ",") }
+// String joins the values with commas.
+func (l *prList) String() string { return strings.Join(*l, ",") }
+
+// Set appends one value.
 func (l *prList) Set(s string) error { *l = append(*l, s); return nil }
 
 const pluginRunUsage = `usage: tessera plugin run FILE.wasm [flags]
@@ -231,6 +234,7 @@ type scriptErrors struct {
 	err   error
 }
 
+// Error lists the script errors, one per line, as NAME:line N: message.
 func (e scriptErrors) Error() string {
 	var lines []string
 	var multi interface{ Unwrap() []error }

@@ -118,6 +118,7 @@ const (
 // LoadError is returned by Run when the plugin could not be loaded.
 type LoadError struct{ Err error }
 
+// Error returns "load plugin: " and the cause.
 func (e *LoadError) Error() string { return "load plugin: " + e.Err.Error() }
 
 // Unwrap returns the cause.

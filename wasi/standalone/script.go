@@ -23,6 +23,7 @@ const (
 	StepRender                 // render and keep the frame
 )
 
+// String returns the script verb of the step kind.
 func (k StepKind) String() string {
 	switch k {
 	case StepKey:
@@ -116,6 +117,7 @@ type ScriptError struct {
 	Msg  string
 }
 
+// Error returns "line N: message".
 func (e *ScriptError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Msg) }
 
 // ParseScript reads a script: one input a line, blank lines and lines starting
