@@ -17,6 +17,7 @@ type inPipe struct {
 	off int
 }
 
+// Read implements io.Reader; an empty pipe reads as EOF.
 func (p *inPipe) Read(b []byte) (int, error) {
 	if p.off >= len(p.buf) {
 		p.reset()
@@ -44,6 +45,7 @@ type outPipe struct {
 	overflow int
 }
 
+// Write implements io.Writer.
 func (p *outPipe) Write(b []byte) (int, error) {
 	room := p.max - len(p.buf)
 	if room >= len(b) {
@@ -69,6 +71,7 @@ type stderrLines struct {
 	nlast   int
 }
 
+// Write implements io.Writer, splitting lines.
 func (s *stderrLines) Write(b []byte) (int, error) {
 	n := len(b)
 	for len(b) > 0 {
@@ -149,6 +152,7 @@ type limitedMemory struct {
 	inited bool
 }
 
+// Reallocate implements experimental.LinearMemory.
 func (m *limitedMemory) Reallocate(size uint64) []byte {
 	// The first call allocates the module's declared minimum, which the host
 	// checked against the limit before instantiating; it cannot fail here
@@ -176,6 +180,7 @@ func (m *limitedMemory) Reallocate(size uint64) []byte {
 	return m.buf
 }
 
+// Free implements experimental.LinearMemory.
 func (m *limitedMemory) Free() { m.buf = nil }
 
 // memoryAllocator creates limitedMemory for one instance.
@@ -184,6 +189,7 @@ type memoryAllocator struct {
 	mem   *limitedMemory
 }
 
+// Allocate implements experimental.MemoryAllocator.
 func (a *memoryAllocator) Allocate(capacity, maxBytes uint64) experimental.LinearMemory {
 	limit := min(a.limit, maxBytes)
 	m := &limitedMemory{limit: limit, buf: make([]byte, 0, min(capacity, limit))}

@@ -135,6 +135,7 @@ type Incident struct {
 	Detail string
 }
 
+// String describes the incident in one line.
 func (i Incident) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "plugin %d", i.Plugin)
@@ -219,6 +220,7 @@ type CrashError struct {
 	Err error
 }
 
+// Error describes the crash.
 func (e *CrashError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "plugin %d", e.Plugin)
