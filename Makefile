@@ -15,7 +15,9 @@ build:
 # Example plugins (Go SDK, wasip1 reactor modules).
 plugins: $(PLUGINS)
 
-examples/plugins/%.wasm: examples/plugins/%/main.go $(wildcard sdk/*.go) $(wildcard proto/pluginpb/*.go)
+SDK_SRC   := $(shell find sdk -name '*.go' -not -name '*_test.go' 2>/dev/null)
+
+examples/plugins/%.wasm: examples/plugins/%/main.go $(SDK_SRC)
 	cd examples/plugins/$* && GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 $(GO) build -buildmode=c-shared -trimpath -o ../$*.wasm .
 
 # The test command of the README. Test guests are built by the tests (cached).
