@@ -264,7 +264,8 @@ func TestPluginRunJSON(t *testing.T) {
 			t.Errorf("RunCommand payload %s", c.Payload)
 		}
 	}
-	if strings.Join(names, ",") != "NewTab,WebRequest,RunCommand" {
+	// Every command, host-handled ones included, in the order issued.
+	if strings.Join(names, ",") != "GetPluginIds,Subscribe,NewTab,WebRequest,RunCommand" {
 		t.Errorf("commands %v", names)
 	}
 	if out.CommandCount < 5 {

@@ -83,6 +83,7 @@ type Dispatcher struct {
 	env      map[string]string
 	log      *slog.Logger
 	records  []Record
+	open     map[string]int // worker -> index of its record begun by Begin, not yet settled
 	pending  []Delivery
 	keybinds bool // ModeUpdate carries keybinds
 }
@@ -108,6 +109,7 @@ func NewDispatcher(cfg DispatcherConfig) *Dispatcher {
 		config:   maps.Clone(cfg.Config),
 		env:      maps.Clone(cfg.Env),
 		log:      log,
+		open:     map[string]int{},
 		keybinds: true,
 	}
 }
@@ -146,16 +148,43 @@ func (d *Dispatcher) WithSession(f func(s *Session)) {
 	f(d.s)
 }
 
-// Note records a command the dispatcher did not see itself: one the host
-// handled (StatusHost) or refused (StatusDenied, StatusUnsupported). cmd may
-// be nil when only the name is known.
+// Begin records a command as the plugin issues it, before the host decides
+// what to do with it (wasi.PluginConfig.OnCommand): StatusHost until Handle
+// or Note, called next for the same worker and command, settles it. With
+// Begin, every command the guest issued appears once, in order.
+func (d *Dispatcher) Begin(worker string, cmd *pluginpb.PluginCommand) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.recordLocked(worker, cmd.Name, cmd, StatusHost, "", nil)
+	d.open[worker] = len(d.records) - 1
+}
+
+// Note records what became of a command the dispatcher does not handle
+// itself: one the host handled (StatusHost) or refused (StatusDenied,
+// StatusUnsupported). It completes the record Begin made for the same
+// worker and command, or adds one. cmd may be nil when only the name is
+// known.
 func (d *Dispatcher) Note(worker string, name pluginpb.CommandName, cmd *pluginpb.PluginCommand, st Status, note string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.recordLocked(worker, name, cmd, st, note, nil)
 }
 
+// recordLocked settles the record Begin opened for worker when it is for
+// the same command, and appends a new record otherwise.
 func (d *Dispatcher) recordLocked(worker string, name pluginpb.CommandName, cmd *pluginpb.PluginCommand, st Status, note string, reply proto.Message) {
+	if i, ok := d.open[worker]; ok && (st != StatusHost || note != "") {
+		if d.records[i].Name == name.String() {
+			delete(d.open, worker)
+			r := &d.records[i]
+			r.Status, r.Note = st, note
+			if reply != nil {
+				r.Reply = protoJSON(reply)
+			}
+			d.log.Debug("plugin command", "name", r.Name, "worker", worker, "status", st, "note", note)
+			return
+		}
+	}
 	r := Record{Seq: len(d.records) + 1, Name: name.String(), Worker: worker, Status: st, Note: note}
 	if cmd != nil {
 		c := proto.Clone(cmd).(*pluginpb.PluginCommand)

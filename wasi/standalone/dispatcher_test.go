@@ -334,3 +334,27 @@ func TestDispatcherConcurrent(t *testing.T) {
 		}
 	}
 }
+
+func TestDispatcherBeginSettles(t *testing.T) {
+	d, _ := newTestDispatcher()
+	sub := &pluginpb.PluginCommand{Name: pluginpb.CommandName_Subscribe}
+	d.Begin("", sub) // host-handled: stays "host"
+	nt := &pluginpb.PluginCommand{Name: pluginpb.CommandName_NewTab}
+	d.Begin("", nt)
+	d.Begin("w", &pluginpb.PluginCommand{Name: pluginpb.CommandName_OpenFile})
+	d.Handle("", nt)                                                                     // settles the main instance's NewTab
+	d.Note("w", pluginpb.CommandName_OpenFile, nil, StatusDenied, "needs OpenFiles")     // settles the worker's
+	d.Note("", pluginpb.CommandName_WatchFilesystem, nil, StatusUnsupported, "not here") // nothing open: appended
+	recs := d.Records()
+	got := []string{}
+	for _, r := range recs {
+		got = append(got, r.Worker+"/"+r.Name+"/"+string(r.Status))
+	}
+	want := "/Subscribe/host,/NewTab/ok,w/OpenFile/denied,/WatchFilesystem/unsupported"
+	if strings.Join(got, ",") != want {
+		t.Fatalf("records %v, want %s", got, want)
+	}
+	if recs[1].Reply == nil || recs[1].Seq != 2 {
+		t.Errorf("NewTab record %+v", recs[1])
+	}
+}

@@ -84,8 +84,8 @@ type Result struct {
 	ANSI string
 	// Rows and Cols are the final size.
 	Rows, Cols int
-	// Commands are the plugin's commands that reached the dispatcher plus
-	// those the host denied or could not serve, in order.
+	// Commands are every command the plugin issued (within the rate limit),
+	// in order, with what became of each.
 	Commands []Record
 	// Incidents are the host's incident reports, as text.
 	Incidents []string
@@ -98,8 +98,8 @@ type Result struct {
 	// Subscriptions and Permissions are the plugin's at the end.
 	Subscriptions []string
 	Permissions   []string
-	// CommandCount counts every command the guest issued, host-handled ones
-	// included.
+	// CommandCount counts every command the guest issued, including those
+	// dropped by the rate limit or undecodable.
 	CommandCount uint64
 	// Crashed is the plugin's crash, nil if it ran to the end.
 	Crashed error
@@ -257,6 +257,9 @@ func (r *runner) pluginConfig(log *slog.Logger) wasi.PluginConfig {
 				},
 			}, StatusHost, note)
 			req.Respond(ok)
+		},
+		OnCommand: func(worker string, cmd *pluginpb.PluginCommand) {
+			r.d.Begin(worker, cmd)
 		},
 		OnFrame: func(f []byte) {
 			r.first.CompareAndSwap(0, int64(max(time.Since(r.start), 1)))

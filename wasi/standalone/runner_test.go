@@ -177,6 +177,8 @@ resize 14x90
 		"NewTab": StatusOK, "SwitchTabTo": StatusOK, "MessageToPlugin": StatusOK, "GetSessionEnvironmentVariables": StatusOK,
 		"GenerateRandomName": StatusOK, "GetFocusedPaneInfo": StatusOK, "GetSessionList": StatusOK,
 		"RunCommand": StatusUnsupported, "SwitchToMode": StatusOK,
+		// Handled by the host itself, seen through OnCommand.
+		"GetPluginIds": StatusHost, "Subscribe": StatusHost, "SetTimeout": StatusHost, "CliPipeOutput": StatusHost,
 	} {
 		if names[name] != st {
 			t.Errorf("command %s status %q, want %q (all: %+v)", name, names[name], st, res.Commands)
