@@ -80,6 +80,13 @@ func (in *instance) runCommand(ctx context.Context) {
 		in.replyEmpty(reply)
 		return
 	}
+	if cmd.GetName() != name {
+		// Field 1 repeated: the last value wins, as for the guest's decoder.
+		name, reply = cmd.GetName(), pluginpb.CommandReply(cmd.GetName())
+		if cmd == &in.scratch && !hostHandled(name) {
+			cmd = proto.Clone(cmd).(*pluginpb.PluginCommand)
+		}
+	}
 	if p.cfg.OnCommand != nil {
 		seen := cmd
 		if cmd == &in.scratch {

@@ -113,11 +113,13 @@ const (
 	jobPost // an event posted without a reply
 	jobDirect
 	jobPermResult // a PermissionRequestResult from the host: ends a wait
+	jobFunc       // runs fn on the actor goroutine (tests)
 	jobPipe
 	jobRender
 )
 
 type job struct {
+	fn         func()
 	kind       jobKind
 	ev         *pluginpb.Event
 	pipe       *pluginpb.PipeMessage
@@ -576,6 +578,8 @@ func (p *Plugin) handle(j *job) {
 			r.rendered, r.err = p.doPipe(j.pipe)
 		case jobRender:
 			r.frame, r.err = p.doRender(j.rows, j.cols)
+		case jobFunc:
+			j.fn()
 		}
 	}
 	if j.reply != nil {
