@@ -445,6 +445,26 @@ func (d *Dispatcher) handleLocked(cmd *pluginpb.PluginCommand) (proto.Message, S
 		return nil, StatusOK, ""
 	case pluginpb.CommandName_OpenPluginPaneFloating, pluginpb.CommandName_OpenPluginPaneInNewTab:
 		return d.openPane(cmd, true)
+	case pluginpb.CommandName_NewPane:
+		s.addPane(Pane{}, true)
+		d.layoutChanged()
+		return nil, StatusOK, "pane recorded, nothing started"
+	case pluginpb.CommandName_ToggleFloatingPanes:
+		t := &s.Tabs[s.Active]
+		t.FloatingVisible = !t.FloatingVisible
+		d.layoutChanged()
+		return nil, StatusOK, ""
+	case pluginpb.CommandName_FocusNextPane, pluginpb.CommandName_FocusPreviousPane:
+		t := &s.Tabs[s.Active]
+		ids := s.terminals(s.Active)
+		i := slices.Index(ids, t.Focused)
+		step := 1
+		if n == pluginpb.CommandName_FocusPreviousPane {
+			step = len(ids) - 1
+		}
+		t.Focused = ids[(i+step)%len(ids)]
+		d.layoutChanged()
+		return nil, StatusOK, ""
 
 	// Plugin-to-plugin messages.
 	case pluginpb.CommandName_MessageToPlugin:

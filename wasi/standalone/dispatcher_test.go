@@ -358,3 +358,31 @@ func TestDispatcherBeginSettles(t *testing.T) {
 		t.Errorf("NewTab record %+v", recs[1])
 	}
 }
+
+func TestDispatcherPaneFocusAndFloating(t *testing.T) {
+	d, s := newTestDispatcher()
+	d.Handle("", cmd(pluginpb.CommandName_NewPane))
+	d.Handle("", cmd(pluginpb.CommandName_NewPane))
+	if got := s.terminals(0); len(got) != 3 || s.Tabs[0].Focused != got[2] {
+		t.Fatalf("terminals %v, focused %d", got, s.Tabs[0].Focused)
+	}
+	d.Handle("", cmd(pluginpb.CommandName_FocusNextPane))
+	if s.Tabs[0].Focused != 0 {
+		t.Errorf("FocusNextPane wraps to pane 0, focused %d", s.Tabs[0].Focused)
+	}
+	d.Handle("", cmd(pluginpb.CommandName_FocusPreviousPane))
+	if s.Tabs[0].Focused != 2 {
+		t.Errorf("FocusPreviousPane back to 2, focused %d", s.Tabs[0].Focused)
+	}
+	d.TakePending()
+	d.Handle("", cmd(pluginpb.CommandName_ToggleFloatingPanes))
+	p := d.TakePending()
+	if len(p) != 3 || !p[0].Event.GetTabUpdatePayload().TabInfo[0].AreFloatingPanesVisible {
+		t.Errorf("ToggleFloatingPanes: %v", eventNames(p))
+	}
+	for _, r := range d.Records() {
+		if r.Status != StatusOK {
+			t.Errorf("record %+v", r)
+		}
+	}
+}

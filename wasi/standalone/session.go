@@ -27,6 +27,8 @@ type Tab struct {
 	Panes []Pane
 	// Focused is the id of the tab's focused terminal pane.
 	Focused uint32
+	// FloatingVisible mirrors ToggleFloatingPanes.
+	FloatingVisible bool
 }
 
 // Session is the synthetic session a standalone plugin sees: its name, input
@@ -230,6 +232,7 @@ func (s *Session) TabInfos() []*pluginpb.TabInfo {
 			DisplayAreaColumns:           uint32(s.Cols),
 			SelectableTiledPanesCount:    tiled,
 			SelectableFloatingPanesCount: floating,
+			AreFloatingPanesVisible:      t.FloatingVisible,
 			TabId:                        t.ID,
 		}
 	}
