@@ -134,7 +134,9 @@ func parsePluginRunArgs(args []string, s stdio) (*pluginRunArgs, error) {
 	asJSON := fs.Bool("json", false, "print one JSON object: screen, commands, crash, denied, unsupported, timings, ...")
 	cacheDir := fs.String("cache-dir", "", "compilation cache `DIR` (default $XDG_CACHE_HOME/tessera)")
 	verbose := fs.Bool("v", false, "log host records to stderr")
-	fs.Usage = func() {
+	// Errors get a one-line message and a hint, -h the whole usage.
+	fs.Usage = func() {}
+	printUsage := func() {
 		fmt.Fprint(s.err, pluginRunUsage)
 		fs.SetOutput(s.err)
 		fs.PrintDefaults()
@@ -146,7 +148,7 @@ func parsePluginRunArgs(args []string, s stdio) (*pluginRunArgs, error) {
 	for {
 		if err := fs.Parse(rest); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
+				printUsage()
 			}
 			return nil, err
 		}
