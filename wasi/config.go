@@ -27,6 +27,11 @@ type HostConfig struct {
 	// between two calls when a background compile is done. Modules whose
 	// state cannot be moved are compiled first, as without tiering.
 	Tiering bool
+	// Interpreter runs every plugin on wazero's interpreter and never
+	// compiles: the fastest start and the slowest code (tens of times
+	// slower than compiled code). It implies NoDiskCache and overrides
+	// Tiering.
+	Interpreter bool
 
 	// deadline selects how call deadlines stop compiled code; benchmarks
 	// compare the mechanisms.

@@ -49,6 +49,14 @@ type Host struct {
 	// markers is the directory of "compiled before" markers (one empty file
 	// per module digest), "" without a disk cache.
 	markers string
+	// rewrites is the directory of rewritten binaries (see rewriteCached),
+	// "" without a disk cache.
+	rewrites string
+
+	// pending counts background compiles; idle is closed when it drops to
+	// zero. Guarded by mu.
+	pending int
+	idle    chan struct{}
 
 	// fastGate, when set (tests), holds background compiles until closed.
 	fastGate chan struct{}
@@ -86,6 +94,14 @@ type moduleInfo struct {
 // NewHost creates a host with the compiler engine and, unless disabled, a
 // compilation cache under cfg.CacheDir.
 func NewHost(ctx context.Context, cfg HostConfig) (*Host, error) {
+	if cfg.Interpreter {
+		// The interpreter keeps nothing on disk; it checks deadlines
+		// cheaply through the context, so modules are not rewritten.
+		cfg.Tiering, cfg.NoDiskCache = false, true
+		if cfg.deadline == deadlineInterrupt {
+			cfg.deadline = deadlineContext
+		}
+	}
 	h := &Host{
 		cfg:     cfg,
 		log:     cfg.Logger,
@@ -110,8 +126,11 @@ func NewHost(ctx context.Context, cfg HostConfig) (*Host, error) {
 			return nil, fmt.Errorf("new host: cache dir: %w", err)
 		}
 		h.markers = filepath.Join(dir, "digests")
-		if err := os.MkdirAll(h.markers, 0o700); err != nil {
-			return nil, fmt.Errorf("new host: cache dir: %w", err)
+		h.rewrites = filepath.Join(dir, "rewritten")
+		for _, d := range []string{h.markers, h.rewrites} {
+			if err := os.MkdirAll(d, 0o700); err != nil {
+				return nil, fmt.Errorf("new host: cache dir: %w", err)
+			}
 		}
 		c, err := wazero.NewCompilationCacheWithDir(dir)
 		if err != nil {
@@ -119,14 +138,24 @@ func NewHost(ctx context.Context, cfg HostConfig) (*Host, error) {
 		}
 		h.cache = c
 	}
+	// DWARF is not read: the interrupt rewrite shifts code offsets, so
+	// the line information would not match, and decoding it is a large
+	// part of a warm start.
 	compiler := func(closeOnDone bool) wazero.RuntimeConfig {
-		rc := wazero.NewRuntimeConfigCompiler().WithCloseOnContextDone(closeOnDone)
+		rc := wazero.NewRuntimeConfigCompiler().WithCloseOnContextDone(closeOnDone).WithDebugInfoEnabled(false)
 		if h.cache != nil {
 			rc = rc.WithCompilationCache(h.cache)
 		}
 		return rc
 	}
+	interpreter := wazero.NewRuntimeConfigInterpreter().WithCloseOnContextDone(cfg.deadline != deadlineNone).WithDebugInfoEnabled(false)
 	var err error
+	if cfg.Interpreter {
+		if h.eng, err = h.newEngine(ctx, "interpreter", interpreter); err != nil {
+			return nil, err
+		}
+		return h, nil
+	}
 	if h.eng, err = h.newEngine(ctx, "compiler", compiler(cfg.deadline == deadlineContext)); err != nil {
 		return nil, err
 	}
@@ -137,7 +166,7 @@ func NewHost(ctx context.Context, cfg HostConfig) (*Host, error) {
 		}
 	}
 	if cfg.Tiering {
-		h.interp, err = h.newEngine(ctx, "interpreter", wazero.NewRuntimeConfigInterpreter().WithCloseOnContextDone(cfg.deadline != deadlineNone))
+		h.interp, err = h.newEngine(ctx, "interpreter", interpreter)
 		if err != nil {
 			h.Close(ctx)
 			return nil, err
@@ -244,7 +273,7 @@ func (h *Host) compile(ctx context.Context, wasm []byte) (*compiled, error) {
 	cctx := experimental.WithCompilationWorkers(context.WithoutCancel(ctx), workers)
 	target, bin := h.eng, wasm
 	if h.cfg.deadline == deadlineInterrupt {
-		if rw, info, rerr := tiering.Rewrite(wasm, tiering.Options{Interrupt: true}); rerr == nil && info.Interruptible() {
+		if rw, info, rerr := h.rewriteCached(wasm, sum, tiering.Options{Interrupt: true}); rerr == nil && info.Interruptible() {
 			bin, c.tinfo = rw, info
 		} else {
 			target = h.safe

@@ -1,9 +1,14 @@
 package wasi
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 
 	"github.com/tetratelabs/wazero/experimental"
@@ -101,7 +106,7 @@ func (h *Host) tierFor(ctx context.Context, wasm []byte, sum [32]byte) *tierEntr
 	defer close(te.ready)
 	// With interrupt deadlines, the compiled target needs the interrupt
 	// flag, so both engines run the binary rewritten with it.
-	rewritten, info, err := tiering.Rewrite(wasm, tiering.Options{Interrupt: h.cfg.deadline == deadlineInterrupt})
+	rewritten, info, err := h.rewriteCached(wasm, sum, tiering.Options{Interrupt: h.cfg.deadline == deadlineInterrupt})
 	if err == nil {
 		if ok, why := info.Migratable(); !ok {
 			err = fmt.Errorf("state cannot be moved: %s", why)
@@ -124,6 +129,7 @@ func (h *Host) tierFor(ctx context.Context, wasm []byte, sum [32]byte) *tierEntr
 		te.err = err
 		return nil
 	}
+	h.bgStart()
 	go h.compileFast(te, rewritten, sum)
 	return te
 }
@@ -131,6 +137,7 @@ func (h *Host) tierFor(ctx context.Context, wasm []byte, sum [32]byte) *tierEntr
 // compileFast compiles the rewritten module on the compiler and tells the
 // plugins running it on the interpreter to move.
 func (h *Host) compileFast(te *tierEntry, rewritten []byte, sum [32]byte) {
+	defer h.bgDone()
 	if h.fastGate != nil {
 		<-h.fastGate
 	}
@@ -263,4 +270,166 @@ func (p *Plugin) moveInstance(in *instance, w *worker) {
 	old.Close(context.Background())
 	p.moves.Add(1)
 	p.log.Info("plugin moved to compiled code", "worker", in.worker)
+}
+
+// WaitCompiled waits until the background compiles started by tiered loads
+// have finished (their code is then in the disk cache, so the next process
+// starts on compiled code), or until ctx ends, whichever comes first. It
+// returns ctx's error if compiles were still running.
+func (h *Host) WaitCompiled(ctx context.Context) error {
+	h.mu.Lock()
+	n, idle := h.pending, h.idle
+	h.mu.Unlock()
+	if n == 0 {
+		return nil
+	}
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("wait for background compile: %w", ctx.Err())
+	}
+}
+
+func (h *Host) bgStart() {
+	h.mu.Lock()
+	if h.pending == 0 {
+		h.idle = make(chan struct{})
+	}
+	h.pending++
+	h.mu.Unlock()
+}
+
+func (h *Host) bgDone() {
+	h.mu.Lock()
+	h.pending--
+	if h.pending == 0 {
+		close(h.idle)
+	}
+	h.mu.Unlock()
+}
+
+// Rewrite cache. A rewritten binary and its ModuleInfo are stored in one
+// file per module digest and rewrite options under CacheDir/compiled/
+// rewritten, so that a later process skips tiering.Rewrite (it decodes the
+// whole code section). Layout:
+//
+//	magic[8] "tsrw\x00\x00\x00\x01" | source digest[32] | options byte |
+//	info length u32 LE | info | binary length u64 LE | binary |
+//	SHA-256 of everything before [32]
+//
+// A file that is short, long, of another version, for another digest or
+// whose checksum does not match is ignored and rewritten.
+
+var rewriteMagic = [8]byte{'t', 's', 'r', 'w', 0, 0, 0, 1}
+
+func rewriteOptByte(opt tiering.Options) byte {
+	if opt.Interrupt {
+		return 1
+	}
+	return 0
+}
+
+func (h *Host) rewritePath(sum [32]byte, opt tiering.Options) string {
+	return filepath.Join(h.rewrites, fmt.Sprintf("%x-%d", sum, rewriteOptByte(opt)))
+}
+
+// rewriteCached is tiering.Rewrite(wasm, opt) through the disk cache; sum
+// is wasm's SHA-256.
+func (h *Host) rewriteCached(wasm []byte, sum [32]byte, opt tiering.Options) ([]byte, *tiering.ModuleInfo, error) {
+	if h.rewrites == "" {
+		return tiering.Rewrite(wasm, opt)
+	}
+	path := h.rewritePath(sum, opt)
+	if data, err := os.ReadFile(path); err == nil {
+		out, info, err := decodeRewrite(data, sum, opt)
+		if err == nil {
+			return out, info, nil
+		}
+		h.log.Warn("rewrite cache entry ignored", "path", path, "err", err)
+	}
+	out, info, err := tiering.Rewrite(wasm, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	if data, merr := encodeRewrite(out, info, sum, opt); merr == nil {
+		if werr := writeFileAtomic(path, data); werr != nil {
+			h.log.Warn("rewrite cache not written", "path", path, "err", werr)
+		}
+	}
+	return out, info, nil
+}
+
+func encodeRewrite(bin []byte, info *tiering.ModuleInfo, sum [32]byte, opt tiering.Options) ([]byte, error) {
+	ib, err := info.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, 0, len(rewriteMagic)+32+1+4+len(ib)+8+len(bin)+32)
+	b = append(b, rewriteMagic[:]...)
+	b = append(b, sum[:]...)
+	b = append(b, rewriteOptByte(opt))
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(ib)))
+	b = append(b, ib...)
+	b = binary.LittleEndian.AppendUint64(b, uint64(len(bin)))
+	b = append(b, bin...)
+	check := sha256.Sum256(b)
+	return append(b, check[:]...), nil
+}
+
+func decodeRewrite(data []byte, sum [32]byte, opt tiering.Options) ([]byte, *tiering.ModuleInfo, error) {
+	const head = len(rewriteMagic) + 32 + 1 + 4
+	if len(data) < head+8+32 {
+		return nil, nil, errors.New("truncated")
+	}
+	body, check := data[:len(data)-32], data[len(data)-32:]
+	if got := sha256.Sum256(body); !bytes.Equal(got[:], check) {
+		return nil, nil, errors.New("checksum mismatch")
+	}
+	if !bytes.Equal(body[:8], rewriteMagic[:]) {
+		return nil, nil, errors.New("not a rewrite cache file of this version")
+	}
+	if !bytes.Equal(body[8:40], sum[:]) || body[40] != rewriteOptByte(opt) {
+		return nil, nil, errors.New("entry of another module or options")
+	}
+	rest := body[head:]
+	il := uint64(binary.LittleEndian.Uint32(body[head-4 : head]))
+	if il+8 > uint64(len(rest)) {
+		return nil, nil, errors.New("truncated module info")
+	}
+	info := &tiering.ModuleInfo{}
+	if err := info.UnmarshalBinary(rest[:il]); err != nil {
+		return nil, nil, err
+	}
+	rest = rest[il:]
+	bl := binary.LittleEndian.Uint64(rest[:8])
+	if bl != uint64(len(rest)-8) {
+		return nil, nil, errors.New("binary length mismatch")
+	}
+	return rest[8:], info, nil
+}
+
+// writeFileAtomic writes data to path through a temporary file in the same
+// directory, synced before the rename, so readers see the old file, the new
+// one or none, never a partial one.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
 }
