@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -380,6 +381,19 @@ func (in *instance) changeHostFolder(hostDir string) {
 		fail("no /host mount")
 		return
 	}
+	if strings.HasPrefix(p.cfg.InitialCwd, "/host") {
+		// The plugin was told its cwd as a guest path, so it names
+		// folders the same way (strider joins initial_cwd and a folder
+		// name): resolve /host/... against the mounted folder.
+		if rel, ok := hostRel(hostDir); ok {
+			dir, err := p.guestHostFolder(rel)
+			if err != nil {
+				fail(err.Error())
+				return
+			}
+			hostDir = dir
+		}
+	}
 	if err := p.hostFS.SetRoot(hostDir); err != nil {
 		fail(err.Error())
 		return
@@ -391,6 +405,41 @@ func (in *instance) changeHostFolder(hostDir string) {
 			NewHostFolderPath: p.hostFS.Root(),
 		}},
 	}, false)
+}
+
+// guestHostFolder maps rel, a folder relative to /host as mounted (not as
+// changed since), to its host path, refusing anything that leaves the mount.
+func (p *Plugin) guestHostFolder(rel string) (string, error) {
+	var base string
+	for _, m := range p.cfg.Mounts {
+		if m.Guest == "/host" {
+			base = m.Host
+		}
+	}
+	root, err := os.OpenRoot(base)
+	if err != nil {
+		return "", fmt.Errorf("change host folder: %w", err)
+	}
+	defer root.Close()
+	fi, err := root.Stat(rel)
+	if err != nil {
+		return "", fmt.Errorf("change host folder /host/%s: %w", rel, err)
+	}
+	if !fi.IsDir() {
+		return "", fmt.Errorf("change host folder /host/%s: not a directory", rel)
+	}
+	realBase, err := filepath.EvalSymlinks(base)
+	if err != nil {
+		return "", fmt.Errorf("change host folder: %w", err)
+	}
+	dir, err := filepath.EvalSymlinks(filepath.Join(base, filepath.FromSlash(rel)))
+	if err != nil {
+		return "", fmt.Errorf("change host folder /host/%s: %w", rel, err)
+	}
+	if r, err := filepath.Rel(realBase, dir); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("change host folder /host/%s: outside the /host mount", rel)
+	}
+	return dir, nil
 }
 
 // watch starts reporting changes under /host (once; WatchFilesystem).
