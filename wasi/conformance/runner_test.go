@@ -1,0 +1,147 @@
+package conformance
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tessera-ws/tessera/proto/pluginpb"
+	"github.com/tessera-ws/tessera/wasi"
+	"github.com/tessera-ws/tessera/wasi/standalone"
+)
+
+func TestStriderListsMountedFolder(t *testing.T) {
+	dir := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(dir, "a.txt"), []byte("hello"), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, ".hidden"), nil, 0o644))
+	must(t, os.Mkdir(filepath.Join(dir, "sub"), 0o755))
+	must(t, os.WriteFile(filepath.Join(dir, "sub", "inner.go"), []byte("package x\n"), 0o644))
+	res := run(t, runOpts{personality: "strider", grant: all,
+		mounts: []wasi.Mount{{Guest: "/host", Host: dir, ReadOnly: true}},
+		script: "render\nkey Down\nkey Enter\n"})
+	if len(res.Snapshots) != 1 {
+		t.Fatalf("snapshots: %d", len(res.Snapshots))
+	}
+	first := strings.Join(res.Snapshots[0].Screen, "\n")
+	for _, s := range []string{"a.txt (5 B)", "sub/"} {
+		if !strings.Contains(first, s) {
+			t.Errorf("first listing lacks %q:\n%s", s, first)
+		}
+	}
+	if strings.Contains(first, ".hidden") {
+		t.Errorf("hidden file listed:\n%s", first)
+	}
+	// Entering sub/ goes through ChangeHostFolder(<initial_cwd>/sub) and,
+	// on HostFolderChanged, a new scan of /host.
+	wantScreen(t, res, "inner.go (10 B)")
+	if strings.Contains(screen(res), "a.txt") {
+		t.Errorf("still showing the parent folder:\n%s", screen(res))
+	}
+	if n := count(res, "ChangeHostFolder"); n != 1 {
+		t.Errorf("ChangeHostFolder issued %d times", n)
+	}
+	if len(res.Incidents) > 0 {
+		t.Errorf("incidents: %v", res.Incidents)
+	}
+}
+
+func TestSessionManagerTimerLoop(t *testing.T) {
+	res := run(t, runOpts{personality: "session-manager", grant: all, script: "wait 2500ms\nkey Down\n"})
+	// A timer every second: at least two rounds of the refresh loop.
+	if n := count(res, "CurrentSessionLastSavedTime"); n < 2 {
+		t.Errorf("CurrentSessionLastSavedTime issued %d times, want >= 2", n)
+	}
+	if n := count(res, "GetSessionList"); n < 3 {
+		t.Errorf("GetSessionList issued %d times, want >= 3", n)
+	}
+	wantScreen(t, res, "Sessions (1)", "(current)")
+	if !strings.Contains(screen(res), "timers 2") && !strings.Contains(screen(res), "timers 3") {
+		t.Errorf("timer count not shown:\n%s", screen(res))
+	}
+}
+
+func TestTabBarClicks(t *testing.T) {
+	// " Zellij (tessera) [Tab #1] + ": the tab starts at column 18, "+" at 26.
+	res := run(t, runOpts{personality: "tab-bar", grant: all,
+		script: "mouse left 0 20\nmouse left 0 27\nrender\nmouse scroll-down\n"})
+	var switched, created bool
+	for _, r := range res.Commands {
+		switch r.Name {
+		case "SwitchTabTo":
+			switched = switched || strings.Contains(string(r.Payload), `"tab_index":1`)
+		case "NewTab":
+			created = true
+			if r.Reply == nil {
+				t.Errorf("NewTab got no reply record: %+v", r)
+			}
+		}
+	}
+	if !switched || !created {
+		t.Errorf("commands %v: want SwitchTabTo(1) and NewTab", names(res.Commands))
+	}
+	snap := strings.Join(res.Snapshots[0].Screen, "\n")
+	if !strings.Contains(snap, "Tab #2") {
+		t.Errorf("new tab not shown after NewTab:\n%s", snap)
+	}
+}
+
+func TestStatusBarClickOpensPane(t *testing.T) {
+	res := run(t, runOpts{personality: "status-bar", grant: all, script: "mouse left 0 3\nresize 5x60\n"})
+	if count(res, "NewPane") != 1 {
+		t.Errorf("commands %v: want one NewPane", names(res.Commands))
+	}
+	wantScreen(t, res, "clicks: 1")
+	if res.Cols != 60 {
+		t.Errorf("size %dx%d after resize", res.Rows, res.Cols)
+	}
+}
+
+// A file: plugin gets no application state without ReadApplicationState:
+// mode, tab and session events are filtered and GetSessionList is denied
+// (answered with an empty line, so the strict reader does not crash).
+func TestPermissionsForNonBuiltin(t *testing.T) {
+	t.Run("status-bar denied", func(t *testing.T) {
+		res := run(t, runOpts{personality: "status-bar"})
+		wantScreen(t, res, "NO MODE", "tabs: 0", "Ctrl+g LOCK") // keybinds need no permission
+	})
+	t.Run("status-bar granted", func(t *testing.T) {
+		res := run(t, runOpts{personality: "status-bar", grant: []pluginpb.PermissionType{pluginpb.PermissionType_ReadApplicationState}})
+		wantScreen(t, res, "Zellij (tessera)  NORMAL", "tabs: 1")
+	})
+	t.Run("tab-bar denied renders nothing", func(t *testing.T) {
+		res := run(t, runOpts{personality: "tab-bar"})
+		if s := strings.TrimSpace(screen(res)); s != "" {
+			t.Errorf("tab-bar rendered without tabs:\n%s", s)
+		}
+	})
+	t.Run("session-manager denied", func(t *testing.T) {
+		res := run(t, runOpts{personality: "session-manager", script: "wait 1200ms\n"})
+		wantScreen(t, res, "Sessions (0)", "mode NO MODE", "timers 1")
+		denied := 0
+		for _, r := range res.Commands {
+			if r.Status == standalone.StatusDenied {
+				denied++
+			}
+		}
+		if denied < 3 { // GetSessionList twice, CurrentSessionLastSavedTime, RenamePluginPane
+			t.Errorf("denied %d commands: %v", denied, res.Commands)
+		}
+	})
+	t.Run("tab-bar click denied", func(t *testing.T) {
+		// Without ChangeApplicationState the NewTab reply is still written.
+		res := run(t, runOpts{personality: "tab-bar", grant: []pluginpb.PermissionType{pluginpb.PermissionType_ReadApplicationState},
+			script: "mouse left 0 27\n"})
+		if count(res, "NewTab") != 1 {
+			t.Errorf("commands %v", names(res.Commands))
+		}
+		wantScreen(t, res, "(empty reply)")
+	})
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

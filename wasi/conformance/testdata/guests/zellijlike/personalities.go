@@ -1,0 +1,507 @@
+package main
+
+import (
+	"strconv"
+	"strings"
+)
+
+// screen collects one render frame: at most rows lines, the last one
+// without a newline, as zellij-tile plugins print them.
+type screen struct {
+	rows  int
+	lines []string
+}
+
+func (s *screen) line(l string) {
+	if len(s.lines) < s.rows {
+		s.lines = append(s.lines, l)
+	}
+}
+
+func (s *screen) flush() { writeOut([]byte(strings.Join(s.lines, "\n"))) }
+
+// dcsText is a DCS `text` UI component; selected adds the x flag.
+func dcsText(t string, selected bool) string {
+	var b strings.Builder
+	b.WriteString("\x1bPztext;")
+	if selected {
+		b.WriteByte('x')
+	}
+	for i := 0; i < len(t); i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.Itoa(int(t[i])))
+	}
+	b.WriteString("\x1b\\")
+	return b.String()
+}
+
+func clipCols(s string, cols int) string {
+	if len(s) > cols {
+		return s[:cols]
+	}
+	return s
+}
+
+// session state shared by the bars.
+type sessionState struct {
+	mode      *modeInfo
+	tabs      []tabInfo
+	keybinds  []modeKeys
+	events    map[int]int
+	clicks    int
+	lastReply string
+}
+
+func (s *sessionState) observe(ev *event) {
+	if s.events == nil {
+		s.events = map[int]int{}
+	}
+	s.events[ev.name]++
+	switch ev.name {
+	case evModeUpdate:
+		s.mode = ev.mode
+		if len(ev.mode.keybinds) > 0 {
+			s.keybinds = ev.mode.keybinds
+		}
+	case evInitialKeybinds:
+		s.keybinds = ev.keys
+	case evTabUpdate:
+		s.tabs = ev.tabs
+	}
+}
+
+func (s *sessionState) modeName() string {
+	if s.mode == nil {
+		return "NO MODE"
+	}
+	return modeNames[s.mode.mode]
+}
+
+func (s *sessionState) sessionName() string {
+	if s.mode == nil || s.mode.session == "" {
+		return "?"
+	}
+	return s.mode.session
+}
+
+// hint finds the key bound, in Normal mode, to switching to mode m (or,
+// with m < 0, to Quit).
+func (s *sessionState) hint(m int) string {
+	for _, mk := range s.keybinds {
+		if mk.mode != 0 {
+			continue
+		}
+		for _, kb := range mk.binds {
+			if len(kb.actions) != 1 {
+				continue
+			}
+			a := kb.actions[0]
+			if m < 0 && a.name == 0 {
+				return kb.key.String()
+			}
+			if m >= 0 && a.name == 3 && switchTarget(a) == m {
+				return kb.key.String()
+			}
+		}
+	}
+	return "UNBOUND"
+}
+
+func switchTarget(a action) int {
+	for _, f := range parse(a.payload.b, "SwitchToModePayload") {
+		if f.num == 1 {
+			return int(f.v)
+		}
+	}
+	return 0
+}
+
+func (s *sessionState) activeTab() string {
+	for _, t := range s.tabs {
+		if t.active {
+			return t.name
+		}
+	}
+	return ""
+}
+
+// ---- status-bar ----
+
+type statusBar struct{ sessionState }
+
+func (p *statusBar) load() {
+	setSelectable(false)
+	subscribe(evModeUpdate, evTabUpdate, evPaneUpdate, evCopyToClipboard, evInputReceived,
+		evSystemClipboardFailure, evInitialKeybinds, evMouse)
+}
+
+func (p *statusBar) update(ev *event) bool {
+	p.observe(ev)
+	if ev.name == evMouse && ev.mouse.name == 2 {
+		p.clicks++
+		run(command(cmdNewPane), replyNone, "NewPane")
+	}
+	return true
+}
+
+func (p *statusBar) pipe([]field) bool { return false }
+
+func (p *statusBar) render(rows, cols int) {
+	s := &screen{rows: rows}
+	l1 := " Zellij (" + p.sessionName() + ")  " + p.modeName() + "  " +
+		p.hint(1) + " LOCK  " + p.hint(3) + " PANE  " + p.hint(4) + " TAB  " + p.hint(2) + " RESIZE  " + p.hint(-1) + " QUIT"
+	s.line("\x1b[38;5;154m" + clipCols(l1, cols) + "\x1b[0K\x1b[0m")
+	s.line(clipCols(" tab: "+p.activeTab()+"  tabs: "+strconv.Itoa(len(p.tabs))+"  clicks: "+strconv.Itoa(p.clicks), cols))
+	s.flush()
+}
+
+// ---- tab-bar ----
+
+type region struct {
+	from, to int
+	tab      int // -1: the new-tab button
+}
+
+type tabBar struct {
+	sessionState
+	hint    string
+	regions []region
+}
+
+func (p *tabBar) load() {
+	setSelectable(false)
+	subscribe(evModeUpdate, evMouse, evInitialKeybinds, evTabUpdate, evHintText, evActivePaneScroll,
+		evTimer, evInputReceived)
+}
+
+func switchTabTo(pos uint64) {
+	payload := enc(nil).varint(1, pos)
+	run(command(cmdSwitchTabTo).bytes(11, payload), replyNone, "SwitchTabTo")
+}
+
+func newTab() string {
+	b := run(command(cmdNewTab).bytes(112, nil), replyStrict, "NewTab")
+	for _, f := range parse(b, "NewTabResponse") {
+		switch f.num {
+		case 1:
+			want(f, 0, "NewTabResponse.tab_id")
+			return "tab id " + strconv.FormatUint(f.v, 10)
+		case 2:
+			want(f, 0, "NewTabResponse.none")
+			return "no tab"
+		}
+	}
+	return "empty reply"
+}
+
+func (p *tabBar) update(ev *event) bool {
+	p.observe(ev)
+	switch ev.name {
+	case evHintText:
+		p.hint = "hint"
+		setTimeout(5.0)
+	case evTimer:
+		p.hint = ""
+	case evMouse:
+		switch ev.mouse.name {
+		case 2:
+			for _, r := range p.regions {
+				if int(ev.mouse.col) >= r.from && int(ev.mouse.col) < r.to {
+					if r.tab < 0 {
+						p.lastReply = newTab()
+					} else {
+						switchTabTo(uint64(r.tab) + 1)
+					}
+				}
+			}
+		case 0, 1:
+			if n := len(p.tabs); n > 0 {
+				cur := 0
+				for i, t := range p.tabs {
+					if t.active {
+						cur = i
+					}
+				}
+				if ev.mouse.name == 1 {
+					cur = (cur + 1) % n
+				} else {
+					cur = (cur + n - 1) % n
+				}
+				switchTabTo(uint64(cur) + 1)
+			}
+		}
+	}
+	return len(p.tabs) > 0
+}
+
+func (p *tabBar) pipe([]field) bool { return false }
+
+func (p *tabBar) render(rows, cols int) {
+	p.regions = p.regions[:0]
+	if len(p.tabs) == 0 {
+		return
+	}
+	line := " Zellij (" + p.sessionName() + ") "
+	plain := line
+	for i, t := range p.tabs {
+		label := " " + t.name + " "
+		if t.active {
+			label = "[" + t.name + "]"
+		}
+		p.regions = append(p.regions, region{from: len(plain), to: len(plain) + len(label), tab: i})
+		plain += label
+		line += label
+	}
+	p.regions = append(p.regions, region{from: len(plain), to: len(plain) + 3, tab: -1})
+	line += " + "
+	if p.lastReply != "" {
+		line += " (" + p.lastReply + ")"
+	}
+	if p.hint != "" {
+		line += " " + p.hint
+	}
+	s := &screen{rows: rows}
+	s.line(clipCols(line, cols))
+	s.flush()
+}
+
+// ---- compact-bar ----
+
+type compactBar struct {
+	sessionState
+	ids pluginIds
+}
+
+func (p *compactBar) load() {
+	p.ids = getPluginIds()
+	setSelectable(false)
+	subscribe(evTabUpdate, evPaneUpdate, evModeUpdate, evMouse, evCopyToClipboard, evInputReceived,
+		evSystemClipboardFailure, evInitialKeybinds)
+}
+
+func (p *compactBar) update(ev *event) bool {
+	p.observe(ev)
+	if ev.name == evMouse && ev.mouse.name == 2 && len(p.tabs) > 0 {
+		switchTabTo(uint64(ev.mouse.col)%uint64(len(p.tabs)) + 1)
+	}
+	return p.activeTab() != ""
+}
+
+func (p *compactBar) pipe([]field) bool { return false }
+
+func (p *compactBar) render(rows, cols int) {
+	if p.activeTab() == "" {
+		return
+	}
+	line := " Zellij (" + p.sessionName() + ") "
+	for _, t := range p.tabs {
+		if t.active {
+			line += "[" + t.name + "]"
+		} else {
+			line += " " + t.name + " "
+		}
+	}
+	line += "  " + p.modeName() + "  plugin " + strconv.FormatInt(p.ids.pluginID, 10)
+	s := &screen{rows: rows}
+	s.line(clipCols(line, cols))
+	s.flush()
+}
+
+// ---- strider ----
+
+type strider struct {
+	cwd      string // browse root from PluginIds.initial_cwd (a host path)
+	path     string // current folder, a host path
+	files    []fileEntry
+	selected int
+	search   string
+	folders  []string // HostFolderChanged paths seen
+	failed   int
+}
+
+func (p *strider) load() {
+	ids := getPluginIds()
+	p.cwd = ids.cwd
+	subscribe(evKey, evMouse, evCustomMessage, evTimer, evFileSystemUpdate, evHostFolderChanged, evPermissionRequestResult)
+	p.path = p.cwd
+	if c, ok := config["caller_cwd"]; ok {
+		p.path = c
+	}
+	if p.path != p.cwd {
+		changeHostFolder(p.path)
+	} else {
+		scanHostFolder("/host")
+	}
+}
+
+func scanHostFolder(dir string) {
+	run(command(cmdScanHostFolder).str(61, dir), replyNone, "ScanHostFolder")
+}
+
+func changeHostFolder(dir string) {
+	payload := enc(nil).str(1, dir)
+	run(command(cmdChangeHostFolder).bytes(89, payload), replyNone, "ChangeHostFolder")
+}
+
+func (p *strider) update(ev *event) bool {
+	switch ev.name {
+	case evFileSystemUpdate:
+		p.files = p.files[:0]
+		for _, f := range ev.files {
+			if !strings.HasPrefix(f.path, "/host/") {
+				fail("FileSystemUpdate path outside /host: " + f.path)
+			}
+			name := strings.TrimPrefix(f.path, "/host/")
+			if strings.HasPrefix(name, ".") && config["show_hidden_files"] != "true" {
+				continue
+			}
+			f.path = name
+			p.files = append(p.files, f)
+		}
+		if p.selected >= len(p.files) {
+			p.selected = 0
+		}
+		return true
+	case evHostFolderChanged:
+		p.folders = append(p.folders, ev.text)
+		scanHostFolder("/host")
+		return true
+	case evKey:
+		k := ev.key
+		switch {
+		case k.mods != 0:
+		case k.named == 3: // Down
+			if p.selected+1 < len(p.files) {
+				p.selected++
+			}
+		case k.named == 4: // Up
+			if p.selected > 0 {
+				p.selected--
+			}
+		case k.named == 5 || k.named == 31 || k.named == 23: // Right, Enter, Tab
+			if p.selected < len(p.files) && p.files[p.selected].isDir {
+				p.path = strings.TrimSuffix(p.path, "/") + "/" + p.files[p.selected].path
+				p.selected = 0
+				changeHostFolder(p.path)
+			}
+		case k.named == 2: // Left
+			if i := strings.LastIndexByte(p.path, '/'); i > 0 {
+				p.path = p.path[:i]
+				p.selected = 0
+				changeHostFolder(p.path)
+			}
+		case k.named < 0:
+			p.search += string(rune(k.char))
+		}
+		return true
+	case evMouse:
+		if ev.mouse.name == 2 && ev.mouse.line >= 2 && int(ev.mouse.line)-2 < len(p.files) {
+			p.selected = int(ev.mouse.line) - 2
+		}
+		return true
+	}
+	return false
+}
+
+func (p *strider) pipe([]field) bool { return false }
+
+func (p *strider) render(rows, cols int) {
+	s := &screen{rows: rows}
+	s.line(dcsText("FIND: "+p.search+"_", false))
+	s.line(dcsText(clipCols(p.path+"/", cols), false))
+	for i, f := range p.files {
+		if len(s.lines) >= rows-1 {
+			break
+		}
+		name := f.path
+		if f.isDir {
+			name += "/"
+		} else if f.meta {
+			name += " (" + strconv.FormatUint(f.size, 10) + " B)"
+		}
+		s.line(dcsText(clipCols(name, cols), i == p.selected))
+	}
+	for len(s.lines) < rows-1 {
+		s.line("")
+	}
+	s.line(dcsText(clipCols("<Up/Down> navigate <Enter> open", cols), false))
+	s.flush()
+}
+
+// ---- session-manager ----
+
+type sessionManager struct {
+	sessionState
+	ids       pluginIds
+	sessions  []sessionInfo
+	timers    int
+	lastSaved string
+	selected  int
+	visible   bool
+}
+
+func (p *sessionManager) load() {
+	subscribe(evSessionUpdate, evKey, evModeUpdate, evRunCommandResult, evTimer, evVisible)
+	p.ids = getPluginIds()
+	name := enc(nil).varint(1, uint64(uint32(p.ids.pluginID))).str(2, "Session Manager")
+	run(command(cmdRenamePluginPane).bytes(35, name), replyNone, "RenamePluginPane")
+	p.sessions = decodeSessionList(run(command(cmdGetSessionList).bytes(161, nil), replyStrict, "GetSessionList"))
+	if config["welcome_screen"] != "true" {
+		setTimeout(1.0)
+	}
+}
+
+func (p *sessionManager) update(ev *event) bool {
+	p.observe(ev)
+	switch ev.name {
+	case evTimer:
+		p.timers++
+		b := run(command(cmdCurrentSessionLastSavedTime).bytes(138, nil), replyStrict, "CurrentSessionLastSavedTime")
+		p.lastSaved = "never"
+		for _, f := range parse(b, "CurrentSessionLastSavedTimeResponse") {
+			if f.num == 1 {
+				want(f, 0, "CurrentSessionLastSavedTimeResponse.timestamp_millis")
+				p.lastSaved = strconv.FormatUint(f.v, 10) + "ms ago"
+			}
+		}
+		p.sessions = decodeSessionList(run(command(cmdGetSessionList).bytes(161, nil), replyStrict, "GetSessionList"))
+		setTimeout(1.0)
+	case evSessionUpdate:
+		p.sessions = ev.session
+	case evVisible:
+		p.visible = ev.flag
+	case evKey:
+		switch ev.key.named {
+		case 3:
+			if p.selected+1 < len(p.sessions) {
+				p.selected++
+			}
+		case 4:
+			if p.selected > 0 {
+				p.selected--
+			}
+		}
+	}
+	return true
+}
+
+func (p *sessionManager) pipe([]field) bool { return false }
+
+func (p *sessionManager) render(rows, cols int) {
+	s := &screen{rows: rows}
+	s.line("\x1b[1;1H" + dcsText(clipCols("Sessions ("+strconv.Itoa(len(p.sessions))+")", cols), false))
+	for i, se := range p.sessions {
+		l := se.name + " [" + strconv.Itoa(len(se.tabs)) + " tabs, " + strconv.FormatUint(se.clients, 10) + " clients]"
+		if se.current {
+			l += " (current)"
+		}
+		if len(se.tabs) > 0 {
+			l += " " + se.tabs[0].name
+		}
+		s.line(dcsText(clipCols(l, cols), i == p.selected))
+	}
+	s.line(clipCols("mode "+p.modeName()+"  timers "+strconv.Itoa(p.timers)+"  saved "+p.lastSaved, cols))
+	s.flush()
+}
