@@ -145,3 +145,30 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// Strider's filepicker: a private CLI pipe message named filepicker blocks
+// the pipe until a file is chosen, then the path goes to the CLI and the
+// pipe is released.
+func TestStriderFilepickerPipe(t *testing.T) {
+	dir := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(dir, "pick.me"), []byte("x"), 0o644))
+	res := run(t, runOpts{personality: "strider", grant: all,
+		mounts: []wasi.Mount{{Guest: "/host", Host: dir}},
+		script: "pipe filepicker\nrender\nkey Enter\npipe filepicker\n"})
+	if !strings.Contains(strings.Join(res.Snapshots[0].Screen, "\n"), "(pick a file)") {
+		t.Errorf("filepicker request not shown:\n%s", strings.Join(res.Snapshots[0].Screen, "\n"))
+	}
+	if len(res.PipeOutput) == 0 || res.PipeOutput[0].Text != "/host/pick.me" {
+		t.Errorf("pipe output %+v, want /host/pick.me", res.PipeOutput)
+	}
+	for _, n := range []string{"BlockCliPipeInput", "CliPipeOutput", "UnblockCliPipeInput"} {
+		if count(res, n) == 0 {
+			t.Errorf("no %s in %v", n, names(res.Commands))
+		}
+	}
+	for _, inc := range res.Incidents {
+		if strings.Contains(inc, "still blocked") {
+			t.Errorf("second message waited for a released pipe: %s", inc)
+		}
+	}
+}

@@ -15,6 +15,7 @@ package main
 import (
 	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -96,6 +97,18 @@ func wasmLoad() {
 		}
 		loaded = true
 		pers.load()
+		// Tests subscribe to more types to see how the guest converts them.
+		if extra := config["subscribe_extra"]; extra != "" {
+			var types []int
+			for _, t := range strings.Split(extra, ",") {
+				n, err := strconv.Atoi(t)
+				if err != nil {
+					fail("subscribe_extra: " + err.Error())
+				}
+				types = append(types, n)
+			}
+			subscribe(types...)
+		}
 	})
 }
 
@@ -285,7 +298,9 @@ const (
 	cmdGetSessionList              = 211
 	cmdToggleFloatingPanes         = 225
 	cmdNewPane                     = 226
-	cmdOpenFile                    = 5
+	cmdUnblockCliPipeInput         = 76
+	cmdBlockCliPipeInput           = 77
+	cmdCliPipeOutput               = 78
 )
 
 func command(n int) enc { return enc(nil).varint(1, uint64(n)) }

@@ -318,7 +318,7 @@ type strider struct {
 	selected int
 	search   string
 	folders  []string // HostFolderChanged paths seen
-	failed   int
+	picker   string   // CLI pipe id of a pending filepicker request
 }
 
 func (p *strider) load() {
@@ -381,7 +381,9 @@ func (p *strider) update(ev *event) bool {
 				p.selected--
 			}
 		case k.named == 5 || k.named == 31 || k.named == 23: // Right, Enter, Tab
-			if p.selected < len(p.files) && p.files[p.selected].isDir {
+			if p.selected < len(p.files) && !p.files[p.selected].isDir && p.picker != "" {
+				p.pick(p.files[p.selected].path)
+			} else if p.selected < len(p.files) && p.files[p.selected].isDir {
 				p.path = strings.TrimSuffix(p.path, "/") + "/" + p.files[p.selected].path
 				p.selected = 0
 				changeHostFolder(p.path)
@@ -405,12 +407,50 @@ func (p *strider) update(ev *event) bool {
 	return false
 }
 
-func (p *strider) pipe([]field) bool { return false }
+// pipe takes the filepicker request: a private message named filepicker;
+// a CLI sender is kept blocked until a file is chosen.
+func (p *strider) pipe(msg []field) bool {
+	var name, cli string
+	private, isCli := false, false
+	for _, f := range msg {
+		switch f.num {
+		case 2:
+			cli, isCli = string(f.b), true
+		case 4:
+			want(f, 2, "PipeMessage.name")
+			name = string(f.b)
+		case 7:
+			want(f, 0, "PipeMessage.is_private")
+			private = f.v != 0
+		}
+	}
+	if !private || name != "filepicker" {
+		return false
+	}
+	if isCli {
+		run(command(cmdBlockCliPipeInput).str(48, cli), replyNone, "BlockCliPipeInput")
+		p.picker = cli
+	}
+	return true
+}
+
+// pick answers the filepicker request with the chosen file.
+func (p *strider) pick(file string) {
+	chosen := strings.TrimSuffix(p.path, "/") + "/" + file
+	out := enc(nil).str(1, p.picker).str(2, chosen)
+	run(command(cmdCliPipeOutput).bytes(49, out), replyNone, "CliPipeOutput")
+	run(command(cmdUnblockCliPipeInput).str(47, p.picker), replyNone, "UnblockCliPipeInput")
+	p.picker = ""
+}
 
 func (p *strider) render(rows, cols int) {
 	s := &screen{rows: rows}
 	s.line(dcsText("FIND: "+p.search+"_", false))
-	s.line(dcsText(clipCols(p.path+"/", cols), false))
+	head := p.path + "/"
+	if p.picker != "" {
+		head += " (pick a file)"
+	}
+	s.line(dcsText(clipCols(head, cols), false))
 	for i, f := range p.files {
 		if len(s.lines) >= rows-1 {
 			break
