@@ -172,3 +172,30 @@ func TestStriderFilepickerPipe(t *testing.T) {
 		}
 	}
 }
+
+// A third-party plugin asks for permissions in load, runs a command and
+// talks to its worker.
+func TestThirdPartyPermissionsCommandsWorker(t *testing.T) {
+	script := "key r\nkey w\nwait 300ms\nkey w\nwait 300ms\n"
+	t.Run("granted", func(t *testing.T) {
+		res := run(t, runOpts{personality: "third-party", grant: all, script: script})
+		wantScreen(t, res, "permission: granted  mode: NORMAL  tabs: 1", "runs: exit=none id=1",
+			"worker: ping:2 received 2")
+	})
+	t.Run("denied", func(t *testing.T) {
+		res := run(t, runOpts{personality: "third-party", script: script})
+		wantScreen(t, res, "permission: denied  mode: NO MODE  tabs: 0", "runs:\n", "worker: ping:2 received 2")
+		for _, r := range res.Commands {
+			if r.Name == "RunCommand" && r.Status != standalone.StatusDenied {
+				t.Errorf("RunCommand %s without RunCommands", r.Status)
+			}
+		}
+	})
+	t.Run("partly granted", func(t *testing.T) {
+		// Asking for more than --grant gives is denied; what was given
+		// stays.
+		res := run(t, runOpts{personality: "third-party", script: script,
+			grant: []pluginpb.PermissionType{pluginpb.PermissionType_ReadApplicationState}})
+		wantScreen(t, res, "permission: denied  mode: NORMAL  tabs: 1")
+	})
+}

@@ -92,6 +92,8 @@ func wasmLoad() {
 			pers = &strider{}
 		case "session-manager":
 			pers = &sessionManager{}
+		case "third-party":
+			pers = &thirdParty{}
 		default:
 			fail("unknown personality " + strconv.Quote(config["personality"]))
 		}
@@ -153,6 +155,38 @@ func wasmRender(rows, cols int32) {
 			fail("render with a negative size")
 		}
 		pers.render(int(rows), int(cols))
+	})
+}
+
+// workerMessages counts the messages this worker instance received.
+var workerMessages int
+
+// searchWorker is a worker, as register_worker! makes one: a separate
+// instance that gets _start but never load, reads one Message line per call
+// and answers the plugin with PostMessageToPlugin.
+//
+//go:wasmexport search_worker
+func searchWorker() {
+	guard("search_worker", func() {
+		if !started || loaded {
+			fail("worker export called on an instance that was loaded or not started")
+		}
+		var name, payload string
+		for _, f := range parse(readLine("search_worker: Message"), "Message") {
+			switch f.num {
+			case 1:
+				want(f, 2, "Message.name")
+				name = string(f.b)
+			case 2:
+				want(f, 2, "Message.payload")
+				payload = string(f.b)
+			case 3:
+				fail("worker message carries worker_name")
+			}
+		}
+		workerMessages++
+		msg := enc(nil).str(1, "pong").str(2, name+":"+payload+" received "+strconv.Itoa(workerMessages))
+		run(command(cmdPostMessageToPlugin).bytes(15, enc(nil).bytes(1, msg)), replyNone, "PostMessageToPlugin")
 	})
 }
 
@@ -298,6 +332,10 @@ const (
 	cmdGetSessionList              = 211
 	cmdToggleFloatingPanes         = 225
 	cmdNewPane                     = 226
+	cmdPostMessageTo               = 14
+	cmdPostMessageToPlugin         = 15
+	cmdRequestPluginPermissions    = 66
+	cmdRunCommand                  = 71
 	cmdUnblockCliPipeInput         = 76
 	cmdBlockCliPipeInput           = 77
 	cmdCliPipeOutput               = 78

@@ -545,3 +545,83 @@ func (p *sessionManager) render(rows, cols int) {
 	s.line(clipCols("mode "+p.modeName()+"  timers "+strconv.Itoa(p.timers)+"  saved "+p.lastSaved, cols))
 	s.flush()
 }
+
+// ---- a third-party plugin: asks for permissions, runs commands, has a worker ----
+
+type thirdParty struct {
+	sessionState
+	permission string
+	results    []string
+	worker     string
+	sent       int
+}
+
+func (p *thirdParty) load() {
+	var perms enc
+	for _, t := range []uint64{0, 1, 3} { // ReadApplicationState, ChangeApplicationState, RunCommands
+		perms = perms.raw(t)
+	}
+	run(command(cmdRequestPluginPermissions).bytes(38, enc(nil).bytes(1, perms)), replyNone, "RequestPluginPermissions")
+	p.permission = "pending"
+	subscribe(evModeUpdate, evTabUpdate, evPermissionRequestResult, evKey, evRunCommandResult, evCustomMessage)
+}
+
+func (p *thirdParty) update(ev *event) bool {
+	p.observe(ev)
+	switch ev.name {
+	case evPermissionRequestResult:
+		p.permission = "denied"
+		if ev.flag {
+			p.permission = "granted"
+		}
+	case evKey:
+		switch {
+		case ev.key.named < 0 && ev.key.char == 'r':
+			ctx := enc(nil).str(1, "id").str(2, strconv.Itoa(len(p.results)+1))
+			payload := enc(nil).str(1, "echo").str(1, "hi").str(3, "/host").bytes(4, ctx)
+			run(command(cmdRunCommand).bytes(43, payload), replyNone, "RunCommand")
+		case ev.key.named < 0 && ev.key.char == 'w':
+			p.sent++
+			msg := enc(nil).str(1, "ping").str(2, strconv.Itoa(p.sent)).str(3, "search")
+			run(command(cmdPostMessageTo).bytes(14, enc(nil).bytes(1, msg)), replyNone, "PostMessageTo")
+		}
+	case evRunCommandResult:
+		r := "exit="
+		code, id := "none", ""
+		for _, f := range parse(ev.payload.b, "RunCommandResultPayload") {
+			switch f.num {
+			case 1:
+				want(f, 0, "RunCommandResultPayload.exit_code")
+				code = strconv.Itoa(int(int32(f.v)))
+			case 2, 3:
+				want(f, 2, "RunCommandResultPayload output")
+			case 4:
+				want(f, 2, "RunCommandResultPayload.context")
+				for _, g := range parse(f.b, "ContextItem") {
+					if g.num == 2 {
+						want(g, 2, "ContextItem.value")
+						id = string(g.b)
+					}
+				}
+			}
+		}
+		p.results = append(p.results, r+code+" id="+id)
+	case evCustomMessage:
+		for _, f := range parse(ev.payload.b, "CustomMessagePayload") {
+			if f.num == 2 {
+				p.worker = string(f.b)
+			}
+		}
+	}
+	return true
+}
+
+func (p *thirdParty) pipe([]field) bool { return false }
+
+func (p *thirdParty) render(rows, cols int) {
+	s := &screen{rows: rows}
+	s.line(clipCols("permission: "+p.permission+"  mode: "+p.modeName()+"  tabs: "+strconv.Itoa(len(p.tabs)), cols))
+	s.line(clipCols("runs: "+strings.Join(p.results, ", "), cols))
+	s.line(clipCols("worker: "+p.worker, cols))
+	s.flush()
+}
