@@ -232,7 +232,7 @@ func (in *instance) hostCommand(ctx context.Context, cmd *pluginpb.PluginCommand
 		}
 	case pluginpb.CommandName_PostMessageTo:
 		m := cmd.GetPostMessageToPayload().GetMessage()
-		if m.WorkerName == nil {
+		if m == nil || m.WorkerName == nil {
 			p.incident(Incident{Kind: IncidentBadCommand, Worker: in.worker, Command: cmd.GetName(), Detail: "message without worker_name"})
 			break
 		}
