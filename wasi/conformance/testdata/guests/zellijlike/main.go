@@ -94,6 +94,8 @@ func wasmLoad() {
 			pers = &sessionManager{}
 		case "third-party":
 			pers = &thirdParty{}
+		case "sweep":
+			pers = &sweep{}
 		default:
 			fail("unknown personality " + strconv.Quote(config["personality"]))
 		}

@@ -625,3 +625,48 @@ func (p *thirdParty) render(rows, cols int) {
 	s.line(clipCols("worker: "+p.worker, cols))
 	s.flush()
 }
+
+// ---- sweep: issues every command listed in the configuration ----
+
+// sweep sends, during load, each command of config "commands" (a comma
+// list of NUMBER:KIND, KIND one of none, strict, lenient) without payload
+// and checks the reply framing of each; replies must be well-formed
+// protobuf.
+type sweep struct{ done, replies int }
+
+func (p *sweep) load() {
+	subscribe(evCustomMessage, evTimer)
+	for _, item := range strings.Split(config["commands"], ",") {
+		num, kind, _ := strings.Cut(item, ":")
+		n, err := strconv.Atoi(num)
+		if err != nil {
+			fail("sweep: bad command " + item)
+		}
+		k := replyNone
+		switch kind {
+		case "strict":
+			k = replyStrict
+		case "lenient":
+			k = replyLenient
+		case "none":
+		default:
+			fail("sweep: bad reply kind " + item)
+		}
+		b := run(command(n), k, "command "+num)
+		if b != nil {
+			parse(b, "reply to command "+num)
+			p.replies++
+		}
+		p.done++
+	}
+}
+
+func (p *sweep) update(*event) bool { return true }
+
+func (p *sweep) pipe([]field) bool { return false }
+
+func (p *sweep) render(rows, cols int) {
+	s := &screen{rows: rows}
+	s.line("sweep: " + strconv.Itoa(p.done) + " commands, " + strconv.Itoa(p.replies) + " replies")
+	s.flush()
+}
