@@ -41,7 +41,7 @@ fmt:
 	gofmt -w .
 
 demo: build plugins
-	./$(BIN)/tessera plugin run examples/plugins/status.wasm
+	./$(BIN)/tessera plugin run --grant ReadApplicationState --size 2x80 examples/plugins/status.wasm
 
 clean:
 	rm -rf $(BIN) examples/plugins/*.wasm
