@@ -199,3 +199,20 @@ func TestThirdPartyPermissionsCommandsWorker(t *testing.T) {
 		wantScreen(t, res, "permission: denied  mode: NORMAL  tabs: 1")
 	})
 }
+
+// Every key and mouse form the script language has decodes with the
+// strict Key and Mouse conversions.
+func TestScriptInputDecodes(t *testing.T) {
+	keys := []string{"a", "A", "Ctrl+g", "Alt+Shift+x", "F5", "Esc", "Space", "Backspace", "Tab", "PageDown",
+		"é", "Ctrl+Alt+Super+Delete", "Home", "End", "Insert", "F12", "Left", "Right", "Up", "Down", "Enter"}
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString("key " + k + "\n")
+	}
+	b.WriteString("mouse hover 1 1\nmouse release 2 2\nmouse hold 1 1\nmouse right 1 1\nmouse left 3 3\n" +
+		"mouse scroll-left 2\nmouse scroll-right\nmouse scroll-up 3\nmouse scroll-down\n")
+	res := run(t, runOpts{personality: "strider", script: b.String()})
+	// Characters without modifiers go to the search line; é survives
+	// the guest's byte-sized char decoding.
+	wantScreen(t, res, "FIND: aA é_")
+}
