@@ -216,3 +216,23 @@ func TestScriptInputDecodes(t *testing.T) {
 	// the guest's byte-sized char decoding.
 	wantScreen(t, res, "FIND: aA é_")
 }
+
+// caller_cwd makes strider start with ChangeHostFolder. Under the guest's
+// view of its cwd, /host/... names a folder of the mount, never one
+// outside it (a symlink leading out is refused).
+func TestStriderCallerCwd(t *testing.T) {
+	dir, outside := t.TempDir(), t.TempDir()
+	must(t, os.Mkdir(filepath.Join(dir, "sub"), 0o755))
+	must(t, os.WriteFile(filepath.Join(dir, "sub", "in-sub"), nil, 0o644))
+	must(t, os.WriteFile(filepath.Join(outside, "secret"), nil, 0o644))
+	must(t, os.Symlink(outside, filepath.Join(dir, "out")))
+	mounts := []wasi.Mount{{Guest: "/host", Host: dir, ReadOnly: true}}
+	res := run(t, runOpts{personality: "strider", grant: all, mounts: mounts, config: map[string]string{"caller_cwd": "/host/sub"}})
+	wantScreen(t, res, "/host/sub/", "in-sub")
+	for _, cwd := range []string{"/host/out", "/host/../" + filepath.Base(outside), "/host/missing"} {
+		res = run(t, runOpts{personality: "strider", grant: all, mounts: mounts, config: map[string]string{"caller_cwd": cwd}})
+		if strings.Contains(screen(res), "secret") {
+			t.Errorf("caller_cwd %s reached outside the mount:\n%s", cwd, screen(res))
+		}
+	}
+}
