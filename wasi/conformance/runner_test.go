@@ -191,6 +191,10 @@ func TestThirdPartyPermissionsCommandsWorker(t *testing.T) {
 			}
 		}
 	})
+	t.Run("worker commands", func(t *testing.T) {
+		res := run(t, runOpts{personality: "third-party", grant: all, script: "key i\nwait 300ms\n"})
+		wantScreen(t, res, "worker: ping:ids received 1 plugin 0 sessions 1")
+	})
 	t.Run("partly granted", func(t *testing.T) {
 		// Asking for more than --grant gives is denied; what was given
 		// stays.

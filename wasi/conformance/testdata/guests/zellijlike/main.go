@@ -187,7 +187,15 @@ func searchWorker() {
 			}
 		}
 		workerMessages++
-		msg := enc(nil).str(1, "pong").str(2, name+":"+payload+" received "+strconv.Itoa(workerMessages))
+		text := name + ":" + payload + " received " + strconv.Itoa(workerMessages)
+		if payload == "ids" {
+			// Strict commands from a worker get their reply on the
+			// worker's own stdin.
+			ids := getPluginIds()
+			sessions := decodeSessionList(run(command(cmdGetSessionList).bytes(161, nil), replyStrict, "GetSessionList"))
+			text += " plugin " + strconv.FormatInt(ids.pluginID, 10) + " sessions " + strconv.Itoa(len(sessions))
+		}
+		msg := enc(nil).str(1, "pong").str(2, text)
 		run(command(cmdPostMessageToPlugin).bytes(15, enc(nil).bytes(1, msg)), replyNone, "PostMessageToPlugin")
 	})
 }

@@ -580,9 +580,13 @@ func (p *thirdParty) update(ev *event) bool {
 			ctx := enc(nil).str(1, "id").str(2, strconv.Itoa(len(p.results)+1))
 			payload := enc(nil).str(1, "echo").str(1, "hi").str(3, "/host").bytes(4, ctx)
 			run(command(cmdRunCommand).bytes(43, payload), replyNone, "RunCommand")
-		case ev.key.named < 0 && ev.key.char == 'w':
+		case ev.key.named < 0 && (ev.key.char == 'w' || ev.key.char == 'i'):
 			p.sent++
-			msg := enc(nil).str(1, "ping").str(2, strconv.Itoa(p.sent)).str(3, "search")
+			payload := strconv.Itoa(p.sent)
+			if ev.key.char == 'i' {
+				payload = "ids"
+			}
+			msg := enc(nil).str(1, "ping").str(2, payload).str(3, "search")
 			run(command(cmdPostMessageTo).bytes(14, enc(nil).bytes(1, msg)), replyNone, "PostMessageTo")
 		}
 	case evRunCommandResult:
