@@ -243,7 +243,11 @@ func (h *Host) Compile(ctx context.Context, wasm []byte) error {
 }
 
 func (h *Host) compile(ctx context.Context, wasm []byte) (*compiled, error) {
-	sum := sha256.Sum256(wasm)
+	return h.compileSum(ctx, wasm, sha256.Sum256(wasm))
+}
+
+// compileSum is compile for a module whose SHA-256 is known.
+func (h *Host) compileSum(ctx context.Context, wasm []byte, sum [32]byte) (*compiled, error) {
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()

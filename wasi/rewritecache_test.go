@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/tessera-ws/tessera/wasi/internal/tiering"
 )
@@ -30,6 +31,9 @@ func TestRewriteCacheCorruption(t *testing.T) {
 		if err := h.Compile(ctxT(t), mod); err != nil {
 			t.Fatal(err)
 		}
+		if err := h.WaitCompiled(ctxT(t)); err != nil { // the entry is written in the background
+			t.Fatal(err)
+		}
 		path := h.rewritePath(sha256.Sum256(mod), opt)
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -44,8 +48,7 @@ func TestRewriteCacheCorruption(t *testing.T) {
 		}
 		defer h.Close(context.Background())
 		if tiered {
-			h.fastGate = make(chan struct{}) // stay on the interpreter
-			defer close(h.fastGate)
+			h.fastGate = make(chan struct{}) // stay on the interpreter for now
 		}
 		p, err := h.Load(ctxT(t), wasm, PluginConfig{ID: 1})
 		if err != nil {
@@ -57,6 +60,28 @@ func TestRewriteCacheCorruption(t *testing.T) {
 		}
 		f, err := p.Render(ctxT(t), 1, 10)
 		if err != nil {
+			t.Fatal(err)
+		}
+		if tiered {
+			// The compiler compiles the binary with the interrupt flag
+			// (the damaged entry's); the moved plugin must run the
+			// module's own code.
+			close(h.fastGate)
+			if err := h.WaitCompiled(ctxT(t)); err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; p.Engine() != "compiler"; i++ {
+				if i > 1000 {
+					t.Fatal("never moved to the compiler")
+				}
+				time.Sleep(time.Millisecond)
+				p.Render(ctxT(t), 1, 10)
+			}
+			if g, err := p.Render(ctxT(t), 1, 10); err != nil || string(g) != string(f) {
+				t.Fatalf("after the move: %q, %v; before: %q", g, err, f)
+			}
+		}
+		if err := h.WaitCompiled(ctxT(t)); err != nil {
 			t.Fatal(err)
 		}
 		return string(f)
@@ -138,6 +163,9 @@ func TestRewriteCacheUsed(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := h.Compile(ctxT(t), wasm); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.WaitCompiled(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
 	path := h.rewritePath(sum, opt)

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
+	"time"
 
 	"github.com/tetratelabs/wazero/experimental"
 
@@ -34,6 +36,12 @@ type tierEntry struct {
 	info   *tiering.ModuleInfo
 	err    error
 
+	// release is closed when a plugin of the module has rendered its first
+	// frame: the background compile waits for it (at most firstFrameGrace)
+	// so that it does not take the CPU from the first frame.
+	release     chan struct{}
+	releaseOnce sync.Once
+
 	// Guarded by Host.mu.
 	fast    *compiled // set when the compiler is done
 	plugins []*Plugin // to tell when fast is set
@@ -52,7 +60,7 @@ func (h *Host) compileForLoad(ctx context.Context, wasm []byte) (*engine, *compi
 	if h.compiledBefore(sum) {
 		// Warm start: the compiler reads the disk cache in a fraction of
 		// an interpreter compile, and the plugin starts on compiled code.
-		cm, err := h.compile(ctx, wasm)
+		cm, err := h.compileSum(ctx, wasm, sum)
 		if err != nil {
 			return nil, nil, nil, err
 		}
@@ -88,7 +96,7 @@ func (h *Host) tierFor(ctx context.Context, wasm []byte, sum [32]byte) *tierEntr
 	h.mu.Lock()
 	te, ok := h.tiers[sum]
 	if !ok {
-		te = &tierEntry{ready: make(chan struct{})}
+		te = &tierEntry{ready: make(chan struct{}), release: make(chan struct{})}
 		h.tiers[sum] = te
 	}
 	h.mu.Unlock()
@@ -104,9 +112,13 @@ func (h *Host) tierFor(ctx context.Context, wasm []byte, sum [32]byte) *tierEntr
 		return te
 	}
 	defer close(te.ready)
-	// With interrupt deadlines, the compiled target needs the interrupt
-	// flag, so both engines run the binary rewritten with it.
-	rewritten, info, err := h.rewriteCached(wasm, sum, tiering.Options{Interrupt: h.cfg.deadline == deadlineInterrupt})
+	// The interpreter runs the binary with exported state only: the
+	// interpreter checks deadlines through the context, and the interrupt
+	// checks would make its compile half as slow again. The compiler gets
+	// the binary rewritten with the interrupt flag (see compileFast), which
+	// has the same globals plus the flag's two, appended: a move carries
+	// the globals info lists and leaves the flag at its initial value.
+	rewritten, info, err := h.rewriteCached(wasm, sum, tiering.Options{})
 	if err == nil {
 		if ok, why := info.Migratable(); !ok {
 			err = fmt.Errorf("state cannot be moved: %s", why)
@@ -130,33 +142,46 @@ func (h *Host) tierFor(ctx context.Context, wasm []byte, sum [32]byte) *tierEntr
 		return nil
 	}
 	h.bgStart()
-	go h.compileFast(te, rewritten, sum)
+	go h.compileFast(te, wasm, rewritten, sum)
 	return te
 }
 
-// compileFast compiles the rewritten module on the compiler and tells the
-// plugins running it on the interpreter to move.
-func (h *Host) compileFast(te *tierEntry, rewritten []byte, sum [32]byte) {
+// compileFast compiles the module on the compiler and tells the plugins
+// running it on the interpreter to move. With interrupt deadlines it
+// compiles the binary rewritten with the interrupt flag (what compile would
+// compile, so a later process finds it in the disk cache); otherwise, or if
+// that rewrite fails, the interpreter's binary on a context-deadline
+// compiler.
+func (h *Host) compileFast(te *tierEntry, wasm, rewritten []byte, sum [32]byte) {
 	defer h.bgDone()
 	if h.fastGate != nil {
 		<-h.fastGate
 	}
+	t := time.NewTimer(firstFrameGrace)
+	select {
+	case <-te.release:
+	case <-t.C:
+	}
+	t.Stop()
 	workers := h.cfg.CompilationWorkers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	ctx := experimental.WithCompilationWorkers(context.Background(), workers)
-	target := h.eng
-	if h.cfg.deadline == deadlineInterrupt && !te.info.Interruptible() {
-		target = h.safe
+	target, bin := h.eng, rewritten
+	var tinfo *tiering.ModuleInfo
+	if h.cfg.deadline == deadlineInterrupt {
+		if rw, info, err := h.rewriteCached(wasm, sum, tiering.Options{Interrupt: true}); err == nil && info.Interruptible() {
+			bin, tinfo = rw, info
+		} else {
+			target = h.safe
+			h.log.Debug("module not rewritten for interrupts; using context deadlines", "err", err)
+		}
 	}
-	mod, err := target.r.CompileModule(ctx, rewritten)
+	mod, err := target.r.CompileModule(ctx, bin)
 	var c *compiled
 	if err == nil {
-		c = &compiled{ready: make(chan struct{}), digest: sum, mod: mod, eng: target}
-		if te.info.Interruptible() && target == h.eng {
-			c.tinfo = te.info
-		}
+		c = &compiled{ready: make(chan struct{}), digest: sum, mod: mod, eng: target, tinfo: tinfo}
 		close(c.ready)
 		c.info, err = inspect(mod)
 	}
@@ -208,8 +233,18 @@ func (p *Plugin) Engine() string {
 	return p.eng.name
 }
 
+// firstFrameGrace bounds how long a background compile waits for the first
+// frame of a plugin started on the interpreter. On a machine with few cores
+// the compile's workers would otherwise slow the instantiation, _initialize,
+// load and first render of a Go guest on the interpreter by a third.
+const firstFrameGrace = 250 * time.Millisecond
+
 // maybeMove runs on the actor goroutine between jobs.
 func (p *Plugin) maybeMove() {
+	if te := p.tier; te != nil && (p.sized || p.rows > 0 || p.cols > 0) {
+		// The plugin has rendered: let the background compile start.
+		te.releaseOnce.Do(func() { close(te.release) })
+	}
 	if !p.swapWant.Load() || p.main == nil || p.main.engine == p.h.eng.name {
 		return
 	}
@@ -272,10 +307,10 @@ func (p *Plugin) moveInstance(in *instance, w *worker) {
 	p.log.Info("plugin moved to compiled code", "worker", in.worker)
 }
 
-// WaitCompiled waits until the background compiles started by tiered loads
-// have finished (their code is then in the disk cache, so the next process
-// starts on compiled code), or until ctx ends, whichever comes first. It
-// returns ctx's error if compiles were still running.
+// WaitCompiled waits until the background work of the host has finished:
+// compiles started by tiered loads and writes to the disk cache (after it,
+// the next process starts on compiled code), or until ctx ends, whichever
+// comes first. It returns ctx's error if work was still running.
 func (h *Host) WaitCompiled(ctx context.Context) error {
 	h.mu.Lock()
 	n, idle := h.pending, h.idle
@@ -352,11 +387,17 @@ func (h *Host) rewriteCached(wasm []byte, sum [32]byte, opt tiering.Options) ([]
 	if err != nil {
 		return nil, nil, err
 	}
-	if data, merr := encodeRewrite(out, info, sum, opt); merr == nil {
-		if werr := writeFileAtomic(path, data); werr != nil {
-			h.log.Warn("rewrite cache not written", "path", path, "err", werr)
+	// Written in the background: the fsync would delay a cold start.
+	// WaitCompiled waits for it too.
+	h.bgStart()
+	go func() {
+		defer h.bgDone()
+		if data, merr := encodeRewrite(out, info, sum, opt); merr == nil {
+			if werr := writeFileAtomic(path, data); werr != nil {
+				h.log.Warn("rewrite cache not written", "path", path, "err", werr)
+			}
 		}
-	}
+	}()
 	return out, info, nil
 }
 
@@ -432,4 +473,17 @@ func writeFileAtomic(path string, data []byte) error {
 		os.Remove(tmp)
 	}
 	return err
+}
+
+// Prepare does the compile step of Load ahead of it, for timing or to warm
+// the caches the way Load would use them: the module compiled for the
+// engine a Load would start it on now (with Tiering, the interpreter for a
+// module never compiled before, the background compile then started as by
+// Load). It returns that engine's name, "interpreter" or "compiler".
+func (h *Host) Prepare(ctx context.Context, wasm []byte) (string, error) {
+	eng, _, _, err := h.compileForLoad(ctx, wasm)
+	if err != nil {
+		return "", fmt.Errorf("prepare: %w", err)
+	}
+	return eng.name, nil
 }

@@ -97,6 +97,15 @@ Script (--script FILE, - for stdin), one input a line, # comments:
   wait DURATION            let timers fire, e.g. wait 200ms
   render                   snapshot the screen (in --json "snapshots")
 
+Engines (--engine): auto (the default) starts a plugin never compiled
+before at once on the interpreter while the compiler works in the
+background, and moves it to compiled code when that is done; a plugin
+compiled before starts compiled, from the cache. compiler compiles before
+loading (seconds for a Go plugin on a cold cache). interpreter never
+compiles (fast start, slow code). At exit, auto waits for an unfinished
+background compile at most --compile-wait (default 3s), so that the next
+run starts compiled; a run that exits earlier leaves the next one cold.
+
 Exit status: 0 the plugin ran without crashing, 1 it failed to load or
 crashed or the run was interrupted (reason on stderr), 2 usage error.
 
@@ -114,6 +123,8 @@ type pluginRunArgs struct {
 	script      []standalone.Step
 	ansi, json  bool
 	cacheDir    string
+	engine      string
+	compileWait time.Duration
 	verbose     bool
 	scriptLabel string
 }
@@ -133,6 +144,8 @@ func parsePluginRunArgs(args []string, s stdio) (*pluginRunArgs, error) {
 	ansi := fs.Bool("ansi", false, "print the screen with colours (SGR)")
 	asJSON := fs.Bool("json", false, "print one JSON object: screen, commands, crash, denied, unsupported, timings, ...")
 	cacheDir := fs.String("cache-dir", "", "compilation cache `DIR` (default $XDG_CACHE_HOME/tessera)")
+	engine := fs.String("engine", standalone.EngineAuto, "how plugin code runs: `auto`, compiler or interpreter (see above)")
+	compileWait := fs.Duration("compile-wait", 3*time.Second, "with --engine auto, how long exit waits for an unfinished background compile (0: do not wait)")
 	verbose := fs.Bool("v", false, "log host records to stderr")
 	// Errors get a one-line message and a hint, -h the whole usage.
 	fs.Usage = func() {}
@@ -167,7 +180,16 @@ func parsePluginRunArgs(args []string, s stdio) (*pluginRunArgs, error) {
 		return nil, fmt.Errorf("want exactly one plugin file, got %d arguments", len(pos))
 	}
 	a := &pluginRunArgs{file: pos[0], config: map[string]string{}, env: map[string]string{},
-		timeout: *timeout, ansi: *ansi, json: *asJSON, cacheDir: *cacheDir, verbose: *verbose}
+		timeout: *timeout, ansi: *ansi, json: *asJSON, cacheDir: *cacheDir, verbose: *verbose,
+		engine: *engine, compileWait: *compileWait}
+	switch a.engine {
+	case standalone.EngineAuto, standalone.EngineCompiler, standalone.EngineInterpreter:
+	default:
+		return nil, fmt.Errorf("--engine %q: want auto, compiler or interpreter", a.engine)
+	}
+	if a.compileWait < 0 {
+		return nil, fmt.Errorf("--compile-wait %s: must not be negative", a.compileWait)
+	}
 	if a.timeout < 0 {
 		return nil, fmt.Errorf("--timeout %s: must not be negative", a.timeout)
 	}
@@ -371,6 +393,8 @@ func runPluginRun(ctx context.Context, args []string, s stdio) int {
 		CallTimeout: a.timeout,
 		Steps:       a.script,
 		CacheDir:    a.cacheDir,
+		Engine:      a.engine,
+		CompileWait: a.compileWait,
 		Logger:      log,
 	})
 	if err != nil {

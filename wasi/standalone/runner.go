@@ -45,6 +45,17 @@ type Options struct {
 	// wasi.HostConfig).
 	CacheDir    string
 	NoDiskCache bool
+	// Engine selects how the plugin's code runs: EngineCompiler ("", the
+	// default) compiles the module before loading it; EngineAuto starts
+	// a module never compiled before at once on the interpreter, compiles
+	// it in the background and moves the plugin to compiled code when that
+	// is done (a module compiled before starts compiled, from the disk
+	// cache); EngineInterpreter never compiles.
+	Engine string
+	// CompileWait bounds how long the end of a run waits for a background
+	// compile still running (EngineAuto), so that its code reaches the disk
+	// cache and the next run starts compiled. Zero: do not wait.
+	CompileWait time.Duration
 	// Now stamps the session's creation time. Defaults to time.Now.
 	Now func() time.Time
 	// Logger receives host records. Defaults to discarding.
@@ -65,7 +76,8 @@ type PipeOutput struct {
 
 // Timings are measured durations of a run, in milliseconds.
 type Timings struct {
-	// CompileMS is compiling the module (or finding it in the cache).
+	// CompileMS is compiling the module for the engine it starts on (or
+	// finding it in the cache).
 	CompileMS float64 `json:"compile_ms"`
 	// LoadMS is instantiation plus the load sequence.
 	LoadMS float64 `json:"load_ms"`
@@ -113,6 +125,13 @@ const (
 	// maxSettleRounds bounds how often queued events are delivered in a row;
 	// a plugin that answers every TabUpdate with SwitchTabTo would loop.
 	maxSettleRounds = 100
+)
+
+// Engines for Options.Engine.
+const (
+	EngineAuto        = "auto"
+	EngineCompiler    = "compiler"
+	EngineInterpreter = "interpreter"
 )
 
 // LoadError is returned by Run when the plugin could not be loaded.
@@ -173,14 +192,35 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		r.scr.SetStyle(st)
 	}
 
-	h, err := wasi.NewHost(ctx, wasi.HostConfig{CacheDir: opt.CacheDir, NoDiskCache: opt.NoDiskCache, Logger: log})
+	hc := wasi.HostConfig{CacheDir: opt.CacheDir, NoDiskCache: opt.NoDiskCache, Logger: log}
+	switch opt.Engine {
+	case EngineCompiler, "":
+	case EngineAuto:
+		hc.Tiering = true
+	case EngineInterpreter:
+		hc.Interpreter = true
+	default:
+		return nil, fmt.Errorf("engine %q: want %s, %s or %s", opt.Engine, EngineAuto, EngineCompiler, EngineInterpreter)
+	}
+	h, err := wasi.NewHost(ctx, hc)
 	if err != nil {
 		return nil, fmt.Errorf("start plugin host: %w", err)
 	}
-	defer h.Close(context.Background())
+	defer func() {
+		if hc.Tiering && opt.CompileWait > 0 {
+			wctx, cancel := context.WithTimeout(context.Background(), opt.CompileWait)
+			if err := h.WaitCompiled(wctx); err != nil {
+				log.Info("exit before the background compile finished; the next run starts on the interpreter again", "err", err)
+			}
+			cancel()
+		}
+		h.Close(context.Background())
+	}()
 
+	// Compile first (for the engine the plugin starts on), so that
+	// CompileMS and LoadMS are told apart.
 	t0 := time.Now()
-	if err := h.Compile(ctx, opt.WASM); err != nil {
+	if _, err := h.Prepare(ctx, opt.WASM); err != nil {
 		return nil, &LoadError{Err: err}
 	}
 	r.res.Timings.CompileMS = ms(time.Since(t0))
