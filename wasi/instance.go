@@ -205,24 +205,31 @@ func (p *Plugin) runWorker(w *worker) {
 		case <-w.swap:
 			p.moveInstance(w.inst, w)
 		case m := <-w.queue:
-			if p.crash.Load() != nil {
-				continue // drain; the plugin is dead
-			}
-			in := w.inst
-			if err := in.writeInput(m); err != nil {
-				p.log.Error("worker message", "worker", w.name, "err", err)
-				continue
-			}
-			in.call(w.fn, w.name+"_worker", p.lim.CallTimeout)
-			// Nothing reads a worker's stdout; text printed outside a
-			// command is dropped after each message.
-			in.stdout.buf = in.stdout.buf[:0]
-			in.stdout.overflow = 0
-			if w.inst.engine != p.h.eng.name && p.swapWant.Load() {
+			served := p.serveWorker(w, m)
+			p.workerPending.Add(-1)
+			if served && w.inst.engine != p.h.eng.name && p.swapWant.Load() {
 				p.moveInstance(w.inst, w) // retry a move that had to wait
 			}
 		}
 	}
+}
+
+// serveWorker delivers one message to a worker; false if it could not.
+func (p *Plugin) serveWorker(w *worker, m *pluginpb.Message) bool {
+	if p.crash.Load() != nil {
+		return false // drain; the plugin is dead
+	}
+	in := w.inst
+	if err := in.writeInput(m); err != nil {
+		p.log.Error("worker message", "worker", w.name, "err", err)
+		return false
+	}
+	in.call(w.fn, w.name+"_worker", p.lim.CallTimeout)
+	// Nothing reads a worker's stdout; text printed outside a
+	// command is dropped after each message.
+	in.stdout.buf = in.stdout.buf[:0]
+	in.stdout.overflow = 0
+	return true
 }
 
 // postToWorker queues a message for a worker without blocking.
@@ -233,9 +240,11 @@ func (p *Plugin) postToWorker(from *instance, name string, m *pluginpb.Message) 
 			Detail: fmt.Sprintf("no worker %q (workers: %v)", name, p.cm.info.workers)})
 		return
 	}
+	p.workerPending.Add(1)
 	select {
 	case w.queue <- m:
 	default:
+		p.workerPending.Add(-1)
 		p.incident(Incident{Kind: IncidentQueueFull, Worker: from.worker, Command: pluginpb.CommandName_PostMessageTo,
 			Detail: fmt.Sprintf("worker %q queue full: message %q dropped", name, m.GetName())})
 	}

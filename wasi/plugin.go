@@ -63,6 +63,7 @@ type Plugin struct {
 	grants atomic.Uint64 // bit per PermissionType
 
 	calls, commands, moves atomic.Uint64
+	workerPending          atomic.Int64 // messages queued to workers, not yet processed
 	incidents              [numIncidentKinds]atomic.Uint64
 	lastLog                [numIncidentKinds]atomic.Int64
 
@@ -211,6 +212,12 @@ func (p *Plugin) URL() string { return p.cfg.URL }
 
 // Workers returns the worker names, sorted.
 func (p *Plugin) Workers() []string { return append([]string(nil), p.cm.info.workers...) }
+
+// WorkersIdle reports whether every message posted to the plugin's workers
+// has been processed. Workers run on their own goroutines, so a caller that
+// wants the effects of a worker message (the events its commands queue for
+// the plugin) waits for this before draining the plugin's queue.
+func (p *Plugin) WorkersIdle() bool { return p.workerPending.Load() == 0 }
 
 // Update delivers an event to the plugin's update export, if the plugin is
 // subscribed to its type and (unless built-in) holds the event's permission.
