@@ -1,0 +1,6 @@
+//go:build race
+
+package conformance
+
+// raceEnabled is true under the race detector.
+const raceEnabled = true
