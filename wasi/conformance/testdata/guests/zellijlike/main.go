@@ -51,6 +51,10 @@ func wasmStart() {
 		trap()
 	}
 	started = true
+	inExport = "_start"
+	if rest := readAll(); len(rest) > 0 {
+		fail("stdin holds input before load: " + clip(string(rest)))
+	}
 }
 
 //go:wasmexport load
