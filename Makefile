@@ -30,8 +30,17 @@ proto:
 	$(GO) install $(PROTOC_GEN_GO)
 	cd proto && PATH="$$($(GO) env GOPATH)/bin:$$PATH" $(GO) run $(BUF) generate
 
+# The figures of bench/README.md's summary (about 10 minutes on 2 cores):
+# plugin host first frame, tier-up, update+render per engine, command round
+# trip, memory per plugin and deadline cost, then config's 1000-pane parse.
+# Raw output, with the time, load and Go version, in bench/latest.txt.
+BENCH_WASI := FirstFrame|UpdateRender|CommandRoundTrip|MemoryPerPlugin|Deadline
+
 bench:
-	$(GO) test -run='^$$' -bench=. -benchmem -count=6 ./config/... ./wasi/... | tee bench/latest.txt
+	{ date -u; uptime; $(GO) version; } > bench/latest.txt
+	$(GO) test -run='^$$' -bench='$(BENCH_WASI)' -benchmem -count=6 -timeout 40m ./wasi/ | tee -a bench/latest.txt
+	$(GO) test -run='^$$' -bench=1000Panes -benchmem -count=6 ./config | tee -a bench/latest.txt
+	uptime >> bench/latest.txt
 
 lint:
 	@test -z "$$(gofmt -l .)" || (echo "gofmt needed:"; gofmt -l .; exit 1)
