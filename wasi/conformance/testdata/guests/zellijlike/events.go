@@ -41,6 +41,17 @@ var payloadField = map[int]int{
 	49: 43,
 }
 
+// oneofField tells which field numbers belong to Event's payload oneof.
+var oneofField = func() map[int]bool {
+	m := map[int]bool{}
+	for _, f := range payloadField {
+		if f != 0 {
+			m[f] = true
+		}
+	}
+	return m
+}()
+
 // scalarPayload lists payload fields that are scalars, with their wire type.
 var scalarPayload = map[int]int{7: 5, 8: 0, 9: 0}
 
@@ -80,6 +91,9 @@ func decodeEvent(b []byte) *event {
 			want(f, 0, "Event.name")
 			ev.name = int(int32(f.v))
 			continue
+		}
+		if !oneofField[f.num] {
+			continue // an unknown field: prost skips it
 		}
 		g := f
 		payload = &g
