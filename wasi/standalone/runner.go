@@ -486,6 +486,12 @@ func (r *runner) wait(ctx context.Context, d time.Duration) error {
 // commands caused, and repeats until nothing is left.
 func (r *runner) settle(ctx context.Context) error {
 	for range maxSettleRounds {
+		// Work posted to workers first: their answers reach the main
+		// instance as CustomMessage events through its mailbox.
+		idle, err := r.waitWorkers(ctx)
+		if err != nil {
+			return err
+		}
 		// Two calls through the mailbox: the plugin goroutine drains its
 		// internal queue after each mailbox job, so the second call returns
 		// only once the drain after the first is complete.
@@ -496,7 +502,10 @@ func (r *runner) settle(ctx context.Context) error {
 		}
 		ds := r.d.TakePending()
 		if len(ds) == 0 {
-			return nil
+			if !idle || r.p.WorkersIdle() {
+				return nil // idle, or a worker that will not finish: stop waiting
+			}
+			continue // the main instance posted more work to a worker
 		}
 		if err := r.deliver(ctx, ds); err != nil {
 			return err
@@ -505,6 +514,34 @@ func (r *runner) settle(ctx context.Context) error {
 	r.incident(fmt.Sprintf("events caused by the plugin's own commands still pending after %d rounds; stopped delivering them", maxSettleRounds))
 	r.d.TakePending()
 	return nil
+}
+
+// maxWorkerWait bounds how long settle waits for workers to finish the
+// messages posted to them; a worker still busy after that is recorded.
+const maxWorkerWait = 10 * time.Second
+
+// waitWorkers waits until every message posted to the plugin's workers has
+// been processed (true), or maxWorkerWait passed (false; an incident is
+// recorded).
+func (r *runner) waitWorkers(ctx context.Context) (bool, error) {
+	if r.p.WorkersIdle() {
+		return true, nil
+	}
+	deadline := time.Now().Add(maxWorkerWait)
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for !r.p.WorkersIdle() {
+		if time.Now().After(deadline) {
+			r.incident(fmt.Sprintf("workers still busy after %s; rendering without their answers", maxWorkerWait))
+			return false, nil
+		}
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-tick.C:
+		}
+	}
+	return true, nil
 }
 
 // barrierEvents are event types without payload that few plugins subscribe
