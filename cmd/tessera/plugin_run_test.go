@@ -449,3 +449,17 @@ func TestPluginRunExampleWorkers(t *testing.T) {
 		t.Errorf("the worker's answer is not on screen:\n%s", stdout)
 	}
 }
+
+// A script that ends right after posting work to a worker still shows the
+// worker's answer: the runner waits for workers before it renders.
+func TestPluginRunExampleWorkersNoWait(t *testing.T) {
+	workers := examplePath(t, "workers")
+	code, stdout, stderr := prRun(t, "key 2\n", "plugin", "run", workers, "--cache-dir", prCacheDir,
+		"--size", "6x70", "--script", "-")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	if !strings.Contains(stdout, "primes 200000   17984") {
+		t.Errorf("the worker's answer is not on screen:\n%s", stdout)
+	}
+}
