@@ -110,6 +110,9 @@ type Result struct {
 	// Subscriptions and Permissions are the plugin's at the end.
 	Subscriptions []string
 	Permissions   []string
+	// Withheld lists the events the plugin subscribed to but was not sent,
+	// because it lacks the permission they need (not granted with --grant).
+	Withheld []Withheld
 	// CommandCount counts every command the guest issued, including those
 	// dropped by the rate limit or undecodable.
 	CommandCount uint64
@@ -117,6 +120,13 @@ type Result struct {
 	Crashed error
 	// Timings are measured durations.
 	Timings Timings
+}
+
+// Withheld is a subscribed event type the permission filter kept from the
+// plugin.
+type Withheld struct {
+	Event      string `json:"event"`
+	Permission string `json:"permission"`
 }
 
 const (
@@ -618,6 +628,9 @@ func (r *runner) finish(ctx context.Context) {
 	res.CommandCount = r.p.Stats().Commands
 	for _, t := range r.p.Subscriptions() {
 		res.Subscriptions = append(res.Subscriptions, t.String())
+		if perm, needs := pluginpb.EventPermission(t); needs && !r.p.Accepts(t) {
+			res.Withheld = append(res.Withheld, Withheld{Event: t.String(), Permission: perm.String()})
+		}
 	}
 	for _, t := range r.p.Permissions() {
 		res.Permissions = append(res.Permissions, t.String())

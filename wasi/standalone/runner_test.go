@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -222,6 +223,13 @@ func TestRunPermissions(t *testing.T) {
 	if strings.Join(denied, "|") != "NewTab: needs ChangeApplicationState|WebRequest: needs WebAccess" {
 		t.Errorf("denied %q", denied)
 	}
+	var withheld []string
+	for _, w := range res.Withheld {
+		withheld = append(withheld, w.Event+":"+w.Permission)
+	}
+	if len(withheld) == 0 || !slices.Contains(withheld, "ModeUpdate:ReadApplicationState") {
+		t.Errorf("withheld %q, want ModeUpdate:ReadApplicationState among them", withheld)
+	}
 
 	// A request is granted iff every permission asked for was given.
 	res = runProbe(t, Options{Grant: []pluginpb.PermissionType{pluginpb.PermissionType_ReadApplicationState},
@@ -236,6 +244,11 @@ func TestRunPermissions(t *testing.T) {
 	}
 	if got := line(t, res, "session"); got != "session tessera mode Normal sessions tessera" {
 		t.Errorf("with ReadApplicationState: %q", got)
+	}
+	for _, w := range res.Withheld {
+		if w.Permission == "ReadApplicationState" {
+			t.Errorf("%s withheld although ReadApplicationState was granted", w.Event)
+		}
 	}
 }
 
