@@ -25,7 +25,7 @@ func TestPluginRunEngines(t *testing.T) {
 	}
 	screen := func(args ...string) []string {
 		t.Helper()
-		args = append([]string{"plugin", "run", probe, "--json", "--grant", "all", "--script", "-"}, args...)
+		args = append([]string{"plugin", "run", probe, "--json", "--grant", "all", "--timeout", "2m", "--script", "-"}, args...)
 		code, stdout, stderr := prRun(t, "key e\nrender\n", args...)
 		if code != exitOK {
 			t.Fatalf("%v: exit %d: %s", args, code, stderr)
