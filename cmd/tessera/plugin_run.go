@@ -103,9 +103,10 @@ before at once on the interpreter while the compiler works in the
 background, and moves it to compiled code when that is done; a plugin
 compiled before starts compiled, from the cache. compiler compiles before
 loading (seconds for a Go plugin on a cold cache). interpreter never
-compiles (fast start, slow code). At exit, auto waits for an unfinished
-background compile at most --compile-wait (default 3s), so that the next
-run starts compiled; a run that exits earlier leaves the next one cold.
+compiles (fast start, slow code). At exit, the runner waits at most
+--compile-wait (default 3s) for an unfinished background compile (auto)
+and cache writes, so that the next run starts compiled; a run that exits
+earlier leaves the next one cold.
 
 Exit status: 0 the plugin ran without crashing, 1 it failed to load or
 crashed or the run was interrupted (reason on stderr), 2 usage error.
@@ -146,7 +147,7 @@ func parsePluginRunArgs(args []string, s stdio) (*pluginRunArgs, error) {
 	asJSON := fs.Bool("json", false, "print one JSON object: screen, commands, crash, denied, unsupported, timings, ...")
 	cacheDir := fs.String("cache-dir", "", "compilation cache `DIR` (default $XDG_CACHE_HOME/tessera)")
 	engine := fs.String("engine", standalone.EngineAuto, "how plugin code runs: `auto`, compiler or interpreter (see above)")
-	compileWait := fs.Duration("compile-wait", 3*time.Second, "with --engine auto, how long exit waits for an unfinished background compile (0: do not wait)")
+	compileWait := fs.Duration("compile-wait", 3*time.Second, "how long exit waits for an unfinished background compile or cache write (0: do not wait)")
 	verbose := fs.Bool("v", false, "log host records to stderr")
 	// Errors get a one-line message and a hint, -h the whole usage.
 	fs.Usage = func() {}

@@ -52,9 +52,10 @@ type Options struct {
 	// is done (a module compiled before starts compiled, from the disk
 	// cache); EngineInterpreter never compiles.
 	Engine string
-	// CompileWait bounds how long the end of a run waits for a background
-	// compile still running (EngineAuto), so that its code reaches the disk
-	// cache and the next run starts compiled. Zero: do not wait.
+	// CompileWait bounds how long the end of a run waits for the host's
+	// background work still running (EngineAuto's compile, writes to the
+	// disk cache), so that it reaches the disk cache and the next run
+	// starts compiled. Zero: do not wait.
 	CompileWait time.Duration
 	// Now stamps the session's creation time. Defaults to time.Now.
 	Now func() time.Time
@@ -217,7 +218,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		return nil, fmt.Errorf("start plugin host: %w", err)
 	}
 	defer func() {
-		if hc.Tiering && opt.CompileWait > 0 {
+		if opt.CompileWait > 0 {
 			wctx, cancel := context.WithTimeout(context.Background(), opt.CompileWait)
 			if err := h.WaitCompiled(wctx); err != nil {
 				log.Info("exit before the background compile finished; the next run starts on the interpreter again", "err", err)
