@@ -346,6 +346,7 @@ type pluginRunJSON struct {
 	Stderr        []string                `json:"stderr"`
 	Subscriptions []string                `json:"subscriptions"`
 	Permissions   []string                `json:"permissions"`
+	Withheld      []standalone.Withheld   `json:"withheld"`
 	Timings       standalone.Timings      `json:"timings"`
 }
 
@@ -428,6 +429,7 @@ func runPluginRun(ctx context.Context, args []string, s stdio) int {
 			Stderr:        nonNil(res.Stderr),
 			Subscriptions: nonNil(res.Subscriptions),
 			Permissions:   nonNil(res.Permissions),
+			Withheld:      nonNil(res.Withheld),
 			Timings:       res.Timings,
 		}
 		if a.ansi {
@@ -467,9 +469,32 @@ func runPluginRun(ctx context.Context, args []string, s stdio) int {
 		fmt.Fprintf(s.err, "tessera plugin run: %s crashed: %v\n", a.file, res.Crashed)
 		return exitError
 	}
+	if len(res.Withheld) > 0 && !a.json {
+		writeWithheldNote(s.err, res.Withheld)
+	}
 	if interrupted {
 		fmt.Fprintf(s.err, "tessera plugin run: interrupted: %v\n", context.Cause(ctx))
 		return exitError
 	}
 	return exitOK
+}
+
+// writeWithheldNote tells the user which subscribed events the permission
+// filter kept from the plugin and which --grant would let them through: a
+// plugin run from a file is not built in, so it receives state events only
+// with the permission they need, as in a real session.
+func writeWithheldNote(w io.Writer, withheld []standalone.Withheld) {
+	byPerm := map[string][]string{}
+	var perms []string
+	for _, wh := range withheld {
+		if _, ok := byPerm[wh.Permission]; !ok {
+			perms = append(perms, wh.Permission)
+		}
+		byPerm[wh.Permission] = append(byPerm[wh.Permission], wh.Event)
+	}
+	slices.Sort(perms)
+	for _, p := range perms {
+		fmt.Fprintf(w, "tessera plugin run: note: %s not sent: the plugin lacks %s (add --grant %s)\n",
+			strings.Join(byPerm[p], ", "), p, p)
+	}
 }

@@ -463,3 +463,20 @@ func TestPluginRunExampleWorkersNoWait(t *testing.T) {
 		t.Errorf("the worker's answer is not on screen:\n%s", stdout)
 	}
 }
+
+// A plugin run without the permission its subscriptions need gets a note on
+// stderr that names the events withheld and the --grant that sends them.
+func TestPluginRunWithheldNote(t *testing.T) {
+	status := examplePath(t, "status")
+	code, stdout, stderr := prRun(t, "", "plugin", "run", status, "--cache-dir", prCacheDir, "--size", "2x80")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	if !strings.Contains(stderr, "ModeUpdate, TabUpdate not sent: the plugin lacks ReadApplicationState (add --grant ReadApplicationState)") {
+		t.Errorf("no withheld note on stderr: %q\nstdout:\n%s", stderr, stdout)
+	}
+	code, _, stderr = prRun(t, "", "plugin", "run", status, "--cache-dir", prCacheDir, "--size", "2x80", "--grant", "ReadApplicationState")
+	if code != exitOK || strings.Contains(stderr, "not sent") {
+		t.Errorf("with the grant: exit %d, stderr %q", code, stderr)
+	}
+}
