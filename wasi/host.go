@@ -60,6 +60,11 @@ type Host struct {
 
 	// fastGate, when set (tests), holds background compiles until closed.
 	fastGate chan struct{}
+
+	// bgCtx is the context of background compiles; Close cancels it and
+	// waits for them before it closes the runtimes they compile on.
+	bgCtx    context.Context
+	bgCancel context.CancelFunc
 }
 
 // engine is one wazero runtime with the host modules instantiated. The
@@ -102,12 +107,15 @@ func NewHost(ctx context.Context, cfg HostConfig) (*Host, error) {
 			cfg.deadline = deadlineContext
 		}
 	}
+	bgCtx, bgCancel := context.WithCancel(context.WithoutCancel(ctx))
 	h := &Host{
-		cfg:     cfg,
-		log:     cfg.Logger,
-		modules: map[[32]byte]*compiled{},
-		tiers:   map[[32]byte]*tierEntry{},
-		plugins: map[*Plugin]struct{}{},
+		bgCtx:    bgCtx,
+		bgCancel: bgCancel,
+		cfg:      cfg,
+		log:      cfg.Logger,
+		modules:  map[[32]byte]*compiled{},
+		tiers:    map[[32]byte]*tierEntry{},
+		plugins:  map[*Plugin]struct{}{},
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -219,6 +227,14 @@ func (h *Host) Close(ctx context.Context) error {
 		if err := p.Close(ctx); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	// A background compile still running uses the runtimes: cancel it and
+	// wait for it to return before closing them. If ctx ends first, the
+	// runtimes are left to the garbage collector rather than closed under
+	// a running compile.
+	h.bgCancel()
+	if err := h.WaitCompiled(ctx); err != nil {
+		return errors.Join(append(errs, fmt.Errorf("close host: runtimes left open: %w", err))...)
 	}
 	for _, e := range []*engine{h.eng, h.safe, h.interp} {
 		if e != nil {

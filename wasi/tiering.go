@@ -155,19 +155,29 @@ func (h *Host) tierFor(ctx context.Context, wasm []byte, sum [32]byte) *tierEntr
 func (h *Host) compileFast(te *tierEntry, wasm, rewritten []byte, sum [32]byte) {
 	defer h.bgDone()
 	if h.fastGate != nil {
-		<-h.fastGate
+		select {
+		case <-h.fastGate:
+		case <-h.bgCtx.Done():
+		}
 	}
 	t := time.NewTimer(firstFrameGrace)
 	select {
 	case <-te.release:
 	case <-t.C:
+	case <-h.bgCtx.Done():
 	}
 	t.Stop()
-	workers := h.cfg.CompilationWorkers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+	if h.bgCtx.Err() != nil {
+		return // the host is closing
 	}
-	ctx := experimental.WithCompilationWorkers(context.Background(), workers)
+	// At least two workers even on one core: wazero checks for
+	// cancellation only between functions of a multi-worker compile, and
+	// Close must be able to stop this one.
+	workers := max(h.cfg.CompilationWorkers, runtime.GOMAXPROCS(0), 2)
+	if h.cfg.CompilationWorkers > 0 {
+		workers = max(h.cfg.CompilationWorkers, 2)
+	}
+	ctx := experimental.WithCompilationWorkers(h.bgCtx, workers)
 	target, bin := h.eng, rewritten
 	var tinfo *tiering.ModuleInfo
 	if h.cfg.deadline == deadlineInterrupt {
@@ -186,7 +196,9 @@ func (h *Host) compileFast(te *tierEntry, wasm, rewritten []byte, sum [32]byte) 
 		c.info, err = inspect(mod)
 	}
 	if err != nil {
-		h.log.Warn("background compile failed; plugins stay on the interpreter", "err", err)
+		if h.bgCtx.Err() == nil {
+			h.log.Warn("background compile failed; plugins stay on the interpreter", "err", err)
+		}
 		return
 	}
 	h.mu.Lock()

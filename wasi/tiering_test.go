@@ -123,3 +123,34 @@ func TestTieringGoGuestWithWorker(t *testing.T) {
 		t.Fatal(f)
 	}
 }
+
+// Closing the host while a background compile runs (or waits to start)
+// cancels it and waits for it, instead of closing the runtime under it
+// (which panicked inside wazero).
+func TestTieringCloseDuringBackgroundCompile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles the probe guest")
+	}
+	wasm := probeWasm(t)
+	for _, delay := range []time.Duration{0, 300 * time.Millisecond, time.Second} {
+		h, err := NewHost(context.Background(), HostConfig{Tiering: true, CacheDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := h.Load(ctxT(t), wasm, PluginConfig{ID: 1,
+			Limits: Limits{CallTimeout: 60 * time.Second, LoadTimeout: 60 * time.Second}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.Render(ctxT(t), 2, 20); err != nil { // releases the background compile
+			t.Fatal(err)
+		}
+		time.Sleep(delay)
+		if err := h.Close(ctxT(t)); err != nil {
+			t.Fatalf("close after %s: %v", delay, err)
+		}
+		if err := h.WaitCompiled(ctxT(t)); err != nil {
+			t.Fatalf("background compile still running after Close: %v", err)
+		}
+	}
+}
