@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -67,9 +68,14 @@ func updateGolden() bool {
 	return f.Value.String() == "true"
 }
 
-// prRun runs `tessera ARGS` in-process with stdin.
+// prRun runs `tessera ARGS` in-process with stdin. A `plugin run` without
+// --timeout gets a generous one: under -race on a cold cache the plugin
+// starts on wazero's interpreter, where one call can take seconds.
 func prRun(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	if len(args) >= 2 && args[0] == "plugin" && args[1] == "run" && !slices.Contains(args, "--timeout") {
+		args = append(slices.Clip(args), "--timeout", "2m")
+	}
 	var out, errb bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
