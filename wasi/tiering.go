@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -154,6 +155,14 @@ func (h *Host) tierFor(ctx context.Context, wasm []byte, sum [32]byte) *tierEntr
 // compiler.
 func (h *Host) compileFast(te *tierEntry, wasm, rewritten []byte, sum [32]byte) {
 	defer h.bgDone()
+	defer func() {
+		// A compiler fault on one module must not take the host down: the
+		// plugins of that module stay on the interpreter.
+		if r := recover(); r != nil {
+			h.log.Error("background compile panicked; plugins stay on the interpreter",
+				"panic", r, "stack", string(debug.Stack()))
+		}
+	}()
 	if h.fastGate != nil {
 		select {
 		case <-h.fastGate:
