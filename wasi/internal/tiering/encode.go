@@ -7,8 +7,11 @@ import (
 	"github.com/tetratelabs/wazero/api"
 )
 
-// infoEncodingVersion changes whenever the encoding of ModuleInfo changes.
-const infoEncodingVersion = 1
+// infoEncodingVersion changes whenever the encoding of ModuleInfo or the
+// code Rewrite produces changes, so that a host keeping rewritten binaries
+// with their encoded ModuleInfo does not reuse stale ones. 2: interrupt
+// checks count in a local before touching the budget global.
+const infoEncodingVersion = 2
 
 // MarshalBinary encodes the module information, so a host can keep it with
 // the rewritten binary and skip Rewrite in a later process.

@@ -126,12 +126,15 @@ func ExportState(wasm []byte) (out []byte, info *ModuleInfo, err error) {
 
 // Options selects what Rewrite adds to a module.
 type Options struct {
-	// Interrupt adds two mutable i32 globals (a flag and a budget) and,
-	// before every branch back to a loop head (and at every function entry
-	// when the module uses tail calls), a check that decrements the budget and, every 65536
-	// checks, leaves compiled code for Go (so the Go scheduler and garbage
-	// collector can preempt the goroutine) and traps with `unreachable` if
-	// the flag is raised. The host raises it with the function Interrupter
+	// Interrupt adds two mutable i32 globals (a flag and a budget), a
+	// counter local to every function with a loop and, before every branch
+	// back to a loop head, a decrement of that counter. The first back edge
+	// of every activation and every 256th after it run the global check
+	// (also inserted at every function entry when the module uses tail
+	// calls): it decrements the budget and, every 256 global checks (so at
+	// most every 65536 back edges), leaves compiled code for Go (so the Go
+	// scheduler and garbage collector can preempt the goroutine) and traps
+	// with `unreachable` if the flag is raised. The host raises it with the function Interrupter
 	// returns, from any goroutine, to end a runaway call on the compiler
 	// without WithCloseOnContextDone, whose check costs a round trip
 	// through Go at every loop iteration. A module without memory gets the
@@ -149,10 +152,23 @@ func Rewrite(wasm []byte, opt Options) (out []byte, info *ModuleInfo, err error)
 	info = &ModuleInfo{}
 	var exportSec, globalSec, codeSec *section
 	var code *codeScan
+	var sig *signatures // parameter counts, for the counter local (Interrupt only)
 	for i := range secs {
 		s := &secs[i]
 		r := &reader{b: s.body}
 		switch s.id {
+		case secType:
+			if opt.Interrupt {
+				sig = &signatures{}
+				err = sig.parseTypes(r)
+			}
+		case secFunction:
+			if opt.Interrupt {
+				if sig == nil {
+					sig = &signatures{}
+				}
+				err = sig.parseFunctions(r)
+			}
 		case secImport:
 			err = info.parseImports(r)
 		case secTable:
@@ -170,7 +186,7 @@ func Rewrite(wasm []byte, opt Options) (out []byte, info *ModuleInfo, err error)
 		case secCode:
 			codeSec = s
 			var cerr error
-			if code, cerr = info.scanCode(r, opt.Interrupt); cerr != nil {
+			if code, cerr = info.scanCode(r, opt.Interrupt, sig); cerr != nil {
 				if opt.Interrupt {
 					return nil, nil, fmt.Errorf("rewrite: code: %w", cerr)
 				}
@@ -539,15 +555,28 @@ type codeScan struct {
 	bodies  [][]byte
 	inserts [][]int
 	entry   bool // also check at every function entry (tail calls present)
+	// Per function: the local declarations (groups count, then groups)
+	// end at declEnd; groupsAt is where the groups start (after their
+	// count); counter is the index the added counter local gets.
+	groups   []uint32
+	groupsAt []int
+	declEnd  []int
+	counter  []uint32
 }
 
 // scanCode decodes every function body and records the instructions that
 // change state a move cannot carry; with checks, it also records where
 // interrupt checks go.
-func (info *ModuleInfo) scanCode(r *reader, checks bool) (*codeScan, error) {
+func (info *ModuleInfo) scanCode(r *reader, checks bool, sig *signatures) (*codeScan, error) {
 	n, err := r.count(2)
 	if err != nil {
 		return nil, err
+	}
+	if sig == nil {
+		sig = &signatures{}
+	}
+	if checks && uint64(len(sig.funcs)) != uint64(n) {
+		return nil, errors.New("function and code sections disagree")
 	}
 	var f opFeatures
 	var loopStack []bool
@@ -566,10 +595,14 @@ func (info *ModuleInfo) scanCode(r *reader, checks bool) (*codeScan, error) {
 		if err != nil {
 			return nil, fmt.Errorf("function %d locals: %w", i, err)
 		}
+		groupsAt := fr.pos
+		var nlocals uint64
 		for j := uint32(0); j < groups; j++ {
-			if _, err := fr.u32(); err != nil {
+			c, err := fr.u32()
+			if err != nil {
 				return nil, fmt.Errorf("function %d locals: %w", i, err)
 			}
+			nlocals += uint64(c)
 			if _, err := fr.valType(); err != nil {
 				return nil, fmt.Errorf("function %d locals: %w", i, err)
 			}
@@ -616,6 +649,25 @@ func (info *ModuleInfo) scanCode(r *reader, checks bool) (*codeScan, error) {
 		if checks {
 			cs.bodies = append(cs.bodies, b)
 			cs.inserts = append(cs.inserts, at)
+			if len(at) > 1 { // has back edges: it gets a counter local
+				ti := sig.funcs[i]
+				if uint64(ti) >= uint64(len(sig.params)) {
+					return nil, fmt.Errorf("function %d: type index %d out of range", i, ti)
+				}
+				idx := uint64(sig.params[ti]) + nlocals
+				if idx >= maxLocals || groups == 1<<32-1 {
+					return nil, fmt.Errorf("function %d: too many locals to add a counter", i)
+				}
+				cs.groups = append(cs.groups, groups)
+				cs.groupsAt = append(cs.groupsAt, groupsAt)
+				cs.declEnd = append(cs.declEnd, at[0])
+				cs.counter = append(cs.counter, uint32(idx))
+			} else {
+				cs.groups = append(cs.groups, 0)
+				cs.groupsAt = append(cs.groupsAt, 0)
+				cs.declEnd = append(cs.declEnd, 0)
+				cs.counter = append(cs.counter, 0)
+			}
 		}
 	}
 	if f.tableMutation != "" {
@@ -649,8 +701,28 @@ func backEdge(imm []byte, table bool, loops []bool) bool {
 	return false
 }
 
-// checkBudget is how many checks run between two exits to Go.
-const checkBudget = 1 << 16
+// The interrupt checks count in two stages. Each function with a branch
+// back to a loop head gets a counter local (a register in compiled code);
+// every back edge decrements it, and when it goes negative the slow path
+// reloads it with counterChunk-1 and runs the global check: it decrements
+// the budget global and, when that reaches zero, refills it, leaves
+// compiled code for Go and tests the flag. Locals start at zero, so the
+// first back edge of every activation takes the slow path: a loop that runs
+// forever by calling functions whose own loops end quickly still drains the
+// global budget (at least once per activation that loops), and a single
+// activation drains it once every counterChunk back edges. Between two
+// exits to Go there are thus at most counterChunk*checkBudget back edges
+// of one activation, fewer when activations are short.
+const (
+	// counterChunk is how many back edges of one activation run per
+	// global check.
+	counterChunk = 1 << 8
+	// checkBudget is how many global checks run between two exits to Go.
+	checkBudget = 1 << 8
+	// maxLocals bounds the local index of the added counter (wazero
+	// refuses functions with more locals than this anyway).
+	maxLocals = 1 << 27
+)
 
 // sleb32 encodes v as signed LEB128.
 func sleb32(v int32) []byte {
@@ -665,7 +737,23 @@ func sleb32(v int32) []byte {
 	}
 }
 
-// interruptCheck returns the instructions inserted at each check point.
+// counterCheck returns the instructions inserted before each back edge of
+// a function whose counter local has index local: the fast path is a
+// decrement and a sign test on the local; the slow path reloads it and runs
+// the global check (see interruptCheck).
+func counterCheck(local uint32, global []byte) []byte {
+	l := appendULEB(nil, uint64(local))
+	c := concat([]byte{0x20}, l, []byte{0x41, 0x01, 0x6b, 0x22}, l) // counter -= 1
+	c = append(c, 0x41, 0x00, 0x48, 0x04, 0x40)                     // if counter < 0 {
+	c = append(c, global...)                                        //   global check
+	// The reload follows the global check, whose exit to Go is a call:
+	// the counter is then not live across that call.
+	c = concat(c, []byte{0x41}, sleb32(counterChunk-1), []byte{0x21}, l) //   counter = chunk-1
+	return append(c, 0x0b)                                               // }
+}
+
+// interruptCheck returns the global check: inserted as it is at function
+// entries (tail calls), and as the slow path of counterCheck.
 // The fast path decrements a budget; when it runs out, the slow path
 // refills it, leaves compiled code for Go with `memory.grow 0` (a no-op
 // that wazero's compiler implements as a call into Go, so the goroutine can
@@ -702,19 +790,88 @@ func (cs *codeScan) rewrite(flag uint32, hasMemory bool) []byte {
 	var fn []byte
 	for i, b := range cs.bodies {
 		at := cs.inserts[i]
-		if !cs.entry {
-			at = at[1:]
-		}
 		fn = fn[:0]
 		prev := 0
-		for _, off := range at {
-			fn = append(fn, b[prev:off]...)
+		if len(at) > 1 {
+			// Declare the counter local: one more group of one i32.
+			fn = appendULEB(fn, uint64(cs.groups[i])+1)
+			fn = append(fn, b[cs.groupsAt[i]:cs.declEnd[i]]...)
+			fn = append(fn, 1, valI32)
+			prev = cs.declEnd[i]
+		}
+		if cs.entry {
+			fn = append(fn, b[prev:at[0]]...)
 			fn = append(fn, check...)
-			prev = off
+			prev = at[0]
+		}
+		if len(at) > 1 {
+			back := counterCheck(cs.counter[i], check)
+			for _, off := range at[1:] {
+				fn = append(fn, b[prev:off]...)
+				fn = append(fn, back...)
+				prev = off
+			}
 		}
 		fn = append(fn, b[prev:]...)
 		body = appendULEB(body, uint64(len(fn)))
 		body = append(body, fn...)
 	}
 	return sectionBytes(secCode, body)
+}
+
+// signatures keeps what the counter local's index depends on: the number
+// of parameters of every type and the type of every defined function.
+type signatures struct {
+	params []uint32 // per type index; 0 for non-function types
+	funcs  []uint32 // type index per defined function
+}
+
+func (sig *signatures) parseTypes(r *reader) error {
+	n, err := r.count(1)
+	if err != nil {
+		return err
+	}
+	for i := uint32(0); i < n; i++ {
+		form, err := r.byte()
+		if err != nil {
+			return err
+		}
+		if form != 0x60 {
+			return fmt.Errorf("type %d: form 0x%02x not supported", i, form)
+		}
+		np, err := r.count(1)
+		if err != nil {
+			return fmt.Errorf("type %d: %w", i, err)
+		}
+		for j := uint32(0); j < np; j++ {
+			if _, err := r.valType(); err != nil {
+				return fmt.Errorf("type %d: %w", i, err)
+			}
+		}
+		nr, err := r.count(1)
+		if err != nil {
+			return fmt.Errorf("type %d: %w", i, err)
+		}
+		for j := uint32(0); j < nr; j++ {
+			if _, err := r.valType(); err != nil {
+				return fmt.Errorf("type %d: %w", i, err)
+			}
+		}
+		sig.params = append(sig.params, np)
+	}
+	return nil
+}
+
+func (sig *signatures) parseFunctions(r *reader) error {
+	n, err := r.count(1)
+	if err != nil {
+		return err
+	}
+	sig.funcs = make([]uint32, n)
+	for i := range sig.funcs {
+		if sig.funcs[i], err = r.u32(); err != nil {
+			return fmt.Errorf("function %d: %w", i, err)
+		}
+	}
+	return nil
 }

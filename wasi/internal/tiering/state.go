@@ -182,10 +182,13 @@ func (info *ModuleInfo) Interruptible() bool { return info != nil && info.hasInt
 
 // Interrupter returns a function that raises m's interrupt flag: the guest
 // call running on m (or the next one) traps with `unreachable` at one of
-// its next checks (branches back to a loop head and, with tail calls,
-// function entries). If
-// raised between calls it takes effect at the first check; during a call,
-// at most 65536 checks later. The function is safe to call from any
+// its next global checks (see Options.Interrupt). It also sets the check
+// budget to one, so the next global check traps: if raised between calls,
+// at the first back edge of the next call; during a call, at the next back
+// edge of a newly called function with a loop or within 256 back edges of
+// each running activation. Should the guest's own decrement overwrite the
+// shortened budget, the budget runs out as usual, at most 65536 back edges
+// later. The function is safe to call from any
 // goroutine (a deadline timer) while m runs on the compiler engine; the
 // instance must be treated as crashed afterwards.
 //
