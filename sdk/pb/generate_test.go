@@ -9,7 +9,8 @@ import (
 )
 
 // TestGeneratedCodeIsCurrent regenerates the mirror from pluginpb and
-// compares it with the committed files, so a change to the .proto files
+// compares it with the generated files in the working tree (`make generate`
+// writes them; they are not committed), so a change to the .proto files
 // cannot leave the plugins' encoding behind.
 func TestGeneratedCodeIsCurrent(t *testing.T) {
 	if testing.Short() {
