@@ -5,7 +5,7 @@ PLUGINS   := $(patsubst examples/plugins/%/main.go,examples/plugins/%.wasm,$(wil
 BUF       := github.com/bufbuild/buf/cmd/buf@v1.75.0
 PROTOC_GEN_GO := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 
-.PHONY: all build generate test test.race plugins proto bench lint fmt demo clean
+.PHONY: all build generate test plugins proto bench lint fmt demo clean
 
 all: build plugins
 
