@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/tessera-ws/tessera/proto/pluginpb"
-	"github.com/tessera-ws/tessera/wasi/screen"
+	"github.com/tessera-ws/tessera/internal/screen"
 	"github.com/tetratelabs/wazero/api"
 	"google.golang.org/protobuf/proto"
 )

@@ -13,7 +13,7 @@ import (
 
 	"github.com/tessera-ws/tessera/proto/pluginpb"
 	"github.com/tessera-ws/tessera/wasi"
-	"github.com/tessera-ws/tessera/wasi/screen"
+	"github.com/tessera-ws/tessera/internal/screen"
 )
 
 // Options configures one standalone run.

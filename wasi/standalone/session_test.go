@@ -8,7 +8,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/tessera-ws/tessera/proto/pluginpb"
-	"github.com/tessera-ws/tessera/wasi/screen"
+	"github.com/tessera-ws/tessera/internal/screen"
 )
 
 func TestDefaultStylingCounts(t *testing.T) {

@@ -4,7 +4,7 @@ import (
 	"sync"
 
 	"github.com/tessera-ws/tessera/proto/pluginpb"
-	"github.com/tessera-ws/tessera/wasi/screen"
+	"github.com/tessera-ws/tessera/internal/screen"
 )
 
 // The default palette, as xterm 256-colour indices. These are the values of

@@ -3,7 +3,7 @@ package screen_test
 import (
 	"fmt"
 
-	"github.com/tessera-ws/tessera/wasi/screen"
+	"github.com/tessera-ws/tessera/internal/screen"
 )
 
 func ExampleScreen_Frame() {
