@@ -4,6 +4,7 @@ BIN       := bin
 PLUGINS   := $(patsubst examples/plugins/%/main.go,examples/plugins/%.wasm,$(wildcard examples/plugins/*/main.go))
 BUF       := github.com/bufbuild/buf/cmd/buf@v1.75.0
 PROTOC_GEN_GO := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+PROTOC_GEN_CONNECT := connectrpc.com/connect/cmd/protoc-gen-connect-go@v1.19.1
 
 .PHONY: all build generate test plugins proto bench lint fmt demo clean
 
@@ -34,10 +35,12 @@ test: $(SDK_PB)
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 
-# Regenerate proto/pluginpb from proto/*.proto with pinned tools.
+# Regenerate proto/pluginpb (plugin ABI) and proto/control/v1 (control API)
+# from their .proto files with pinned tools.
 proto:
-	$(GO) install $(PROTOC_GEN_GO)
+	$(GO) install $(PROTOC_GEN_GO) $(PROTOC_GEN_CONNECT)
 	cd proto && PATH="$$($(GO) env GOPATH)/bin:$$PATH" $(GO) run $(BUF) generate
+	cd proto/control && PATH="$$($(GO) env GOPATH)/bin:$$PATH" $(GO) run $(BUF) generate
 
 # The figures of bench/README.md's summary (about 10 minutes on 2 cores):
 # plugin host first frame, tier-up, update+render per engine, command round
