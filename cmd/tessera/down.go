@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"syscall"
+	"time"
+
+	"connectrpc.com/connect"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/tessera-ws/tessera/internal/ctl"
+	controlv1 "github.com/tessera-ws/tessera/proto/control/v1"
+)
+
+func init() {
+	register(command{
+		name:    "down",
+		summary: "stop a workspace's daemon gracefully (returns once it has exited)",
+		run:     runDown,
+	})
+	register(command{
+		name:    "ps",
+		summary: "list this user's running daemons",
+		run:     runPs,
+	})
+}
+
+// downTimeout bounds how long `down` waits for the daemon to exit.
+const downTimeout = 30 * time.Second
+
+func runDown(ctx context.Context, args []string, s stdio) int {
+	fs := flag.NewFlagSet("down", flag.ContinueOnError)
+	fs.SetOutput(s.err)
+	ws := fs.String("w", "", "the workspace whose daemon to stop")
+	fs.StringVar(ws, "workspace", "", "same as -w")
+	fs.Usage = func() {
+		fmt.Fprintln(s.err, "usage: tessera down [-w PATH] [PATH]")
+		fmt.Fprintln(s.err, "\nStops the daemon: plugins get BeforeClose, panes SIGHUP then SIGKILL after 3s.")
+		fs.PrintDefaults()
+	}
+	pos, err := cfgParseArgs(fs, args)
+	if err != nil {
+		if err == flag.ErrHelp {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if len(pos) > 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	if len(pos) == 1 && *ws == "" {
+		*ws = pos[0]
+	}
+	in, err := ctl.Resolve(*ws)
+	if err != nil {
+		fmt.Fprintf(s.err, "tessera down: %v\n", err)
+		return exitError
+	}
+	client := ctl.Client(in.Socket)
+	if _, err := client.Shutdown(ctx, connect.NewRequest(&controlv1.ShutdownRequest{})); err != nil {
+		fmt.Fprintf(s.err, "tessera down: %s\n", connectMessage(err))
+		return exitError
+	}
+	deadline := time.Now().Add(downTimeout)
+	for time.Now().Before(deadline) {
+		if syscall.Kill(in.PID, 0) != nil {
+			fmt.Fprintf(s.out, "stopped the daemon of %s (pid %d)\n", in.Workspace, in.PID)
+			return exitOK
+		}
+		select {
+		case <-ctx.Done():
+			return signalExit(ctx)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	fmt.Fprintf(s.err, "tessera down: the daemon (pid %d) did not exit within %s; see its log %s\n", in.PID, downTimeout, in.Log)
+	return exitError
+}
+
+func runPs(ctx context.Context, args []string, s stdio) int {
+	fs := flag.NewFlagSet("ps", flag.ContinueOnError)
+	fs.SetOutput(s.err)
+	asJSON := fs.Bool("json", false, "print JSON")
+	fs.Usage = func() {
+		fmt.Fprintln(s.err, "usage: tessera ps [--json]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return exitOK
+		}
+		return exitUsage
+	}
+	running, err := ctl.Running()
+	if err != nil {
+		fmt.Fprintf(s.err, "tessera ps: %v\n", err)
+		return exitError
+	}
+	type row struct {
+		Workspace string   `json:"workspace"`
+		PID       int      `json:"pid"`
+		Socket    string   `json:"socket"`
+		Uptime    string   `json:"uptime"`
+		Sessions  []string `json:"sessions"`
+		Panes     int32    `json:"panes"`
+		Plugins   int32    `json:"plugins"`
+	}
+	rows := []row{}
+	for _, in := range running {
+		r := row{Workspace: in.Workspace, PID: in.PID, Socket: in.Socket,
+			Uptime: time.Since(time.Unix(0, in.Started)).Round(time.Second).String()}
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		res, err := ctl.Client(in.Socket).Status(cctx, connect.NewRequest(&controlv1.StatusRequest{}))
+		cancel()
+		if err == nil {
+			r.Sessions, r.Panes, r.Plugins = res.Msg.Sessions, res.Msg.Panes, res.Msg.Plugins
+		}
+		rows = append(rows, r)
+	}
+	if *asJSON {
+		b, _ := json.MarshalIndent(rows, "", "  ")
+		fmt.Fprintf(s.out, "%s\n", b)
+		return exitOK
+	}
+	if len(rows) == 0 {
+		fmt.Fprintln(s.out, "no daemon is running")
+		return exitOK
+	}
+	fmt.Fprintf(s.out, "%-40s %-8s %-10s %-6s %-7s %s\n", "WORKSPACE", "PID", "UPTIME", "PANES", "PLUGINS", "SESSIONS")
+	for _, r := range rows {
+		fmt.Fprintf(s.out, "%-40s %-8d %-10s %-6d %-7d %s\n", r.Workspace, r.PID, r.Uptime, r.Panes, r.Plugins, strings.Join(r.Sessions, ","))
+	}
+	return exitOK
+}
+
+func printProtoJSON(w io.Writer, m proto.Message) {
+	b, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(m)
+	if err != nil {
+		fmt.Fprintf(w, "{\"error\": %q}\n", err.Error())
+		return
+	}
+	fmt.Fprintf(w, "%s\n", b)
+}

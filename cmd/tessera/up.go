@@ -1,0 +1,283 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"time"
+
+	"connectrpc.com/connect"
+
+	"github.com/tessera-ws/tessera/config"
+	"github.com/tessera-ws/tessera/console"
+	"github.com/tessera-ws/tessera/internal/ctl"
+	controlv1 "github.com/tessera-ws/tessera/proto/control/v1"
+)
+
+func init() {
+	register(command{
+		name:    "up",
+		summary: "start the daemon for a workspace if none runs, apply it and wait until everything started",
+		run:     runUp,
+	})
+	register(command{
+		name:    "apply",
+		summary: "make the running daemon's session match its workspace files",
+		run:     runApply,
+	})
+}
+
+// startTimeout bounds how long `up` waits for a new daemon's socket.
+const startTimeout = 30 * time.Second
+
+func runUp(ctx context.Context, args []string, s stdio) int {
+	fs := flag.NewFlagSet("up", flag.ContinueOnError)
+	fs.SetOutput(s.err)
+	vars := cfgVarFlags{}
+	fs.Var(vars, "var", "set a workspace variable: --var NAME=VALUE (repeatable)")
+	asJSON := fs.Bool("json", false, "print the outcome as JSON")
+	fs.Usage = func() {
+		fmt.Fprintln(s.err, "usage: tessera up [--var NAME=VALUE]... [--json] [PATH]")
+		fmt.Fprintln(s.err, "\nStarts the daemon of the workspace PATH (a file or a directory of *.hcl, default .) in the")
+		fmt.Fprintln(s.err, "background unless one runs, applies the workspace and waits until every pane has started and")
+		fmt.Fprintln(s.err, "every plugin has drawn its first frame (or failed), then prints what runs.")
+		fmt.Fprintln(s.err, "Exit status: 0 applied, 1 the daemon failed, 2 the workspace has errors (nothing started).")
+		fs.PrintDefaults()
+	}
+	pos, err := cfgParseArgs(fs, args)
+	if err != nil {
+		if err == flag.ErrHelp {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if len(pos) > 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	path := "."
+	if len(pos) == 1 {
+		path = pos[0]
+	}
+	// Check the files first: a workspace with errors starts nothing.
+	_, files, diags := cfgLoad(path, vars)
+	if diags.HasErrors() {
+		_ = config.WriteDiagnostics(s.err, files, diags)
+		fmt.Fprintf(s.err, "%s: %s; nothing started\n", path, cfgCountDiags(diags))
+		return exitUsage
+	}
+	paths, err := ctl.PathsFor(path)
+	if err != nil {
+		fmt.Fprintf(s.err, "tessera up: %v\n", err)
+		return exitError
+	}
+	if !daemonRunning(paths) {
+		if code := startDaemon(ctx, paths, vars, s); code != exitOK {
+			return code
+		}
+	}
+	return applyAndReport(ctx, paths.Socket, *asJSON, s, "up")
+}
+
+func daemonRunning(p ctl.Paths) bool {
+	in, err := ctl.ReadInfo(p.Info)
+	return err == nil && in.PID > 0 && syscall.Kill(in.PID, 0) == nil && ctl.Alive(p.Socket)
+}
+
+// startDaemon starts `tessera daemon --background PATH` in its own session
+// and waits for its socket; if it exits first, it prints why.
+func startDaemon(ctx context.Context, p ctl.Paths, vars cfgVarFlags, s stdio) int {
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintf(s.err, "tessera up: %v\n", err)
+		return exitError
+	}
+	if err := os.MkdirAll(p.StateDir, 0o700); err != nil {
+		fmt.Fprintf(s.err, "tessera up: state directory: %v\n", err)
+		return exitError
+	}
+	// The daemon's stderr (panics, early failures) goes to a file beside its log.
+	errPath := p.Log + ".stderr"
+	errFile, err := os.OpenFile(errPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		fmt.Fprintf(s.err, "tessera up: %v\n", err)
+		return exitError
+	}
+	defer errFile.Close()
+	args := []string{"daemon", "--background"}
+	for k, v := range vars {
+		args = append(args, "--var", k+"="+v)
+	}
+	args = append(args, p.Workspace)
+	cmd := exec.Command(self, args...)
+	cmd.Stdin = nil
+	cmd.Stdout = errFile
+	cmd.Stderr = errFile
+	cmd.Dir = "/"
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	logStart := fileSize(p.Log)
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintf(s.err, "tessera up: start the daemon: %v\n", err)
+		return exitError
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	deadline := time.NewTimer(startTimeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-exited:
+			fmt.Fprintf(s.err, "tessera up: the daemon exited before it was ready (%v)\n", err)
+			printTail(s, p.Log, logStart, errPath)
+			return exitError
+		case <-deadline.C:
+			fmt.Fprintf(s.err, "tessera up: the daemon did not open its socket within %s\n", startTimeout)
+			printTail(s, p.Log, logStart, errPath)
+			return exitError
+		case <-ctx.Done():
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			return signalExit(ctx)
+		case <-tick.C:
+			if daemonRunning(p) {
+				_ = cmd.Process.Release()
+				return exitOK
+			}
+		}
+	}
+}
+
+func fileSize(path string) int64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return st.Size()
+}
+
+// printTail prints what the daemon logged since it started, and its stderr.
+func printTail(s stdio, logPath string, from int64, errPath string) {
+	for _, f := range []struct {
+		path string
+		from int64
+	}{{logPath, from}, {errPath, 0}} {
+		fh, err := os.Open(f.path)
+		if err != nil {
+			continue
+		}
+		fh.Seek(f.from, 0)
+		var lines []string
+		sc := bufio.NewScanner(fh)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			lines = append(lines, sc.Text())
+		}
+		fh.Close()
+		if len(lines) > 30 {
+			lines = lines[len(lines)-30:]
+		}
+		for _, l := range lines {
+			fmt.Fprintf(s.err, "  %s\n", l)
+		}
+	}
+	fmt.Fprintf(s.err, "(the daemon's log: %s)\n", logPath)
+}
+
+// signalExit is the exit status of a command interrupted by a signal.
+func signalExit(ctx context.Context) int {
+	if errors.Is(context.Cause(ctx), errTerminated) {
+		return 143
+	}
+	return 130
+}
+
+var errTerminated = errors.New("terminated")
+
+// applyAndReport applies the daemon's workspace, waits, and prints what runs.
+func applyAndReport(ctx context.Context, socket string, asJSON bool, s stdio, verb string) int {
+	client := ctl.Client(socket)
+	res, err := client.Apply(ctx, connect.NewRequest(&controlv1.ApplyRequest{Wait: true}))
+	if err != nil {
+		if ctx.Err() != nil {
+			return signalExit(ctx)
+		}
+		fmt.Fprintf(s.err, "tessera %s: %s\n", verb, connectMessage(err))
+		return exitError
+	}
+	m := res.Msg
+	if asJSON {
+		printProtoJSON(s.out, m)
+	} else {
+		if hasDiagErrors(m.Diagnostics) {
+			fmt.Fprint(s.err, m.Text)
+		} else {
+			console.WriteApply(s.out, m)
+		}
+	}
+	if hasDiagErrors(m.Diagnostics) {
+		fmt.Fprintf(s.err, "tessera %s: the workspace has errors; nothing changed\n", verb)
+		return exitUsage
+	}
+	return exitOK
+}
+
+func hasDiagErrors(ds []*controlv1.Diagnostic) bool {
+	for _, d := range ds {
+		if d.Severity == "error" {
+			return true
+		}
+	}
+	return false
+}
+
+func connectMessage(err error) string {
+	var ce *connect.Error
+	if errors.As(err, &ce) {
+		msg := ce.Message()
+		if ce.Code() == connect.CodeUnavailable && (strings.Contains(msg, "dial") || strings.Contains(msg, "connection refused")) {
+			return "the daemon is not reachable (did it stop? see `tessera ps`)"
+		}
+		return msg
+	}
+	return err.Error()
+}
+
+func runApply(ctx context.Context, args []string, s stdio) int {
+	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
+	fs.SetOutput(s.err)
+	ws := fs.String("w", "", "the workspace whose daemon to use (default: see `tessera help`)")
+	fs.StringVar(ws, "workspace", "", "same as -w")
+	asJSON := fs.Bool("json", false, "print the outcome as JSON")
+	fs.Usage = func() {
+		fmt.Fprintln(s.err, "usage: tessera apply [-w PATH] [--json] [PATH]")
+		fmt.Fprintln(s.err, "\nApplies the running daemon's workspace files now and waits until what changed has started.")
+		fs.PrintDefaults()
+	}
+	pos, err := cfgParseArgs(fs, args)
+	if err != nil {
+		if err == flag.ErrHelp {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if len(pos) > 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	if len(pos) == 1 && *ws == "" {
+		*ws = pos[0]
+	}
+	in, err := ctl.Resolve(*ws)
+	if err != nil {
+		fmt.Fprintf(s.err, "tessera apply: %v\n", err)
+		return exitError
+	}
+	return applyAndReport(ctx, in.Socket, *asJSON, s, "apply")
+}

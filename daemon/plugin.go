@@ -1,0 +1,385 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tessera-ws/tessera/config"
+	"github.com/tessera-ws/tessera/internal/ctl"
+	"github.com/tessera-ws/tessera/internal/screen"
+	"github.com/tessera-ws/tessera/proto/pluginpb"
+	"github.com/tessera-ws/tessera/wasi"
+)
+
+// pluginObj is the daemon's side of one plugin instance (a plugin pane or
+// a background plugin). Loop-owned, except view.
+type pluginObj struct {
+	inst         *config.PluginInstance
+	id           uint32
+	p            *wasi.Plugin // nil while loading and after a failure
+	state        string
+	lastErr      string
+	restarts     int
+	loads        int // load attempts, to ignore results of superseded loads
+	started      time.Time
+	tmpDir       string
+	view         *pluginView
+	restartTimer *time.Timer
+}
+
+// pluginView holds a plugin's size and last frame; it guards itself.
+type pluginView struct {
+	mu      sync.Mutex
+	rows    int
+	cols    int
+	frame   []byte
+	scr     *screen.Screen
+	frames  uint64
+	changed chan struct{}
+}
+
+func newPluginView(rows, cols int) *pluginView {
+	return &pluginView{rows: rows, cols: cols, scr: screen.New(max(rows, 1), max(cols, 1)), changed: make(chan struct{})}
+}
+
+func (v *pluginView) setFrame(f []byte) (first bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.frame = f
+	if v.rows > 0 && v.cols > 0 {
+		v.scr.Resize(v.rows, v.cols)
+	}
+	v.scr.Frame(wasi.ToTerminal(f))
+	v.frames++
+	close(v.changed)
+	v.changed = make(chan struct{})
+	return v.frames == 1
+}
+
+func (v *pluginView) size() (int, int) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.rows, v.cols
+}
+
+func (v *pluginView) setSize(rows, cols int) {
+	v.mu.Lock()
+	v.rows, v.cols = rows, cols
+	v.mu.Unlock()
+}
+
+func (v *pluginView) snapshot() (lines []string, ansi string, rows, cols int) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.scr.Lines(), v.scr.ANSI(), v.rows, v.cols
+}
+
+// permissionTypes converts permission names to the wire enum.
+func permissionTypes(names []string) []pluginpb.PermissionType {
+	var out []pluginpb.PermissionType
+	for _, n := range names {
+		if v, ok := pluginpb.PermissionType_value[n]; ok {
+			out = append(out, pluginpb.PermissionType(v))
+		}
+	}
+	return out
+}
+
+// pluginDirs returns the per-identity host directories of /data and /cache.
+func pluginDirs(identity string) (data, cache string) {
+	return filepath.Join(ctl.DataHome(), "plugins", identity), filepath.Join(ctl.CacheHome(), "plugin-cache", identity)
+}
+
+// buildPluginConfig turns a configured instance into the host's view: its
+// mounts (/data, /cache and /tmp private to the plugin; /host only when the
+// workspace mounts it), environment (the allowlist only) and limits.
+func (d *Daemon) buildPluginConfig(pn *pane, cwd string) (wasi.PluginConfig, error) {
+	po := pn.plug
+	in := po.inst
+	data, cache := pluginDirs(in.Identity)
+	tmp, err := os.MkdirTemp("", "tessera-plugin-*")
+	if err != nil {
+		return wasi.PluginConfig{}, err
+	}
+	po.tmpDir = tmp
+	mounts := map[string]wasi.Mount{
+		"/data":  {Guest: "/data", Host: data},
+		"/cache": {Guest: "/cache", Host: cache},
+		"/tmp":   {Guest: "/tmp", Host: tmp},
+	}
+	for _, m := range in.Mounts {
+		host := m.Source
+		if host == "" {
+			switch m.Guest {
+			case "/host":
+				host = cwd
+			case "/data":
+				host = data
+			case "/cache":
+				host = cache
+			case "/tmp":
+				host = tmp
+			}
+		}
+		mounts[m.Guest] = wasi.Mount{Guest: m.Guest, Host: host, ReadOnly: m.ReadOnly}
+	}
+	var ms []wasi.Mount
+	for _, g := range []string{"/host", "/data", "/cache", "/tmp"} {
+		m, ok := mounts[g]
+		if !ok {
+			continue
+		}
+		if err := os.MkdirAll(m.Host, 0o700); err != nil && m.Guest != "/host" {
+			return wasi.PluginConfig{}, fmt.Errorf("mount %s: %w", m.Guest, err)
+		}
+		if st, err := os.Stat(m.Host); err != nil || !st.IsDir() {
+			return wasi.PluginConfig{}, fmt.Errorf("mount %s: host directory %s does not exist", m.Guest, m.Host)
+		}
+		ms = append(ms, m)
+	}
+	env := map[string]string{}
+	for _, k := range in.InheritEnv {
+		if v, ok := os.LookupEnv(k); ok {
+			env[k] = v
+		}
+	}
+	for k, v := range in.Env {
+		env[k] = v
+	}
+	lim := wasi.Limits{
+		MemoryBytes:       in.Limits.MemoryBytes,
+		CallTimeout:       time.Duration(in.Limits.CallTimeout),
+		CommandsPerSecond: in.Limits.CommandsPerSecond,
+	}
+	initialCwd := ""
+	if _, ok := mounts["/host"]; ok {
+		initialCwd = "/host"
+	}
+	id := po.id
+	addr := pn.addr
+	view := po.view
+	loadNo := po.loads
+	log := d.log.With("plugin", addr)
+	return wasi.PluginConfig{
+		ID:         id,
+		ClientID:   1,
+		URL:        in.Source.URL(),
+		Config:     in.Config,
+		Mounts:     ms,
+		Env:        env,
+		Limits:     lim,
+		Granted:    permissionTypes(in.Permissions),
+		InitialCwd: initialCwd,
+		OnFrame: func(f []byte) {
+			if view.setFrame(f) {
+				d.post(func() { d.pluginFirstFrame(pn, loadNo) })
+			}
+		},
+		OnCrash: func(err error) {
+			d.post(func() { d.pluginCrashed(pn, loadNo, err) })
+		},
+		OnStderr: func(line string) {
+			log.Debug("stderr", "line", line)
+		},
+		OnIncident: func(inc wasi.Incident) {
+			d.events.publish(EvPluginIncident, addr, inc.String(), map[string]string{"kind": inc.Kind.String()})
+		},
+	}, nil
+}
+
+// startPlugin loads a plugin instance in the background; the outcome comes
+// back to the loop as a message.
+func (d *Daemon) startPlugin(pn *pane) {
+	po := pn.plug
+	po.loads++
+	po.state = StateLoading
+	po.lastErr = ""
+	po.started = time.Now()
+	d.nextPluginID++
+	po.id = d.nextPluginID
+	cwd := pn.sess.cfg.Cwd
+	if pn.tab != nil && pn.tab.cfg != nil {
+		cwd = pn.tab.cfg.Cwd
+	}
+	cfg, err := d.buildPluginConfig(pn, cwd)
+	if err != nil {
+		d.pluginFailed(pn, po.loads, err)
+		return
+	}
+	loadNo := po.loads
+	src := po.inst.Source
+	rows, cols := po.view.size()
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		ctx, cancel := context.WithTimeout(d.ctx, 2*time.Minute)
+		defer cancel()
+		wasm, err := fetchModule(ctx, src, d.cfg.CacheDir)
+		if err != nil {
+			d.post(func() { d.pluginFailed(pn, loadNo, err) })
+			return
+		}
+		p, err := d.host.Load(ctx, wasm, cfg)
+		if err != nil {
+			d.post(func() { d.pluginFailed(pn, loadNo, err) })
+			return
+		}
+		if !d.post(func() { d.pluginLoaded(pn, loadNo, p) }) {
+			closeCtx, c := context.WithTimeout(context.Background(), 5*time.Second)
+			p.Close(closeCtx)
+			c()
+			return
+		}
+		p.Resize(rows, cols)
+	}()
+}
+
+func (d *Daemon) pluginLoaded(pn *pane, loadNo int, p *wasi.Plugin) {
+	po := pn.plug
+	if po.loads != loadNo || po.state == StateStopped || po.state == StateClosed {
+		d.closePluginAsync(p)
+		return
+	}
+	po.p = p
+	po.state = StateRunning
+	d.log.Info("plugin loaded", "plugin", pn.addr, "id", po.id, "url", po.inst.Source.URL(), "engine", p.Engine())
+	d.events.publish(EvPluginLoaded, pn.addr, "loaded "+po.inst.Source.URL(), map[string]string{"id": fmt.Sprint(po.id)})
+}
+
+func (d *Daemon) pluginFirstFrame(pn *pane, loadNo int) {
+	if pn.plug.loads != loadNo {
+		return
+	}
+	pn.plug.restartsOK()
+	d.events.publish(EvPluginFrame, pn.addr, "first frame drawn", nil)
+	pn.markReady()
+}
+
+// restartsOK is a hook for a healthy start; consecutive-restart counting
+// resets only after a plugin ran for a while (see pluginCrashed).
+func (po *pluginObj) restartsOK() {}
+
+func (d *Daemon) pluginFailed(pn *pane, loadNo int, err error) {
+	po := pn.plug
+	if po.loads != loadNo || po.state == StateStopped || po.state == StateClosed {
+		return
+	}
+	po.state = StateFailed
+	po.lastErr = oneLine(err.Error())
+	d.log.Error("plugin failed to start", "plugin", pn.addr, "err", po.lastErr)
+	d.events.publish(EvPluginFailed, pn.addr, po.lastErr, nil)
+	pn.markReady()
+	d.maybeRestartPlugin(pn)
+}
+
+func (d *Daemon) pluginCrashed(pn *pane, loadNo int, err error) {
+	po := pn.plug
+	if po.loads != loadNo || po.state == StateStopped || po.state == StateClosed {
+		return
+	}
+	po.state = StateCrashed
+	po.lastErr = oneLine(err.Error())
+	d.log.Error("plugin crashed", "plugin", pn.addr, "err", po.lastErr)
+	d.events.publish(EvPluginCrashed, pn.addr, po.lastErr, nil)
+	if p := po.p; p != nil {
+		po.p = nil
+		d.closePluginAsync(p)
+	}
+	pn.markReady()
+	d.maybeRestartPlugin(pn)
+}
+
+// maybeRestartPlugin applies the restart policy after a crash or a failed
+// load: on-failure and always restart with a doubling backoff, up to the cap.
+func (d *Daemon) maybeRestartPlugin(pn *pane) {
+	po := pn.plug
+	r := po.inst.Restart
+	if r.Policy != config.RestartOnFailure && r.Policy != config.RestartAlways {
+		return
+	}
+	if time.Since(po.started) > time.Minute {
+		po.restarts = 0 // it ran long enough: the count is of consecutive restarts
+	}
+	if r.MaxRestarts > 0 && po.restarts >= r.MaxRestarts {
+		po.lastErr += fmt.Sprintf(" (not restarted: %d restarts, the cap)", po.restarts)
+		d.events.publish(EvPluginFailed, pn.addr, "restart cap reached", nil)
+		return
+	}
+	delay := backoff(time.Duration(r.Backoff), po.restarts)
+	po.restarts++
+	loadNo := po.loads
+	po.restartTimer = time.AfterFunc(delay, func() {
+		d.post(func() {
+			if po.loads == loadNo && (po.state == StateCrashed || po.state == StateFailed) {
+				d.startPlugin(pn)
+			}
+		})
+	})
+}
+
+func backoff(base time.Duration, n int) time.Duration {
+	if base <= 0 {
+		base = 500 * time.Millisecond
+	}
+	d := base << min(n, 8)
+	return min(d, time.Minute)
+}
+
+// stopPlugin stops an instance; the close runs in the background.
+func (d *Daemon) stopPlugin(pn *pane, final string) {
+	po := pn.plug
+	po.loads++ // supersede loads in flight
+	if po.restartTimer != nil {
+		po.restartTimer.Stop()
+	}
+	if p := po.p; p != nil {
+		po.p = nil
+		p.Post(&pluginpb.Event{Name: pluginpb.EventType_BeforeClose})
+		d.closePluginAsync(p)
+	}
+	if po.tmpDir != "" {
+		tmp := po.tmpDir
+		po.tmpDir = ""
+		defer os.RemoveAll(tmp)
+	}
+	po.state = final
+	pn.markReady()
+	d.events.publish(EvPluginStopped, pn.addr, "stopped", nil)
+}
+
+func (d *Daemon) closePluginAsync(p *wasi.Plugin) {
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := p.Close(ctx); err != nil && !errors.Is(err, wasi.ErrClosed) {
+			d.log.Warn("closing plugin", "id", p.ID(), "err", err)
+		}
+	}()
+}
+
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+func permissionNames(ps []pluginpb.PermissionType) []string {
+	out := make([]string, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, p.String())
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
+}

@@ -1,0 +1,552 @@
+package daemon
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/tessera-ws/tessera/config"
+)
+
+func jsonMarshal(v any) ([]byte, error) { return json.MarshalIndent(v, "", "  ") }
+
+// load reads the workspace at path ("" for the daemon's own).
+func (d *Daemon) load(path string) (*config.Workspace, []config.File, hcl.Diagnostics) {
+	if path == "" {
+		path = d.paths.Workspace
+	}
+	env := map[string]string{}
+	for _, kv := range os.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	return config.Load(path, config.Options{Vars: d.cfg.Vars, Env: env, Version: d.cfg.Version})
+}
+
+func workspaceHash(ws *config.Workspace) string {
+	sum := sha256.Sum256(ws.JSON())
+	return hex.EncodeToString(sum[:8])
+}
+
+// reload re-reads the workspace files and applies them if they are valid
+// and changed. An invalid file changes nothing: its diagnostics go to the
+// log and the event stream. Loop only.
+func (d *Daemon) reload(why string) (*config.Workspace, hcl.Diagnostics, *config.Plan) {
+	ws, files, diags := d.load("")
+	d.lastFiles = files
+	if diags.HasErrors() {
+		d.lastDiags = diags
+		var b strings.Builder
+		_ = config.WriteDiagnostics(&b, files, diags)
+		d.log.Error("workspace invalid: nothing changed", "why", why, "diagnostics", b.String())
+		d.events.publish(EvConfigInvalid, "", fmt.Sprintf("workspace invalid (%d errors): nothing changed", countErrors(diags)),
+			map[string]string{"diagnostics": b.String()})
+		return nil, diags, nil
+	}
+	d.lastDiags = nil
+	plan := d.apply(ws)
+	return ws, diags, plan
+}
+
+func countErrors(diags hcl.Diagnostics) int {
+	n := 0
+	for _, dg := range diags {
+		if dg.Severity == hcl.DiagError {
+			n++
+		}
+	}
+	return n
+}
+
+// apply makes the observed state match ws, touching only what changed:
+// objects are matched by address, unchanged panes keep their process and
+// unchanged plugins their instance; managed objects missing from ws are
+// closed; unmanaged objects are left alone. Loop only.
+func (d *Daemon) apply(ws *config.Workspace) *config.Plan {
+	plan := config.Diff(d.applied, ws)
+	hash := workspaceHash(ws)
+	d.events.publish(EvApplyStarted, "", fmt.Sprintf("applying %d changes", len(plan.Changes)), nil)
+	d.applyDeletes(ws)
+	for _, sc := range ws.Sessions {
+		s := d.findSession(sc.Address)
+		if s == nil {
+			s = &session{addr: sc.Address, name: sc.Name, managed: true, created: time.Now()}
+			d.sessions = append(d.sessions, s)
+			d.events.publish(EvSessionCreated, s.addr, "session created", nil)
+		}
+		s.cfg = sc
+		d.applyTabs(s, sc)
+		d.applyBackground(s, sc)
+	}
+	// Sessions in declaration order, unmanaged ones after.
+	sort.SliceStable(d.sessions, func(i, j int) bool {
+		return sessionIndex(ws, d.sessions[i]) < sessionIndex(ws, d.sessions[j])
+	})
+	d.applied = ws
+	d.appliedHash = hash
+	d.events.publish(EvApplyDone, "", fmt.Sprintf("applied: %d to create, %d to update, %d to replace, %d to delete",
+		plan.Summary.Create, plan.Summary.Update, plan.Summary.Replace, plan.Summary.Delete), map[string]string{"hash": hash})
+	d.log.Info("applied", "create", plan.Summary.Create, "update", plan.Summary.Update,
+		"replace", plan.Summary.Replace, "delete", plan.Summary.Delete)
+	return plan
+}
+
+func sessionIndex(ws *config.Workspace, s *session) int {
+	for i, sc := range ws.Sessions {
+		if sc.Address == s.addr {
+			return i
+		}
+	}
+	return len(ws.Sessions)
+}
+
+func (d *Daemon) findSession(addr string) *session {
+	for _, s := range d.sessions {
+		if s.addr == addr {
+			return s
+		}
+	}
+	return nil
+}
+
+// applyDeletes closes managed objects that ws no longer declares.
+func (d *Daemon) applyDeletes(ws *config.Workspace) {
+	want := map[string]bool{}
+	for _, o := range ws.Objects() {
+		want[o.Address] = true
+	}
+	var keep []*session
+	for _, s := range d.sessions {
+		var tabs []*tab
+		for _, t := range s.tabs {
+			var panes []*pane
+			for _, p := range t.panes {
+				if p.managed && !want[p.addr] {
+					d.closePane(p)
+					continue
+				}
+				panes = append(panes, p)
+			}
+			t.panes = panes
+			if t.managed && !want[t.addr] && !hasUnmanaged(t.panes) {
+				for _, p := range t.panes {
+					d.closePane(p)
+				}
+				d.events.publish(EvTabClosed, t.addr, "tab closed", nil)
+				continue
+			}
+			if t.managed && !want[t.addr] {
+				t.managed = false // it holds panes opened at run time: keep it, unmanaged
+			}
+			tabs = append(tabs, t)
+		}
+		s.tabs = tabs
+		var bg []*pane
+		for _, p := range s.bg {
+			if p.managed && !want[p.addr] {
+				d.closePane(p)
+				continue
+			}
+			bg = append(bg, p)
+		}
+		s.bg = bg
+		if s.managed && !want[s.addr] && len(s.tabs) == 0 && len(s.bg) == 0 {
+			d.events.publish(EvSessionClosed, s.addr, "session closed", nil)
+			continue
+		}
+		if s.managed && !want[s.addr] {
+			s.managed = false
+		}
+		keep = append(keep, s)
+	}
+	d.sessions = keep
+	for _, s := range d.sessions {
+		if s.active >= len(s.tabs) {
+			s.active = max(0, len(s.tabs)-1)
+		}
+	}
+}
+
+func hasUnmanaged(ps []*pane) bool {
+	for _, p := range ps {
+		if !p.managed && p.currentState() != StateClosed {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *Daemon) applyTabs(s *session, sc *config.Session) {
+	var ordered []*tab
+	seen := map[*tab]bool{}
+	for i, tc := range sc.Tabs {
+		var t *tab
+		for _, x := range s.tabs {
+			if x.addr == tc.Address {
+				t = x
+			}
+		}
+		if t == nil {
+			d.nextTabID++
+			t = &tab{addr: tc.Address, name: tc.Name, managed: true, sess: s, id: d.nextTabID}
+			d.events.publish(EvTabCreated, t.addr, "tab created", nil)
+		}
+		t.managed = true
+		t.cfg = tc
+		d.applyPanes(t, tc)
+		ordered = append(ordered, t)
+		seen[t] = true
+		if tc.Name == sc.FocusTab || (sc.FocusTab == "" && i == 0 && t.id == d.nextTabID) {
+			s.active = len(ordered) - 1
+		}
+	}
+	for _, t := range s.tabs {
+		if !seen[t] {
+			ordered = append(ordered, t) // unmanaged tabs keep their relative order, after the declared ones
+		}
+	}
+	s.tabs = ordered
+}
+
+func (d *Daemon) applyPanes(t *tab, tc *config.Tab) {
+	var ordered []*pane
+	seen := map[*pane]bool{}
+	for _, pc := range tc.Panes {
+		var p *pane
+		for _, x := range t.panes {
+			if x.addr == pc.Address {
+				p = x
+			}
+		}
+		p = d.applyPane(t.sess, t, p, pc.Address, pc.Name, pc.Terminal, pc.Plugin)
+		ordered = append(ordered, p)
+		seen[p] = true
+		if pc.Name == tc.FocusPane {
+			t.focus = len(ordered) - 1
+		}
+	}
+	for _, p := range t.panes {
+		if !seen[p] {
+			ordered = append(ordered, p)
+		}
+	}
+	t.panes = ordered
+}
+
+func (d *Daemon) applyBackground(s *session, sc *config.Session) {
+	var ordered []*pane
+	seen := map[*pane]bool{}
+	for _, bc := range sc.BackgroundPlugins {
+		var p *pane
+		for _, x := range s.bg {
+			if x.addr == bc.Address {
+				p = x
+			}
+		}
+		p = d.applyPane(s, nil, p, bc.Address, lastSegment(bc.Address), nil, bc)
+		ordered = append(ordered, p)
+		seen[p] = true
+	}
+	for _, p := range s.bg {
+		if !seen[p] {
+			ordered = append(ordered, p)
+		}
+	}
+	s.bg = ordered
+}
+
+func lastSegment(addr string) string {
+	if i := strings.LastIndexByte(addr, '.'); i >= 0 {
+		return addr[i+1:]
+	}
+	return addr
+}
+
+// applyPane creates, replaces, updates in place or leaves alone one pane.
+func (d *Daemon) applyPane(s *session, t *tab, p *pane, addr, name string, tp *config.TerminalPane, pi *config.PluginInstance) *pane {
+	kind := KindTerminal
+	if pi != nil {
+		kind = KindPluginPane
+		if t == nil {
+			kind = KindBackground
+		}
+	}
+	if p != nil && p.kind != kind {
+		d.closePane(p)
+		p = nil
+	}
+	if p == nil || p.currentState() == StateClosed && !sameTerminal(p.tcfg, tp) {
+		p = d.newPane(s, t, addr, name, kind)
+		p.tcfg, p.managed = tp, true
+		if pi != nil {
+			p.plug = &pluginObj{inst: pi, view: newPluginView(d.paneSize(kind))}
+			d.startPlugin(p)
+		} else {
+			d.startTerminal(p)
+		}
+		return p
+	}
+	p.managed = true
+	p.sess, p.tab = s, t
+	if pi != nil {
+		old := p.plug.inst
+		p.plug.inst = pi
+		if !samePluginRuntime(old, pi) {
+			d.log.Info("plugin changed: replacing its instance", "plugin", addr)
+			d.stopPlugin(p, StateStopped)
+			p.ready = make(chan struct{})
+			p.readyDone = false
+			d.startPlugin(p)
+		} else if pl := p.plug.p; pl != nil && !slices.Equal(old.Permissions, pi.Permissions) {
+			pl.Revoke(permissionTypes(old.Permissions)...)
+			pl.Grant(permissionTypes(pi.Permissions)...)
+		}
+		return p
+	}
+	old := p.tcfg
+	p.tcfg = tp
+	if !sameTerminal(old, tp) {
+		d.log.Info("pane changed: restarting it", "pane", addr)
+		d.restartTerminal(p)
+	}
+	return p
+}
+
+// sameTerminal reports whether two terminal panes run the same process
+// (restart policy and close_on_exit apply in place).
+func sameTerminal(a, b *config.TerminalPane) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Command == b.Command && slices.Equal(a.Args, b.Args) && a.Cwd == b.Cwd && maps.Equal(a.Env, b.Env)
+}
+
+// samePluginRuntime reports whether two instances can share a running
+// plugin: same identity (source and configuration), mounts, environment and
+// limits. Permissions change live.
+func samePluginRuntime(a, b *config.PluginInstance) bool {
+	return a.Identity == b.Identity && a.Source == b.Source &&
+		slices.Equal(a.Mounts, b.Mounts) && slices.Equal(a.InheritEnv, b.InheritEnv) &&
+		maps.Equal(a.Env, b.Env) && a.Limits == b.Limits
+}
+
+func (d *Daemon) paneSize(kind string) (int, int) {
+	if kind == KindBackground {
+		return 0, 0
+	}
+	return d.cfg.DefaultRows, d.cfg.DefaultCols
+}
+
+func (d *Daemon) newPane(s *session, t *tab, addr, name, kind string) *pane {
+	d.nextPaneID++
+	return &pane{addr: addr, name: name, kind: kind, sess: s, tab: t, id: d.nextPaneID, ready: make(chan struct{})}
+}
+
+// closePane stops a pane for good.
+func (d *Daemon) closePane(p *pane) {
+	var wg sync.WaitGroup
+	d.stopPane(p, StateClosed, &wg)
+	d.events.publish(EvPaneClosed, p.addr, "closed", nil)
+}
+
+// stopPane stops a pane's process or plugin without waiting on the loop;
+// wg is done once it stopped.
+func (d *Daemon) stopPane(p *pane, final string, wg *sync.WaitGroup) {
+	if p.plug != nil {
+		if p.plug.state != StateClosed {
+			d.stopPlugin(p, final)
+		}
+		return
+	}
+	if p.restartTimer != nil {
+		p.restartTimer.Stop()
+		p.restartTimer = nil
+	}
+	p.runs++ // an exit from now on is not news
+	if pr := p.proc; pr != nil {
+		wg.Add(1)
+		d.wg.Add(1)
+		go func() {
+			defer d.wg.Done()
+			defer wg.Done()
+			pr.stop(stopGrace)
+		}()
+	}
+	p.state = final
+	p.markReady()
+}
+
+// paneEnv is the environment of a terminal pane's process.
+func paneEnv(p *pane) []string {
+	env := map[string]string{}
+	for _, kv := range os.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	if p.tcfg != nil {
+		for k, v := range p.tcfg.Env {
+			env[k] = v
+		}
+	}
+	env["TESSERA"] = "1"
+	env["TESSERA_SESSION"] = p.sess.name
+	env["TESSERA_PANE"] = p.addr
+	env["TERM"] = "xterm-256color"
+	env["COLORTERM"] = "truecolor"
+	out := make([]string, 0, len(env))
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		out = append(out, k+"="+env[k])
+	}
+	return out
+}
+
+func (d *Daemon) startTerminal(p *pane) {
+	if p.term == nil {
+		p.term = newTerminal(d.cfg.DefaultRows, d.cfg.DefaultCols)
+	}
+	if p.tcfg != nil && p.tcfg.StartSuspended && p.runs == 0 {
+		p.state = StateSuspended
+		p.runs++
+		p.markReady()
+		return
+	}
+	d.runTerminal(p)
+}
+
+// runTerminal starts the pane's process now.
+func (d *Daemon) runTerminal(p *pane) {
+	tc := p.tcfg
+	if tc == nil {
+		tc = &config.TerminalPane{Cwd: p.sess.cfgCwd()}
+	}
+	sp, err := buildSpec(tc.Command, tc.Args, tc.Cwd, paneEnv(p))
+	if err == nil {
+		if st, serr := os.Stat(tc.Cwd); serr != nil || !st.IsDir() {
+			err = fmt.Errorf("working directory %s does not exist", tc.Cwd)
+		}
+	}
+	p.runs++
+	run := p.runs
+	if err != nil {
+		p.state = StateFailed
+		p.lastErr = err.Error()
+		d.log.Error("pane failed to start", "pane", p.addr, "err", err)
+		d.events.publish(EvPaneFailed, p.addr, p.lastErr, nil)
+		p.markReady()
+		return
+	}
+	pr, err := p.term.start(sp, d.procs, func(pr *process) {
+		d.post(func() { d.terminalExited(p, run, pr) })
+	})
+	if err != nil {
+		p.state = StateFailed
+		p.lastErr = err.Error()
+		d.events.publish(EvPaneFailed, p.addr, p.lastErr, nil)
+		p.markReady()
+		return
+	}
+	p.proc = pr
+	p.state = StateRunning
+	p.exited = false
+	p.lastErr = ""
+	p.started = time.Now()
+	d.log.Info("pane started", "pane", p.addr, "pid", pr.pid, "argv", strings.Join(sp.argv, " "))
+	d.events.publish(EvPaneStarted, p.addr, fmt.Sprintf("started pid %d", pr.pid), map[string]string{"pid": fmt.Sprint(pr.pid)})
+	p.markReady()
+}
+
+func (s *session) cfgCwd() string {
+	if s.cfg != nil {
+		return s.cfg.Cwd
+	}
+	wd, _ := os.Getwd()
+	return wd
+}
+
+// terminalExited handles the exit of a pane's process: it records the
+// status, then closes the pane (close_on_exit), restarts it per policy, or
+// leaves it showing its last screen.
+func (d *Daemon) terminalExited(p *pane, run int, pr *process) {
+	if p.runs != run || p.state == StateClosed || p.state == StateStopped {
+		pr.ptmx.Close()
+		return
+	}
+	pr.ptmx.Close()
+	p.exited = true
+	p.status = pr.status
+	p.state = StateExited
+	d.log.Info("pane exited", "pane", p.addr, "pid", pr.pid, "status", pr.status)
+	d.events.publish(EvPaneExited, p.addr, fmt.Sprintf("exited with status %d", pr.status), map[string]string{"status": fmt.Sprint(pr.status)})
+	policy := config.RestartNever
+	closeOnExit := false
+	if p.tcfg != nil {
+		policy, closeOnExit = p.tcfg.Restart, p.tcfg.CloseOnExit
+	}
+	if policy == config.RestartAlways || (policy == config.RestartOnFailure && pr.status != 0) {
+		if time.Since(pr.started) > time.Minute {
+			p.restarts = 0
+		}
+		delay := backoff(0, p.restarts)
+		if p.restarts >= maxPaneRestarts {
+			p.lastErr = fmt.Sprintf("not restarted: %d consecutive restarts", p.restarts)
+			d.events.publish(EvPaneFailed, p.addr, p.lastErr, nil)
+			return
+		}
+		p.restarts++
+		d.events.publish(EvPaneRestarting, p.addr, fmt.Sprintf("restarting in %s", delay), nil)
+		runNow := p.runs
+		p.restartTimer = time.AfterFunc(delay, func() {
+			d.post(func() {
+				if p.runs == runNow && p.state == StateExited {
+					d.runTerminal(p)
+				}
+			})
+		})
+		return
+	}
+	if closeOnExit {
+		p.state = StateClosed
+		d.events.publish(EvPaneClosed, p.addr, "closed on exit", nil)
+	}
+}
+
+// maxPaneRestarts caps consecutive automatic restarts of a terminal pane.
+const maxPaneRestarts = 10
+
+// restartTerminal stops the pane's process (if any) and starts it again.
+func (d *Daemon) restartTerminal(p *pane) {
+	if p.restartTimer != nil {
+		p.restartTimer.Stop()
+		p.restartTimer = nil
+	}
+	p.runs++
+	pr := p.proc
+	p.proc = nil
+	p.state = StateStarting
+	if pr == nil {
+		d.runTerminal(p)
+		return
+	}
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		pr.stop(stopGrace)
+		d.post(func() {
+			if p.state == StateStarting {
+				d.runTerminal(p)
+			}
+		})
+	}()
+}

@@ -1,0 +1,344 @@
+package daemon
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/creack/pty"
+
+	"github.com/tessera-ws/tessera/internal/screen"
+)
+
+// stopGrace is how long a pane's process group has between SIGHUP and SIGKILL.
+const stopGrace = 3 * time.Second
+
+// termScreen is what a terminal pane needs from its VT screen.
+type termScreen interface {
+	Write(p []byte) (int, error)
+	Resize(rows, cols int)
+	Lines() []string
+	ANSI() string
+	Cursor() (row, col int)
+}
+
+func newTermScreen(rows, cols int) termScreen { return screen.New(rows, cols) }
+
+// terminal is the screen and process of one terminal pane. Its mutex guards
+// the screen and the fields below it; the process handles are owned by the
+// daemon loop, which starts and stops them.
+type terminal struct {
+	mu      sync.Mutex
+	scr     termScreen
+	rows    int
+	cols    int
+	gen     uint64        // bumped on every change of the screen
+	changed chan struct{} // closed and replaced on every change
+	written uint64        // bytes read from the pty
+
+	proc *process // current process; nil before the first start
+}
+
+func newTerminal(rows, cols int) *terminal {
+	return &terminal{scr: newTermScreen(rows, cols), rows: rows, cols: cols, changed: make(chan struct{})}
+}
+
+// feed draws pty output.
+func (t *terminal) feed(b []byte) {
+	t.mu.Lock()
+	t.scr.Write(b)
+	t.written += uint64(len(b))
+	t.gen++
+	close(t.changed)
+	t.changed = make(chan struct{})
+	t.mu.Unlock()
+}
+
+// snapshot returns the visible rows as text and ANSI, and the cursor.
+func (t *terminal) snapshot() (lines []string, ansi string, rows, cols, crow, ccol int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	crow, ccol = t.scr.Cursor()
+	return t.scr.Lines(), t.scr.ANSI(), t.rows, t.cols, crow, ccol
+}
+
+func (t *terminal) resize(rows, cols int) {
+	t.mu.Lock()
+	t.rows, t.cols = rows, cols
+	t.scr.Resize(rows, cols)
+	p := t.proc
+	t.gen++
+	close(t.changed)
+	t.changed = make(chan struct{})
+	t.mu.Unlock()
+	if p != nil {
+		_ = pty.Setsize(p.ptmx, &pty.Winsize{Rows: uint16(rows), Cols: uint16(cols)})
+	}
+}
+
+// spec is how to start a terminal pane's process.
+type spec struct {
+	argv []string // argv[0] is the program; a login shell has argv0 "-sh"
+	path string   // resolved program
+	cwd  string
+	env  []string
+}
+
+// process is one run of a pane's program on a pty.
+type process struct {
+	cmd      *exec.Cmd
+	ptmx     *os.File
+	pid      int
+	started  time.Time
+	writes   chan []byte
+	done     chan struct{} // closed once the process was waited for
+	status   int           // exit status (128+signal when killed); valid after done
+	waitErr  error
+	stopped  chan struct{} // closed when the daemon stops it on purpose
+	stopOnce sync.Once
+}
+
+// procTable tracks the pids the daemon waits for itself, so that the orphan
+// reaper never steals their exit status.
+type procTable struct {
+	mu   sync.Mutex
+	pids map[int]bool
+}
+
+func newProcTable() *procTable { return &procTable{pids: map[int]bool{}} }
+
+// start starts argv on a new pty of the terminal's size. The pump goroutine
+// draws its output; onExit is called (on its own goroutine) once it exited.
+func (t *terminal) start(sp spec, procs *procTable, onExit func(*process)) (*process, error) {
+	t.mu.Lock()
+	rows, cols := t.rows, t.cols
+	t.mu.Unlock()
+	cmd := &exec.Cmd{Path: sp.path, Args: sp.argv, Dir: sp.cwd, Env: sp.env}
+	procs.mu.Lock()
+	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: uint16(rows), Cols: uint16(cols)})
+	if err != nil {
+		procs.mu.Unlock()
+		return nil, err
+	}
+	p := &process{
+		cmd: cmd, ptmx: ptmx, pid: cmd.Process.Pid, started: time.Now(),
+		writes: make(chan []byte, 64), done: make(chan struct{}), stopped: make(chan struct{}),
+	}
+	procs.pids[p.pid] = true
+	procs.mu.Unlock()
+
+	t.mu.Lock()
+	t.proc = p
+	t.mu.Unlock()
+
+	go func() { // pump: pty → screen, until the pty is closed or hung up
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := ptmx.Read(buf)
+			if n > 0 {
+				t.feed(buf[:n])
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	go func() { // writer: input and terminal replies → pty
+		for {
+			select {
+			case b := <-p.writes:
+				if _, err := ptmx.Write(b); err != nil {
+					return
+				}
+			case <-p.done:
+				return
+			}
+		}
+	}()
+	go func() { // waiter
+		err := cmd.Wait()
+		procs.mu.Lock()
+		delete(procs.pids, p.pid)
+		procs.mu.Unlock()
+		p.status, p.waitErr = exitStatus(cmd.ProcessState, err)
+		close(p.done)
+		// Give the pump a moment to draw the last output before the pty
+		// is closed by whoever handles the exit.
+		time.Sleep(20 * time.Millisecond)
+		onExit(p)
+	}()
+	return p, nil
+}
+
+func exitStatus(ps *os.ProcessState, err error) (int, error) {
+	if ps == nil {
+		return -1, err
+	}
+	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return 128 + int(ws.Signal()), nil
+	}
+	return ps.ExitCode(), nil
+}
+
+// write queues input for the process; it fails when the process is gone or
+// its input queue is full.
+func (p *process) write(b []byte, wait time.Duration) error {
+	select {
+	case <-p.done:
+		return errors.New("the pane's process has exited")
+	default:
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case p.writes <- b:
+		return nil
+	case <-p.done:
+		return errors.New("the pane's process has exited")
+	case <-t.C:
+		return errors.New("the pane does not read its input")
+	}
+}
+
+// stop ends the process group: SIGHUP, then SIGKILL after grace. It
+// returns once the process was waited for, then closes the pty.
+func (p *process) stop(grace time.Duration) {
+	p.stopOnce.Do(func() { close(p.stopped) })
+	select {
+	case <-p.done:
+	default:
+		_ = syscall.Kill(-p.pid, syscall.SIGHUP)
+		_ = syscall.Kill(-p.pid, syscall.SIGCONT)
+		t := time.NewTimer(grace)
+		select {
+		case <-p.done:
+			t.Stop()
+		case <-t.C:
+			_ = syscall.Kill(-p.pid, syscall.SIGKILL)
+			<-p.done
+		}
+	}
+	// Whatever is left in the pane's process group goes too.
+	_ = syscall.Kill(-p.pid, syscall.SIGKILL)
+	p.ptmx.Close()
+}
+
+func (p *process) stoppedOnPurpose() bool {
+	select {
+	case <-p.stopped:
+		return true
+	default:
+		return false
+	}
+}
+
+// loginShell returns the user's login shell: $SHELL, else the passwd entry,
+// else /bin/sh.
+func loginShell() string {
+	if sh := os.Getenv("SHELL"); filepath.IsAbs(sh) {
+		if _, err := os.Stat(sh); err == nil {
+			return sh
+		}
+	}
+	if u, err := user.Current(); err == nil {
+		if f, err := os.Open("/etc/passwd"); err == nil {
+			defer f.Close()
+			sc := bufio.NewScanner(f)
+			for sc.Scan() {
+				fs := strings.Split(sc.Text(), ":")
+				if len(fs) >= 7 && fs[0] == u.Username && filepath.IsAbs(fs[6]) {
+					return fs[6]
+				}
+			}
+		}
+	}
+	return "/bin/sh"
+}
+
+// buildSpec resolves a pane's command into a spec. An empty command runs
+// the login shell as a login shell.
+func buildSpec(command string, args []string, cwd string, env []string) (spec, error) {
+	sp := spec{cwd: cwd, env: env}
+	if command == "" {
+		sh := loginShell()
+		sp.path = sh
+		sp.argv = []string{"-" + filepath.Base(sh)}
+		return sp, nil
+	}
+	path := command
+	if !strings.Contains(command, "/") {
+		lp, err := lookPathIn(command, env)
+		if err != nil {
+			return sp, err
+		}
+		path = lp
+	} else if !filepath.IsAbs(path) {
+		path = filepath.Join(cwd, path)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return sp, fmt.Errorf("command %q: %w", command, err)
+	}
+	if st.IsDir() || st.Mode()&0o111 == 0 {
+		return sp, fmt.Errorf("command %q: %s is not an executable file", command, path)
+	}
+	sp.path = path
+	sp.argv = append([]string{command}, args...)
+	if st, err := os.Stat(cwd); err != nil || !st.IsDir() {
+		return sp, fmt.Errorf("working directory %s does not exist", cwd)
+	}
+	return sp, nil
+}
+
+// lookPathIn finds a program in the PATH of env (the pane's environment).
+func lookPathIn(name string, env []string) (string, error) {
+	pathVar := os.Getenv("PATH")
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			pathVar = v
+		}
+	}
+	for _, dir := range filepath.SplitList(pathVar) {
+		if dir == "" {
+			dir = "."
+		}
+		p := filepath.Join(dir, name)
+		if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("command %q not found in PATH", name)
+}
+
+// history returns the last n lines (0: all) of the pane's scrollback and
+// screen, as text or ANSI.
+func (t *terminal) history(n int, ansi bool) []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var lines []string
+	if sb, ok := t.scr.(interface {
+		Scrollback(n int, ansi bool) []string
+	}); ok {
+		lines = sb.Scrollback(0, ansi)
+	}
+	if ansi {
+		lines = append(lines, strings.Split(strings.TrimSuffix(t.scr.ANSI(), "\n"), "\n")...)
+	} else {
+		lines = append(lines, t.scr.Lines()...)
+	}
+	for len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1]) == "" {
+		lines = lines[:len(lines)-1]
+	}
+	if n > 0 && len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return lines
+}
