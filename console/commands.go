@@ -43,6 +43,9 @@ func init() {
 	register(&Command{Name: "resize", Args: "ADDR RxC", Summary: "set a pane's size (every pane is 24x80 until resized)", Group: groupAct, Example: "resize shell 40x120", run: (*Console).resize})
 	register(&Command{Name: "reload", Args: "ADDR", Summary: "stop a plugin and load it again", Group: groupAct, Example: "reload status", run: (*Console).reload})
 	register(&Command{Name: "restart", Args: "ADDR", Summary: "stop a terminal pane's process and start it again", Group: groupAct, Example: "restart tests", run: (*Console).restart})
+	register(&Command{Name: "new-tab", Args: "[--session S] [NAME]", Summary: "open a tab at run time (unmanaged: apply leaves it alone)", Group: groupAct, Example: "new-tab scratch", run: (*Console).newTab})
+	register(&Command{Name: "open", Args: "TAB [--name N] [CMD ARG...]", Summary: "open a terminal pane at run time in a tab (unmanaged)", Group: groupAct, Example: "open scratch --name top top", run: (*Console).open})
+	register(&Command{Name: "close", Args: "ADDR", Summary: "close a pane, plugin or tab (managed ones return on the next apply)", Group: groupAct, Example: "close scratch", run: (*Console).close})
 	register(&Command{Name: "plan", Summary: "what apply would change", Group: groupWorkspace, Example: "plan", run: (*Console).plan})
 	register(&Command{Name: "apply", Summary: "make the running session match the workspace files", Group: groupWorkspace, Example: "apply", run: (*Console).apply})
 	register(&Command{Name: "logs", Args: "[-f] [-n N] [ADDR]", Summary: "recent daemon log records (-f follows)", Group: groupFollow, Example: "logs -n 20 status", run: (*Console).logs})
@@ -658,4 +661,59 @@ func sortedKeys(m map[string]string) []string {
 		}
 	}
 	return ks
+}
+
+func (c *Console) newTab(ctx context.Context, args []string) error {
+	var sess string
+	pos, err := parseFlags("new-tab", args, func(fs *flag.FlagSet) { fs.StringVar(&sess, "session", "", "") })
+	if err != nil || len(pos) > 1 {
+		return usageError(registry["new-tab"])
+	}
+	req := &controlv1.NewTabRequest{Session: sess}
+	if len(pos) == 1 {
+		req.Name = pos[0]
+	}
+	res, err := c.client.NewTab(ctx, connect.NewRequest(req))
+	if err != nil {
+		return err
+	}
+	if c.opt.JSON {
+		return c.printJSON(res.Msg.Tab)
+	}
+	fmt.Fprintf(c.out, "opened %s\n", res.Msg.Tab.Address)
+	return nil
+}
+
+func (c *Console) open(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return usageError(registry["open"])
+	}
+	req := &controlv1.OpenPaneRequest{Tab: args[0]}
+	rest := args[1:]
+	if len(rest) >= 2 && (rest[0] == "--name" || rest[0] == "-name") {
+		req.Name, rest = rest[1], rest[2:]
+	}
+	if len(rest) > 0 && rest[0] == "--" {
+		rest = rest[1:]
+	}
+	req.Command = rest
+	res, err := c.client.OpenPane(ctx, connect.NewRequest(req))
+	if err != nil {
+		return err
+	}
+	return c.reportObject("opened", res.Msg.Pane)
+}
+
+func (c *Console) close(ctx context.Context, args []string) error {
+	if len(args) != 1 {
+		return usageError(registry["close"])
+	}
+	if _, err := c.client.Close(ctx, connect.NewRequest(&controlv1.CloseRequest{Address: args[0]})); err != nil {
+		return err
+	}
+	if c.opt.JSON {
+		return c.printJSON(map[string]any{"closed": args[0]})
+	}
+	fmt.Fprintf(c.out, "closed %s\n", args[0])
+	return nil
 }

@@ -315,17 +315,7 @@ func (a *api) target(ctx context.Context, addr string) (*pane, error) {
 	var p *pane
 	var lerr error
 	err := a.onLoop(ctx, func() {
-		o, err := a.d.lookup(addr)
-		if err != nil {
-			lerr = err
-			return
-		}
-		pp, ok := o.(*pane)
-		if !ok {
-			lerr = &lookupError{fmt.Sprintf("%s is a %s, not a pane or plugin", addrOf(o), kindOf(o))}
-			return
-		}
-		p = pp
+		p, lerr = a.d.lookupPane(addr)
 	})
 	if err != nil {
 		return nil, err

@@ -54,6 +54,9 @@ type Config struct {
 	Debounce time.Duration
 	// Interpreter runs every plugin on wazero's interpreter (no compile).
 	Interpreter bool
+	// DeferApply skips the apply at start: the client that started the
+	// daemon (tessera up) applies and reports the outcome itself.
+	DeferApply bool
 
 	// allowUID decides which peer uids may use the socket (default: this
 	// process's uid and root). A test seam.
@@ -229,8 +232,9 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	watchStop := d.watch()
 	reap := startReaper(d.procs, d.log)
 
-	// First apply, from the loop.
-	d.post(func() { d.reload("start") })
+	if !d.cfg.DeferApply {
+		d.post(func() { d.reload("start") })
+	}
 
 	d.loop(ctx)
 

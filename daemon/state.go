@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -147,14 +148,31 @@ type lookupError struct {
 
 func (e *lookupError) Error() string { return e.msg }
 
+// lookupPane is lookup restricted to panes and background plugins, so that
+// a pane named like its tab ("shell") is found by its short name.
+func (d *Daemon) lookupPane(addr string) (*pane, error) {
+	o, err := d.lookupFiltered(addr, func(o any) bool { _, ok := o.(*pane); return ok })
+	if err != nil {
+		return nil, err
+	}
+	return o.(*pane), nil
+}
+
 // lookup finds an object by full address or unique suffix of whole
 // segments ("tests", "code.pane.tests").
 func (d *Daemon) lookup(addr string) (any, error) {
+	return d.lookupFiltered(addr, nil)
+}
+
+func (d *Daemon) lookupFiltered(addr string, keep func(any) bool) (any, error) {
 	addr = strings.TrimSpace(addr)
 	if addr == "" {
 		return nil, &lookupError{"an address is required (e.g. session.dev.tab.code.pane.tests, or a unique suffix such as tests)"}
 	}
 	objs := d.objectsLocked()
+	if keep != nil {
+		objs = slices.DeleteFunc(objs, func(o any) bool { return !keep(o) })
+	}
 	var matches []any
 	for _, o := range objs {
 		a := addrOf(o)

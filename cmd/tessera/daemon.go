@@ -25,7 +25,7 @@ func runDaemon(ctx context.Context, args []string, s stdio) int {
 	fs.SetOutput(s.err)
 	vars := cfgVarFlags{}
 	fs.Var(vars, "var", "set a workspace variable: --var NAME=VALUE (repeatable)")
-	background := fs.Bool("background", false, "log to the log file only (used by `tessera up`)")
+	background := fs.Bool("background", false, "log to the log file only and wait for a client's apply (used by `tessera up`)")
 	interp := fs.Bool("interpreter", false, "run plugins on the interpreter only (no compilation)")
 	fs.Usage = func() {
 		fmt.Fprintln(s.err, "usage: tessera daemon [--var NAME=VALUE]... [PATH]")
@@ -52,7 +52,8 @@ func runDaemon(ctx context.Context, args []string, s stdio) int {
 	if *background {
 		logw = nil
 	}
-	d, err := daemon.New(daemon.Config{Workspace: path, Vars: vars, Logger: logw, Version: version, Interpreter: *interp})
+	d, err := daemon.New(daemon.Config{Workspace: path, Vars: vars, Logger: logw, Version: version,
+		Interpreter: *interp, DeferApply: *background})
 	if err != nil {
 		fmt.Fprintf(s.err, "tessera daemon: %v\n", err)
 		return exitError

@@ -25,6 +25,299 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type NewTabRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Session is the session's name or address ("" for the only session).
+	Session string `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	// Name of the tab ("" picks "Tab #N").
+	Name          string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NewTabRequest) Reset() {
+	*x = NewTabRequest{}
+	mi := &file_v1_control_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NewTabRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NewTabRequest) ProtoMessage() {}
+
+func (x *NewTabRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NewTabRequest.ProtoReflect.Descriptor instead.
+func (*NewTabRequest) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *NewTabRequest) GetSession() string {
+	if x != nil {
+		return x.Session
+	}
+	return ""
+}
+
+func (x *NewTabRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type NewTabResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Tab           *Object                `protobuf:"bytes,1,opt,name=tab,proto3" json:"tab,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NewTabResponse) Reset() {
+	*x = NewTabResponse{}
+	mi := &file_v1_control_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NewTabResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NewTabResponse) ProtoMessage() {}
+
+func (x *NewTabResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NewTabResponse.ProtoReflect.Descriptor instead.
+func (*NewTabResponse) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *NewTabResponse) GetTab() *Object {
+	if x != nil {
+		return x.Tab
+	}
+	return nil
+}
+
+type OpenPaneRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Tab is the tab's address or a unique suffix.
+	Tab  string `protobuf:"bytes,1,opt,name=tab,proto3" json:"tab,omitempty"`
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// Command and its arguments; empty runs the login shell.
+	Command []string `protobuf:"bytes,3,rep,name=command,proto3" json:"command,omitempty"`
+	// Cwd defaults to the tab's.
+	Cwd           string `protobuf:"bytes,4,opt,name=cwd,proto3" json:"cwd,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OpenPaneRequest) Reset() {
+	*x = OpenPaneRequest{}
+	mi := &file_v1_control_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OpenPaneRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OpenPaneRequest) ProtoMessage() {}
+
+func (x *OpenPaneRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OpenPaneRequest.ProtoReflect.Descriptor instead.
+func (*OpenPaneRequest) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *OpenPaneRequest) GetTab() string {
+	if x != nil {
+		return x.Tab
+	}
+	return ""
+}
+
+func (x *OpenPaneRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *OpenPaneRequest) GetCommand() []string {
+	if x != nil {
+		return x.Command
+	}
+	return nil
+}
+
+func (x *OpenPaneRequest) GetCwd() string {
+	if x != nil {
+		return x.Cwd
+	}
+	return ""
+}
+
+type OpenPaneResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Pane          *Object                `protobuf:"bytes,1,opt,name=pane,proto3" json:"pane,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OpenPaneResponse) Reset() {
+	*x = OpenPaneResponse{}
+	mi := &file_v1_control_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OpenPaneResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OpenPaneResponse) ProtoMessage() {}
+
+func (x *OpenPaneResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OpenPaneResponse.ProtoReflect.Descriptor instead.
+func (*OpenPaneResponse) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *OpenPaneResponse) GetPane() *Object {
+	if x != nil {
+		return x.Pane
+	}
+	return nil
+}
+
+type CloseRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Address       string                 `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CloseRequest) Reset() {
+	*x = CloseRequest{}
+	mi := &file_v1_control_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CloseRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CloseRequest) ProtoMessage() {}
+
+func (x *CloseRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CloseRequest.ProtoReflect.Descriptor instead.
+func (*CloseRequest) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *CloseRequest) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+type CloseResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CloseResponse) Reset() {
+	*x = CloseResponse{}
+	mi := &file_v1_control_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CloseResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CloseResponse) ProtoMessage() {}
+
+func (x *CloseResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CloseResponse.ProtoReflect.Descriptor instead.
+func (*CloseResponse) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{5}
+}
+
 type StatusRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -33,7 +326,7 @@ type StatusRequest struct {
 
 func (x *StatusRequest) Reset() {
 	*x = StatusRequest{}
-	mi := &file_v1_control_proto_msgTypes[0]
+	mi := &file_v1_control_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -45,7 +338,7 @@ func (x *StatusRequest) String() string {
 func (*StatusRequest) ProtoMessage() {}
 
 func (x *StatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[0]
+	mi := &file_v1_control_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -58,7 +351,7 @@ func (x *StatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusRequest.ProtoReflect.Descriptor instead.
 func (*StatusRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{0}
+	return file_v1_control_proto_rawDescGZIP(), []int{6}
 }
 
 type StatusResponse struct {
@@ -85,7 +378,7 @@ type StatusResponse struct {
 
 func (x *StatusResponse) Reset() {
 	*x = StatusResponse{}
-	mi := &file_v1_control_proto_msgTypes[1]
+	mi := &file_v1_control_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -97,7 +390,7 @@ func (x *StatusResponse) String() string {
 func (*StatusResponse) ProtoMessage() {}
 
 func (x *StatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[1]
+	mi := &file_v1_control_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -110,7 +403,7 @@ func (x *StatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusResponse.ProtoReflect.Descriptor instead.
 func (*StatusResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{1}
+	return file_v1_control_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *StatusResponse) GetWorkspace() string {
@@ -210,7 +503,7 @@ type ListRequest struct {
 
 func (x *ListRequest) Reset() {
 	*x = ListRequest{}
-	mi := &file_v1_control_proto_msgTypes[2]
+	mi := &file_v1_control_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -222,7 +515,7 @@ func (x *ListRequest) String() string {
 func (*ListRequest) ProtoMessage() {}
 
 func (x *ListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[2]
+	mi := &file_v1_control_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -235,7 +528,7 @@ func (x *ListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRequest.ProtoReflect.Descriptor instead.
 func (*ListRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{2}
+	return file_v1_control_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListRequest) GetKinds() []string {
@@ -261,7 +554,7 @@ type ListResponse struct {
 
 func (x *ListResponse) Reset() {
 	*x = ListResponse{}
-	mi := &file_v1_control_proto_msgTypes[3]
+	mi := &file_v1_control_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -273,7 +566,7 @@ func (x *ListResponse) String() string {
 func (*ListResponse) ProtoMessage() {}
 
 func (x *ListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[3]
+	mi := &file_v1_control_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -286,7 +579,7 @@ func (x *ListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListResponse.ProtoReflect.Descriptor instead.
 func (*ListResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{3}
+	return file_v1_control_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListResponse) GetObjects() []*Object {
@@ -344,7 +637,7 @@ type Object struct {
 
 func (x *Object) Reset() {
 	*x = Object{}
-	mi := &file_v1_control_proto_msgTypes[4]
+	mi := &file_v1_control_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -356,7 +649,7 @@ func (x *Object) String() string {
 func (*Object) ProtoMessage() {}
 
 func (x *Object) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[4]
+	mi := &file_v1_control_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -369,7 +662,7 @@ func (x *Object) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Object.ProtoReflect.Descriptor instead.
 func (*Object) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{4}
+	return file_v1_control_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Object) GetAddress() string {
@@ -603,7 +896,7 @@ type PluginStats struct {
 
 func (x *PluginStats) Reset() {
 	*x = PluginStats{}
-	mi := &file_v1_control_proto_msgTypes[5]
+	mi := &file_v1_control_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -615,7 +908,7 @@ func (x *PluginStats) String() string {
 func (*PluginStats) ProtoMessage() {}
 
 func (x *PluginStats) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[5]
+	mi := &file_v1_control_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -628,7 +921,7 @@ func (x *PluginStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginStats.ProtoReflect.Descriptor instead.
 func (*PluginStats) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{5}
+	return file_v1_control_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *PluginStats) GetCalls() uint64 {
@@ -682,7 +975,7 @@ type DescribeRequest struct {
 
 func (x *DescribeRequest) Reset() {
 	*x = DescribeRequest{}
-	mi := &file_v1_control_proto_msgTypes[6]
+	mi := &file_v1_control_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -694,7 +987,7 @@ func (x *DescribeRequest) String() string {
 func (*DescribeRequest) ProtoMessage() {}
 
 func (x *DescribeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[6]
+	mi := &file_v1_control_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -707,7 +1000,7 @@ func (x *DescribeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeRequest.ProtoReflect.Descriptor instead.
 func (*DescribeRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{6}
+	return file_v1_control_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *DescribeRequest) GetAddress() string {
@@ -730,7 +1023,7 @@ type DescribeResponse struct {
 
 func (x *DescribeResponse) Reset() {
 	*x = DescribeResponse{}
-	mi := &file_v1_control_proto_msgTypes[7]
+	mi := &file_v1_control_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -742,7 +1035,7 @@ func (x *DescribeResponse) String() string {
 func (*DescribeResponse) ProtoMessage() {}
 
 func (x *DescribeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[7]
+	mi := &file_v1_control_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -755,7 +1048,7 @@ func (x *DescribeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeResponse.ProtoReflect.Descriptor instead.
 func (*DescribeResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{7}
+	return file_v1_control_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *DescribeResponse) GetObject() *Object {
@@ -790,7 +1083,7 @@ type PlanRequest struct {
 
 func (x *PlanRequest) Reset() {
 	*x = PlanRequest{}
-	mi := &file_v1_control_proto_msgTypes[8]
+	mi := &file_v1_control_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -802,7 +1095,7 @@ func (x *PlanRequest) String() string {
 func (*PlanRequest) ProtoMessage() {}
 
 func (x *PlanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[8]
+	mi := &file_v1_control_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -815,7 +1108,7 @@ func (x *PlanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlanRequest.ProtoReflect.Descriptor instead.
 func (*PlanRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{8}
+	return file_v1_control_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *PlanRequest) GetPath() string {
@@ -839,7 +1132,7 @@ type Diagnostic struct {
 
 func (x *Diagnostic) Reset() {
 	*x = Diagnostic{}
-	mi := &file_v1_control_proto_msgTypes[9]
+	mi := &file_v1_control_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -851,7 +1144,7 @@ func (x *Diagnostic) String() string {
 func (*Diagnostic) ProtoMessage() {}
 
 func (x *Diagnostic) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[9]
+	mi := &file_v1_control_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -864,7 +1157,7 @@ func (x *Diagnostic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Diagnostic.ProtoReflect.Descriptor instead.
 func (*Diagnostic) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{9}
+	return file_v1_control_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Diagnostic) GetSeverity() string {
@@ -922,7 +1215,7 @@ type Change struct {
 
 func (x *Change) Reset() {
 	*x = Change{}
-	mi := &file_v1_control_proto_msgTypes[10]
+	mi := &file_v1_control_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -934,7 +1227,7 @@ func (x *Change) String() string {
 func (*Change) ProtoMessage() {}
 
 func (x *Change) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[10]
+	mi := &file_v1_control_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -947,7 +1240,7 @@ func (x *Change) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Change.ProtoReflect.Descriptor instead.
 func (*Change) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{10}
+	return file_v1_control_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Change) GetAddress() string {
@@ -990,7 +1283,7 @@ type AttrChange struct {
 
 func (x *AttrChange) Reset() {
 	*x = AttrChange{}
-	mi := &file_v1_control_proto_msgTypes[11]
+	mi := &file_v1_control_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1002,7 +1295,7 @@ func (x *AttrChange) String() string {
 func (*AttrChange) ProtoMessage() {}
 
 func (x *AttrChange) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[11]
+	mi := &file_v1_control_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1015,7 +1308,7 @@ func (x *AttrChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttrChange.ProtoReflect.Descriptor instead.
 func (*AttrChange) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{11}
+	return file_v1_control_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *AttrChange) GetName() string {
@@ -1063,7 +1356,7 @@ type PlanResponse struct {
 
 func (x *PlanResponse) Reset() {
 	*x = PlanResponse{}
-	mi := &file_v1_control_proto_msgTypes[12]
+	mi := &file_v1_control_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1075,7 +1368,7 @@ func (x *PlanResponse) String() string {
 func (*PlanResponse) ProtoMessage() {}
 
 func (x *PlanResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[12]
+	mi := &file_v1_control_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1088,7 +1381,7 @@ func (x *PlanResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlanResponse.ProtoReflect.Descriptor instead.
 func (*PlanResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{12}
+	return file_v1_control_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *PlanResponse) GetChanges() []*Change {
@@ -1139,7 +1432,7 @@ type ApplyRequest struct {
 
 func (x *ApplyRequest) Reset() {
 	*x = ApplyRequest{}
-	mi := &file_v1_control_proto_msgTypes[13]
+	mi := &file_v1_control_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1151,7 +1444,7 @@ func (x *ApplyRequest) String() string {
 func (*ApplyRequest) ProtoMessage() {}
 
 func (x *ApplyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[13]
+	mi := &file_v1_control_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1164,7 +1457,7 @@ func (x *ApplyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyRequest.ProtoReflect.Descriptor instead.
 func (*ApplyRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{13}
+	return file_v1_control_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ApplyRequest) GetPath() string {
@@ -1198,7 +1491,7 @@ type ApplyResponse struct {
 
 func (x *ApplyResponse) Reset() {
 	*x = ApplyResponse{}
-	mi := &file_v1_control_proto_msgTypes[14]
+	mi := &file_v1_control_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1210,7 +1503,7 @@ func (x *ApplyResponse) String() string {
 func (*ApplyResponse) ProtoMessage() {}
 
 func (x *ApplyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[14]
+	mi := &file_v1_control_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1223,7 +1516,7 @@ func (x *ApplyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyResponse.ProtoReflect.Descriptor instead.
 func (*ApplyResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{14}
+	return file_v1_control_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ApplyResponse) GetChanges() []*Change {
@@ -1279,7 +1572,7 @@ type RenderRequest struct {
 
 func (x *RenderRequest) Reset() {
 	*x = RenderRequest{}
-	mi := &file_v1_control_proto_msgTypes[15]
+	mi := &file_v1_control_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1291,7 +1584,7 @@ func (x *RenderRequest) String() string {
 func (*RenderRequest) ProtoMessage() {}
 
 func (x *RenderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[15]
+	mi := &file_v1_control_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1304,7 +1597,7 @@ func (x *RenderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenderRequest.ProtoReflect.Descriptor instead.
 func (*RenderRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{15}
+	return file_v1_control_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *RenderRequest) GetAddress() string {
@@ -1340,7 +1633,7 @@ type RenderResponse struct {
 
 func (x *RenderResponse) Reset() {
 	*x = RenderResponse{}
-	mi := &file_v1_control_proto_msgTypes[16]
+	mi := &file_v1_control_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1352,7 +1645,7 @@ func (x *RenderResponse) String() string {
 func (*RenderResponse) ProtoMessage() {}
 
 func (x *RenderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[16]
+	mi := &file_v1_control_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1365,7 +1658,7 @@ func (x *RenderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenderResponse.ProtoReflect.Descriptor instead.
 func (*RenderResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{16}
+	return file_v1_control_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *RenderResponse) GetLines() []string {
@@ -1398,7 +1691,7 @@ type ScreenRequest struct {
 
 func (x *ScreenRequest) Reset() {
 	*x = ScreenRequest{}
-	mi := &file_v1_control_proto_msgTypes[17]
+	mi := &file_v1_control_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1410,7 +1703,7 @@ func (x *ScreenRequest) String() string {
 func (*ScreenRequest) ProtoMessage() {}
 
 func (x *ScreenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[17]
+	mi := &file_v1_control_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1423,7 +1716,7 @@ func (x *ScreenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScreenRequest.ProtoReflect.Descriptor instead.
 func (*ScreenRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{17}
+	return file_v1_control_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ScreenRequest) GetAddress() string {
@@ -1448,7 +1741,7 @@ type ScreenResponse struct {
 
 func (x *ScreenResponse) Reset() {
 	*x = ScreenResponse{}
-	mi := &file_v1_control_proto_msgTypes[18]
+	mi := &file_v1_control_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1460,7 +1753,7 @@ func (x *ScreenResponse) String() string {
 func (*ScreenResponse) ProtoMessage() {}
 
 func (x *ScreenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[18]
+	mi := &file_v1_control_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1473,7 +1766,7 @@ func (x *ScreenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScreenResponse.ProtoReflect.Descriptor instead.
 func (*ScreenResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{18}
+	return file_v1_control_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ScreenResponse) GetLines() []string {
@@ -1537,7 +1830,7 @@ type ScrollbackRequest struct {
 
 func (x *ScrollbackRequest) Reset() {
 	*x = ScrollbackRequest{}
-	mi := &file_v1_control_proto_msgTypes[19]
+	mi := &file_v1_control_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1549,7 +1842,7 @@ func (x *ScrollbackRequest) String() string {
 func (*ScrollbackRequest) ProtoMessage() {}
 
 func (x *ScrollbackRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[19]
+	mi := &file_v1_control_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1562,7 +1855,7 @@ func (x *ScrollbackRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScrollbackRequest.ProtoReflect.Descriptor instead.
 func (*ScrollbackRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{19}
+	return file_v1_control_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ScrollbackRequest) GetAddress() string {
@@ -1595,7 +1888,7 @@ type ScrollbackResponse struct {
 
 func (x *ScrollbackResponse) Reset() {
 	*x = ScrollbackResponse{}
-	mi := &file_v1_control_proto_msgTypes[20]
+	mi := &file_v1_control_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1607,7 +1900,7 @@ func (x *ScrollbackResponse) String() string {
 func (*ScrollbackResponse) ProtoMessage() {}
 
 func (x *ScrollbackResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[20]
+	mi := &file_v1_control_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1620,7 +1913,7 @@ func (x *ScrollbackResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScrollbackResponse.ProtoReflect.Descriptor instead.
 func (*ScrollbackResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{20}
+	return file_v1_control_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ScrollbackResponse) GetLines() []string {
@@ -1640,7 +1933,7 @@ type WriteRequest struct {
 
 func (x *WriteRequest) Reset() {
 	*x = WriteRequest{}
-	mi := &file_v1_control_proto_msgTypes[21]
+	mi := &file_v1_control_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1652,7 +1945,7 @@ func (x *WriteRequest) String() string {
 func (*WriteRequest) ProtoMessage() {}
 
 func (x *WriteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[21]
+	mi := &file_v1_control_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1665,7 +1958,7 @@ func (x *WriteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteRequest.ProtoReflect.Descriptor instead.
 func (*WriteRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{21}
+	return file_v1_control_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *WriteRequest) GetAddress() string {
@@ -1690,7 +1983,7 @@ type WriteResponse struct {
 
 func (x *WriteResponse) Reset() {
 	*x = WriteResponse{}
-	mi := &file_v1_control_proto_msgTypes[22]
+	mi := &file_v1_control_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1702,7 +1995,7 @@ func (x *WriteResponse) String() string {
 func (*WriteResponse) ProtoMessage() {}
 
 func (x *WriteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[22]
+	mi := &file_v1_control_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1715,7 +2008,7 @@ func (x *WriteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteResponse.ProtoReflect.Descriptor instead.
 func (*WriteResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{22}
+	return file_v1_control_proto_rawDescGZIP(), []int{28}
 }
 
 type SendKeysRequest struct {
@@ -1729,7 +2022,7 @@ type SendKeysRequest struct {
 
 func (x *SendKeysRequest) Reset() {
 	*x = SendKeysRequest{}
-	mi := &file_v1_control_proto_msgTypes[23]
+	mi := &file_v1_control_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1741,7 +2034,7 @@ func (x *SendKeysRequest) String() string {
 func (*SendKeysRequest) ProtoMessage() {}
 
 func (x *SendKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[23]
+	mi := &file_v1_control_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1754,7 +2047,7 @@ func (x *SendKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendKeysRequest.ProtoReflect.Descriptor instead.
 func (*SendKeysRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{23}
+	return file_v1_control_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *SendKeysRequest) GetAddress() string {
@@ -1779,7 +2072,7 @@ type SendKeysResponse struct {
 
 func (x *SendKeysResponse) Reset() {
 	*x = SendKeysResponse{}
-	mi := &file_v1_control_proto_msgTypes[24]
+	mi := &file_v1_control_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1791,7 +2084,7 @@ func (x *SendKeysResponse) String() string {
 func (*SendKeysResponse) ProtoMessage() {}
 
 func (x *SendKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[24]
+	mi := &file_v1_control_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1804,7 +2097,7 @@ func (x *SendKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendKeysResponse.ProtoReflect.Descriptor instead.
 func (*SendKeysResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{24}
+	return file_v1_control_proto_rawDescGZIP(), []int{30}
 }
 
 type ResizeRequest struct {
@@ -1818,7 +2111,7 @@ type ResizeRequest struct {
 
 func (x *ResizeRequest) Reset() {
 	*x = ResizeRequest{}
-	mi := &file_v1_control_proto_msgTypes[25]
+	mi := &file_v1_control_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1830,7 +2123,7 @@ func (x *ResizeRequest) String() string {
 func (*ResizeRequest) ProtoMessage() {}
 
 func (x *ResizeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[25]
+	mi := &file_v1_control_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1843,7 +2136,7 @@ func (x *ResizeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResizeRequest.ProtoReflect.Descriptor instead.
 func (*ResizeRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{25}
+	return file_v1_control_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ResizeRequest) GetAddress() string {
@@ -1875,7 +2168,7 @@ type ResizeResponse struct {
 
 func (x *ResizeResponse) Reset() {
 	*x = ResizeResponse{}
-	mi := &file_v1_control_proto_msgTypes[26]
+	mi := &file_v1_control_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1887,7 +2180,7 @@ func (x *ResizeResponse) String() string {
 func (*ResizeResponse) ProtoMessage() {}
 
 func (x *ResizeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[26]
+	mi := &file_v1_control_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1900,7 +2193,7 @@ func (x *ResizeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResizeResponse.ProtoReflect.Descriptor instead.
 func (*ResizeResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{26}
+	return file_v1_control_proto_rawDescGZIP(), []int{32}
 }
 
 type ReloadRequest struct {
@@ -1912,7 +2205,7 @@ type ReloadRequest struct {
 
 func (x *ReloadRequest) Reset() {
 	*x = ReloadRequest{}
-	mi := &file_v1_control_proto_msgTypes[27]
+	mi := &file_v1_control_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1924,7 +2217,7 @@ func (x *ReloadRequest) String() string {
 func (*ReloadRequest) ProtoMessage() {}
 
 func (x *ReloadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[27]
+	mi := &file_v1_control_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1937,7 +2230,7 @@ func (x *ReloadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadRequest.ProtoReflect.Descriptor instead.
 func (*ReloadRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{27}
+	return file_v1_control_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ReloadRequest) GetAddress() string {
@@ -1956,7 +2249,7 @@ type ReloadResponse struct {
 
 func (x *ReloadResponse) Reset() {
 	*x = ReloadResponse{}
-	mi := &file_v1_control_proto_msgTypes[28]
+	mi := &file_v1_control_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1968,7 +2261,7 @@ func (x *ReloadResponse) String() string {
 func (*ReloadResponse) ProtoMessage() {}
 
 func (x *ReloadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[28]
+	mi := &file_v1_control_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1981,7 +2274,7 @@ func (x *ReloadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadResponse.ProtoReflect.Descriptor instead.
 func (*ReloadResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{28}
+	return file_v1_control_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ReloadResponse) GetObject() *Object {
@@ -2000,7 +2293,7 @@ type RestartRequest struct {
 
 func (x *RestartRequest) Reset() {
 	*x = RestartRequest{}
-	mi := &file_v1_control_proto_msgTypes[29]
+	mi := &file_v1_control_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2012,7 +2305,7 @@ func (x *RestartRequest) String() string {
 func (*RestartRequest) ProtoMessage() {}
 
 func (x *RestartRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[29]
+	mi := &file_v1_control_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2025,7 +2318,7 @@ func (x *RestartRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RestartRequest.ProtoReflect.Descriptor instead.
 func (*RestartRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{29}
+	return file_v1_control_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *RestartRequest) GetAddress() string {
@@ -2044,7 +2337,7 @@ type RestartResponse struct {
 
 func (x *RestartResponse) Reset() {
 	*x = RestartResponse{}
-	mi := &file_v1_control_proto_msgTypes[30]
+	mi := &file_v1_control_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2056,7 +2349,7 @@ func (x *RestartResponse) String() string {
 func (*RestartResponse) ProtoMessage() {}
 
 func (x *RestartResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[30]
+	mi := &file_v1_control_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2069,7 +2362,7 @@ func (x *RestartResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RestartResponse.ProtoReflect.Descriptor instead.
 func (*RestartResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{30}
+	return file_v1_control_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *RestartResponse) GetObject() *Object {
@@ -2091,7 +2384,7 @@ type EventsRequest struct {
 
 func (x *EventsRequest) Reset() {
 	*x = EventsRequest{}
-	mi := &file_v1_control_proto_msgTypes[31]
+	mi := &file_v1_control_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2103,7 +2396,7 @@ func (x *EventsRequest) String() string {
 func (*EventsRequest) ProtoMessage() {}
 
 func (x *EventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[31]
+	mi := &file_v1_control_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2116,7 +2409,7 @@ func (x *EventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventsRequest.ProtoReflect.Descriptor instead.
 func (*EventsRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{31}
+	return file_v1_control_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *EventsRequest) GetTypes() []string {
@@ -2153,7 +2446,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_v1_control_proto_msgTypes[32]
+	mi := &file_v1_control_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2165,7 +2458,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[32]
+	mi := &file_v1_control_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2178,7 +2471,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{32}
+	return file_v1_control_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *Event) GetSeq() uint64 {
@@ -2251,7 +2544,7 @@ type LogsRequest struct {
 
 func (x *LogsRequest) Reset() {
 	*x = LogsRequest{}
-	mi := &file_v1_control_proto_msgTypes[33]
+	mi := &file_v1_control_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2263,7 +2556,7 @@ func (x *LogsRequest) String() string {
 func (*LogsRequest) ProtoMessage() {}
 
 func (x *LogsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[33]
+	mi := &file_v1_control_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2276,7 +2569,7 @@ func (x *LogsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogsRequest.ProtoReflect.Descriptor instead.
 func (*LogsRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{33}
+	return file_v1_control_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *LogsRequest) GetAddress() string {
@@ -2312,7 +2605,7 @@ type LogRecord struct {
 
 func (x *LogRecord) Reset() {
 	*x = LogRecord{}
-	mi := &file_v1_control_proto_msgTypes[34]
+	mi := &file_v1_control_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2324,7 +2617,7 @@ func (x *LogRecord) String() string {
 func (*LogRecord) ProtoMessage() {}
 
 func (x *LogRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[34]
+	mi := &file_v1_control_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2337,7 +2630,7 @@ func (x *LogRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogRecord.ProtoReflect.Descriptor instead.
 func (*LogRecord) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{34}
+	return file_v1_control_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *LogRecord) GetTimeUnixNano() int64 {
@@ -2376,7 +2669,7 @@ type ShutdownRequest struct {
 
 func (x *ShutdownRequest) Reset() {
 	*x = ShutdownRequest{}
-	mi := &file_v1_control_proto_msgTypes[35]
+	mi := &file_v1_control_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2388,7 +2681,7 @@ func (x *ShutdownRequest) String() string {
 func (*ShutdownRequest) ProtoMessage() {}
 
 func (x *ShutdownRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[35]
+	mi := &file_v1_control_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2401,7 +2694,7 @@ func (x *ShutdownRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShutdownRequest.ProtoReflect.Descriptor instead.
 func (*ShutdownRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{35}
+	return file_v1_control_proto_rawDescGZIP(), []int{41}
 }
 
 type ShutdownResponse struct {
@@ -2412,7 +2705,7 @@ type ShutdownResponse struct {
 
 func (x *ShutdownResponse) Reset() {
 	*x = ShutdownResponse{}
-	mi := &file_v1_control_proto_msgTypes[36]
+	mi := &file_v1_control_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2424,7 +2717,7 @@ func (x *ShutdownResponse) String() string {
 func (*ShutdownResponse) ProtoMessage() {}
 
 func (x *ShutdownResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[36]
+	mi := &file_v1_control_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2437,14 +2730,29 @@ func (x *ShutdownResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShutdownResponse.ProtoReflect.Descriptor instead.
 func (*ShutdownResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{36}
+	return file_v1_control_proto_rawDescGZIP(), []int{42}
 }
 
 var File_v1_control_proto protoreflect.FileDescriptor
 
 const file_v1_control_proto_rawDesc = "" +
 	"\n" +
-	"\x10v1/control.proto\x12\x12tessera.control.v1\"\x0f\n" +
+	"\x10v1/control.proto\x12\x12tessera.control.v1\"=\n" +
+	"\rNewTabRequest\x12\x18\n" +
+	"\asession\x18\x01 \x01(\tR\asession\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\">\n" +
+	"\x0eNewTabResponse\x12,\n" +
+	"\x03tab\x18\x01 \x01(\v2\x1a.tessera.control.v1.ObjectR\x03tab\"c\n" +
+	"\x0fOpenPaneRequest\x12\x10\n" +
+	"\x03tab\x18\x01 \x01(\tR\x03tab\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
+	"\acommand\x18\x03 \x03(\tR\acommand\x12\x10\n" +
+	"\x03cwd\x18\x04 \x01(\tR\x03cwd\"B\n" +
+	"\x10OpenPaneResponse\x12.\n" +
+	"\x04pane\x18\x01 \x01(\v2\x1a.tessera.control.v1.ObjectR\x04pane\"(\n" +
+	"\fCloseRequest\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\tR\aaddress\"\x0f\n" +
+	"\rCloseResponse\"\x0f\n" +
 	"\rStatusRequest\"\xfe\x02\n" +
 	"\x0eStatusResponse\x12\x1c\n" +
 	"\tworkspace\x18\x01 \x01(\tR\tworkspace\x12\x10\n" +
@@ -2634,8 +2942,7 @@ const file_v1_control_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x11\n" +
 	"\x0fShutdownRequest\"\x12\n" +
-	"\x10ShutdownResponse2\xa1\n" +
-	"\n" +
+	"\x10ShutdownResponse2\x97\f\n" +
 	"\x0eControlService\x12O\n" +
 	"\x06Status\x12!.tessera.control.v1.StatusRequest\x1a\".tessera.control.v1.StatusResponse\x12I\n" +
 	"\x04List\x12\x1f.tessera.control.v1.ListRequest\x1a .tessera.control.v1.ListResponse\x12U\n" +
@@ -2653,7 +2960,10 @@ const file_v1_control_proto_rawDesc = "" +
 	"\aRestart\x12\".tessera.control.v1.RestartRequest\x1a#.tessera.control.v1.RestartResponse\x12H\n" +
 	"\x06Events\x12!.tessera.control.v1.EventsRequest\x1a\x19.tessera.control.v1.Event0\x01\x12H\n" +
 	"\x04Logs\x12\x1f.tessera.control.v1.LogsRequest\x1a\x1d.tessera.control.v1.LogRecord0\x01\x12U\n" +
-	"\bShutdown\x12#.tessera.control.v1.ShutdownRequest\x1a$.tessera.control.v1.ShutdownResponseB:Z8github.com/tessera-ws/tessera/proto/control/v1;controlv1b\x06proto3"
+	"\bShutdown\x12#.tessera.control.v1.ShutdownRequest\x1a$.tessera.control.v1.ShutdownResponse\x12O\n" +
+	"\x06NewTab\x12!.tessera.control.v1.NewTabRequest\x1a\".tessera.control.v1.NewTabResponse\x12U\n" +
+	"\bOpenPane\x12#.tessera.control.v1.OpenPaneRequest\x1a$.tessera.control.v1.OpenPaneResponse\x12L\n" +
+	"\x05Close\x12 .tessera.control.v1.CloseRequest\x1a!.tessera.control.v1.CloseResponseB:Z8github.com/tessera-ws/tessera/proto/control/v1;controlv1b\x06proto3"
 
 var (
 	file_v1_control_proto_rawDescOnce sync.Once
@@ -2667,105 +2977,119 @@ func file_v1_control_proto_rawDescGZIP() []byte {
 	return file_v1_control_proto_rawDescData
 }
 
-var file_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
+var file_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 46)
 var file_v1_control_proto_goTypes = []any{
-	(*StatusRequest)(nil),      // 0: tessera.control.v1.StatusRequest
-	(*StatusResponse)(nil),     // 1: tessera.control.v1.StatusResponse
-	(*ListRequest)(nil),        // 2: tessera.control.v1.ListRequest
-	(*ListResponse)(nil),       // 3: tessera.control.v1.ListResponse
-	(*Object)(nil),             // 4: tessera.control.v1.Object
-	(*PluginStats)(nil),        // 5: tessera.control.v1.PluginStats
-	(*DescribeRequest)(nil),    // 6: tessera.control.v1.DescribeRequest
-	(*DescribeResponse)(nil),   // 7: tessera.control.v1.DescribeResponse
-	(*PlanRequest)(nil),        // 8: tessera.control.v1.PlanRequest
-	(*Diagnostic)(nil),         // 9: tessera.control.v1.Diagnostic
-	(*Change)(nil),             // 10: tessera.control.v1.Change
-	(*AttrChange)(nil),         // 11: tessera.control.v1.AttrChange
-	(*PlanResponse)(nil),       // 12: tessera.control.v1.PlanResponse
-	(*ApplyRequest)(nil),       // 13: tessera.control.v1.ApplyRequest
-	(*ApplyResponse)(nil),      // 14: tessera.control.v1.ApplyResponse
-	(*RenderRequest)(nil),      // 15: tessera.control.v1.RenderRequest
-	(*RenderResponse)(nil),     // 16: tessera.control.v1.RenderResponse
-	(*ScreenRequest)(nil),      // 17: tessera.control.v1.ScreenRequest
-	(*ScreenResponse)(nil),     // 18: tessera.control.v1.ScreenResponse
-	(*ScrollbackRequest)(nil),  // 19: tessera.control.v1.ScrollbackRequest
-	(*ScrollbackResponse)(nil), // 20: tessera.control.v1.ScrollbackResponse
-	(*WriteRequest)(nil),       // 21: tessera.control.v1.WriteRequest
-	(*WriteResponse)(nil),      // 22: tessera.control.v1.WriteResponse
-	(*SendKeysRequest)(nil),    // 23: tessera.control.v1.SendKeysRequest
-	(*SendKeysResponse)(nil),   // 24: tessera.control.v1.SendKeysResponse
-	(*ResizeRequest)(nil),      // 25: tessera.control.v1.ResizeRequest
-	(*ResizeResponse)(nil),     // 26: tessera.control.v1.ResizeResponse
-	(*ReloadRequest)(nil),      // 27: tessera.control.v1.ReloadRequest
-	(*ReloadResponse)(nil),     // 28: tessera.control.v1.ReloadResponse
-	(*RestartRequest)(nil),     // 29: tessera.control.v1.RestartRequest
-	(*RestartResponse)(nil),    // 30: tessera.control.v1.RestartResponse
-	(*EventsRequest)(nil),      // 31: tessera.control.v1.EventsRequest
-	(*Event)(nil),              // 32: tessera.control.v1.Event
-	(*LogsRequest)(nil),        // 33: tessera.control.v1.LogsRequest
-	(*LogRecord)(nil),          // 34: tessera.control.v1.LogRecord
-	(*ShutdownRequest)(nil),    // 35: tessera.control.v1.ShutdownRequest
-	(*ShutdownResponse)(nil),   // 36: tessera.control.v1.ShutdownResponse
-	nil,                        // 37: tessera.control.v1.Object.ConfigEntry
-	nil,                        // 38: tessera.control.v1.Event.FieldsEntry
-	nil,                        // 39: tessera.control.v1.LogRecord.AttrsEntry
+	(*NewTabRequest)(nil),      // 0: tessera.control.v1.NewTabRequest
+	(*NewTabResponse)(nil),     // 1: tessera.control.v1.NewTabResponse
+	(*OpenPaneRequest)(nil),    // 2: tessera.control.v1.OpenPaneRequest
+	(*OpenPaneResponse)(nil),   // 3: tessera.control.v1.OpenPaneResponse
+	(*CloseRequest)(nil),       // 4: tessera.control.v1.CloseRequest
+	(*CloseResponse)(nil),      // 5: tessera.control.v1.CloseResponse
+	(*StatusRequest)(nil),      // 6: tessera.control.v1.StatusRequest
+	(*StatusResponse)(nil),     // 7: tessera.control.v1.StatusResponse
+	(*ListRequest)(nil),        // 8: tessera.control.v1.ListRequest
+	(*ListResponse)(nil),       // 9: tessera.control.v1.ListResponse
+	(*Object)(nil),             // 10: tessera.control.v1.Object
+	(*PluginStats)(nil),        // 11: tessera.control.v1.PluginStats
+	(*DescribeRequest)(nil),    // 12: tessera.control.v1.DescribeRequest
+	(*DescribeResponse)(nil),   // 13: tessera.control.v1.DescribeResponse
+	(*PlanRequest)(nil),        // 14: tessera.control.v1.PlanRequest
+	(*Diagnostic)(nil),         // 15: tessera.control.v1.Diagnostic
+	(*Change)(nil),             // 16: tessera.control.v1.Change
+	(*AttrChange)(nil),         // 17: tessera.control.v1.AttrChange
+	(*PlanResponse)(nil),       // 18: tessera.control.v1.PlanResponse
+	(*ApplyRequest)(nil),       // 19: tessera.control.v1.ApplyRequest
+	(*ApplyResponse)(nil),      // 20: tessera.control.v1.ApplyResponse
+	(*RenderRequest)(nil),      // 21: tessera.control.v1.RenderRequest
+	(*RenderResponse)(nil),     // 22: tessera.control.v1.RenderResponse
+	(*ScreenRequest)(nil),      // 23: tessera.control.v1.ScreenRequest
+	(*ScreenResponse)(nil),     // 24: tessera.control.v1.ScreenResponse
+	(*ScrollbackRequest)(nil),  // 25: tessera.control.v1.ScrollbackRequest
+	(*ScrollbackResponse)(nil), // 26: tessera.control.v1.ScrollbackResponse
+	(*WriteRequest)(nil),       // 27: tessera.control.v1.WriteRequest
+	(*WriteResponse)(nil),      // 28: tessera.control.v1.WriteResponse
+	(*SendKeysRequest)(nil),    // 29: tessera.control.v1.SendKeysRequest
+	(*SendKeysResponse)(nil),   // 30: tessera.control.v1.SendKeysResponse
+	(*ResizeRequest)(nil),      // 31: tessera.control.v1.ResizeRequest
+	(*ResizeResponse)(nil),     // 32: tessera.control.v1.ResizeResponse
+	(*ReloadRequest)(nil),      // 33: tessera.control.v1.ReloadRequest
+	(*ReloadResponse)(nil),     // 34: tessera.control.v1.ReloadResponse
+	(*RestartRequest)(nil),     // 35: tessera.control.v1.RestartRequest
+	(*RestartResponse)(nil),    // 36: tessera.control.v1.RestartResponse
+	(*EventsRequest)(nil),      // 37: tessera.control.v1.EventsRequest
+	(*Event)(nil),              // 38: tessera.control.v1.Event
+	(*LogsRequest)(nil),        // 39: tessera.control.v1.LogsRequest
+	(*LogRecord)(nil),          // 40: tessera.control.v1.LogRecord
+	(*ShutdownRequest)(nil),    // 41: tessera.control.v1.ShutdownRequest
+	(*ShutdownResponse)(nil),   // 42: tessera.control.v1.ShutdownResponse
+	nil,                        // 43: tessera.control.v1.Object.ConfigEntry
+	nil,                        // 44: tessera.control.v1.Event.FieldsEntry
+	nil,                        // 45: tessera.control.v1.LogRecord.AttrsEntry
 }
 var file_v1_control_proto_depIdxs = []int32{
-	9,  // 0: tessera.control.v1.StatusResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
-	4,  // 1: tessera.control.v1.ListResponse.objects:type_name -> tessera.control.v1.Object
-	37, // 2: tessera.control.v1.Object.config:type_name -> tessera.control.v1.Object.ConfigEntry
-	5,  // 3: tessera.control.v1.Object.stats:type_name -> tessera.control.v1.PluginStats
-	4,  // 4: tessera.control.v1.DescribeResponse.object:type_name -> tessera.control.v1.Object
-	4,  // 5: tessera.control.v1.DescribeResponse.children:type_name -> tessera.control.v1.Object
-	32, // 6: tessera.control.v1.DescribeResponse.recent:type_name -> tessera.control.v1.Event
-	11, // 7: tessera.control.v1.Change.attributes:type_name -> tessera.control.v1.AttrChange
-	10, // 8: tessera.control.v1.PlanResponse.changes:type_name -> tessera.control.v1.Change
-	9,  // 9: tessera.control.v1.PlanResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
-	10, // 10: tessera.control.v1.ApplyResponse.changes:type_name -> tessera.control.v1.Change
-	9,  // 11: tessera.control.v1.ApplyResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
-	4,  // 12: tessera.control.v1.ApplyResponse.failed:type_name -> tessera.control.v1.Object
-	4,  // 13: tessera.control.v1.ApplyResponse.started:type_name -> tessera.control.v1.Object
-	4,  // 14: tessera.control.v1.ReloadResponse.object:type_name -> tessera.control.v1.Object
-	4,  // 15: tessera.control.v1.RestartResponse.object:type_name -> tessera.control.v1.Object
-	38, // 16: tessera.control.v1.Event.fields:type_name -> tessera.control.v1.Event.FieldsEntry
-	39, // 17: tessera.control.v1.LogRecord.attrs:type_name -> tessera.control.v1.LogRecord.AttrsEntry
-	0,  // 18: tessera.control.v1.ControlService.Status:input_type -> tessera.control.v1.StatusRequest
-	2,  // 19: tessera.control.v1.ControlService.List:input_type -> tessera.control.v1.ListRequest
-	6,  // 20: tessera.control.v1.ControlService.Describe:input_type -> tessera.control.v1.DescribeRequest
-	8,  // 21: tessera.control.v1.ControlService.Plan:input_type -> tessera.control.v1.PlanRequest
-	13, // 22: tessera.control.v1.ControlService.Apply:input_type -> tessera.control.v1.ApplyRequest
-	15, // 23: tessera.control.v1.ControlService.Render:input_type -> tessera.control.v1.RenderRequest
-	17, // 24: tessera.control.v1.ControlService.Screen:input_type -> tessera.control.v1.ScreenRequest
-	19, // 25: tessera.control.v1.ControlService.Scrollback:input_type -> tessera.control.v1.ScrollbackRequest
-	21, // 26: tessera.control.v1.ControlService.Write:input_type -> tessera.control.v1.WriteRequest
-	23, // 27: tessera.control.v1.ControlService.SendKeys:input_type -> tessera.control.v1.SendKeysRequest
-	25, // 28: tessera.control.v1.ControlService.Resize:input_type -> tessera.control.v1.ResizeRequest
-	27, // 29: tessera.control.v1.ControlService.Reload:input_type -> tessera.control.v1.ReloadRequest
-	29, // 30: tessera.control.v1.ControlService.Restart:input_type -> tessera.control.v1.RestartRequest
-	31, // 31: tessera.control.v1.ControlService.Events:input_type -> tessera.control.v1.EventsRequest
-	33, // 32: tessera.control.v1.ControlService.Logs:input_type -> tessera.control.v1.LogsRequest
-	35, // 33: tessera.control.v1.ControlService.Shutdown:input_type -> tessera.control.v1.ShutdownRequest
-	1,  // 34: tessera.control.v1.ControlService.Status:output_type -> tessera.control.v1.StatusResponse
-	3,  // 35: tessera.control.v1.ControlService.List:output_type -> tessera.control.v1.ListResponse
-	7,  // 36: tessera.control.v1.ControlService.Describe:output_type -> tessera.control.v1.DescribeResponse
-	12, // 37: tessera.control.v1.ControlService.Plan:output_type -> tessera.control.v1.PlanResponse
-	14, // 38: tessera.control.v1.ControlService.Apply:output_type -> tessera.control.v1.ApplyResponse
-	16, // 39: tessera.control.v1.ControlService.Render:output_type -> tessera.control.v1.RenderResponse
-	18, // 40: tessera.control.v1.ControlService.Screen:output_type -> tessera.control.v1.ScreenResponse
-	20, // 41: tessera.control.v1.ControlService.Scrollback:output_type -> tessera.control.v1.ScrollbackResponse
-	22, // 42: tessera.control.v1.ControlService.Write:output_type -> tessera.control.v1.WriteResponse
-	24, // 43: tessera.control.v1.ControlService.SendKeys:output_type -> tessera.control.v1.SendKeysResponse
-	26, // 44: tessera.control.v1.ControlService.Resize:output_type -> tessera.control.v1.ResizeResponse
-	28, // 45: tessera.control.v1.ControlService.Reload:output_type -> tessera.control.v1.ReloadResponse
-	30, // 46: tessera.control.v1.ControlService.Restart:output_type -> tessera.control.v1.RestartResponse
-	32, // 47: tessera.control.v1.ControlService.Events:output_type -> tessera.control.v1.Event
-	34, // 48: tessera.control.v1.ControlService.Logs:output_type -> tessera.control.v1.LogRecord
-	36, // 49: tessera.control.v1.ControlService.Shutdown:output_type -> tessera.control.v1.ShutdownResponse
-	34, // [34:50] is the sub-list for method output_type
-	18, // [18:34] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	10, // 0: tessera.control.v1.NewTabResponse.tab:type_name -> tessera.control.v1.Object
+	10, // 1: tessera.control.v1.OpenPaneResponse.pane:type_name -> tessera.control.v1.Object
+	15, // 2: tessera.control.v1.StatusResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
+	10, // 3: tessera.control.v1.ListResponse.objects:type_name -> tessera.control.v1.Object
+	43, // 4: tessera.control.v1.Object.config:type_name -> tessera.control.v1.Object.ConfigEntry
+	11, // 5: tessera.control.v1.Object.stats:type_name -> tessera.control.v1.PluginStats
+	10, // 6: tessera.control.v1.DescribeResponse.object:type_name -> tessera.control.v1.Object
+	10, // 7: tessera.control.v1.DescribeResponse.children:type_name -> tessera.control.v1.Object
+	38, // 8: tessera.control.v1.DescribeResponse.recent:type_name -> tessera.control.v1.Event
+	17, // 9: tessera.control.v1.Change.attributes:type_name -> tessera.control.v1.AttrChange
+	16, // 10: tessera.control.v1.PlanResponse.changes:type_name -> tessera.control.v1.Change
+	15, // 11: tessera.control.v1.PlanResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
+	16, // 12: tessera.control.v1.ApplyResponse.changes:type_name -> tessera.control.v1.Change
+	15, // 13: tessera.control.v1.ApplyResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
+	10, // 14: tessera.control.v1.ApplyResponse.failed:type_name -> tessera.control.v1.Object
+	10, // 15: tessera.control.v1.ApplyResponse.started:type_name -> tessera.control.v1.Object
+	10, // 16: tessera.control.v1.ReloadResponse.object:type_name -> tessera.control.v1.Object
+	10, // 17: tessera.control.v1.RestartResponse.object:type_name -> tessera.control.v1.Object
+	44, // 18: tessera.control.v1.Event.fields:type_name -> tessera.control.v1.Event.FieldsEntry
+	45, // 19: tessera.control.v1.LogRecord.attrs:type_name -> tessera.control.v1.LogRecord.AttrsEntry
+	6,  // 20: tessera.control.v1.ControlService.Status:input_type -> tessera.control.v1.StatusRequest
+	8,  // 21: tessera.control.v1.ControlService.List:input_type -> tessera.control.v1.ListRequest
+	12, // 22: tessera.control.v1.ControlService.Describe:input_type -> tessera.control.v1.DescribeRequest
+	14, // 23: tessera.control.v1.ControlService.Plan:input_type -> tessera.control.v1.PlanRequest
+	19, // 24: tessera.control.v1.ControlService.Apply:input_type -> tessera.control.v1.ApplyRequest
+	21, // 25: tessera.control.v1.ControlService.Render:input_type -> tessera.control.v1.RenderRequest
+	23, // 26: tessera.control.v1.ControlService.Screen:input_type -> tessera.control.v1.ScreenRequest
+	25, // 27: tessera.control.v1.ControlService.Scrollback:input_type -> tessera.control.v1.ScrollbackRequest
+	27, // 28: tessera.control.v1.ControlService.Write:input_type -> tessera.control.v1.WriteRequest
+	29, // 29: tessera.control.v1.ControlService.SendKeys:input_type -> tessera.control.v1.SendKeysRequest
+	31, // 30: tessera.control.v1.ControlService.Resize:input_type -> tessera.control.v1.ResizeRequest
+	33, // 31: tessera.control.v1.ControlService.Reload:input_type -> tessera.control.v1.ReloadRequest
+	35, // 32: tessera.control.v1.ControlService.Restart:input_type -> tessera.control.v1.RestartRequest
+	37, // 33: tessera.control.v1.ControlService.Events:input_type -> tessera.control.v1.EventsRequest
+	39, // 34: tessera.control.v1.ControlService.Logs:input_type -> tessera.control.v1.LogsRequest
+	41, // 35: tessera.control.v1.ControlService.Shutdown:input_type -> tessera.control.v1.ShutdownRequest
+	0,  // 36: tessera.control.v1.ControlService.NewTab:input_type -> tessera.control.v1.NewTabRequest
+	2,  // 37: tessera.control.v1.ControlService.OpenPane:input_type -> tessera.control.v1.OpenPaneRequest
+	4,  // 38: tessera.control.v1.ControlService.Close:input_type -> tessera.control.v1.CloseRequest
+	7,  // 39: tessera.control.v1.ControlService.Status:output_type -> tessera.control.v1.StatusResponse
+	9,  // 40: tessera.control.v1.ControlService.List:output_type -> tessera.control.v1.ListResponse
+	13, // 41: tessera.control.v1.ControlService.Describe:output_type -> tessera.control.v1.DescribeResponse
+	18, // 42: tessera.control.v1.ControlService.Plan:output_type -> tessera.control.v1.PlanResponse
+	20, // 43: tessera.control.v1.ControlService.Apply:output_type -> tessera.control.v1.ApplyResponse
+	22, // 44: tessera.control.v1.ControlService.Render:output_type -> tessera.control.v1.RenderResponse
+	24, // 45: tessera.control.v1.ControlService.Screen:output_type -> tessera.control.v1.ScreenResponse
+	26, // 46: tessera.control.v1.ControlService.Scrollback:output_type -> tessera.control.v1.ScrollbackResponse
+	28, // 47: tessera.control.v1.ControlService.Write:output_type -> tessera.control.v1.WriteResponse
+	30, // 48: tessera.control.v1.ControlService.SendKeys:output_type -> tessera.control.v1.SendKeysResponse
+	32, // 49: tessera.control.v1.ControlService.Resize:output_type -> tessera.control.v1.ResizeResponse
+	34, // 50: tessera.control.v1.ControlService.Reload:output_type -> tessera.control.v1.ReloadResponse
+	36, // 51: tessera.control.v1.ControlService.Restart:output_type -> tessera.control.v1.RestartResponse
+	38, // 52: tessera.control.v1.ControlService.Events:output_type -> tessera.control.v1.Event
+	40, // 53: tessera.control.v1.ControlService.Logs:output_type -> tessera.control.v1.LogRecord
+	42, // 54: tessera.control.v1.ControlService.Shutdown:output_type -> tessera.control.v1.ShutdownResponse
+	1,  // 55: tessera.control.v1.ControlService.NewTab:output_type -> tessera.control.v1.NewTabResponse
+	3,  // 56: tessera.control.v1.ControlService.OpenPane:output_type -> tessera.control.v1.OpenPaneResponse
+	5,  // 57: tessera.control.v1.ControlService.Close:output_type -> tessera.control.v1.CloseResponse
+	39, // [39:58] is the sub-list for method output_type
+	20, // [20:39] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_v1_control_proto_init() }
@@ -2773,14 +3097,14 @@ func file_v1_control_proto_init() {
 	if File_v1_control_proto != nil {
 		return
 	}
-	file_v1_control_proto_msgTypes[11].OneofWrappers = []any{}
+	file_v1_control_proto_msgTypes[17].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_v1_control_proto_rawDesc), len(file_v1_control_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   40,
+			NumMessages:   46,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

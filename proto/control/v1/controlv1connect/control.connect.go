@@ -70,6 +70,12 @@ const (
 	ControlServiceLogsProcedure = "/tessera.control.v1.ControlService/Logs"
 	// ControlServiceShutdownProcedure is the fully-qualified name of the ControlService's Shutdown RPC.
 	ControlServiceShutdownProcedure = "/tessera.control.v1.ControlService/Shutdown"
+	// ControlServiceNewTabProcedure is the fully-qualified name of the ControlService's NewTab RPC.
+	ControlServiceNewTabProcedure = "/tessera.control.v1.ControlService/NewTab"
+	// ControlServiceOpenPaneProcedure is the fully-qualified name of the ControlService's OpenPane RPC.
+	ControlServiceOpenPaneProcedure = "/tessera.control.v1.ControlService/OpenPane"
+	// ControlServiceCloseProcedure is the fully-qualified name of the ControlService's Close RPC.
+	ControlServiceCloseProcedure = "/tessera.control.v1.ControlService/Close"
 )
 
 // ControlServiceClient is a client for the tessera.control.v1.ControlService service.
@@ -106,6 +112,13 @@ type ControlServiceClient interface {
 	Logs(context.Context, *connect.Request[v1.LogsRequest]) (*connect.ServerStreamForClient[v1.LogRecord], error)
 	// Shutdown stops the daemon gracefully; it returns when shutdown started.
 	Shutdown(context.Context, *connect.Request[v1.ShutdownRequest]) (*connect.Response[v1.ShutdownResponse], error)
+	// NewTab opens a tab at run time (unmanaged: apply leaves it alone).
+	NewTab(context.Context, *connect.Request[v1.NewTabRequest]) (*connect.Response[v1.NewTabResponse], error)
+	// OpenPane opens a terminal pane at run time in a tab (unmanaged).
+	OpenPane(context.Context, *connect.Request[v1.OpenPaneRequest]) (*connect.Response[v1.OpenPaneResponse], error)
+	// Close closes a pane, a plugin or a tab (managed ones come back on the
+	// next apply unless removed from the file).
+	Close(context.Context, *connect.Request[v1.CloseRequest]) (*connect.Response[v1.CloseResponse], error)
 }
 
 // NewControlServiceClient constructs a client for the tessera.control.v1.ControlService service. By
@@ -215,6 +228,24 @@ func NewControlServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithSchema(controlServiceMethods.ByName("Shutdown")),
 			connect.WithClientOptions(opts...),
 		),
+		newTab: connect.NewClient[v1.NewTabRequest, v1.NewTabResponse](
+			httpClient,
+			baseURL+ControlServiceNewTabProcedure,
+			connect.WithSchema(controlServiceMethods.ByName("NewTab")),
+			connect.WithClientOptions(opts...),
+		),
+		openPane: connect.NewClient[v1.OpenPaneRequest, v1.OpenPaneResponse](
+			httpClient,
+			baseURL+ControlServiceOpenPaneProcedure,
+			connect.WithSchema(controlServiceMethods.ByName("OpenPane")),
+			connect.WithClientOptions(opts...),
+		),
+		close: connect.NewClient[v1.CloseRequest, v1.CloseResponse](
+			httpClient,
+			baseURL+ControlServiceCloseProcedure,
+			connect.WithSchema(controlServiceMethods.ByName("Close")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -236,6 +267,9 @@ type controlServiceClient struct {
 	events     *connect.Client[v1.EventsRequest, v1.Event]
 	logs       *connect.Client[v1.LogsRequest, v1.LogRecord]
 	shutdown   *connect.Client[v1.ShutdownRequest, v1.ShutdownResponse]
+	newTab     *connect.Client[v1.NewTabRequest, v1.NewTabResponse]
+	openPane   *connect.Client[v1.OpenPaneRequest, v1.OpenPaneResponse]
+	close      *connect.Client[v1.CloseRequest, v1.CloseResponse]
 }
 
 // Status calls tessera.control.v1.ControlService.Status.
@@ -318,6 +352,21 @@ func (c *controlServiceClient) Shutdown(ctx context.Context, req *connect.Reques
 	return c.shutdown.CallUnary(ctx, req)
 }
 
+// NewTab calls tessera.control.v1.ControlService.NewTab.
+func (c *controlServiceClient) NewTab(ctx context.Context, req *connect.Request[v1.NewTabRequest]) (*connect.Response[v1.NewTabResponse], error) {
+	return c.newTab.CallUnary(ctx, req)
+}
+
+// OpenPane calls tessera.control.v1.ControlService.OpenPane.
+func (c *controlServiceClient) OpenPane(ctx context.Context, req *connect.Request[v1.OpenPaneRequest]) (*connect.Response[v1.OpenPaneResponse], error) {
+	return c.openPane.CallUnary(ctx, req)
+}
+
+// Close calls tessera.control.v1.ControlService.Close.
+func (c *controlServiceClient) Close(ctx context.Context, req *connect.Request[v1.CloseRequest]) (*connect.Response[v1.CloseResponse], error) {
+	return c.close.CallUnary(ctx, req)
+}
+
 // ControlServiceHandler is an implementation of the tessera.control.v1.ControlService service.
 type ControlServiceHandler interface {
 	// Status describes the daemon: workspace, pid, uptime, counts.
@@ -352,6 +401,13 @@ type ControlServiceHandler interface {
 	Logs(context.Context, *connect.Request[v1.LogsRequest], *connect.ServerStream[v1.LogRecord]) error
 	// Shutdown stops the daemon gracefully; it returns when shutdown started.
 	Shutdown(context.Context, *connect.Request[v1.ShutdownRequest]) (*connect.Response[v1.ShutdownResponse], error)
+	// NewTab opens a tab at run time (unmanaged: apply leaves it alone).
+	NewTab(context.Context, *connect.Request[v1.NewTabRequest]) (*connect.Response[v1.NewTabResponse], error)
+	// OpenPane opens a terminal pane at run time in a tab (unmanaged).
+	OpenPane(context.Context, *connect.Request[v1.OpenPaneRequest]) (*connect.Response[v1.OpenPaneResponse], error)
+	// Close closes a pane, a plugin or a tab (managed ones come back on the
+	// next apply unless removed from the file).
+	Close(context.Context, *connect.Request[v1.CloseRequest]) (*connect.Response[v1.CloseResponse], error)
 }
 
 // NewControlServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -457,6 +513,24 @@ func NewControlServiceHandler(svc ControlServiceHandler, opts ...connect.Handler
 		connect.WithSchema(controlServiceMethods.ByName("Shutdown")),
 		connect.WithHandlerOptions(opts...),
 	)
+	controlServiceNewTabHandler := connect.NewUnaryHandler(
+		ControlServiceNewTabProcedure,
+		svc.NewTab,
+		connect.WithSchema(controlServiceMethods.ByName("NewTab")),
+		connect.WithHandlerOptions(opts...),
+	)
+	controlServiceOpenPaneHandler := connect.NewUnaryHandler(
+		ControlServiceOpenPaneProcedure,
+		svc.OpenPane,
+		connect.WithSchema(controlServiceMethods.ByName("OpenPane")),
+		connect.WithHandlerOptions(opts...),
+	)
+	controlServiceCloseHandler := connect.NewUnaryHandler(
+		ControlServiceCloseProcedure,
+		svc.Close,
+		connect.WithSchema(controlServiceMethods.ByName("Close")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/tessera.control.v1.ControlService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case ControlServiceStatusProcedure:
@@ -491,6 +565,12 @@ func NewControlServiceHandler(svc ControlServiceHandler, opts ...connect.Handler
 			controlServiceLogsHandler.ServeHTTP(w, r)
 		case ControlServiceShutdownProcedure:
 			controlServiceShutdownHandler.ServeHTTP(w, r)
+		case ControlServiceNewTabProcedure:
+			controlServiceNewTabHandler.ServeHTTP(w, r)
+		case ControlServiceOpenPaneProcedure:
+			controlServiceOpenPaneHandler.ServeHTTP(w, r)
+		case ControlServiceCloseProcedure:
+			controlServiceCloseHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -562,4 +642,16 @@ func (UnimplementedControlServiceHandler) Logs(context.Context, *connect.Request
 
 func (UnimplementedControlServiceHandler) Shutdown(context.Context, *connect.Request[v1.ShutdownRequest]) (*connect.Response[v1.ShutdownResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tessera.control.v1.ControlService.Shutdown is not implemented"))
+}
+
+func (UnimplementedControlServiceHandler) NewTab(context.Context, *connect.Request[v1.NewTabRequest]) (*connect.Response[v1.NewTabResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tessera.control.v1.ControlService.NewTab is not implemented"))
+}
+
+func (UnimplementedControlServiceHandler) OpenPane(context.Context, *connect.Request[v1.OpenPaneRequest]) (*connect.Response[v1.OpenPaneResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tessera.control.v1.ControlService.OpenPane is not implemented"))
+}
+
+func (UnimplementedControlServiceHandler) Close(context.Context, *connect.Request[v1.CloseRequest]) (*connect.Response[v1.CloseResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tessera.control.v1.ControlService.Close is not implemented"))
 }
