@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tessera-ws/tessera/proto/pluginpb"
 	"github.com/tessera-ws/tessera/internal/screen"
+	"github.com/tessera-ws/tessera/proto/pluginpb"
 	"github.com/tetratelabs/wazero/api"
 	"google.golang.org/protobuf/proto"
 )

@@ -7,8 +7,8 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
-	"github.com/tessera-ws/tessera/proto/pluginpb"
 	"github.com/tessera-ws/tessera/internal/screen"
+	"github.com/tessera-ws/tessera/proto/pluginpb"
 )
 
 func TestDefaultStylingCounts(t *testing.T) {

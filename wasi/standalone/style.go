@@ -3,8 +3,8 @@ package standalone
 import (
 	"sync"
 
-	"github.com/tessera-ws/tessera/proto/pluginpb"
 	"github.com/tessera-ws/tessera/internal/screen"
+	"github.com/tessera-ws/tessera/proto/pluginpb"
 )
 
 // The default palette, as xterm 256-colour indices. These are the values of
