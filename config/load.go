@@ -1,7 +1,9 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -9,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/tessera-ws/tessera/internal/fsutil"
 )
 
 // File is one configuration file: its name (used in diagnostics and to
@@ -28,7 +31,8 @@ type Options struct {
 	// The loader never reads the process environment itself.
 	Env map[string]string
 	// ReadFile serves file() and fileexists(); nil disables them. Load sets
-	// it to os.ReadFile when it is nil.
+	// it, when it is nil, to a reader of regular files of at most
+	// fsutil.MaxIncludedFile (1 MiB) bytes.
 	ReadFile func(name string) ([]byte, error)
 	// Dir is the workspace directory: the default cwd, and the base of
 	// relative paths in functions. "" means the directory of the first file.
@@ -66,14 +70,45 @@ func ReadPath(path string) ([]File, hcl.Diagnostics) {
 	var files []File
 	var diags hcl.Diagnostics
 	for _, n := range names {
-		b, err := os.ReadFile(n)
+		b, err := fsutil.ReadFile(n, maxFileSize)
 		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read file", Detail: fmt.Sprintf("read %s: %v", n, err)})
+			diags = append(diags, readFileDiag(n, err))
 			continue
 		}
 		files = append(files, File{Name: n, Src: b})
 	}
 	return files, diags
+}
+
+// readFileDiag explains why a workspace file could not be read. The
+// diagnostic's range is the file's start, so that it names the file as the
+// user gave it once the caller shortens names.
+func readFileDiag(name string, err error) *hcl.Diagnostic {
+	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read file", Detail: err.Error(),
+		Subject: &hcl.Range{Filename: name, Start: hcl.InitialPos, End: hcl.InitialPos}}
+	var tooLarge *fsutil.TooLargeError
+	var notRegular *fsutil.NotRegularError
+	switch {
+	case errors.As(err, &tooLarge):
+		size := "more than that"
+		if tooLarge.Size >= 0 {
+			size = fsutil.FormatSize(tooLarge.Size)
+		}
+		d.Summary = "File too large"
+		d.Detail = fmt.Sprintf("A workspace file may have at most %s; this one has %s. Split the workspace into several *.hcl files in one directory, or check that this is the file you meant.", fsutil.FormatSize(tooLarge.Limit), size)
+	case errors.As(err, &notRegular):
+		d.Summary = "Not a workspace file"
+		d.Detail = fmt.Sprintf("This is %s, not a regular file. Give a workspace file or a directory of *.hcl files.", notRegular.Kind())
+	case errors.Is(err, fs.ErrNotExist):
+		d.Detail = "The file does not exist."
+	}
+	return d
+}
+
+// readIncluded is the default Options.ReadFile: a regular file of at most
+// fsutil.MaxIncludedFile bytes.
+func readIncluded(name string) ([]byte, error) {
+	return fsutil.ReadFile(name, fsutil.MaxIncludedFile)
 }
 
 // Load reads path (a file or a directory of *.hcl files) and parses it as
@@ -88,7 +123,7 @@ func Load(path string, opts Options) (*Workspace, []File, hcl.Diagnostics) {
 		return nil, files, diags
 	}
 	if opts.ReadFile == nil {
-		opts.ReadFile = os.ReadFile
+		opts.ReadFile = readIncluded
 	}
 	if opts.Dir == "" {
 		if st, err := os.Stat(path); err == nil && st.IsDir() {

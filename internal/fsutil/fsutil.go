@@ -45,8 +45,12 @@ type NotRegularError struct {
 }
 
 func (e *NotRegularError) Error() string {
-	return fmt.Sprintf("%s is %s, not a regular file", e.Path, describeMode(e.Mode))
+	return fmt.Sprintf("%s is %s, not a regular file", e.Path, e.Kind())
 }
+
+// Kind names what the path is instead: "a directory", "a named pipe (FIFO)",
+// "a character device", ...
+func (e *NotRegularError) Kind() string { return describeMode(e.Mode) }
 
 // Is makes errors.Is(err, ErrNotRegular) true.
 func (e *NotRegularError) Is(target error) bool { return target == ErrNotRegular }
