@@ -43,7 +43,7 @@ func (l *loader) declareParams(blocks hcl.Blocks) []*paramDecl {
 		}
 		name := pb.Labels[0]
 		if !validName(name) {
-			l.errorf(&pb.LabelRanges[0], "Invalid name", "%q is not a valid param name: use letters, digits, underscores and dashes.", name)
+			l.errorf(&pb.LabelRanges[0], "Invalid name", "%s", invalidNameDetail(name, "param"))
 			continue
 		}
 		if prev, dup := seen[name]; dup {
@@ -403,7 +403,7 @@ func (l *loader) decodeSession(name string, b *hcl.Block) *Session {
 func (l *loader) checkChildName(b *hcl.Block, kind, parent string, seen map[string]hcl.Range) bool {
 	name := b.Labels[0]
 	if !validName(name) {
-		l.errorf(&b.LabelRanges[0], "Invalid name", "%q is not a valid %s name: start with a letter or underscore and use only letters, digits, underscores and dashes (names become parts of dotted addresses).", name, kind)
+		l.errorf(&b.LabelRanges[0], "Invalid name", "%s", invalidNameDetail(name, kind))
 		return false
 	}
 	if prev, dup := seen[name]; dup {

@@ -245,7 +245,7 @@ func (l *loader) run(files []File) *Workspace {
 		}
 		name := b.Labels[0]
 		if !validName(name) {
-			l.errorf(&b.LabelRanges[0], "Invalid name", "%q is not a valid %s name: start with a letter or underscore and use only letters, digits, underscores and dashes (names become parts of dotted addresses).", name, b.Type)
+			l.errorf(&b.LabelRanges[0], "Invalid name", "%s", invalidNameDetail(name, b.Type))
 			continue
 		}
 		m := byType[b.Type]

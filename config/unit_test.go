@@ -263,3 +263,45 @@ func TestVersionMatches(t *testing.T) {
 		}
 	}
 }
+
+// Names may use letters and digits of any script, as the Invalid name
+// diagnostic and config/README.md say, and references to them work.
+func TestUnicodeNames(t *testing.T) {
+	src := `plugin "π" { source = "zellij:strider" }
+pane_template "テスト" {
+  command = "go"
+}
+session "café" {
+  tab "日本" {
+    pane "ñ-1" { template = pane_template.テスト }
+    plugin_pane "файлы" { plugin = plugin.π }
+  }
+}
+`
+	files := []File{{Name: "/ws/w.hcl", Src: []byte(src)}}
+	ws, diags := Parse(files, Options{})
+	if ws == nil || len(diags) > 0 {
+		t.Fatalf("diagnostics:\n%s", diagText(files, diags))
+	}
+	var addrs []string
+	for _, o := range ws.Objects() {
+		addrs = append(addrs, o.Address)
+	}
+	want := "plugin.π session.café session.café.tab.日本 session.café.tab.日本.pane.ñ-1 session.café.tab.日本.pane.файлы"
+	if got := strings.Join(addrs, " "); got != want {
+		t.Errorf("addresses %s, want %s", got, want)
+	}
+
+	for _, c := range []struct{ name, want string }{
+		{"cafe\u0301", `"cafe\u0301" is not a valid session name: it is in decomposed Unicode form (a letter followed by a combining mark); write it in composed form (NFC), as "café".`},
+		{"🚀", `"🚀" is not a valid session name: start with a letter`},
+		{"1a", `"1a" is not a valid session name: start with a letter`},
+		{"a.b", `"a.b" is not a valid session name`},
+	} {
+		files := []File{{Name: "/ws/w.hcl", Src: []byte("session \"" + c.name + "\" {\n  tab \"t\" {\n    pane \"p\" {}\n  }\n}\n")}}
+		_, diags := Parse(files, Options{})
+		if got := diagText(files, diags); !strings.Contains(got, "error: Invalid name") || !strings.Contains(got, c.want) {
+			t.Errorf("%q:\n%s\nwant %s", c.name, got, c.want)
+		}
+	}
+}
