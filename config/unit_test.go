@@ -237,7 +237,15 @@ func TestVersionMatches(t *testing.T) {
 		err  bool
 	}{
 		{">= 0.1.0", "0.1.0", true, false},
-		{">= 0.1.0", "0.1.0-dev", true, false},
+		{">= 0.1.0", "0.1.0-dev", false, false}, // a pre-release sorts below its release
+		{">= 0.1.0-dev", "0.1.0-dev", true, false},
+		{">= 0.1.0-dev", "0.1.0", true, false},
+		{">= 0.0.9", "0.1.0-dev", true, false},
+		{"< 0.1.0", "0.1.0-dev", true, false},
+		{"= 0.1.0", "0.1.0-rc.1", false, false},
+		{">= 0.1.0-beta", "0.1.0-rc.1", true, false},
+		{"~> 0.2", "0.2.0-dev", false, false},
+		{"= 0.1.0", "0.1.0+build.5", true, false},
 		{">= 0.2.0", "0.1.9", false, false},
 		{"> 0.1.0, < 1.0.0", "0.5.0", true, false},
 		{"> 0.1.0, < 1.0.0", "1.0.0", false, false},
