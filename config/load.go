@@ -34,8 +34,13 @@ type Options struct {
 	// it, when it is nil, to a reader of regular files of at most
 	// fsutil.MaxIncludedFile (1 MiB) bytes.
 	ReadFile func(name string) ([]byte, error)
-	// Dir is the workspace directory: the default cwd, and the base of
-	// relative paths in functions. "" means the directory of the first file.
+	// Dir is the workspace root: the default cwd, path.root, and the base of
+	// every relative path (plugin sources, mount sources, cwd, file() and the
+	// other path functions). "" means each file's own directory for the
+	// paths it declares, and the first file's directory for path.root and
+	// functions. Load sets Dir to the directory it is given; a caller sets it
+	// to read a file as if it were in another directory (a copy of an old
+	// version of a workspace, planned against the current one).
 	Dir string
 	// Builtins restricts the names accepted in builtin:NAME sources; nil
 	// accepts any well-formed name.
@@ -129,6 +134,8 @@ func Load(path string, opts Options) (*Workspace, []File, hcl.Diagnostics) {
 		if st, err := os.Stat(path); err == nil && st.IsDir() {
 			opts.Dir = path
 		}
+	} else if abs, err := filepath.Abs(opts.Dir); err == nil {
+		opts.Dir = abs
 	}
 	ws, more := Parse(files, opts)
 	return ws, files, append(diags, more...)
@@ -325,7 +332,14 @@ func rangeString(r hcl.Range) string {
 	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
 }
 
-func fileDir(r hcl.Range) string { return filepath.Dir(r.Filename) }
+// baseDir is the directory that relative paths declared at r resolve
+// against: the workspace root when one is given, else r's file's directory.
+func (l *loader) baseDir(r hcl.Range) string {
+	if l.opts.Dir != "" {
+		return l.opts.Dir
+	}
+	return filepath.Dir(r.Filename)
+}
 
 // resolvePath resolves p against base unless it is absolute or home-relative.
 func resolvePath(base, p string) string {

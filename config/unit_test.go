@@ -124,6 +124,7 @@ session "s" {
 		t.Errorf("duration lost: %v", back.Plugins[0].Limits.CallTimeout)
 	}
 	back.Plugins[0].Range = ws.Plugins[0].Range
+	back.Plugins[0].SourceRange = ws.Plugins[0].SourceRange
 	if !reflect.DeepEqual(back.Plugins[0], ws.Plugins[0]) {
 		t.Errorf("round trip: %+v != %+v", back.Plugins[0], ws.Plugins[0])
 	}

@@ -99,18 +99,11 @@ func (e *TooLargeError) Error() string {
 // has more than limit bytes. Other errors are those of os.Open, as
 // *fs.PathError (errors.Is(err, fs.ErrNotExist) works).
 func ReadFile(path string, limit int64) ([]byte, error) {
-	f, err := os.OpenFile(path, openFlags, 0)
+	f, st, err := Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, &NotRegularError{Path: path, Mode: st.Mode()}
-	}
 	if st.Size() > limit {
 		return nil, &TooLargeError{Path: path, Size: st.Size(), Limit: limit}
 	}
@@ -124,6 +117,26 @@ func ReadFile(path string, limit int64) ([]byte, error) {
 		return nil, &TooLargeError{Path: path, Size: -1, Limit: limit}
 	}
 	return b, nil
+}
+
+// Open opens the regular file at path for reading, without blocking on a
+// named pipe, and returns it with its fstat information. Anything but a
+// regular file is refused with a *NotRegularError.
+func Open(path string) (*os.File, fs.FileInfo, error) {
+	f, err := os.OpenFile(path, openFlags, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, &NotRegularError{Path: path, Mode: st.Mode()}
+	}
+	return f, st, nil
 }
 
 // ReadAll reads r to its end, or fails with a *TooLargeError (with Path name)
