@@ -314,3 +314,78 @@ session "café" {
 		}
 	}
 }
+
+// Plan JSON carries values as JSON (numbers, bools, lists, objects), not
+// HCL text.
+func TestPlanJSONValues(t *testing.T) {
+	parse := func(src string) *Workspace {
+		ws, diags := Parse([]File{{Name: "/ws/main.hcl", Src: []byte(src)}}, Options{})
+		if ws == nil {
+			t.Fatal(diags)
+		}
+		return ws
+	}
+	old := parse(`plugin "p" {
+  source = "zellij:strider"
+  mount "/host" {
+    source = "a"
+  }
+}
+session "s" {
+  tab "t" {
+    pane "x" {}
+    pane "y" { args = ["-l"] }
+  }
+}
+`)
+	neu := parse(`plugin "p" {
+  source = "zellij:strider"
+  mount "/host" {
+    source    = "b"
+    read_only = true
+  }
+  limits {
+    commands_per_second = 10
+  }
+}
+session "s" {
+  tab "t" {
+    pane "y" {
+      args          = ["-l", "-i"]
+      close_on_exit = true
+    }
+    pane "x" {}
+  }
+}
+`)
+	var got struct {
+		Changes []struct {
+			Address    string
+			Attributes []struct {
+				Name          string
+				Before, After any
+			}
+		}
+	}
+	if err := json.Unmarshal(Diff(old, neu).JSON(), &got); err != nil {
+		t.Fatal(err)
+	}
+	vals := map[string][2]any{}
+	for _, c := range got.Changes {
+		for _, a := range c.Attributes {
+			vals[c.Address+" "+a.Name] = [2]any{a.Before, a.After}
+		}
+	}
+	for k, want := range map[string][2]any{
+		"plugin.p mount./host":                 {map[string]any{"guest": "/host", "source": "/ws/a"}, map[string]any{"guest": "/host", "source": "/ws/b", "read_only": true}},
+		"plugin.p limits.commands_per_second":  {nil, float64(10)},
+		"session.s.tab.t.pane.y position":      {float64(1), float64(0)},
+		"session.s.tab.t.pane.y args":          {[]any{"-l"}, []any{"-l", "-i"}},
+		"session.s.tab.t.pane.y close_on_exit": {nil, true},
+		"session.s.tab.t.pane.x position":      {float64(0), float64(1)},
+	} {
+		if g, ok := vals[k]; !ok || !reflect.DeepEqual(g, want) {
+			t.Errorf("%s: got %#v, want %#v", k, g, want)
+		}
+	}
+}
