@@ -13,6 +13,7 @@ require (
 	github.com/zclconf/go-cty v1.20.0
 	golang.org/x/mod v0.29.0
 	golang.org/x/sys v0.44.0
+	golang.org/x/text v0.31.0
 	golang.org/x/tools v0.38.0
 	google.golang.org/protobuf v1.36.12
 )
@@ -24,5 +25,4 @@ require (
 	github.com/google/go-cmp v0.7.0 // indirect
 	github.com/mitchellh/go-wordwrap v1.0.1 // indirect
 	golang.org/x/sync v0.18.0 // indirect
-	golang.org/x/text v0.31.0 // indirect
 )

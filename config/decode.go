@@ -43,7 +43,7 @@ func (l *loader) declareParams(blocks hcl.Blocks) []*paramDecl {
 		}
 		name := pb.Labels[0]
 		if !validName(name) {
-			l.errorf(&pb.LabelRanges[0], "Invalid name", "%q is not a valid param name: use letters, digits, underscores and dashes.", name)
+			l.errorf(&pb.LabelRanges[0], "Invalid name", "%s", invalidNameDetail(name, "param"))
 			continue
 		}
 		if prev, dup := seen[name]; dup {
@@ -166,6 +166,9 @@ func (l *loader) decodePlugin(name string, b *hcl.Block) *Plugin {
 	sc := l.rootScope()
 	p := &Plugin{Address: "plugin." + name, Name: name, Range: b.DefRange}
 	p.Source = l.source(c.Attributes["source"], c.Attributes["sha256"], sc, b.DefRange)
+	if a := c.Attributes["source"]; a != nil {
+		p.SourceRange = a.Expr.Range()
+	}
 	if cfg, ok := l.strMap(c.Attributes["config"], sc); ok {
 		l.checkConfigKeys(c.Attributes["config"], cfg)
 		p.Config = cfg
@@ -223,7 +226,7 @@ func (l *loader) decodePlugin(name string, b *hcl.Block) *Plugin {
 		l.diags = append(l.diags, diags...)
 		m := Mount{Guest: guest}
 		if s, ok := l.str(mc.Attributes["source"], sc); ok {
-			m.Source = resolvePath(fileDir(mb.DefRange), s)
+			m.Source = resolvePath(l.baseDir(mb.DefRange), s)
 		}
 		m.ReadOnly, _ = l.boolean(mc.Attributes["read_only"], sc)
 		p.Mounts = append(p.Mounts, m)
@@ -331,7 +334,7 @@ func (l *loader) source(a, shaAttr *hcl.Attribute, sc scope, def hcl.Range) Sour
 		return Source{}
 	}
 	sha, _ := l.str(shaAttr, sc)
-	src, summary, detail := parseSource(raw, sha, fileDir(a.Range), l.opts.Builtins)
+	src, summary, detail := parseSource(raw, sha, l.baseDir(a.Range), l.opts.Builtins)
 	if summary != "" {
 		r := a.Expr.Range()
 		if summary == "Invalid sha256" && shaAttr != nil {
@@ -356,7 +359,7 @@ func (l *loader) decodeSession(name string, b *hcl.Block) *Session {
 	s := &Session{Address: "session." + name, Name: name, Range: b.DefRange}
 	s.Cwd = l.root
 	if cwd, ok := l.str(c.Attributes["cwd"], sc); ok {
-		s.Cwd = resolvePath(fileDir(c.Attributes["cwd"].Range), cwd)
+		s.Cwd = resolvePath(l.baseDir(c.Attributes["cwd"].Range), cwd)
 	}
 	s.Env = l.env(c.Attributes["env"], sc)
 	seenTabs := map[string]hcl.Range{}
@@ -403,7 +406,7 @@ func (l *loader) decodeSession(name string, b *hcl.Block) *Session {
 func (l *loader) checkChildName(b *hcl.Block, kind, parent string, seen map[string]hcl.Range) bool {
 	name := b.Labels[0]
 	if !validName(name) {
-		l.errorf(&b.LabelRanges[0], "Invalid name", "%q is not a valid %s name: start with a letter or underscore and use only letters, digits, underscores and dashes (names become parts of dotted addresses).", name, kind)
+		l.errorf(&b.LabelRanges[0], "Invalid name", "%s", invalidNameDetail(name, kind))
 		return false
 	}
 	if prev, dup := seen[name]; dup {
@@ -588,6 +591,7 @@ func (l *loader) instance(c *hcl.BodyContent, sc scope, address string, def hcl.
 		}
 		inst.Manifest = name
 		inst.Source = m.Source
+		inst.SourceRange = m.SourceRange
 		inst.Permissions = m.Permissions
 		inst.InheritEnv = m.InheritEnv
 		inst.Env = m.Env
@@ -600,6 +604,9 @@ func (l *loader) instance(c *hcl.BodyContent, sc scope, address string, def hcl.
 		}
 	default:
 		inst.Source = l.source(sa, c.Attributes["sha256"], sc, def)
+		if sa != nil {
+			inst.SourceRange = sa.Expr.Range()
+		}
 		inst.Restart = Restart{Policy: RestartOnFailure}
 		inst.Config = map[string]string{}
 	}

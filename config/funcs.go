@@ -1,12 +1,15 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2/ext/tryfunc"
+	"github.com/tessera-ws/tessera/internal/fsutil"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
@@ -69,7 +72,7 @@ func (l *loader) functions() map[string]function.Function {
 			}
 			b, err := l.opts.ReadFile(l.abs(args[0].AsString()))
 			if err != nil {
-				return cty.NilVal, fmt.Errorf("read %s: %w", args[0].AsString(), err)
+				return cty.NilVal, includeError(args[0].AsString(), err)
 			}
 			if !utf8.Valid(b) {
 				return cty.NilVal, fmt.Errorf("%s is not valid UTF-8", args[0].AsString())
@@ -78,7 +81,7 @@ func (l *loader) functions() map[string]function.Function {
 		},
 	})
 	fs["fileexists"] = function.New(&function.Spec{
-		Description: "Whether a file exists, relative to the workspace directory.",
+		Description: "Whether a regular file exists, relative to the workspace directory.",
 		Params:      []function.Parameter{str("path")},
 		Type:        function.StaticReturnType(cty.Bool),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
@@ -86,7 +89,8 @@ func (l *loader) functions() map[string]function.Function {
 				return cty.False, nil
 			}
 			_, err := l.opts.ReadFile(l.abs(args[0].AsString()))
-			return cty.BoolVal(err == nil), nil
+			var tooLarge *fsutil.TooLargeError
+			return cty.BoolVal(err == nil || errors.As(err, &tooLarge)), nil
 		},
 	})
 	pathFn := func(desc string, f func(string) string) function.Function {
@@ -122,6 +126,25 @@ func (l *loader) functions() map[string]function.Function {
 		},
 	})
 	return fs
+}
+
+// includeError explains why file(name) failed and what to do.
+func includeError(name string, err error) error {
+	var tooLarge *fsutil.TooLargeError
+	var notRegular *fsutil.NotRegularError
+	switch {
+	case errors.As(err, &tooLarge):
+		size := "more"
+		if tooLarge.Size >= 0 {
+			size = fsutil.FormatSize(tooLarge.Size)
+		}
+		return fmt.Errorf("%s has %s; file() reads at most %s. Keep large data out of the workspace: give the program the file's path instead (for example args = [abspath(%q)])", name, size, fsutil.FormatSize(tooLarge.Limit), name)
+	case errors.As(err, &notRegular):
+		return fmt.Errorf("%s is %s; file() reads only regular files", name, notRegular.Kind())
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("read %s: file does not exist", name)
+	}
+	return fmt.Errorf("read %s: %w", name, err)
 }
 
 // abs resolves p against the workspace directory.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/tessera-ws/tessera/internal/fsutil"
 )
 
 // maxNesting bounds how deeply brackets, braces, parentheses, string
@@ -18,8 +19,9 @@ const maxNesting = 64
 // tree that is evaluated recursively.
 const maxOperators = 10_000
 
-// maxFileSize bounds one configuration file.
-const maxFileSize = 4 << 20
+// maxFileSize bounds one configuration file (4 MiB), when it is read and
+// again when it is parsed, for callers of Parse.
+const maxFileSize = fsutil.MaxWorkspaceFile
 
 // checkNesting scans src like a simplified HCL lexer (strings, interpolation,
 // comments) and returns an error diagnostic at the first place that nests
@@ -30,7 +32,7 @@ func checkNesting(src []byte, filename string) *hcl.Diagnostic {
 		return &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "File too large",
-			Detail:   fmt.Sprintf("%s has %d bytes; a configuration file may have at most %d. Split the workspace into several files.", filename, len(src), maxFileSize),
+			Detail:   fmt.Sprintf("%s has %s; a workspace file may have at most %s. Split the workspace into several *.hcl files in one directory.", filename, fsutil.FormatSize(int64(len(src))), fsutil.FormatSize(maxFileSize)),
 			Subject:  &hcl.Range{Filename: filename, Start: hcl.InitialPos, End: hcl.Pos{Line: 1, Column: 1, Byte: 0}},
 		}
 	}

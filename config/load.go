@@ -1,7 +1,9 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -9,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/tessera-ws/tessera/internal/fsutil"
 )
 
 // File is one configuration file: its name (used in diagnostics and to
@@ -28,10 +31,16 @@ type Options struct {
 	// The loader never reads the process environment itself.
 	Env map[string]string
 	// ReadFile serves file() and fileexists(); nil disables them. Load sets
-	// it to os.ReadFile when it is nil.
+	// it, when it is nil, to a reader of regular files of at most
+	// fsutil.MaxIncludedFile (1 MiB) bytes.
 	ReadFile func(name string) ([]byte, error)
-	// Dir is the workspace directory: the default cwd, and the base of
-	// relative paths in functions. "" means the directory of the first file.
+	// Dir is the workspace root: the default cwd, path.root, and the base of
+	// every relative path (plugin sources, mount sources, cwd, file() and the
+	// other path functions). "" means each file's own directory for the
+	// paths it declares, and the first file's directory for path.root and
+	// functions. Load sets Dir to the directory it is given; a caller sets it
+	// to read a file as if it were in another directory (a copy of an old
+	// version of a workspace, planned against the current one).
 	Dir string
 	// Builtins restricts the names accepted in builtin:NAME sources; nil
 	// accepts any well-formed name.
@@ -66,14 +75,45 @@ func ReadPath(path string) ([]File, hcl.Diagnostics) {
 	var files []File
 	var diags hcl.Diagnostics
 	for _, n := range names {
-		b, err := os.ReadFile(n)
+		b, err := fsutil.ReadFile(n, maxFileSize)
 		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read file", Detail: fmt.Sprintf("read %s: %v", n, err)})
+			diags = append(diags, readFileDiag(n, err))
 			continue
 		}
 		files = append(files, File{Name: n, Src: b})
 	}
 	return files, diags
+}
+
+// readFileDiag explains why a workspace file could not be read. The
+// diagnostic's range is the file's start, so that it names the file as the
+// user gave it once the caller shortens names.
+func readFileDiag(name string, err error) *hcl.Diagnostic {
+	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read file", Detail: err.Error(),
+		Subject: &hcl.Range{Filename: name, Start: hcl.InitialPos, End: hcl.InitialPos}}
+	var tooLarge *fsutil.TooLargeError
+	var notRegular *fsutil.NotRegularError
+	switch {
+	case errors.As(err, &tooLarge):
+		size := "more than that"
+		if tooLarge.Size >= 0 {
+			size = fsutil.FormatSize(tooLarge.Size)
+		}
+		d.Summary = "File too large"
+		d.Detail = fmt.Sprintf("A workspace file may have at most %s; this one has %s. Split the workspace into several *.hcl files in one directory, or check that this is the file you meant.", fsutil.FormatSize(tooLarge.Limit), size)
+	case errors.As(err, &notRegular):
+		d.Summary = "Not a workspace file"
+		d.Detail = fmt.Sprintf("This is %s, not a regular file. Give a workspace file or a directory of *.hcl files.", notRegular.Kind())
+	case errors.Is(err, fs.ErrNotExist):
+		d.Detail = "The file does not exist."
+	}
+	return d
+}
+
+// readIncluded is the default Options.ReadFile: a regular file of at most
+// fsutil.MaxIncludedFile bytes.
+func readIncluded(name string) ([]byte, error) {
+	return fsutil.ReadFile(name, fsutil.MaxIncludedFile)
 }
 
 // Load reads path (a file or a directory of *.hcl files) and parses it as
@@ -88,12 +128,14 @@ func Load(path string, opts Options) (*Workspace, []File, hcl.Diagnostics) {
 		return nil, files, diags
 	}
 	if opts.ReadFile == nil {
-		opts.ReadFile = os.ReadFile
+		opts.ReadFile = readIncluded
 	}
 	if opts.Dir == "" {
 		if st, err := os.Stat(path); err == nil && st.IsDir() {
 			opts.Dir = path
 		}
+	} else if abs, err := filepath.Abs(opts.Dir); err == nil {
+		opts.Dir = abs
 	}
 	ws, more := Parse(files, opts)
 	return ws, files, append(diags, more...)
@@ -210,7 +252,7 @@ func (l *loader) run(files []File) *Workspace {
 		}
 		name := b.Labels[0]
 		if !validName(name) {
-			l.errorf(&b.LabelRanges[0], "Invalid name", "%q is not a valid %s name: start with a letter or underscore and use only letters, digits, underscores and dashes (names become parts of dotted addresses).", name, b.Type)
+			l.errorf(&b.LabelRanges[0], "Invalid name", "%s", invalidNameDetail(name, b.Type))
 			continue
 		}
 		m := byType[b.Type]
@@ -290,7 +332,14 @@ func rangeString(r hcl.Range) string {
 	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
 }
 
-func fileDir(r hcl.Range) string { return filepath.Dir(r.Filename) }
+// baseDir is the directory that relative paths declared at r resolve
+// against: the workspace root when one is given, else r's file's directory.
+func (l *loader) baseDir(r hcl.Range) string {
+	if l.opts.Dir != "" {
+		return l.opts.Dir
+	}
+	return filepath.Dir(r.Filename)
+}
 
 // resolvePath resolves p against base unless it is absolute or home-relative.
 func resolvePath(base, p string) string {

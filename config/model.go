@@ -45,6 +45,9 @@ type Plugin struct {
 	Restart Restart           `json:"restart"`
 
 	Range hcl.Range `json:"-"`
+	// SourceRange is the range of the source expression, for diagnostics
+	// about the plugin file (CheckSources).
+	SourceRange hcl.Range `json:"-"`
 }
 
 // Source is where a plugin's wasm comes from.
@@ -196,6 +199,9 @@ type PluginInstance struct {
 	Identity string `json:"identity"`
 
 	Range hcl.Range `json:"-"`
+	// SourceRange is the range of the source expression (the manifest's
+	// for an instance of a manifest).
+	SourceRange hcl.Range `json:"-"`
 }
 
 // Objects returns every addressable object of the workspace in a stable

@@ -59,12 +59,14 @@ type Change struct {
 	Attributes []AttrChange `json:"attributes,omitempty"`
 }
 
-// AttrChange is one attribute's before → after, rendered as HCL values; a nil
-// Before is an added attribute and a nil After a removed one.
+// AttrChange is one attribute's before → after. The values are JSON values:
+// a string, an int, a bool, a []string, or a Mount for mount.* attributes. A
+// nil Before is an added attribute and a nil After a removed one. Render
+// shows them as HCL (HCL renders a value as it would be written).
 type AttrChange struct {
-	Name   string  `json:"name"`
-	Before *string `json:"before"`
-	After  *string `json:"after"`
+	Name   string `json:"name"`
+	Before any    `json:"before"`
+	After  any    `json:"after"`
 	// Effect is EffectInPlace, EffectReload, EffectLive or EffectReplace.
 	Effect string `json:"effect"`
 }
@@ -100,8 +102,7 @@ func Diff(old, new *Workspace) *Plan {
 		}
 		c := Change{Address: o.Address, Kind: o.Kind, Action: Delete}
 		for _, a := range attrsOf(o) {
-			v := a.value
-			c.Attributes = append(c.Attributes, AttrChange{Name: a.name, Before: &v, Effect: a.effect})
+			c.Attributes = append(c.Attributes, AttrChange{Name: a.name, Before: a.value, Effect: a.effect})
 		}
 		p.Changes = append(p.Changes, c)
 		p.Summary.Delete++
@@ -111,8 +112,7 @@ func Diff(old, new *Workspace) *Plan {
 		if !existed {
 			c := Change{Address: n.Address, Kind: n.Kind, Action: Create}
 			for _, a := range attrsOf(n) {
-				v := a.value
-				c.Attributes = append(c.Attributes, AttrChange{Name: a.name, After: &v, Effect: a.effect})
+				c.Attributes = append(c.Attributes, AttrChange{Name: a.name, After: a.value, Effect: a.effect})
 			}
 			p.Changes = append(p.Changes, c)
 			p.Summary.Create++
@@ -146,8 +146,7 @@ func diffObject(o, n Object) (Change, bool) {
 	c := Change{Address: n.Address, Kind: n.Kind, Action: Update}
 	if o.Position != n.Position {
 		// Moving a tab or pane keeps it running.
-		bv, av := strconv.Itoa(o.Position), strconv.Itoa(n.Position)
-		c.Attributes = append(c.Attributes, AttrChange{Name: "position", Before: &bv, After: &av, Effect: EffectInPlace})
+		c.Attributes = append(c.Attributes, AttrChange{Name: "position", Before: o.Position, After: n.Position, Effect: EffectInPlace})
 	}
 	bm := make(map[string]attr, len(before))
 	for _, a := range before {
@@ -162,27 +161,54 @@ func diffObject(o, n Object) (Change, bool) {
 	}
 	for _, a := range after {
 		am[a.name] = true
-		v := a.value
 		b, ok := bm[a.name]
 		switch {
 		case !ok:
-			add(AttrChange{Name: a.name, After: &v, Effect: a.effect})
-		case b.value != a.value:
-			bv := b.value
-			add(AttrChange{Name: a.name, Before: &bv, After: &v, Effect: a.effect})
+			add(AttrChange{Name: a.name, After: a.value, Effect: a.effect})
+		case b.text() != a.text():
+			add(AttrChange{Name: a.name, Before: b.value, After: a.value, Effect: a.effect})
 		}
 	}
 	for _, b := range before {
 		if !am[b.name] {
-			bv := b.value
-			add(AttrChange{Name: b.name, Before: &bv, Effect: b.effect})
+			add(AttrChange{Name: b.name, Before: b.value, Effect: b.effect})
 		}
 	}
 	return c, len(c.Attributes) > 0
 }
 
+// attr is one attribute of an object: its value (see AttrChange) and the
+// effect of a change.
 type attr struct {
-	name, value, effect string
+	name   string
+	value  any
+	effect string
+}
+
+// text is the attribute's value as HCL: what Render shows, and what
+// comparisons and hashes use.
+func (a attr) text() string { return hclText(a.value) }
+
+// hclText renders a plan value as HCL. A read-only mount shows its flag
+// after the path.
+func hclText(v any) string {
+	switch v := v.(type) {
+	case string:
+		return strconv.Quote(v)
+	case int:
+		return strconv.Itoa(v)
+	case bool:
+		return strconv.FormatBool(v)
+	case []string:
+		return renderList(v)
+	case Mount:
+		s := strconv.Quote(v.Source)
+		if v.ReadOnly {
+			s += " (read-only)"
+		}
+		return s
+	}
+	return fmt.Sprint(v)
 }
 
 func equalAttrs(a, b []attr) bool {
@@ -190,7 +216,7 @@ func equalAttrs(a, b []attr) bool {
 		return false
 	}
 	for i := range a {
-		if a[i].name != b[i].name || a[i].value != b[i].value {
+		if a[i].name != b[i].name || a[i].text() != b[i].text() {
 			return false
 		}
 	}
@@ -202,7 +228,7 @@ func hashAttrs(as []attr) string {
 	for _, a := range as {
 		h.Write([]byte(a.name))
 		h.Write([]byte{0})
-		h.Write([]byte(a.value))
+		h.Write([]byte(a.text()))
 		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil))
@@ -216,20 +242,20 @@ func (o Object) Hash() string { return hashAttrs(attrsOf(o))[:16] }
 // a change of each would have. Maps are flattened per key (config.theme).
 func attrsOf(o Object) []attr {
 	as := make([]attr, 0, 16)
-	put := func(name, value, effect string) { as = append(as, attr{name, value, effect}) }
+	put := func(name string, value any, effect string) { as = append(as, attr{name, value, effect}) }
 	str := func(name, v, effect string) {
 		if v != "" {
-			put(name, strconv.Quote(v), effect)
+			put(name, v, effect)
 		}
 	}
 	list := func(name string, vs []string, effect string) {
 		if len(vs) > 0 {
-			put(name, renderList(vs), effect)
+			put(name, vs, effect)
 		}
 	}
 	mp := func(prefix string, m map[string]string, effect string) {
 		for _, k := range sortedKeys(m) {
-			put(prefix+"."+k, strconv.Quote(m[k]), effect)
+			put(prefix+"."+k, m[k], effect)
 		}
 	}
 	plugin := func(src Source, cfg map[string]string, perms, inherit []string, env map[string]string, mounts []Mount, lim Limits, rs Restart) {
@@ -240,27 +266,23 @@ func attrsOf(o Object) []attr {
 		list("inherit_env", inherit, EffectReplace)
 		mp("env", env, EffectReplace)
 		for _, m := range mounts {
-			v := strconv.Quote(m.Source)
-			if m.ReadOnly {
-				v += " (read-only)"
-			}
-			put("mount."+m.Guest, v, EffectReplace)
+			put("mount."+m.Guest, m, EffectReplace)
 		}
 		if lim.MemoryBytes > 0 {
-			put("limits.memory", strconv.Quote(formatSize(lim.MemoryBytes)), EffectReplace)
+			put("limits.memory", formatSize(lim.MemoryBytes), EffectReplace)
 		}
 		if lim.CallTimeout > 0 {
-			put("limits.call_timeout", strconv.Quote(time.Duration(lim.CallTimeout).String()), EffectReplace)
+			put("limits.call_timeout", time.Duration(lim.CallTimeout).String(), EffectReplace)
 		}
 		if lim.CommandsPerSecond > 0 {
-			put("limits.commands_per_second", strconv.Itoa(lim.CommandsPerSecond), EffectReplace)
+			put("limits.commands_per_second", lim.CommandsPerSecond, EffectReplace)
 		}
 		str("restart.policy", rs.Policy, EffectInPlace)
 		if rs.MaxRestarts > 0 {
-			put("restart.max_restarts", strconv.Itoa(rs.MaxRestarts), EffectInPlace)
+			put("restart.max_restarts", rs.MaxRestarts, EffectInPlace)
 		}
 		if rs.Backoff > 0 {
-			put("restart.backoff", strconv.Quote(time.Duration(rs.Backoff).String()), EffectInPlace)
+			put("restart.backoff", time.Duration(rs.Backoff).String(), EffectInPlace)
 		}
 	}
 	switch v := o.Value.(type) {
@@ -278,7 +300,7 @@ func attrsOf(o Object) []attr {
 		str("template", v.Template, EffectInPlace)
 		str("focus_pane", v.FocusPane, EffectInPlace)
 	case *Pane:
-		put("kind", strconv.Quote(v.Kind), EffectReplace)
+		put("kind", v.Kind, EffectReplace)
 		str("template", v.Template, EffectInPlace)
 		if t := v.Terminal; t != nil {
 			str("command", t.Command, EffectReplace)
@@ -287,10 +309,10 @@ func attrsOf(o Object) []attr {
 			mp("env", t.Env, EffectReplace)
 			str("restart", t.Restart, EffectInPlace)
 			if t.CloseOnExit {
-				put("close_on_exit", "true", EffectInPlace)
+				put("close_on_exit", true, EffectInPlace)
 			}
 			if t.StartSuspended {
-				put("start_suspended", "true", EffectInPlace)
+				put("start_suspended", true, EffectInPlace)
 			}
 		}
 		if pi := v.Plugin; pi != nil {
@@ -358,11 +380,11 @@ func (p *Plan) Render(w io.Writer) error {
 			pad := strings.Repeat(" ", width-len(a.Name))
 			switch {
 			case a.Before == nil:
-				lines[i] = fmt.Sprintf("      + %s%s = %s", a.Name, pad, *a.After)
+				lines[i] = fmt.Sprintf("      + %s%s = %s", a.Name, pad, hclText(a.After))
 			case a.After == nil:
-				lines[i] = fmt.Sprintf("      - %s%s = %s", a.Name, pad, *a.Before)
+				lines[i] = fmt.Sprintf("      - %s%s = %s", a.Name, pad, hclText(a.Before))
 			default:
-				lines[i] = fmt.Sprintf("      ~ %s%s = %s -> %s", a.Name, pad, *a.Before, *a.After)
+				lines[i] = fmt.Sprintf("      ~ %s%s = %s -> %s", a.Name, pad, hclText(a.Before), hclText(a.After))
 			}
 			if len(lines[i]) <= 72 {
 				lineWidth = max(lineWidth, len(lines[i]))

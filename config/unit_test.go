@@ -124,6 +124,7 @@ session "s" {
 		t.Errorf("duration lost: %v", back.Plugins[0].Limits.CallTimeout)
 	}
 	back.Plugins[0].Range = ws.Plugins[0].Range
+	back.Plugins[0].SourceRange = ws.Plugins[0].SourceRange
 	if !reflect.DeepEqual(back.Plugins[0], ws.Plugins[0]) {
 		t.Errorf("round trip: %+v != %+v", back.Plugins[0], ws.Plugins[0])
 	}
@@ -237,7 +238,15 @@ func TestVersionMatches(t *testing.T) {
 		err  bool
 	}{
 		{">= 0.1.0", "0.1.0", true, false},
-		{">= 0.1.0", "0.1.0-dev", true, false},
+		{">= 0.1.0", "0.1.0-dev", false, false}, // a pre-release sorts below its release
+		{">= 0.1.0-dev", "0.1.0-dev", true, false},
+		{">= 0.1.0-dev", "0.1.0", true, false},
+		{">= 0.0.9", "0.1.0-dev", true, false},
+		{"< 0.1.0", "0.1.0-dev", true, false},
+		{"= 0.1.0", "0.1.0-rc.1", false, false},
+		{">= 0.1.0-beta", "0.1.0-rc.1", true, false},
+		{"~> 0.2", "0.2.0-dev", false, false},
+		{"= 0.1.0", "0.1.0+build.5", true, false},
 		{">= 0.2.0", "0.1.9", false, false},
 		{"> 0.1.0, < 1.0.0", "0.5.0", true, false},
 		{"> 0.1.0, < 1.0.0", "1.0.0", false, false},
@@ -260,6 +269,123 @@ func TestVersionMatches(t *testing.T) {
 		got, err := versionMatches(tc.c, tc.v)
 		if got != tc.want || (err != nil) != tc.err {
 			t.Errorf("versionMatches(%q, %q) = %v, %v", tc.c, tc.v, got, err)
+		}
+	}
+}
+
+// Names may use letters and digits of any script, as the Invalid name
+// diagnostic and config/README.md say, and references to them work.
+func TestUnicodeNames(t *testing.T) {
+	src := `plugin "π" { source = "zellij:strider" }
+pane_template "テスト" {
+  command = "go"
+}
+session "café" {
+  tab "日本" {
+    pane "ñ-1" { template = pane_template.テスト }
+    plugin_pane "файлы" { plugin = plugin.π }
+  }
+}
+`
+	files := []File{{Name: "/ws/w.hcl", Src: []byte(src)}}
+	ws, diags := Parse(files, Options{})
+	if ws == nil || len(diags) > 0 {
+		t.Fatalf("diagnostics:\n%s", diagText(files, diags))
+	}
+	var addrs []string
+	for _, o := range ws.Objects() {
+		addrs = append(addrs, o.Address)
+	}
+	want := "plugin.π session.café session.café.tab.日本 session.café.tab.日本.pane.ñ-1 session.café.tab.日本.pane.файлы"
+	if got := strings.Join(addrs, " "); got != want {
+		t.Errorf("addresses %s, want %s", got, want)
+	}
+
+	for _, c := range []struct{ name, want string }{
+		{"cafe\u0301", `"cafe\u0301" is not a valid session name: it is in decomposed Unicode form (a letter followed by a combining mark); write it in composed form (NFC), as "café".`},
+		{"🚀", `"🚀" is not a valid session name: start with a letter`},
+		{"1a", `"1a" is not a valid session name: start with a letter`},
+		{"a.b", `"a.b" is not a valid session name`},
+	} {
+		files := []File{{Name: "/ws/w.hcl", Src: []byte("session \"" + c.name + "\" {\n  tab \"t\" {\n    pane \"p\" {}\n  }\n}\n")}}
+		_, diags := Parse(files, Options{})
+		if got := diagText(files, diags); !strings.Contains(got, "error: Invalid name") || !strings.Contains(got, c.want) {
+			t.Errorf("%q:\n%s\nwant %s", c.name, got, c.want)
+		}
+	}
+}
+
+// Plan JSON carries values as JSON (numbers, bools, lists, objects), not
+// HCL text.
+func TestPlanJSONValues(t *testing.T) {
+	parse := func(src string) *Workspace {
+		ws, diags := Parse([]File{{Name: "/ws/main.hcl", Src: []byte(src)}}, Options{})
+		if ws == nil {
+			t.Fatal(diags)
+		}
+		return ws
+	}
+	old := parse(`plugin "p" {
+  source = "zellij:strider"
+  mount "/host" {
+    source = "a"
+  }
+}
+session "s" {
+  tab "t" {
+    pane "x" {}
+    pane "y" { args = ["-l"] }
+  }
+}
+`)
+	neu := parse(`plugin "p" {
+  source = "zellij:strider"
+  mount "/host" {
+    source    = "b"
+    read_only = true
+  }
+  limits {
+    commands_per_second = 10
+  }
+}
+session "s" {
+  tab "t" {
+    pane "y" {
+      args          = ["-l", "-i"]
+      close_on_exit = true
+    }
+    pane "x" {}
+  }
+}
+`)
+	var got struct {
+		Changes []struct {
+			Address    string
+			Attributes []struct {
+				Name          string
+				Before, After any
+			}
+		}
+	}
+	if err := json.Unmarshal(Diff(old, neu).JSON(), &got); err != nil {
+		t.Fatal(err)
+	}
+	vals := map[string][2]any{}
+	for _, c := range got.Changes {
+		for _, a := range c.Attributes {
+			vals[c.Address+" "+a.Name] = [2]any{a.Before, a.After}
+		}
+	}
+	for k, want := range map[string][2]any{
+		"plugin.p mount./host":                 {map[string]any{"guest": "/host", "source": "/ws/a"}, map[string]any{"guest": "/host", "source": "/ws/b", "read_only": true}},
+		"plugin.p limits.commands_per_second":  {nil, float64(10)},
+		"session.s.tab.t.pane.y position":      {float64(1), float64(0)},
+		"session.s.tab.t.pane.y args":          {[]any{"-l"}, []any{"-l", "-i"}},
+		"session.s.tab.t.pane.y close_on_exit": {nil, true},
+		"session.s.tab.t.pane.x position":      {float64(0), float64(1)},
+	} {
+		if g, ok := vals[k]; !ok || !reflect.DeepEqual(g, want) {
+			t.Errorf("%s: got %#v, want %#v", k, g, want)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/agext/levenshtein"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Permissions lists the 17 plugin permission names of the Zellij plugin ABI,
@@ -71,13 +72,29 @@ const (
 )
 
 var (
-	nameRE    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+	nameRE    = regexp.MustCompile(`^[\p{L}_][\p{L}\p{M}\p{Nd}_-]*$`)
 	builtinRE = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
 	sha256RE  = regexp.MustCompile(`^[0-9a-f]{64}$`)
 	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
-func validName(s string) bool { return nameRE.MatchString(s) }
+// validName reports whether s may name a block: a letter (any script) or
+// an underscore, then letters, combining marks, decimal digits, underscores
+// and dashes, in Unicode's composed form (NFC). Such a name is an HCL
+// identifier, so it can be referenced (plugin.café) and is a part of a dotted
+// address; NFC makes a name typed in different editors one name.
+func validName(s string) bool { return nameRE.MatchString(s) && norm.NFC.IsNormalString(s) }
+
+// nameRule is the sentence of the Invalid name diagnostics.
+const nameRule = "start with a letter or underscore and use only letters, digits, underscores and dashes (letters and digits of any script)"
+
+// invalidNameDetail explains why name is not a valid name of kind.
+func invalidNameDetail(name, kind string) string {
+	if nameRE.MatchString(name) {
+		return fmt.Sprintf("%s is not a valid %s name: it is in decomposed Unicode form (a letter followed by a combining mark); write it in composed form (NFC), as %q.", strconv.QuoteToASCII(name), kind, norm.NFC.String(name))
+	}
+	return fmt.Sprintf("%q is not a valid %s name: %s. Names become parts of dotted addresses.", name, kind, nameRule)
+}
 
 func isPermission(s string) bool {
 	for _, p := range Permissions {

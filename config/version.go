@@ -60,17 +60,15 @@ func (l *loader) checkVersions(bodies []hcl.Body, version string) bool {
 }
 
 // versionMatches reports whether version satisfies every comma-separated
-// constraint (operators =, !=, >, >=, <, <=, ~>). The running version's
-// pre-release suffix (0.2.0-dev) is ignored, so development builds satisfy
-// the constraints of their release. An empty version matches.
+// constraint (operators =, !=, >, >=, <, <=, ~>), in semantic version
+// order: a pre-release sorts below its release (0.2.0-dev < 0.2.0), so a
+// development build does not satisfy ">= 0.2.0" but does satisfy
+// ">= 0.2.0-dev" and ">= 0.1.0". Build metadata (+abc) is ignored. An empty
+// version matches.
 func versionMatches(constraints, version string) (bool, error) {
 	cur := "v" + strings.TrimPrefix(version, "v")
-	if version != "" {
-		if !semver.IsValid(cur) {
-			return false, fmt.Errorf("the running version %q is not a semantic version", version)
-		}
-		cur = strings.TrimSuffix(cur, semver.Prerelease(cur))
-		cur = strings.TrimSuffix(cur, semver.Build(cur))
+	if version != "" && !semver.IsValid(cur) {
+		return false, fmt.Errorf("the running version %q is not a semantic version", version)
 	}
 	parts := strings.Split(constraints, ",")
 	ok := true

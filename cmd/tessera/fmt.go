@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/tessera-ws/tessera/config"
+	"github.com/tessera-ws/tessera/internal/fsutil"
 )
 
 func init() {
@@ -22,30 +22,41 @@ func init() {
 	})
 }
 
+const fmtHelp = `usage: tessera fmt [--check] [--diff] [PATH]...
+
+Formats workspace files canonically. PATH is a file, a directory whose *.hcl
+files are formatted (default: the current directory), or - for stdin.
+
+Files are rewritten in place (atomically, keeping their mode; a symbolic link
+stays a link and its target is rewritten) and their names printed. --diff
+prints a unified diff instead of writing; --check writes nothing and lists
+the files that are not formatted. - prints the formatted input on stdout
+(with --check or --diff, as for a file named "<stdin>").
+
+Exit status: 0 formatted, 1 --check found unformatted files or a file could
+not be read or written, 2 syntax errors or usage.
+`
+
+// fmtStdinName names standard input in output and diagnostics.
+const fmtStdinName = "<stdin>"
+
 func runFmt(ctx context.Context, args []string, s stdio) int {
-	fs := flag.NewFlagSet("fmt", flag.ContinueOnError)
-	fs.SetOutput(s.err)
+	fs := newFlagSet("fmt")
 	check := fs.Bool("check", false, "do not write; list the files that are not formatted and exit 1 if any")
-	diff := fs.Bool("diff", false, "print a unified diff of the changes")
-	fs.Usage = func() {
-		fmt.Fprintln(s.err, "usage: tessera fmt [--check] [--diff] [PATH]...")
-		fmt.Fprintln(s.err, "\nPATH is a file or a directory whose *.hcl files are formatted (default: the current directory).")
-		fmt.Fprintln(s.err, "Without --check, files are rewritten in place and their names printed.")
-		fmt.Fprintln(s.err, "Exit status: 0 formatted, 1 --check found unformatted files (or a file could not be written), 2 syntax errors or usage.")
-		fs.PrintDefaults()
-	}
-	paths, err := cfgParseArgs(fs, args)
-	if err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
+	diff := fs.Bool("diff", false, "do not write; print a unified diff of the changes")
+	paths, code, done := parseFlags(fs, args, s, fmtHelp)
+	if done {
+		return code
 	}
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
 	var names []string
 	for _, p := range paths {
+		if p == "-" {
+			names = append(names, p)
+			continue
+		}
 		st, err := os.Stat(p)
 		if err != nil {
 			fmt.Fprintf(s.err, "tessera fmt: %v\n", err)
@@ -59,47 +70,78 @@ func runFmt(ctx context.Context, args []string, s stdio) int {
 		sort.Strings(m)
 		names = append(names, m...)
 	}
-	code := exitOK
+	code = exitOK
 	for _, name := range names {
-		src, err := os.ReadFile(name)
-		if err != nil {
-			fmt.Fprintf(s.err, "tessera fmt: %v\n", err)
-			code = exitError
-			continue
+		if ctx.Err() != nil {
+			return max(code, exitError)
 		}
-		out, diags := config.Format(src, name)
-		if diags.HasErrors() {
-			_ = config.WriteDiagnostics(s.err, []config.File{{Name: name, Src: src}}, diags)
-			code = max(code, exitUsage)
-			continue
-		}
-		if bytes.Equal(src, out) {
-			continue
-		}
-		fmt.Fprintln(s.out, name)
-		if *diff {
-			cfgUnifiedDiff(s.out, name, src, out)
-		}
-		if *check {
-			code = max(code, exitError)
-			continue
-		}
-		if err := cfgWriteFileAtomic(name, out); err != nil {
-			fmt.Fprintf(s.err, "tessera fmt: %v\n", err)
-			code = max(code, exitError)
-		}
+		code = max(code, fmtOne(s, name, *check, *diff))
 	}
 	return code
 }
 
-// cfgWriteFileAtomic replaces name with data through a temporary file in the
-// same directory, keeping the file's mode.
+// fmtOne formats one file (or stdin for "-") and returns its exit status.
+func fmtOne(s stdio, name string, check, diff bool) int {
+	var src []byte
+	var err error
+	display := name
+	if name == "-" {
+		display = fmtStdinName
+		src, err = fsutil.ReadAll(s.in, "standard input", fsutil.MaxWorkspaceFile)
+	} else {
+		src, err = fsutil.ReadFile(name, fsutil.MaxWorkspaceFile)
+	}
+	if err != nil {
+		fmt.Fprintf(s.err, "tessera fmt: %v\n", err)
+		return exitError
+	}
+	out, diags := config.Format(src, display)
+	if diags.HasErrors() {
+		_ = config.WriteDiagnostics(s.err, []config.File{{Name: display, Src: src}}, diags)
+		return exitUsage
+	}
+	if name == "-" && !check && !diff {
+		if _, err := s.out.Write(out); err != nil {
+			fmt.Fprintf(s.err, "tessera fmt: %v\n", err)
+			return exitError
+		}
+		return exitOK
+	}
+	if bytes.Equal(src, out) {
+		return exitOK
+	}
+	if check || !diff {
+		fmt.Fprintln(s.out, display)
+	}
+	if diff {
+		cfgUnifiedDiff(s.out, display, src, out)
+	}
+	switch {
+	case check:
+		return exitError
+	case diff:
+		return exitOK
+	}
+	if err := cfgWriteFileAtomic(name, out); err != nil {
+		fmt.Fprintf(s.err, "tessera fmt: %v\n", err)
+		return exitError
+	}
+	return exitOK
+}
+
+// cfgWriteFileAtomic replaces name's contents with data through a temporary
+// file in the same directory, keeping the file's mode. A symbolic link is
+// followed: its target is replaced and the link stays a link.
 func cfgWriteFileAtomic(name string, data []byte) error {
+	target, err := filepath.EvalSymlinks(name)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
 	mode := os.FileMode(0o644)
-	if st, err := os.Stat(name); err == nil {
+	if st, err := os.Stat(target); err == nil {
 		mode = st.Mode().Perm()
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
+	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".tmp*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
@@ -119,7 +161,7 @@ func cfgWriteFileAtomic(name string, data []byte) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
-	if err := os.Rename(tmp.Name(), name); err != nil {
+	if err := os.Rename(tmp.Name(), target); err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
 	return nil

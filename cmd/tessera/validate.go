@@ -3,11 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -36,26 +36,6 @@ func (v cfgVarFlags) Set(s string) error {
 	return nil
 }
 
-// cfgParseArgs parses flags that may appear before or after the
-// positional arguments, and returns the positional arguments.
-func cfgParseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		if args[0] == "--" {
-			return append(pos, args[1:]...), nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
-}
-
 func cfgEnviron() map[string]string {
 	env := map[string]string{}
 	for _, kv := range os.Environ() {
@@ -66,68 +46,100 @@ func cfgEnviron() map[string]string {
 	return env
 }
 
-// cfgLoad loads path with the process environment and the given vars,
-// and returns the files with names relative to the working directory (for
-// readable diagnostics) together with the diagnostics rewritten to match.
-func cfgLoad(path string, vars map[string]string) (*config.Workspace, []config.File, hcl.Diagnostics) {
-	ws, files, diags := config.Load(path, config.Options{Vars: vars, Env: cfgEnviron(), Version: version})
-	wd, err := os.Getwd()
-	if err != nil {
-		return ws, files, diags
-	}
-	rel := func(name string) string {
-		if r, err := filepath.Rel(wd, name); err == nil && !strings.HasPrefix(r, "..") {
-			return r
-		}
-		return name
-	}
+// cfgLoad loads path with the process environment, the running version
+// and opts (vars, root), and returns the files with names relative to the
+// working directory (for readable diagnostics) together with the
+// diagnostics rewritten to match.
+func cfgLoad(path string, opts config.Options) (*config.Workspace, []config.File, hcl.Diagnostics) {
+	opts.Env = cfgEnviron()
+	opts.Version = version
+	ws, files, diags := config.Load(path, opts)
 	out := make([]config.File, len(files))
 	for i, f := range files {
-		out[i] = config.File{Name: rel(f.Name), Src: f.Src}
+		out[i] = config.File{Name: cfgRel(f.Name), Src: f.Src}
 	}
+	return ws, out, cfgRelDiags(diags)
+}
+
+// cfgRel shortens an absolute name to one relative to the working directory
+// when it is below it.
+func cfgRel(name string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return name
+	}
+	if r, err := filepath.Rel(wd, name); err == nil && !strings.HasPrefix(r, "..") {
+		return r
+	}
+	return name
+}
+
+// cfgRelDiags rewrites the file names of diags' ranges with cfgRel.
+func cfgRelDiags(diags hcl.Diagnostics) hcl.Diagnostics {
 	for _, d := range diags {
 		if d.Subject != nil {
 			s := *d.Subject
-			s.Filename = rel(s.Filename)
+			s.Filename = cfgRel(s.Filename)
 			d.Subject = &s
 		}
 		if d.Context != nil {
 			c := *d.Context
-			c.Filename = rel(c.Filename)
+			c.Filename = cfgRel(c.Filename)
 			d.Context = &c
 		}
 	}
-	return ws, out, diags
+	return diags
 }
 
+// cfgSorted sorts diagnostics by position, those without a range first, as
+// config does.
+func cfgSorted(diags hcl.Diagnostics) hcl.Diagnostics {
+	sort.SliceStable(diags, func(i, j int) bool {
+		a, b := diags[i].Subject, diags[j].Subject
+		switch {
+		case a == nil || b == nil:
+			return a == nil && b != nil
+		case a.Filename != b.Filename:
+			return a.Filename < b.Filename
+		}
+		return a.Start.Byte < b.Start.Byte
+	})
+	return diags
+}
+
+const validateHelp = `usage: tessera validate [--json] [--var NAME=VALUE]... [PATH]
+
+Checks a workspace: PATH is a workspace file or a directory of *.hcl files
+(default: workspace.hcl). Every diagnostic is printed with file:line:col, a
+snippet and what to do; local plugin files (source = "./x.wasm") must exist
+and be WebAssembly modules.
+
+Exit status: 0 valid (warnings allowed), 2 errors or usage.
+`
+
 func runValidate(ctx context.Context, args []string, s stdio) int {
-	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
-	fs.SetOutput(s.err)
+	fs := newFlagSet("validate")
 	asJSON := fs.Bool("json", false, "print diagnostics as JSON on stdout")
 	vars := cfgVarFlags{}
 	fs.Var(vars, "var", "set a variable: --var NAME=VALUE (repeatable; also TESSERA_VAR_NAME)")
-	fs.Usage = func() {
-		fmt.Fprintln(s.err, "usage: tessera validate [--json] [--var NAME=VALUE]... [PATH]")
-		fmt.Fprintln(s.err, "\nPATH is a workspace file or a directory of *.hcl files (default: workspace.hcl).")
-		fmt.Fprintln(s.err, "Exit status: 0 valid (warnings allowed), 2 errors.")
-		fs.PrintDefaults()
-	}
-	pos, err := cfgParseArgs(fs, args)
-	if err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
+	pos, code, done := parseFlags(fs, args, s, validateHelp)
+	if done {
+		return code
 	}
 	if len(pos) > 1 {
-		fs.Usage()
-		return exitUsage
+		return usageError(fs, s, "want one PATH, got %d", len(pos))
 	}
 	path := "workspace.hcl"
 	if len(pos) == 1 {
 		path = pos[0]
 	}
-	ws, files, diags := cfgLoad(path, vars)
+	ws, files, diags := cfgLoad(path, config.Options{Vars: vars})
+	if ws != nil {
+		diags = cfgSorted(append(diags, cfgRelDiags(config.CheckSources(ws))...))
+		if diags.HasErrors() {
+			ws = nil
+		}
+	}
 	if *asJSON {
 		return cfgValidateJSON(s.out, ws, diags)
 	}

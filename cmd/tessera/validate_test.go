@@ -12,8 +12,14 @@ import (
 // runConfigCmd runs the tessera command line in-process.
 func runConfigCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return runConfigCmdIn(t, "", args...)
+}
+
+// runConfigCmdIn runs the tessera command line in-process with stdin.
+func runConfigCmdIn(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	code = run(context.Background(), args, stdio{in: strings.NewReader(""), out: &out, err: &errb})
+	code = run(context.Background(), args, stdio{in: strings.NewReader(stdin), out: &out, err: &errb})
 	return code, out.String(), errb.String()
 }
 

@@ -4,7 +4,7 @@
 #   tessera up examples/layouts/go-service.hcl --var root=~/src/api
 
 tessera {
-  required_version = ">= 0.1.0"
+  required_version = ">= 0.1.0-dev"
 }
 
 variable "root" {

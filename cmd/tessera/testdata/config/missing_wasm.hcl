@@ -1,0 +1,7 @@
+session "dev" {
+  tab "main" {
+    plugin_pane "gone" {
+      source = "./plugins/gone.wasm"
+    }
+  }
+}
