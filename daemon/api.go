@@ -3,6 +3,7 @@ package daemon
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -186,7 +187,7 @@ func changesProto(p *config.Plan) []*controlv1.Change {
 	for _, c := range p.Changes {
 		pc := &controlv1.Change{Address: c.Address, Kind: c.Kind, Action: string(c.Action)}
 		for _, at := range c.Attributes {
-			pc.Attributes = append(pc.Attributes, &controlv1.AttrChange{Name: at.Name, Before: at.Before, After: at.After, Effect: at.Effect})
+			pc.Attributes = append(pc.Attributes, &controlv1.AttrChange{Name: at.Name, Before: jsonValue(at.Before), After: jsonValue(at.After), Effect: at.Effect})
 		}
 		out = append(out, pc)
 	}
@@ -769,4 +770,17 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+// jsonValue encodes a plan value as JSON text; nil (absent) stays nil.
+func jsonValue(v any) *string {
+	if v == nil {
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	s := string(b)
+	return &s
 }

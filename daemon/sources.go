@@ -15,6 +15,7 @@ import (
 
 	"github.com/tessera-ws/tessera/config"
 	"github.com/tessera-ws/tessera/internal/ctl"
+	"github.com/tessera-ws/tessera/internal/fsutil"
 )
 
 // Limits on plugin modules.
@@ -66,30 +67,12 @@ func fetchModule(ctx context.Context, src config.Source, cacheDir string) ([]byt
 }
 
 func readModuleFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	b, err := fsutil.ReadFile(path, maxWasmBytes)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("plugin module %s does not exist: build it or fix the source path", path)
+	}
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("plugin module %s does not exist: build it or fix the source path", path)
-		}
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("plugin module %s is not a regular file", path)
-	}
-	if st.Size() > maxWasmBytes {
-		return nil, fmt.Errorf("plugin module %s is %d bytes, over the %d MiB limit", path, st.Size(), maxWasmBytes>>20)
-	}
-	b, err := io.ReadAll(io.LimitReader(f, maxWasmBytes+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxWasmBytes {
-		return nil, fmt.Errorf("plugin module %s grew past the %d MiB limit while read", path, maxWasmBytes>>20)
+		return nil, fmt.Errorf("plugin module: %w", err)
 	}
 	return b, nil
 }

@@ -3,13 +3,12 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/tessera-ws/tessera/console"
 	"github.com/tessera-ws/tessera/internal/ctl"
+	"github.com/tessera-ws/tessera/internal/fsutil"
 )
 
 func init() {
@@ -20,51 +19,40 @@ func init() {
 	})
 }
 
-// maxScriptBytes bounds a console script read from a file or stdin.
-const maxScriptBytes = 4 << 20
+const consoleHelp = `usage: tessera console [-w PATH] [--json] [-c 'CMD; CMD' | -f SCRIPT]
+
+Runs console commands against the running daemon: the commands of -c
+(separated by ';' or newlines), of the file -f, or of stdin. A failing
+command stops the script with exit status 1 and one line saying why.
+` + "`tessera console -c help`" + ` lists the commands; ADDR is a config address
+(session.dev.tab.code.pane.tests) or a unique suffix of one (tests).
+`
 
 func runConsole(ctx context.Context, args []string, s stdio) int {
-	fs := flag.NewFlagSet("console", flag.ContinueOnError)
-	fs.SetOutput(s.err)
-	ws := fs.String("w", "", "the workspace whose daemon to use")
-	fs.StringVar(ws, "workspace", "", "same as -w")
+	fs := newFlagSet("console")
+	ws := workspaceFlag(fs)
 	cmds := fs.String("c", "", "commands to run, separated by ';' or newlines")
 	file := fs.String("f", "", "a script file of commands ('-' for stdin)")
 	asJSON := fs.Bool("json", false, "print one JSON document per command")
-	fs.Usage = func() {
-		fmt.Fprintln(s.err, "usage: tessera console [-w PATH] [--json] [-c 'CMD; CMD' | -f SCRIPT]")
-		fmt.Fprintln(s.err, "\nRuns console commands against the daemon; without -c or -f it reads them from stdin.")
-		fmt.Fprintln(s.err, "A failing command stops the script with exit status 1. `tessera console -c help` lists the commands.")
-		fs.PrintDefaults()
+	pos, code, done := parseFlags(fs, args, s, consoleHelp)
+	if done {
+		return code
 	}
-	pos, err := cfgParseArgs(fs, args)
-	if err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
+	if len(pos) > 0 {
+		return usageError(fs, s, "unexpected argument %q (commands go in -c)", pos[0])
 	}
-	if len(pos) > 0 || (*cmds != "" && *file != "") {
-		fs.Usage()
-		return exitUsage
+	if *cmds != "" && *file != "" {
+		return usageError(fs, s, "-c and -f are exclusive")
 	}
 	script := *cmds
 	if script == "" {
-		var r io.Reader = s.in
+		var b []byte
+		var err error
 		if *file != "" && *file != "-" {
-			f, err := os.Open(*file)
-			if err != nil {
-				fmt.Fprintf(s.err, "tessera console: %v\n", err)
-				return exitError
-			}
-			defer f.Close()
-			if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-				fmt.Fprintf(s.err, "tessera console: %s is not a regular file\n", *file)
-				return exitError
-			}
-			r = f
+			b, err = fsutil.ReadFile(*file, fsutil.MaxScript)
+		} else {
+			b, err = readAllLimited(ctx, s.in, fsutil.MaxScript)
 		}
-		b, err := readAllLimited(ctx, r, maxScriptBytes)
 		if err != nil {
 			if ctx.Err() != nil {
 				return signalExit(ctx)

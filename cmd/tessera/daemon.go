@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/tessera-ws/tessera/daemon"
 )
@@ -17,32 +17,31 @@ func init() {
 		name:    "daemon",
 		summary: "run the workspace daemon in the foreground (logs to stderr; SIGHUP re-applies)",
 		run:     runDaemon,
+		// Stopping panes takes up to their 3 s grace, plus plugins.
+		stopGrace: 20 * time.Second,
 	})
 }
 
+const daemonHelp = `usage: tessera daemon [--var NAME=VALUE]... [--interpreter] [PATH]
+
+Runs the daemon of the workspace PATH (a file or a directory of *.hcl,
+default .) in the foreground, logging to stderr and to its log file, until
+SIGINT or SIGTERM. SIGHUP re-reads the files and applies them. For systemd
+and tests; people use ` + "`tessera up`" + `.
+`
+
 func runDaemon(ctx context.Context, args []string, s stdio) int {
-	fs := flag.NewFlagSet("daemon", flag.ContinueOnError)
-	fs.SetOutput(s.err)
+	fs := newFlagSet("daemon")
 	vars := cfgVarFlags{}
 	fs.Var(vars, "var", "set a workspace variable: --var NAME=VALUE (repeatable)")
 	background := fs.Bool("background", false, "log to the log file only and wait for a client's apply (used by `tessera up`)")
 	interp := fs.Bool("interpreter", false, "run plugins on the interpreter only (no compilation)")
-	fs.Usage = func() {
-		fmt.Fprintln(s.err, "usage: tessera daemon [--var NAME=VALUE]... [PATH]")
-		fmt.Fprintln(s.err, "\nRuns the daemon of the workspace PATH (a file or a directory of *.hcl, default .) in the")
-		fmt.Fprintln(s.err, "foreground until SIGINT or SIGTERM. SIGHUP re-reads the files and applies them.")
-		fs.PrintDefaults()
-	}
-	pos, err := cfgParseArgs(fs, args)
-	if err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
+	pos, code, done := parseFlags(fs, args, s, daemonHelp)
+	if done {
+		return code
 	}
 	if len(pos) > 1 {
-		fs.Usage()
-		return exitUsage
+		return usageError(fs, s, "want one PATH, got %d", len(pos))
 	}
 	path := "."
 	if len(pos) == 1 {

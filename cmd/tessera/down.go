@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -20,9 +19,10 @@ import (
 
 func init() {
 	register(command{
-		name:    "down",
-		summary: "stop a workspace's daemon gracefully (returns once it has exited)",
-		run:     runDown,
+		name:      "down",
+		summary:   "stop a workspace's daemon gracefully (returns once it has exited)",
+		run:       runDown,
+		stopGrace: 2 * time.Second,
 	})
 	register(command{
 		name:    "ps",
@@ -34,26 +34,22 @@ func init() {
 // downTimeout bounds how long `down` waits for the daemon to exit.
 const downTimeout = 30 * time.Second
 
+const downHelp = `usage: tessera down [-w PATH] [PATH]
+
+Stops a daemon gracefully: plugins get BeforeClose, panes SIGHUP then
+SIGKILL after 3 s, the socket and lock are removed. Returns once the daemon
+has exited.
+`
+
 func runDown(ctx context.Context, args []string, s stdio) int {
-	fs := flag.NewFlagSet("down", flag.ContinueOnError)
-	fs.SetOutput(s.err)
-	ws := fs.String("w", "", "the workspace whose daemon to stop")
-	fs.StringVar(ws, "workspace", "", "same as -w")
-	fs.Usage = func() {
-		fmt.Fprintln(s.err, "usage: tessera down [-w PATH] [PATH]")
-		fmt.Fprintln(s.err, "\nStops the daemon: plugins get BeforeClose, panes SIGHUP then SIGKILL after 3s.")
-		fs.PrintDefaults()
-	}
-	pos, err := cfgParseArgs(fs, args)
-	if err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
+	fs := newFlagSet("down")
+	ws := workspaceFlag(fs)
+	pos, code, done := parseFlags(fs, args, s, downHelp)
+	if done {
+		return code
 	}
 	if len(pos) > 1 {
-		fs.Usage()
-		return exitUsage
+		return usageError(fs, s, "want one PATH, got %d", len(pos))
 	}
 	if len(pos) == 1 && *ws == "" {
 		*ws = pos[0]
@@ -84,19 +80,21 @@ func runDown(ctx context.Context, args []string, s stdio) int {
 	return exitError
 }
 
+const psHelp = `usage: tessera ps [--json]
+
+Lists this user's running daemons: workspace, pid, uptime, panes, plugins,
+sessions (and the socket with --json).
+`
+
 func runPs(ctx context.Context, args []string, s stdio) int {
-	fs := flag.NewFlagSet("ps", flag.ContinueOnError)
-	fs.SetOutput(s.err)
+	fs := newFlagSet("ps")
 	asJSON := fs.Bool("json", false, "print JSON")
-	fs.Usage = func() {
-		fmt.Fprintln(s.err, "usage: tessera ps [--json]")
-		fs.PrintDefaults()
+	pos, code, done := parseFlags(fs, args, s, psHelp)
+	if done {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
+	if len(pos) > 0 {
+		return usageError(fs, s, "ps takes no arguments")
 	}
 	running, err := ctl.Running()
 	if err != nil {

@@ -18,12 +18,16 @@ func init() {
 	})
 }
 
-const planHelp = `usage: tessera plan [--from OLD] --to NEW [--root DIR] [--json] [--detailed-exitcode] [--var NAME=VALUE]...
-       tessera plan NEW
+const planHelp = `usage: tessera plan [-w PATH] [--json] [--detailed-exitcode] [PATH]
+       tessera plan [--from OLD] --to NEW [--root DIR] [--json] [--detailed-exitcode] [--var NAME=VALUE]...
 
-Compares two workspace configurations (files or directories of *.hcl files);
-without --from, plans NEW from nothing. Planning against a running session is
-done by the daemon.
+The first form asks the running daemon what ` + "`tessera apply`" + ` would change:
+PATH (default: the daemon's own workspace) against what runs, with the
+objects opened at run time listed as unmanaged. When no daemon runs for
+PATH, it plans PATH from nothing.
+
+The second form compares two workspace configurations (files or
+directories of *.hcl files); without --from, it plans NEW from nothing.
 
 Relative paths in both configurations (plugin sources, cwd, mounts, file())
 resolve against one root: --root, by default the directory of NEW. So a copy
@@ -48,6 +52,7 @@ func runPlan(ctx context.Context, args []string, s stdio) int {
 	detailed := fs.Bool("detailed-exitcode", false, "exit 0 with no changes, 2 with changes, 1 on errors")
 	vars := cfgVarFlags{}
 	fs.Var(vars, "var", "set a variable in both configurations: --var NAME=VALUE (repeatable)")
+	ws := workspaceFlag(fs)
 	// With --detailed-exitcode, 2 means changes: every error, usage errors
 	// included (even one found before the flag is parsed), exits 1.
 	failed := exitUsage
@@ -60,6 +65,15 @@ func runPlan(ctx context.Context, args []string, s stdio) int {
 			return failed
 		}
 		return code
+	}
+	if *from == "" && *to == "" && len(pos) <= 1 {
+		if socket, path, ok := planDaemon(*ws, pos); ok {
+			return remotePlan(ctx, socket, path, *asJSON, *detailed, s)
+		}
+		if *ws != "" {
+			fmt.Fprintf(s.err, "tessera plan: no daemon is running for %s: start it with `tessera up %s`\n", *ws, *ws)
+			return failed
+		}
 	}
 	if *to == "" && len(pos) == 1 {
 		*to = pos[0]

@@ -22,9 +22,10 @@ import (
 
 func init() {
 	register(command{
-		name:    "up",
-		summary: "start the daemon for a workspace if none runs, apply it and wait until everything started",
-		run:     runUp,
+		name:      "up",
+		summary:   "start the daemon for a workspace if none runs, apply it and wait until everything started",
+		run:       runUp,
+		stopGrace: 5 * time.Second,
 	})
 	register(command{
 		name:    "apply",
@@ -36,37 +37,35 @@ func init() {
 // startTimeout bounds how long `up` waits for a new daemon's socket.
 const startTimeout = 30 * time.Second
 
+const upHelp = `usage: tessera up [--var NAME=VALUE]... [--json] [PATH]
+
+Starts the daemon of the workspace PATH (a file or a directory of *.hcl,
+default .) in the background unless one runs, applies the workspace and
+waits until every pane has started and every plugin has drawn its first
+frame (or failed), then prints what runs.
+
+Exit status: 0 applied, 1 the daemon failed, 2 the workspace has errors
+(nothing started).
+`
+
 func runUp(ctx context.Context, args []string, s stdio) int {
-	fs := flag.NewFlagSet("up", flag.ContinueOnError)
-	fs.SetOutput(s.err)
+	fs := newFlagSet("up")
 	vars := cfgVarFlags{}
 	fs.Var(vars, "var", "set a workspace variable: --var NAME=VALUE (repeatable)")
 	asJSON := fs.Bool("json", false, "print the outcome as JSON")
-	fs.Usage = func() {
-		fmt.Fprintln(s.err, "usage: tessera up [--var NAME=VALUE]... [--json] [PATH]")
-		fmt.Fprintln(s.err, "\nStarts the daemon of the workspace PATH (a file or a directory of *.hcl, default .) in the")
-		fmt.Fprintln(s.err, "background unless one runs, applies the workspace and waits until every pane has started and")
-		fmt.Fprintln(s.err, "every plugin has drawn its first frame (or failed), then prints what runs.")
-		fmt.Fprintln(s.err, "Exit status: 0 applied, 1 the daemon failed, 2 the workspace has errors (nothing started).")
-		fs.PrintDefaults()
-	}
-	pos, err := cfgParseArgs(fs, args)
-	if err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
+	pos, code, done := parseFlags(fs, args, s, upHelp)
+	if done {
+		return code
 	}
 	if len(pos) > 1 {
-		fs.Usage()
-		return exitUsage
+		return usageError(fs, s, "want one PATH, got %d", len(pos))
 	}
 	path := "."
 	if len(pos) == 1 {
 		path = pos[0]
 	}
 	// Check the files first: a workspace with errors starts nothing.
-	_, files, diags := cfgLoad(path, vars)
+	_, files, diags := cfgLoad(path, config.Options{Vars: vars})
 	if diags.HasErrors() {
 		_ = config.WriteDiagnostics(s.err, files, diags)
 		fmt.Fprintf(s.err, "%s: %s; nothing started\n", path, cfgCountDiags(diags))
@@ -192,13 +191,19 @@ func printTail(s stdio, logPath string, from int64, errPath string) {
 
 // signalExit is the exit status of a command interrupted by a signal.
 func signalExit(ctx context.Context) int {
-	if errors.Is(context.Cause(ctx), errTerminated) {
-		return 143
+	var se *signalError
+	if errors.As(context.Cause(ctx), &se) {
+		return signalExitCode(se.sig)
 	}
-	return 130
+	return exitError
 }
 
-var errTerminated = errors.New("terminated")
+// workspaceFlag adds -w/--workspace: the workspace whose daemon to use.
+func workspaceFlag(fs *flag.FlagSet) *string {
+	ws := fs.String("w", "", "the workspace (file or directory) whose daemon to use")
+	fs.StringVar(ws, "workspace", "", "same as -w")
+	return ws
+}
 
 // applyAndReport applies the daemon's workspace, waits, and prints what runs.
 func applyAndReport(ctx context.Context, socket string, asJSON bool, s stdio, verb string) int {
@@ -249,27 +254,27 @@ func connectMessage(err error) string {
 	return err.Error()
 }
 
+const applyHelp = `usage: tessera apply [-w PATH] [--json] [PATH]
+
+Applies the running daemon's workspace files now (the daemon also applies
+them on every save) and waits until what changed has started. PATH or -w
+picks the daemon: else $TESSERA_WORKSPACE, else the workspace of the
+current directory if its daemon runs, else the only running daemon.
+
+Exit status: 0 applied, 1 no daemon or it failed, 2 the files have errors
+(nothing changed).
+`
+
 func runApply(ctx context.Context, args []string, s stdio) int {
-	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
-	fs.SetOutput(s.err)
-	ws := fs.String("w", "", "the workspace whose daemon to use (default: see `tessera help`)")
-	fs.StringVar(ws, "workspace", "", "same as -w")
+	fs := newFlagSet("apply")
+	ws := workspaceFlag(fs)
 	asJSON := fs.Bool("json", false, "print the outcome as JSON")
-	fs.Usage = func() {
-		fmt.Fprintln(s.err, "usage: tessera apply [-w PATH] [--json] [PATH]")
-		fmt.Fprintln(s.err, "\nApplies the running daemon's workspace files now and waits until what changed has started.")
-		fs.PrintDefaults()
-	}
-	pos, err := cfgParseArgs(fs, args)
-	if err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
+	pos, code, done := parseFlags(fs, args, s, applyHelp)
+	if done {
+		return code
 	}
 	if len(pos) > 1 {
-		fs.Usage()
-		return exitUsage
+		return usageError(fs, s, "want one PATH, got %d", len(pos))
 	}
 	if len(pos) == 1 && *ws == "" {
 		*ws = pos[0]
