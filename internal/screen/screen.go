@@ -526,8 +526,8 @@ func (s *Screen) combine(r rune) {
 	s.touch(s.lastY)
 }
 
-// clearAt blanks x's partner half when x is part of a wide character that
-// is about to be overwritten.
+// clearAt prepares x for being overwritten: when x is either half of a
+// wide character, both halves become blanks in the character's style.
 func (s *Screen) clearAt(row []cell, x int) {
 	if x < 0 || x >= len(row) {
 		return
@@ -537,10 +537,12 @@ func (s *Screen) clearAt(row []cell, x int) {
 		if x > 0 {
 			row[x-1] = cell{r: ' ', pen: row[x-1].style()}
 		}
+		row[x] = cell{r: ' ', pen: row[x].style()}
 	case row[x].attr&flagWide != 0:
 		if x+1 < len(row) {
 			row[x+1] = cell{r: ' ', pen: row[x+1].style()}
 		}
+		row[x] = cell{r: ' ', pen: row[x].style()}
 	}
 }
 
@@ -624,16 +626,17 @@ func (s *Screen) scrollPen() pen {
 }
 
 // scrollUp moves rows [top, bottom) up by n: the top n leave (into
-// scrollback when toHist and the region is the main screen's whole height),
-// blank rows enter at the bottom.
+// scrollback when toHist, on the main screen), blank rows enter at the
+// bottom.
 func (s *Screen) scrollUp(top, bottom, n int, toHist bool) {
 	if n <= 0 || top >= bottom {
 		return
 	}
 	n = min(n, bottom-top)
 	g := s.g
-	if toHist && !s.altOn && top == 0 && bottom == s.rows && s.hist.limit > 0 {
-		for y := range n {
+	// Like tmux, lines leaving any scroll region of the main screen are kept.
+	if toHist && !s.altOn && s.hist.limit > 0 {
+		for y := top; y < top+n; y++ {
 			s.pushHistory(y)
 		}
 	}

@@ -547,6 +547,9 @@ func (s *Screen) tab(n int) {
 		return
 	}
 	x := s.curX()
+	if n > 0 && s.x >= s.cols-1 {
+		return // at the right margin (or wrap pending): nothing moves, as in tmux
+	}
 	for ; n > 0; n-- {
 		x++
 		for x < s.cols-1 && !s.tabs[x] {

@@ -185,7 +185,7 @@ func (v *vt) control(c byte) {
 	switch c {
 	case '\b':
 		if s.x > 0 {
-			s.x = max(s.curX()-1, 0)
+			s.x-- // from the pending-wrap column too, as tmux does
 		}
 	case '\t':
 		s.tab(1)
