@@ -298,8 +298,8 @@ func wideChars() []byte {
 	b.WriteString(strings.Repeat("x", 39) + "漢next\r\n") // wraps early: no room for two columns
 	b.WriteString(strings.Repeat("y", 38) + "字\r\n")     // fits exactly
 	b.WriteString("中文中文中文中文中文中文中文中文中文中文中文中文\r\n")
-	b.WriteString("ab漢字cd\x1b[4D\x1b[1@Z\x1b[2P\r\n")   // insert and delete before a wide character
-	b.WriteString("漢字漢字\x1b[3G!\x1b[7G?\r\n")           // overwrite a lead half
+	b.WriteString("ab漢字cd\x1b[4D\x1b[1@Z\x1b[2P\r\n")        // insert and delete before a wide character
+	b.WriteString("漢字漢字\x1b[3G!\x1b[7G?\r\n")                // overwrite a lead half
 	b.WriteString("\x1b[1;31m赤\x1b[0m \x1b[4m下線\x1b[0m\r\n") // styled wide
 	return []byte(b.String())
 }
@@ -307,9 +307,9 @@ func wideChars() []byte {
 // wrapping exercises autowrap and its pending state at the last column.
 func wrapping() []byte {
 	var b strings.Builder
-	b.WriteString(strings.Repeat("a", 20) + "\r\n")   // exact fit, then CRLF: no blank row
-	b.WriteString(strings.Repeat("b", 21) + "\r\n")   // one over
-	b.WriteString(strings.Repeat("c", 45) + "\r\n")   // two wraps
+	b.WriteString(strings.Repeat("a", 20) + "\r\n")    // exact fit, then CRLF: no blank row
+	b.WriteString(strings.Repeat("b", 21) + "\r\n")    // one over
+	b.WriteString(strings.Repeat("c", 45) + "\r\n")    // two wraps
 	b.WriteString(strings.Repeat("d", 20) + "\bX\r\n") // BS from the pending state
 	b.WriteString("\x1b[?7l" + strings.Repeat("e", 30) + "\x1b[?7h\r\n")
 	b.WriteString(strings.Repeat("f", 20) + "\x1b[Kg\r\n")
