@@ -217,6 +217,7 @@ type packedLine struct {
 	nruns   int
 	runs    []byte // undecoded runs, nil when unstyled
 	text    []byte
+	size    int // packed bytes
 }
 
 func decodeLine(b []byte) packedLine {
@@ -239,6 +240,7 @@ func decodeLine(b []byte) packedLine {
 		l.runs = b[start:p]
 	}
 	l.text = b[p : p+int(tl)]
+	l.size = p + int(tl)
 	return l
 }
 
