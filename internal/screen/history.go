@@ -81,7 +81,20 @@ func (h *history) push(row []cell, g *grid, phys int32, cols int, wrapped bool) 
 	styled := false
 	var cur pen
 	runStart := 0
-	for x, c := range row[:end] {
+	// raw is the previous cell's pen when it had no flags: a following
+	// ASCII cell with the same pen takes the fast path.
+	sentinel := pen{attr: flagMask}
+	raw := pen{}
+	for x := range end {
+		c := &row[x]
+		if c.pen == raw && c.r < utf8.RuneSelf {
+			text = append(text, byte(c.r))
+			continue
+		}
+		raw = sentinel
+		if c.attr&flagMask == 0 {
+			raw = c.pen
+		}
 		if c.attr&flagCont != 0 {
 			continue
 		}
