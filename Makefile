@@ -6,7 +6,7 @@ BUF       := github.com/bufbuild/buf/cmd/buf@v1.75.0
 PROTOC_GEN_GO := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 PROTOC_GEN_CONNECT := connectrpc.com/connect/cmd/protoc-gen-connect-go@v1.19.1
 
-.PHONY: all build generate test plugins proto bench lint fmt demo clean
+.PHONY: all build generate test plugins proto bench bench-screen lint fmt demo clean
 
 all: build plugins
 
@@ -47,12 +47,19 @@ proto:
 # trip, memory per plugin and deadline cost, then config's 1000-pane parse.
 # Raw output, with the time, load and Go version, in bench/latest.txt.
 BENCH_WASI := FirstFrame|UpdateRender|CommandRoundTrip|MemoryPerPlugin|Deadline
+# Terminal screen: throughput, memory per pane, and tmux as the reference.
+BENCH_SCREEN := Write|PaneMemory|TmuxThroughput
 
 bench: $(SDK_PB)
 	{ date -u; uptime; $(GO) version; } > bench/latest.txt
 	$(GO) test -run='^$$' -bench='$(BENCH_WASI)' -benchmem -count=6 -timeout 40m ./wasi/ | tee -a bench/latest.txt
 	$(GO) test -run='^$$' -bench=1000Panes -benchmem -count=6 ./config | tee -a bench/latest.txt
+	$(MAKE) --no-print-directory bench-screen
 	uptime >> bench/latest.txt
+
+# The terminal emulator's figures (internal/screen; tmux is a test dependency).
+bench-screen:
+	$(GO) test -run='^$$' -bench='$(BENCH_SCREEN)' -benchmem -count=6 -timeout 30m ./internal/screen | tee -a bench/latest.txt
 
 lint: $(SDK_PB)
 	@test -z "$$(gofmt -l .)" || (echo "gofmt needed:"; gofmt -l .; exit 1)

@@ -84,3 +84,72 @@ func FuzzFrame(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTerminal feeds arbitrary bytes, in two writes with a resize between,
+// to a terminal with a small scrollback: it must never panic, keep the
+// cursor and scroll region inside the grid, keep every row at most cols
+// cells wide, keep wide pairs whole, and keep scrollback readable.
+func FuzzTerminal(f *testing.F) {
+	for _, tc := range tmuxCases {
+		in := tc.gen()
+		f.Add(in[:min(len(in), 4096)], uint8(10), uint8(30), uint8(7))
+	}
+	f.Add([]byte("\x1b[2;5r\x1b[?6h\x1b[4L\x1b[?1049h漢\x1b[3@\x1b[?1049l\x1b[2J\x1b[3J"), uint8(5), uint8(3), uint8(9))
+	f.Fuzz(func(t *testing.T, in []byte, rows, cols, cut uint8) {
+		r, c := int(rows%30), int(cols%100)
+		s := NewTerminal(r, c, Options{Scrollback: 50, Reply: func([]byte) {}})
+		k := min(int(cut)*len(in)/256, len(in))
+		s.Write(in[:k])
+		r2, c2 := int(cols%23), int(rows%90)
+		if k%3 == 0 {
+			s.Resize(r2, c2)
+			r, c = r2, c2
+		}
+		s.Write(in[k:])
+		checkInvariants(t, s, r, c)
+		if s.ScrollbackLen() > 50 {
+			t.Fatalf("%d scrollback lines, limit 50", s.ScrollbackLen())
+		}
+		_ = s.Scrollback(-1)
+		_ = s.ScrollbackANSI(-1)
+		if n := len(s.Scrollback(-1)); n != s.ScrollbackLen() {
+			t.Fatalf("Scrollback returned %d of %d lines", n, s.ScrollbackLen())
+		}
+	})
+}
+
+func checkInvariants(t *testing.T, s *Screen, r, c int) {
+	t.Helper()
+	if gr, gc := s.Size(); gr != r || gc != c {
+		t.Fatalf("size %dx%d, want %dx%d", gr, gc, r, c)
+	}
+	if y, x := s.Cursor(); r > 0 && (y < 0 || y >= r || x < 0 || x > c) {
+		t.Fatalf("cursor (%d,%d) outside %dx%d", y, x, r, c)
+	}
+	if r > 0 && (s.top < 0 || s.bottom > r || s.top >= s.bottom) {
+		t.Fatalf("scroll region [%d,%d) in %d rows", s.top, s.bottom, r)
+	}
+	if len(s.Lines()) != r {
+		t.Fatalf("%d lines for %d rows", len(s.Lines()), r)
+	}
+	for y := range r {
+		w := 0
+		for x := 0; x < c; x++ {
+			cell := s.Cell(y, x)
+			switch cell.Width {
+			case 2:
+				if x+1 >= c || s.Cell(y, x+1).Width != 0 {
+					t.Fatalf("wide character at (%d,%d) without its right half", y, x)
+				}
+			case 0:
+				if x == 0 || s.Cell(y, x-1).Width != 2 {
+					t.Fatalf("right half at (%d,%d) without its lead", y, x)
+				}
+			}
+			w += cell.Width
+		}
+		if w != c {
+			t.Fatalf("row %d is %d cells wide, want %d", y, w, c)
+		}
+	}
+}

@@ -1,7 +1,14 @@
-// Package screen models the content area of a plugin pane: it interprets a
-// plugin's render output (a VT byte stream with SGR colours, cursor
-// positioning, erasing and the DCS `z` UI components of the plugin ABI) into
-// a grid of cells that can be read back as plain text or as ANSI.
+// Package screen is Tessera's terminal model. One Screen type serves two
+// owners:
+//
+//   - plugin panes: Frame interprets a plugin's whole render output (a VT
+//     byte stream with SGR colours, cursor positioning, erasing and the DCS
+//     `z` UI components of the plugin ABI) on a cleared grid;
+//   - terminal panes: Write feeds a pty's output stream to a full VT
+//     emulator (scroll regions, alternate screen, modes, tab stops,
+//     replies, charsets) with compact scrollback (see NewTerminal).
+//
+// Both read back through Lines, ANSI, Cell and Cursor.
 //
 // A Screen is not goroutine-safe; its owner serialises calls.
 package screen
@@ -26,16 +33,43 @@ type pen struct {
 	attr   Attr
 }
 
-// cell is one grid position. A wide character occupies a lead cell
-// (width 2) followed by a continuation cell (width 0, r == 0).
+// Internal cell flags, kept in the high bits of a cell's attr (SGR
+// attributes use the low byte).
+const (
+	flagWide Attr = 1 << 13 // lead half of a wide character
+	flagCont Attr = 1 << 14 // right half of a wide character (r == 0)
+	flagComb Attr = 1 << 15 // combining marks in the grid's side table
+	flagMask      = flagWide | flagCont | flagComb
+)
+
+// cell is one grid position: 16 bytes (rune, two colours, attributes and
+// flags). A wide character occupies a lead cell (flagWide) followed by a
+// continuation cell (flagCont, r == 0). Combining marks live in the grid's
+// side table, keyed by cell index, when flagComb is set.
 type cell struct {
-	r     rune
-	comb  string
-	width uint8
 	pen
+	r rune
 }
 
-var blankCell = cell{r: ' ', width: 1}
+var blankCell = cell{r: ' '}
+
+// width returns the number of columns the cell's character takes.
+func (c cell) width() int {
+	switch {
+	case c.attr&flagCont != 0:
+		return 0
+	case c.attr&flagWide != 0:
+		return 2
+	}
+	return 1
+}
+
+// style returns the cell's pen without internal flags.
+func (c cell) style() pen {
+	p := c.pen
+	p.attr &^= flagMask
+	return p
+}
 
 // Cell is the content of one grid position, as returned by Screen.Cell.
 type Cell struct {
@@ -46,27 +80,70 @@ type Cell struct {
 	Attrs     Attr
 }
 
-// Screen is the grid of one plugin pane's content area.
+// grid is one screen buffer (main or alternate): cells stored by physical
+// row, and a permutation from visible rows to physical rows so that
+// scrolling a region moves row indices, not cells.
+type grid struct {
+	cells   []cell
+	line    []int32          // visible row → physical row
+	wrapped []bool           // by physical row: autowrap continued it on the next row
+	comb    map[int32]string // combining marks by physical cell index
+}
+
+func newGrid(rows, cols int) grid {
+	g := grid{cells: make([]cell, rows*cols), line: make([]int32, rows), wrapped: make([]bool, rows)}
+	for i := range g.cells {
+		g.cells[i] = blankCell
+	}
+	for i := range g.line {
+		g.line[i] = int32(i)
+	}
+	return g
+}
+
+// savedCursor is what DECSC saves.
+type savedCursor struct {
+	x, y    int
+	pen     pen
+	origin  bool
+	charset [2]bool
+	shift   int
+}
+
+// Screen is a grid of cells driven by a VT byte stream.
 //
-// Frame replaces the content with a new render frame. Lines, ANSI, Cell and
-// Cursor read it back. SetStyle chooses the colours of UI components.
+// Frame replaces the content with a new plugin render frame; Write feeds a
+// terminal stream. Lines, ANSI, Cell and Cursor read the visible grid back;
+// Scrollback reads the lines that scrolled off a terminal's main screen.
 type Screen struct {
 	rows, cols int
-	cells      []cell // rows*cols, stored as a ring of rows starting at top
-	top        int
-	// fill[i] is set when physical row i is entirely blank in pen fillPen[i]
-	// and its cells have not been written yet: erasing or scrolling a whole
-	// row costs O(1).
-	fill    []bool
-	fillPen []pen
+	main, alt  grid
+	g          *grid // active grid: &main or &alt
+	altOn      bool
+	terminal   bool // created by NewTerminal: tmux-like resize, history
+	frameMode  bool // inside Frame: LF is CR+LF, DCS z components drawn
 
-	x, y int // cursor; x may equal cols (the next printable wraps first)
+	x, y int // cursor; x may equal cols (pending wrap: the next printable wraps first)
 	pen  pen
 
-	saved struct {
-		x, y int
-		pen  pen
-	}
+	saved [2]savedCursor // DECSC slot of the main and the alternate screen
+
+	// scroll region: rows [top, bottom)
+	top, bottom int
+
+	mode     Modes
+	tabs     []bool
+	charset  [2]bool // G0, G1 designate DEC special graphics
+	shift    int     // 0: G0 in GL, 1: G1 (SO)
+	lastRune rune    // last printed graphic character, for REP
+	title    string
+	reply    func([]byte)
+	replyBuf []byte
+
+	hist history
+
+	dirty    []bool // by visible row
+	anyDirty bool
 
 	// last printed cell, for attaching combining marks; lastY < 0 when none.
 	lastX, lastY int
@@ -79,18 +156,23 @@ type Screen struct {
 	// component widths come from the plugin, so padding is bounded.
 	budget int
 
-	width *runewidth.Condition
-	dcs   []byte // payload of the DCS `z` being collected
+	width   *runewidth.Condition
+	dcs     []byte  // payload of the DCS `z` being collected
+	oscBuf  []byte  // OSC string being collected (bounded)
+	scratch []int32 // row-index scratch for scrolling
 }
 
 // New returns an empty screen of rows × cols cells (each clamped to
-// [0, MaxDimension]) using DefaultStyle.
+// [0, MaxDimension]) using DefaultStyle, for plugin frames: no scrollback,
+// and Resize keeps the top-left content.
 func New(rows, cols int) *Screen {
 	s := &Screen{style: DefaultStyle(), width: &runewidth.Condition{}}
 	s.vt.s = s
 	s.sub.s = s
 	s.sub.nested = true
+	s.g = &s.main
 	s.Resize(rows, cols)
+	s.resetState()
 	return s
 }
 
@@ -107,74 +189,81 @@ func (s *Screen) Style() Style { return s.style }
 // Size returns the grid's rows and columns.
 func (s *Screen) Size() (rows, cols int) { return s.rows, s.cols }
 
-// Resize changes the grid's size, keeping the top-left content that still
-// fits. The next Frame redraws everything anyway.
-func (s *Screen) Resize(rows, cols int) {
-	rows, cols = clampDim(rows), clampDim(cols)
-	if s.cells != nil && rows == s.rows && cols == s.cols {
-		return
-	}
-	cells := make([]cell, rows*cols)
-	for i := range cells {
-		cells[i] = blankCell
-	}
-	for y := 0; y < min(rows, s.rows); y++ {
-		old := s.row(y)
-		n := min(cols, s.cols)
-		copy(cells[y*cols:y*cols+n], old[:n])
-		// A wide character cut in half at the new right edge becomes blank.
-		if n > 0 && cells[y*cols+n-1].width == 2 {
-			cells[y*cols+n-1] = blankCell
-		}
-	}
-	s.cells, s.rows, s.cols, s.top = cells, rows, cols, 0
-	s.fill, s.fillPen = make([]bool, rows), make([]pen, rows)
-	s.x, s.y = min(s.x, cols), min(s.y, max(rows-1, 0))
-	s.lastY = -1
-}
-
-// phys returns the physical row index of visible row y.
-func (s *Screen) phys(y int) int {
-	i := s.top + y
-	if i >= s.rows {
-		i -= s.rows
-	}
-	return i
-}
-
-// row returns the cells of visible row y, writing out a pending fill.
+// row returns the cells of visible row y.
 func (s *Screen) row(y int) []cell {
-	i := s.phys(y)
-	r := s.cells[i*s.cols : (i+1)*s.cols]
-	if s.fill[i] {
-		s.fill[i] = false
-		b := cell{r: ' ', width: 1, pen: s.fillPen[i]}
-		for j := range r {
-			r[j] = b
-		}
-	}
-	return r
+	i := int(s.g.line[y]) * s.cols
+	return s.cells(i)
 }
 
-// fillRow marks visible row y entirely blank in pen p.
-func (s *Screen) fillRow(y int, p pen) {
-	i := s.phys(y)
-	s.fill[i], s.fillPen[i] = true, p
-	if s.lastY == y {
-		s.lastY = -1
-	}
+func (s *Screen) cells(i int) []cell { return s.g.cells[i : i+s.cols : i+s.cols] }
+
+// physIndex returns the side-table key of visible cell (y, x).
+func (s *Screen) physIndex(y, x int) int32 { return s.g.line[y]*int32(s.cols) + int32(x) }
+
+// touch marks visible row y damaged.
+func (s *Screen) touch(y int) {
+	s.dirty[y] = true
+	s.anyDirty = true
 }
 
-// reset clears the grid and all drawing state.
-func (s *Screen) reset() {
-	s.top = 0
-	for i := range s.fill {
-		s.fill[i], s.fillPen[i] = true, pen{}
+func (s *Screen) touchRange(from, to int) {
+	for y := from; y < to; y++ {
+		s.dirty[y] = true
 	}
+	s.anyDirty = true
+}
+
+// resetState puts modes, pen, cursor, region, tabs and charsets to their
+// power-on values (the grid is left alone).
+func (s *Screen) resetState() {
 	s.x, s.y = 0, 0
 	s.pen = pen{}
-	s.saved.x, s.saved.y, s.saved.pen = 0, 0, pen{}
+	s.saved = [2]savedCursor{}
+	s.top, s.bottom = 0, s.rows
+	s.mode = Modes{AutoWrap: true, CursorVisible: true}
+	s.charset, s.shift = [2]bool{}, 0
+	s.lastRune = 0
 	s.lastY = -1
+	s.resetTabs(0)
+}
+
+// resetTabs sets a tab stop every 8 columns from column from on.
+func (s *Screen) resetTabs(from int) {
+	if cap(s.tabs) < s.cols {
+		t := make([]bool, s.cols)
+		copy(t, s.tabs)
+		s.tabs = t
+	}
+	s.tabs = s.tabs[:s.cols]
+	for i := from; i < s.cols; i++ {
+		s.tabs[i] = i > 0 && i%8 == 0
+	}
+}
+
+// clearGrid blanks every row of the active grid with pen p.
+func (s *Screen) clearGrid(p pen) {
+	b := cell{r: ' ', pen: p}
+	for i := range s.g.cells {
+		s.g.cells[i] = b
+	}
+	clear(s.g.wrapped)
+	clear(s.g.comb)
+	if s.rows > 0 {
+		s.touchRange(0, s.rows)
+	}
+	s.lastY = -1
+}
+
+// reset clears the grid and all drawing state (RIS, and the start of a
+// frame). Scrollback is kept.
+func (s *Screen) reset() {
+	if s.altOn {
+		s.altOn = false
+		s.g = &s.main
+	}
+	s.clearGrid(pen{})
+	s.resetState()
+	s.title = ""
 	s.vt.reset()
 	s.dcs = s.dcs[:0]
 }
@@ -196,15 +285,17 @@ func componentBudget(rows, cols int) int { return 8*rows*cols + 8192 }
 //   - UI components may draw a bounded number of cells per frame (several
 //     screenfuls); padding requested beyond that is not drawn.
 func (s *Screen) Frame(b []byte) {
+	s.frameMode = true
 	s.reset()
 	s.budget = componentBudget(s.rows, s.cols)
 	s.vt.feed(b)
 	s.vt.reset()
 	s.dcs = s.dcs[:0]
+	s.frameMode = false
 }
 
 // Cursor returns the cursor position (0-based). Column may equal the column
-// count after a full line was printed.
+// count after a full line was printed (the next character wraps first).
 func (s *Screen) Cursor() (row, col int) { return s.y, s.x }
 
 // Cell returns the cell at (row, col), 0-based; outside the grid it returns
@@ -214,24 +305,39 @@ func (s *Screen) Cell(row, col int) Cell {
 		return Cell{Rune: ' ', Width: 1}
 	}
 	c := s.row(row)[col]
-	return Cell{Rune: c.r, Combining: c.comb, Width: int(c.width), FG: c.fg, BG: c.bg, Attrs: c.attr}
+	out := Cell{Rune: c.r, Width: c.width(), FG: c.fg, BG: c.bg, Attrs: c.attr &^ flagMask}
+	if c.attr&flagComb != 0 {
+		out.Combining = s.g.comb[s.physIndex(row, col)]
+	}
+	return out
 }
 
-// Lines returns the plain text of each row, trailing blanks trimmed. A wide
-// character appears once.
-func (s *Screen) Lines() []string {
-	out := make([]string, s.rows)
-	var b strings.Builder
-	for y := range s.rows {
-		b.Reset()
-		for _, c := range s.row(y) {
-			if c.width == 0 {
+// appendText appends the text of visible row y (a wide character once,
+// combining marks after their base) to b.
+func (s *Screen) appendText(b []byte, y int) []byte {
+	row := s.row(y)
+	for x, c := range row {
+		if c.attr&(flagCont|flagComb) != 0 {
+			if c.attr&flagCont != 0 {
 				continue
 			}
-			b.WriteRune(c.r)
-			b.WriteString(c.comb)
+			b = utf8.AppendRune(b, c.r)
+			b = append(b, s.g.comb[s.physIndex(y, x)]...)
+			continue
 		}
-		out[y] = strings.TrimRight(b.String(), " ")
+		b = utf8.AppendRune(b, c.r)
+	}
+	return b
+}
+
+// Lines returns the plain text of each visible row, trailing blanks
+// trimmed. A wide character appears once.
+func (s *Screen) Lines() []string {
+	out := make([]string, s.rows)
+	var b []byte
+	for y := range s.rows {
+		b = s.appendText(b[:0], y)
+		out[y] = strings.TrimRight(string(b), " ")
 	}
 	return out
 }
@@ -243,29 +349,35 @@ func (s *Screen) Lines() []string {
 func (s *Screen) ANSI() string {
 	buf := make([]byte, 0, s.rows*(s.cols+1)+64)
 	for y := range s.rows {
-		row := s.row(y)
-		end := len(row)
-		for end > 0 && row[end-1] == blankCell {
-			end--
-		}
-		cur := pen{}
-		for _, c := range row[:end] {
-			if c.width == 0 {
-				continue
-			}
-			if c.pen != cur {
-				buf = appendTransition(buf, cur, c.pen)
-				cur = c.pen
-			}
-			buf = utf8.AppendRune(buf, c.r)
-			buf = append(buf, c.comb...)
-		}
-		if cur != (pen{}) {
-			buf = append(buf, "\x1b[0m"...)
-		}
-		buf = append(buf, '\n')
+		buf = s.appendANSIRow(buf, y)
 	}
 	return string(buf)
+}
+
+func (s *Screen) appendANSIRow(buf []byte, y int) []byte {
+	row := s.row(y)
+	end := len(row)
+	for end > 0 && row[end-1] == blankCell {
+		end--
+	}
+	cur := pen{}
+	for x, c := range row[:end] {
+		if c.attr&flagCont != 0 {
+			continue
+		}
+		if p := c.style(); p != cur {
+			buf = appendTransition(buf, cur, p)
+			cur = p
+		}
+		buf = utf8.AppendRune(buf, c.r)
+		if c.attr&flagComb != 0 {
+			buf = append(buf, s.g.comb[s.physIndex(y, x)]...)
+		}
+	}
+	if cur != (pen{}) {
+		buf = append(buf, "\x1b[0m"...)
+	}
+	return append(buf, '\n')
 }
 
 // appendTransition appends one SGR sequence that turns style from into to.
@@ -308,10 +420,19 @@ func (s *Screen) runeWidth(r rune) int {
 	return s.width.RuneWidth(r)
 }
 
+// decSpecial maps 0x60–0x7e to the DEC special graphics set (line drawing).
+var decSpecial = [...]rune{
+	'◆', '▒', '␉', '␌', '␍', '␊', '°', '±', '␤', '␋', '┘', '┐', '┌', '└', '┼', '⎺',
+	'⎻', '─', '⎼', '⎽', '├', '┤', '┴', '┬', '│', '≤', '≥', 'π', '≠', '£', '·',
+}
+
 // print draws r at the cursor with the current pen.
 func (s *Screen) print(r rune) {
 	if s.rows == 0 || s.cols == 0 {
 		return
+	}
+	if r >= 0x60 && r <= 0x7e && s.charset[s.shift] {
+		r = decSpecial[r-0x60]
 	}
 	w := s.runeWidth(r)
 	if w == 0 {
@@ -322,20 +443,62 @@ func (s *Screen) print(r rune) {
 		return // a wide character never fits in a one-column pane
 	}
 	if s.x+w > s.cols {
-		s.x = 0
-		s.index()
+		if s.mode.AutoWrap || s.frameMode {
+			s.g.wrapped[s.g.line[s.y]] = true
+			s.x = 0
+			s.index()
+		} else {
+			s.x = s.cols - w
+		}
 	}
 	row := s.row(s.y)
+	if s.mode.Insert && !s.frameMode {
+		s.insertCells(row, s.x, w)
+	}
 	s.clearAt(row, s.x)
 	if w == 2 {
 		s.clearAt(row, s.x+1)
-		row[s.x] = cell{r: r, width: 2, pen: s.pen}
-		row[s.x+1] = cell{width: 0, pen: s.pen}
+		row[s.x] = cell{r: r, pen: pen{s.pen.fg, s.pen.bg, s.pen.attr | flagWide}}
+		row[s.x+1] = cell{pen: pen{s.pen.fg, s.pen.bg, s.pen.attr | flagCont}}
 	} else {
-		row[s.x] = cell{r: r, width: 1, pen: s.pen}
+		row[s.x] = cell{r: r, pen: s.pen}
 	}
+	s.touch(s.y)
 	s.lastX, s.lastY = s.x, s.y
+	s.lastRune = r
 	s.x += w
+	if s.x >= s.cols && !s.mode.AutoWrap && !s.frameMode {
+		s.x = s.cols - 1
+	}
+}
+
+// printASCII draws a run of printable ASCII bytes; the caller checked that
+// no charset, insert mode or disabled autowrap needs the slow path.
+func (s *Screen) printASCII(b []byte) {
+	if s.rows == 0 || s.cols == 0 {
+		return
+	}
+	for len(b) > 0 {
+		if s.x >= s.cols {
+			s.g.wrapped[s.g.line[s.y]] = true
+			s.x = 0
+			s.index()
+		}
+		row := s.row(s.y)
+		n := min(len(b), s.cols-s.x)
+		s.clearAt(row, s.x)
+		s.clearAt(row, s.x+n-1)
+		dst := row[s.x : s.x+n]
+		p := s.pen
+		for i, c := range b[:n] {
+			dst[i] = cell{pen: p, r: rune(c)}
+		}
+		s.x += n
+		s.lastX, s.lastY = s.x-1, s.y
+		s.lastRune = rune(b[n-1])
+		s.touch(s.y)
+		b = b[n:]
+	}
 }
 
 // combine attaches a zero-width character to the last printed cell.
@@ -344,31 +507,55 @@ func (s *Screen) combine(r rune) {
 		return
 	}
 	c := &s.row(s.lastY)[s.lastX]
-	if c.width == 0 || len(c.comb)+4 > maxCombining {
+	if c.attr&flagCont != 0 {
 		return
 	}
-	c.comb += string(r)
+	k := s.physIndex(s.lastY, s.lastX)
+	if s.g.comb == nil {
+		s.g.comb = make(map[int32]string)
+	}
+	old := ""
+	if c.attr&flagComb != 0 {
+		old = s.g.comb[k]
+	}
+	if len(old)+utf8.RuneLen(r) > maxCombining {
+		return
+	}
+	s.g.comb[k] = old + string(r)
+	c.attr |= flagComb
+	s.touch(s.lastY)
 }
 
-// clearAt blanks x's partner half when x is part of a wide character that
-// is about to be overwritten.
+// clearAt prepares x for being overwritten: when x is either half of a
+// wide character, both halves become blanks in the character's style.
 func (s *Screen) clearAt(row []cell, x int) {
-	if x >= len(row) {
+	if x < 0 || x >= len(row) {
 		return
 	}
-	switch row[x].width {
-	case 0:
+	switch {
+	case row[x].attr&flagCont != 0:
 		if x > 0 {
-			row[x-1] = cell{r: ' ', width: 1, pen: row[x-1].pen}
+			row[x-1] = cell{r: ' ', pen: row[x-1].style()}
 		}
-	case 2:
+		row[x] = cell{r: ' ', pen: row[x].style()}
+	case row[x].attr&flagWide != 0:
 		if x+1 < len(row) {
-			row[x+1] = cell{r: ' ', width: 1, pen: row[x+1].pen}
+			row[x+1] = cell{r: ' ', pen: row[x+1].style()}
 		}
+		row[x] = cell{r: ' ', pen: row[x].style()}
 	}
 }
 
-// erase blanks columns [from, to) of row y with the current pen.
+// erasePen is the pen of erased cells: the terminal fills with the current
+// background only (as xterm and tmux do); plugin frames keep the whole pen.
+func (s *Screen) erasePen() pen {
+	if s.frameMode {
+		return s.pen
+	}
+	return pen{bg: s.pen.bg}
+}
+
+// erase blanks columns [from, to) of row y with the erase pen.
 func (s *Screen) erase(y, from, to int) {
 	if y < 0 || y >= s.rows {
 		return
@@ -377,58 +564,152 @@ func (s *Screen) erase(y, from, to int) {
 	if from >= to {
 		return
 	}
-	if from == 0 && to == s.cols {
-		s.fillRow(y, s.pen)
-		return
-	}
 	row := s.row(y)
 	s.clearAt(row, from)
 	s.clearAt(row, to-1)
-	blank := cell{r: ' ', width: 1, pen: s.pen}
+	blank := cell{r: ' ', pen: s.erasePen()}
 	for i := from; i < to; i++ {
 		row[i] = blank
+	}
+	if to == s.cols {
+		s.g.wrapped[s.g.line[y]] = false
 	}
 	if s.lastY == y && s.lastX >= from && s.lastX < to {
 		s.lastY = -1
 	}
+	s.touch(y)
 }
 
-// index moves the cursor down one row, scrolling the grid up at the bottom.
-func (s *Screen) index() {
-	if s.rows == 0 {
+// insertCells shifts cells [x, cols) of row right by n, blanking [x, x+n).
+func (s *Screen) insertCells(row []cell, x, n int) {
+	if x >= len(row) {
 		return
 	}
-	if s.y < s.rows-1 {
-		s.y++
+	n = min(n, len(row)-x)
+	s.clearAt(row, x)
+	copy(row[x+n:], row[x:])
+	// A wide character pushed half off the right edge goes.
+	if last := row[len(row)-1]; last.attr&flagWide != 0 {
+		row[len(row)-1] = cell{r: ' ', pen: last.style()}
+	}
+	blank := cell{r: ' ', pen: s.erasePen()}
+	for i := x; i < x+n; i++ {
+		row[i] = blank
+	}
+}
+
+// deleteCells removes n cells at x of row y, blanks enter at the right.
+func (s *Screen) deleteCells(y, x, n int) {
+	row := s.row(y)
+	if x >= len(row) {
 		return
 	}
-	// Scroll: the top row leaves, a blank row enters at the bottom.
-	s.fillRow(0, pen{})
-	s.top++
-	if s.top == s.rows {
-		s.top = 0
+	n = min(n, len(row)-x)
+	s.clearAt(row, x)
+	s.clearAt(row, x+n-1)
+	copy(row[x:], row[x+n:])
+	blank := cell{r: ' ', pen: s.erasePen()}
+	for i := len(row) - n; i < len(row); i++ {
+		row[i] = blank
 	}
-	s.lastY--
-	if s.lastY < 0 {
+	s.touch(y)
+	s.lastY = -1
+}
+
+// scrollPen is the pen of rows scrolled in: plugin frames bring in default
+// rows, terminals the current background.
+func (s *Screen) scrollPen() pen {
+	if s.frameMode {
+		return pen{}
+	}
+	return pen{bg: s.pen.bg}
+}
+
+// scrollUp moves rows [top, bottom) up by n: the top n leave (into
+// scrollback when toHist, on the main screen), blank rows enter at the
+// bottom.
+func (s *Screen) scrollUp(top, bottom, n int, toHist bool) {
+	if n <= 0 || top >= bottom {
+		return
+	}
+	n = min(n, bottom-top)
+	g := s.g
+	// Like tmux, lines leaving any scroll region of the main screen are kept.
+	if toHist && !s.altOn && s.hist.limit > 0 {
+		for y := top; y < top+n; y++ {
+			s.pushHistory(y)
+		}
+	}
+	tmp := append(s.scratch[:0], g.line[top:top+n]...)
+	copy(g.line[top:], g.line[top+n:bottom])
+	copy(g.line[bottom-n:bottom], tmp)
+	s.scratch = tmp
+	s.blankRows(bottom-n, bottom, s.scrollPen())
+	s.touchRange(top, bottom)
+	if s.lastY >= top && s.lastY < bottom {
+		s.lastY -= n
+		if s.lastY < top {
+			s.lastY = -1
+		}
+	}
+}
+
+// scrollDown moves rows [top, bottom) down by n; blank rows enter at top.
+func (s *Screen) scrollDown(top, bottom, n int) {
+	if n <= 0 || top >= bottom {
+		return
+	}
+	n = min(n, bottom-top)
+	g := s.g
+	tmp := append(s.scratch[:0], g.line[bottom-n:bottom]...)
+	copy(g.line[top+n:bottom], g.line[top:bottom-n])
+	copy(g.line[top:top+n], tmp)
+	s.scratch = tmp
+	s.blankRows(top, top+n, s.scrollPen())
+	s.touchRange(top, bottom)
+	if s.lastY >= top && s.lastY < bottom {
 		s.lastY = -1
 	}
 }
 
-// reverseIndex moves the cursor up one row, scrolling the grid down at the top.
+// blankRows blanks visible rows [from, to) in pen p.
+func (s *Screen) blankRows(from, to int, p pen) {
+	b := cell{r: ' ', pen: p}
+	for y := from; y < to; y++ {
+		row := s.row(y)
+		for i := range row {
+			row[i] = b
+		}
+		s.g.wrapped[s.g.line[y]] = false
+	}
+}
+
+// index moves the cursor down one row, scrolling the region up at its
+// bottom margin.
+func (s *Screen) index() {
+	if s.rows == 0 {
+		return
+	}
+	switch {
+	case s.y == s.bottom-1:
+		s.scrollUp(s.top, s.bottom, 1, true)
+	case s.y < s.rows-1:
+		s.y++
+	}
+}
+
+// reverseIndex moves the cursor up one row, scrolling the region down at
+// its top margin.
 func (s *Screen) reverseIndex() {
 	if s.rows == 0 {
 		return
 	}
-	if s.y > 0 {
+	switch {
+	case s.y == s.top:
+		s.scrollDown(s.top, s.bottom, 1)
+	case s.y > 0:
 		s.y--
-		return
 	}
-	s.top--
-	if s.top < 0 {
-		s.top = s.rows - 1
-	}
-	s.lastY = -1
-	s.fillRow(0, pen{})
 }
 
 // moveTo places the cursor at (y, x), clamped to the grid.

@@ -7,6 +7,7 @@ const (
 	maxParams     = 32        // CSI parameters and sub-parameters kept
 	maxParamValue = 65535     // a larger parameter saturates
 	maxDCSPayload = 512 << 10 // a longer DCS `z` component is dropped
+	maxOSC        = 4096      // a longer OSC string is cut
 )
 
 type vtState uint8
@@ -67,13 +68,35 @@ func (v *vt) clearParams() {
 }
 
 func (v *vt) feed(b []byte) {
-	for _, c := range b {
+	s := v.s
+	for i := 0; i < len(b); {
+		c := b[i]
 		if c >= 0x20 && c < 0x7f && v.state == stGround && v.utfNeed == 0 {
-			v.s.print(rune(c)) // printable ASCII, the common case
+			// Printable ASCII, the common case: a whole run at once.
+			if s.fastPrint() {
+				j := i + 1
+				for j < len(b) && b[j] >= 0x20 && b[j] < 0x7f {
+					j++
+				}
+				s.printASCII(b[i:j])
+				i = j
+				continue
+			}
+			s.print(rune(c))
+			i++
 			continue
 		}
 		v.step(c)
+		i++
 	}
+}
+
+// fastPrint reports whether printable ASCII may take printASCII.
+func (s *Screen) fastPrint() bool {
+	if s.frameMode {
+		return !s.charset[s.shift]
+	}
+	return !s.charset[s.shift] && !s.mode.Insert && s.mode.AutoWrap
 }
 
 // step consumes one byte.
@@ -109,9 +132,11 @@ func (v *vt) step(c byte) {
 	case stEscape:
 		v.escape(c)
 	case stEscInter:
-		if c >= 0x30 && c < 0x7f {
-			v.state = stGround // final byte of an unsupported sequence
-		} else if c >= 0x80 {
+		switch {
+		case c >= 0x30 && c < 0x7f:
+			v.state = stGround
+			v.escInterDispatch(c)
+		case c >= 0x80:
 			v.state = stGround
 		}
 	case stCSI:
@@ -160,23 +185,39 @@ func (v *vt) control(c byte) {
 	switch c {
 	case '\b':
 		if s.x > 0 {
-			s.x = s.curX() - 1
-			if s.x < 0 {
-				s.x = 0
-			}
+			s.x-- // from the pending-wrap column too, as tmux does
 		}
 	case '\t':
-		if s.cols > 0 {
-			next := (s.curX()/8 + 1) * 8
-			s.x = min(next, s.cols-1)
+		s.tab(1)
+	case '\n', '\v', '\f':
+		if s.frameMode && c == '\n' || s.mode.NewLine && !s.frameMode {
+			s.x = 0
 		}
-	case '\n':
-		s.x = 0
-		s.index()
-	case '\v', '\f':
 		s.index()
 	case '\r':
 		s.x = 0
+	case 0x0e: // SO: G1 into GL
+		s.shift = 1
+	case 0x0f: // SI: G0 into GL
+		s.shift = 0
+	}
+}
+
+// escInterDispatch runs ESC intermediate final: charset designation and
+// DECALN; others are ignored.
+func (v *vt) escInterDispatch(final byte) {
+	s := v.s
+	switch v.inter {
+	case '(', ')':
+		g := 0
+		if v.inter == ')' {
+			g = 1
+		}
+		s.charset[g] = final == '0'
+	case '#':
+		if final == '8' && !s.frameMode {
+			s.alignmentTest()
+		}
 	}
 }
 
@@ -196,6 +237,7 @@ func (v *vt) escape(c byte) {
 		v.clearParams()
 		v.state = stCSI
 	case ']':
+		s.oscBuf = s.oscBuf[:0]
 		v.state = stOSC
 	case 'P':
 		v.clearParams()
@@ -203,10 +245,17 @@ func (v *vt) escape(c byte) {
 	case 'X', '^', '_':
 		v.state = stString
 	case '7':
-		s.saved.x, s.saved.y, s.saved.pen = s.x, s.y, s.pen
+		s.saveCursor()
 	case '8':
-		s.x, s.y, s.pen = min(s.saved.x, s.cols), min(s.saved.y, max(s.rows-1, 0)), s.saved.pen
-		s.lastY = -1
+		s.restoreCursor()
+	case 'H':
+		if s.cols > 0 {
+			s.tabs[s.curX()] = true
+		}
+	case '=':
+		s.mode.AppKeypad = true
+	case '>':
+		s.mode.AppKeypad = false
 	case 'D':
 		s.index()
 	case 'E':
@@ -267,8 +316,11 @@ func (v *vt) csiByte(c byte) {
 		v.inter = c
 	case c >= 0x40 && c < 0x7f:
 		v.state = stGround
-		if v.private == 0 && v.inter == 0 {
+		switch {
+		case v.private == 0 && v.inter == 0:
 			v.csiDispatch(c)
+		default:
+			v.csiPrivate(c)
 		}
 	default:
 		v.state = stCSIIgnore
@@ -285,27 +337,30 @@ func (v *vt) param(i, def int) int {
 
 func (v *vt) csiDispatch(final byte) {
 	s := v.s
+	n := v.param(0, 1)
 	switch final {
 	case 'm':
 		v.sgr()
 	case 'H', 'f':
-		s.moveTo(v.param(0, 1)-1, v.param(1, 1)-1)
+		s.cup(v.param(0, 1)-1, v.param(1, 1)-1)
 	case 'A':
-		s.moveTo(s.y-v.param(0, 1), s.curX())
+		s.cursorUp(n)
 	case 'B', 'e':
-		s.moveTo(s.y+v.param(0, 1), s.curX())
+		s.cursorDown(n)
 	case 'C', 'a':
-		s.moveTo(s.y, s.curX()+v.param(0, 1))
+		s.moveTo(s.y, s.curX()+n)
 	case 'D':
-		s.moveTo(s.y, s.curX()-v.param(0, 1))
+		s.moveTo(s.y, s.curX()-n)
 	case 'E':
-		s.moveTo(s.y+v.param(0, 1), 0)
+		s.cursorDown(n)
+		s.x = 0
 	case 'F':
-		s.moveTo(s.y-v.param(0, 1), 0)
+		s.cursorUp(n)
+		s.x = 0
 	case 'G', '`':
-		s.moveTo(s.y, v.param(0, 1)-1)
+		s.moveTo(s.y, n-1)
 	case 'd':
-		s.moveTo(v.param(0, 1)-1, s.curX())
+		s.cup(n-1, s.curX())
 	case 'K':
 		switch v.param(0, 0) {
 		case 0:
@@ -316,30 +371,159 @@ func (v *vt) csiDispatch(final byte) {
 			s.erase(s.y, 0, s.cols)
 		}
 	case 'J':
+		s.eraseDisplay(v.param(0, 0))
+	case 'X':
+		x := s.curX()
+		s.erase(s.y, x, x+n)
+	case 's':
+		s.saveCursor()
+	case 'u':
+		s.restoreCursor()
+	case 'r':
+		if s.frameMode {
+			return
+		}
+		top, bottom := v.param(0, 1), v.param(1, s.rows)
+		if top < bottom && bottom <= s.rows {
+			s.top, s.bottom = top-1, bottom
+			s.cup(0, 0)
+		}
+	case '@':
+		if s.rows > 0 && s.cols > 0 {
+			s.x = s.curX()
+			s.insertCells(s.row(s.y), s.x, n)
+			s.touch(s.y)
+		}
+	case 'P':
+		if s.rows > 0 && s.cols > 0 {
+			s.x = s.curX()
+			s.deleteCells(s.y, s.x, n)
+		}
+	case 'L':
+		if s.y >= s.top && s.y < s.bottom {
+			s.scrollDown(s.y, s.bottom, n)
+			s.x = 0
+		}
+	case 'M':
+		if s.y >= s.top && s.y < s.bottom {
+			s.scrollUp(s.y, s.bottom, n, false)
+			s.x = 0
+		}
+	case 'S':
+		s.scrollUp(s.top, s.bottom, n, true)
+	case 'T':
+		if v.nparams <= 1 {
+			s.scrollDown(s.top, s.bottom, n)
+		}
+	case 'I':
+		s.tab(min(n, s.cols))
+	case 'Z':
+		s.tab(-min(n, s.cols))
+	case 'g':
 		switch v.param(0, 0) {
 		case 0:
-			s.erase(s.y, s.x, s.cols)
-			for y := s.y + 1; y < s.rows; y++ {
-				s.erase(y, 0, s.cols)
+			if s.cols > 0 {
+				s.tabs[s.curX()] = false
 			}
-		case 1:
-			for y := 0; y < s.y; y++ {
-				s.erase(y, 0, s.cols)
+		case 3:
+			clear(s.tabs)
+		}
+	case 'b':
+		if s.lastRune != 0 {
+			r := s.lastRune
+			for range min(n, s.rows*s.cols) {
+				s.print(r)
 			}
-			s.erase(s.y, 0, s.curX()+1)
-		case 2, 3:
+		}
+	case 'h':
+		v.setMode(false, true)
+	case 'l':
+		v.setMode(false, false)
+	case 'c', 'n':
+		v.report(final)
+	}
+}
+
+// csiPrivate dispatches CSI sequences with a private marker or an
+// intermediate byte.
+func (v *vt) csiPrivate(final byte) {
+	s := v.s
+	switch {
+	case v.private == '?' && v.inter == 0:
+		switch final {
+		case 'h':
+			v.setMode(true, true)
+		case 'l':
+			v.setMode(true, false)
+		case 'n':
+			v.report(final)
+		case 'J':
+			s.eraseDisplay(v.param(0, 0))
+		case 'K':
+			v.private = 0
+			v.csiDispatch(final)
+		}
+	case v.private == '>' && v.inter == 0 && final == 'c':
+		v.report(final)
+	case v.inter == '$' && final == 'p' && (v.private == 0 || v.private == '?'):
+		v.report(final)
+	case v.private == 0 && v.inter == '!' && final == 'p':
+		s.softReset()
+	}
+	// Others (DECSCUSR, XTMODKEYS, window operations…) are ignored.
+}
+
+// cursorUp is CUU: it stops at the top margin when starting below it.
+func (s *Screen) cursorUp(n int) {
+	lim := 0
+	if s.y >= s.top {
+		lim = s.top
+	}
+	s.moveTo(max(s.y-n, lim), s.curX())
+}
+
+// cursorDown is CUD: it stops at the bottom margin when starting above it.
+func (s *Screen) cursorDown(n int) {
+	lim := s.rows - 1
+	if s.y < s.bottom {
+		lim = s.bottom - 1
+	}
+	s.moveTo(min(s.y+n, lim), s.curX())
+}
+
+// eraseDisplay is ED.
+func (s *Screen) eraseDisplay(mode int) {
+	switch mode {
+	case 0:
+		s.erase(s.y, s.x, s.cols)
+		for y := s.y + 1; y < s.rows; y++ {
+			s.erase(y, 0, s.cols)
+		}
+	case 1:
+		for y := 0; y < s.y; y++ {
+			s.erase(y, 0, s.cols)
+		}
+		s.erase(s.y, 0, s.curX()+1)
+	case 2:
+		if s.terminal && !s.frameMode && !s.altOn && s.hist.limit > 0 {
+			// Like tmux: a cleared screen's content goes to scrollback.
+			last := s.rows - 1
+			for last >= 0 && rowBlank(s.row(last)) {
+				last--
+			}
+			s.scrollUp(0, s.rows, last+1, true)
+		}
+		for y := 0; y < s.rows; y++ {
+			s.erase(y, 0, s.cols)
+		}
+	case 3:
+		if s.frameMode || !s.terminal {
 			for y := 0; y < s.rows; y++ {
 				s.erase(y, 0, s.cols)
 			}
+			return
 		}
-	case 'X':
-		x := s.curX()
-		s.erase(s.y, x, x+v.param(0, 1))
-	case 's':
-		s.saved.x, s.saved.y, s.saved.pen = s.x, s.y, s.pen
-	case 'u':
-		s.x, s.y, s.pen = min(s.saved.x, s.cols), min(s.saved.y, max(s.rows-1, 0)), s.saved.pen
-		s.lastY = -1
+		s.hist.clear()
 	}
 }
 
@@ -369,9 +553,16 @@ func (v *vt) stringByte(c byte) {
 		return
 	case 0x07:
 		if v.state == stOSC {
+			v.endString(true)
 			v.state = stGround
 			return
 		}
+	}
+	if v.state == stOSC {
+		if len(v.s.oscBuf) < maxOSC {
+			v.s.oscBuf = append(v.s.oscBuf, c)
+		}
+		return
 	}
 	if v.state == stDCSZ {
 		if len(v.s.dcs) >= maxDCSPayload {
@@ -385,6 +576,13 @@ func (v *vt) stringByte(c byte) {
 // endString finishes the current string; complete reports whether it was
 // terminated normally (and a DCS component should be drawn).
 func (v *vt) endString(complete bool) {
+	if v.state == stOSC {
+		if complete && !v.nested {
+			v.s.oscDispatch(v.s.oscBuf)
+		}
+		v.s.oscBuf = v.s.oscBuf[:0]
+		return
+	}
 	if v.state == stDCSZ {
 		payload := v.s.dcs
 		over := v.dcsOver
@@ -407,7 +605,7 @@ func (v *vt) dcsEntryByte(c byte) {
 	case c >= 0x20 && c < 0x30:
 		v.inter = c
 	case c >= 0x40 && c < 0x7f:
-		if c == 'z' && v.inter == 0 && !v.nested {
+		if c == 'z' && v.inter == 0 && !v.nested && v.s.frameMode {
 			v.s.dcs = v.s.dcs[:0]
 			v.dcsOver = false
 			v.state = stDCSZ
