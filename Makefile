@@ -30,6 +30,17 @@ SDK_SRC   := $(shell find sdk -name '*.go' -not -name '*_test.go' 2>/dev/null)
 examples/plugins/%.wasm: examples/plugins/%/main.go $(SDK_SRC) $(SDK_PB)
 	cd examples/plugins/$* && GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 $(GO) build -buildmode=c-shared -trimpath -o ../$*.wasm .
 
+# System packages the tests use: tmux is the reference terminal the screen
+# is compared with (those tests skip without it). Installed with apt-get
+# when missing and possible.
+deps:
+	@command -v tmux >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null; \
+	  elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1; then \
+	    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null; \
+	  else echo "tmux not found: the terminal reference tests will be skipped"; fi; }
+
 # The test command of the README. Test guests are built by the tests (cached).
 test: $(SDK_PB)
 	$(GO) vet ./...

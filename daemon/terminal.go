@@ -21,23 +21,16 @@ import (
 // stopGrace is how long a pane's process group has between SIGHUP and SIGKILL.
 const stopGrace = 3 * time.Second
 
-// termScreen is what a terminal pane needs from its VT screen.
-type termScreen interface {
-	Write(p []byte) (int, error)
-	Resize(rows, cols int)
-	Lines() []string
-	ANSI() string
-	Cursor() (row, col int)
-}
-
-func newTermScreen(rows, cols int) termScreen { return screen.New(rows, cols) }
+// scrollbackLines is how many lines each terminal pane keeps.
+const scrollbackLines = screen.DefaultScrollback
 
 // terminal is the screen and process of one terminal pane. Its mutex guards
 // the screen and the fields below it; the process handles are owned by the
 // daemon loop, which starts and stops them.
 type terminal struct {
 	mu      sync.Mutex
-	scr     termScreen
+	scr     screen.Terminal
+	replies []byte // terminal answers waiting to be written to the pty
 	rows    int
 	cols    int
 	gen     uint64        // bumped on every change of the screen
@@ -48,10 +41,21 @@ type terminal struct {
 }
 
 func newTerminal(rows, cols int) *terminal {
-	return &terminal{scr: newTermScreen(rows, cols), rows: rows, cols: cols, changed: make(chan struct{})}
+	t := &terminal{rows: rows, cols: cols, changed: make(chan struct{})}
+	t.scr = screen.NewTerminal(rows, cols, screen.Options{
+		Scrollback: scrollbackLines,
+		// Called from Write with t.mu held: only queue.
+		Reply: func(p []byte) { t.replies = append(t.replies, p...) },
+	})
+	return t
 }
 
-// feed draws pty output.
+// maxPendingReplies bounds terminal answers queued for a program that does
+// not read them.
+const maxPendingReplies = 4 << 10
+
+// feed draws pty output and sends the terminal's answers (device
+// attributes, cursor reports) back to the program.
 func (t *terminal) feed(b []byte) {
 	t.mu.Lock()
 	t.scr.Write(b)
@@ -59,7 +63,21 @@ func (t *terminal) feed(b []byte) {
 	t.gen++
 	close(t.changed)
 	t.changed = make(chan struct{})
+	var reply []byte
+	if len(t.replies) > 0 {
+		if len(t.replies) <= maxPendingReplies {
+			reply = t.replies
+		}
+		t.replies = nil
+	}
+	p := t.proc
 	t.mu.Unlock()
+	if reply != nil && p != nil {
+		select {
+		case p.writes <- reply:
+		default: // the program does not read its input: drop the answer
+		}
+	}
 }
 
 // snapshot returns the visible rows as text and ANSI, and the cursor.
@@ -324,10 +342,12 @@ func (t *terminal) history(n int, ansi bool) []string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var lines []string
-	if sb, ok := t.scr.(interface {
-		Scrollback(n int, ansi bool) []string
-	}); ok {
-		lines = sb.Scrollback(0, ansi)
+	if ansi {
+		if sb := t.scr.ScrollbackANSI(-1); sb != "" {
+			lines = strings.Split(strings.TrimSuffix(sb, "\n"), "\n")
+		}
+	} else {
+		lines = t.scr.Scrollback(-1)
 	}
 	if ansi {
 		lines = append(lines, strings.Split(strings.TrimSuffix(t.scr.ANSI(), "\n"), "\n")...)

@@ -404,3 +404,30 @@ func TestConsoleScriptErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestDaemonScrollbackAndReplies(t *testing.T) {
+	e := newDaemonEnv(t)
+	// The pane prints 100 numbered lines, then asks the terminal where its
+	// cursor is (DSR 6) and prints the answer it reads back.
+	e.write(`
+session "dev" {
+  tab "t" {
+    pane "count" {
+      command = "sh"
+      args    = ["-c", "i=1; while [ $i -le 100 ]; do echo line-$i; i=$((i+1)); done; stty -echo raw; printf '\\033[6n'; r=$(dd bs=1 count=7 2>/dev/null); stty sane; echo; echo reply:$r | tr -d '\\033'; exec sleep 600"]
+    }
+  }
+}
+`)
+	e.mustRun("up", e.file)
+	e.waitFor("the cursor report", func() bool { return strings.Contains(e.console("screen count"), "reply:[") })
+	sb := e.console("scrollback count 200")
+	for _, want := range []string{"line-1\n", "line-50\n", "line-100\n"} {
+		if !strings.Contains(sb, want) {
+			t.Errorf("scrollback lacks %q:\n%s", want, sb)
+		}
+	}
+	if got := e.console("scrollback count 3"); strings.Count(got, "\n") != 3 {
+		t.Errorf("scrollback count 3 printed:\n%s", got)
+	}
+}
