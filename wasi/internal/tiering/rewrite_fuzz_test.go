@@ -72,25 +72,30 @@ func FuzzRewriteDifferential(f *testing.F) {
 }
 
 var (
-	fuzzRuntimesOnce sync.Once
-	fuzzCache        wazero.CompilationCache
+	fuzzCacheOnce sync.Once
+	fuzzDiskCache wazero.CompilationCache
 )
 
-// fuzzRuntime is a compiler runtime with WASI and a context watch, sharing
-// a compilation cache on disk (the Go guest seed compiles in seconds).
-func fuzzRuntime(t *testing.T) wazero.Runtime {
-	fuzzRuntimesOnce.Do(func() {
-		dir, err := os.UserCacheDir()
-		if err == nil {
-			fuzzCache, err = wazero.NewCompilationCacheWithDir(filepath.Join(dir, "tessera-test", "tiering-fuzz"))
-		}
-		if err != nil {
-			fuzzCache = wazero.NewCompilationCache()
-		}
-	})
+// fuzzRuntime is a compiler runtime with WASI and a context watch. Large
+// modules (the Go guest seed, seconds to compile) share a compilation
+// cache on disk; the small ones a fuzzing run makes by the thousand are
+// not cached.
+func fuzzRuntime(t *testing.T, size int) wazero.Runtime {
+	rc := wazero.NewRuntimeConfigCompiler().WithCloseOnContextDone(true)
+	if size > 1<<20 {
+		fuzzCacheOnce.Do(func() {
+			dir, err := os.UserCacheDir()
+			if err == nil {
+				fuzzDiskCache, err = wazero.NewCompilationCacheWithDir(filepath.Join(dir, "tessera-test", "tiering-fuzz"))
+			}
+			if err != nil {
+				fuzzDiskCache = wazero.NewCompilationCache()
+			}
+		})
+		rc = rc.WithCompilationCache(fuzzDiskCache)
+	}
 	ctx := context.Background()
-	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigCompiler().
-		WithCloseOnContextDone(true).WithCompilationCache(fuzzCache))
+	r := wazero.NewRuntimeWithConfig(ctx, rc)
 	wasi_snapshot_preview1.MustInstantiate(ctx, r)
 	t.Cleanup(func() { r.Close(ctx) })
 	return r
@@ -100,7 +105,7 @@ func fuzzRuntime(t *testing.T) wazero.Runtime {
 // generated modules must be rewritable; others may be refused by Rewrite.
 func diffModule(t *testing.T, wasm []byte, generated bool, argSets [][]uint64) {
 	ctx := context.Background()
-	r := fuzzRuntime(t)
+	r := fuzzRuntime(t, len(wasm))
 	orig, err := r.CompileModule(ctx, wasm)
 	if err != nil {
 		if generated {
