@@ -55,9 +55,10 @@ proto:
 
 # The figures of bench/README.md's summary (about 10 minutes on 2 cores):
 # plugin host first frame, tier-up, update+render per engine, command round
-# trip, memory per plugin and deadline cost, then config's 1000-pane parse.
+# trip, memory per plugin (and per instance of a module that grows its
+# memory during load) and deadline cost, then config's 1000-pane parse.
 # Raw output, with the time, load and Go version, in bench/latest.txt.
-BENCH_WASI := FirstFrame|UpdateRender|CommandRoundTrip|MemoryPerPlugin|Deadline
+BENCH_WASI := FirstFrame|UpdateRender|CommandRoundTrip|MemoryPerPlugin|MemoryGrowing|Deadline
 # Terminal screen: throughput, memory per pane, and tmux as the reference.
 BENCH_SCREEN := Write|PaneMemory|TmuxThroughput
 

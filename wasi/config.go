@@ -32,6 +32,16 @@ type HostConfig struct {
 	// slower than compiled code). It implies NoDiskCache and overrides
 	// Tiering.
 	Interpreter bool
+	// NoRewrite runs modules as they are. By default a module is rewritten
+	// before it is compiled: a check added to its loops lets a timer stop a
+	// call at its deadline, and, with Tiering, its state is exported so a
+	// plugin can move to compiled code. With NoRewrite, deadlines use
+	// wazero's context watch instead, which leaves compiled code for Go at
+	// every loop iteration and starts a goroutine per call (update and
+	// render of a Go plugin about 5× slower, tight loops up to 20×; see
+	// bench/README.md), and Tiering is off. For ruling the rewrite out
+	// when a plugin misbehaves.
+	NoRewrite bool
 
 	// deadline selects how call deadlines stop compiled code; benchmarks
 	// compare the mechanisms.

@@ -99,6 +99,12 @@ type moduleInfo struct {
 // NewHost creates a host with the compiler engine and, unless disabled, a
 // compilation cache under cfg.CacheDir.
 func NewHost(ctx context.Context, cfg HostConfig) (*Host, error) {
+	if cfg.NoRewrite {
+		cfg.Tiering = false
+		if cfg.deadline == deadlineInterrupt {
+			cfg.deadline = deadlineContext
+		}
+	}
 	if cfg.Interpreter {
 		// The interpreter keeps nothing on disk; it checks deadlines
 		// cheaply through the context, so modules are not rewritten.
@@ -291,16 +297,8 @@ func (h *Host) compileSum(ctx context.Context, wasm []byte, sum [32]byte) (*comp
 		workers = runtime.GOMAXPROCS(0)
 	}
 	cctx := experimental.WithCompilationWorkers(context.WithoutCancel(ctx), workers)
-	target, bin := h.eng, wasm
-	if h.cfg.deadline == deadlineInterrupt {
-		if rw, info, rerr := h.rewriteCached(wasm, sum, tiering.Options{Interrupt: true}); rerr == nil && info.Interruptible() {
-			bin, c.tinfo = rw, info
-		} else {
-			target = h.safe
-			h.log.Debug("module not rewritten for interrupts; using context deadlines", "err", rerr)
-		}
-	}
-	mod, err := target.r.CompileModule(cctx, bin)
+	mod, target, tinfo, err := h.compileDeadlined(cctx, wasm, sum, wasm)
+	c.tinfo = tinfo
 	if err == nil {
 		c.mod, c.eng = mod, target
 		c.info, err = inspect(mod)

@@ -120,7 +120,7 @@ func (in *instance) call(fn api.Function, name string, timeout time.Duration, pa
 			cause = fmt.Errorf("guest exited with code %d: %w", ee.ExitCode(), err)
 		}
 	}
-	if in.mem.mem != nil && in.mem.mem.denied.Load() {
+	if in.mem.denied() {
 		cause = fmt.Errorf("%w (%d bytes): %w", ErrMemoryLimit, in.mem.limit, cause)
 	}
 	msg := in.crashText

@@ -759,6 +759,7 @@ func (p *Plugin) instantiate(in *instance, eng *engine, cm *compiled, fsc wazero
 	if err != nil {
 		return nil, nil, fmt.Errorf("instantiate %s: %w", name, err)
 	}
+	mem.attach(mod.Memory())
 	return mod, mem, nil
 }
 

@@ -3,10 +3,7 @@ package wasi
 import (
 	"io"
 	"strings"
-	"sync/atomic"
 	"time"
-
-	"github.com/tetratelabs/wazero/experimental"
 )
 
 // inPipe is a guest's stdin: lines the host queued, read in order. A read on
@@ -141,60 +138,6 @@ func indexByte(b []byte, c byte) int {
 		}
 	}
 	return -1
-}
-
-// limitedMemory is a linear memory that refuses to grow past a cap: wazero
-// then fails memory.grow (-1) instead of trapping.
-type limitedMemory struct {
-	buf    []byte
-	limit  uint64
-	denied atomic.Bool
-	inited bool
-}
-
-// Reallocate implements experimental.LinearMemory.
-func (m *limitedMemory) Reallocate(size uint64) []byte {
-	// The first call allocates the module's declared minimum, which the host
-	// checked against the limit before instantiating; it cannot fail here
-	// without crashing the runtime.
-	if size > m.limit && m.inited {
-		m.denied.Store(true)
-		return nil
-	}
-	m.inited = true
-	if size <= uint64(cap(m.buf)) {
-		m.buf = m.buf[:size]
-		return m.buf
-	}
-	// Grow geometrically like append, without passing the cap.
-	c := uint64(cap(m.buf)) * 2
-	if c < size {
-		c = size
-	}
-	if c > m.limit {
-		c = max(m.limit, size)
-	}
-	nb := make([]byte, size, c)
-	copy(nb, m.buf)
-	m.buf = nb
-	return m.buf
-}
-
-// Free implements experimental.LinearMemory.
-func (m *limitedMemory) Free() { m.buf = nil }
-
-// memoryAllocator creates limitedMemory for one instance.
-type memoryAllocator struct {
-	limit uint64
-	mem   *limitedMemory
-}
-
-// Allocate implements experimental.MemoryAllocator.
-func (a *memoryAllocator) Allocate(capacity, maxBytes uint64) experimental.LinearMemory {
-	limit := min(a.limit, maxBytes)
-	m := &limitedMemory{limit: limit, buf: make([]byte, 0, min(capacity, limit))}
-	a.mem = m
-	return m
 }
 
 // tokenBucket is a rate limiter owned by one goroutine.

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/experimental"
 
 	"github.com/tessera-ws/tessera/wasi/internal/tiering"
@@ -137,6 +138,12 @@ func (h *Host) tierFor(ctx context.Context, wasm []byte, sum [32]byte) *tierEntr
 		close(c.ready)
 		c.info, err = inspect(mod)
 		te.interp = c
+	} else if orig, verr := h.interp.r.CompileModule(context.WithoutCancel(ctx), wasm); verr == nil {
+		orig.Close(context.WithoutCancel(ctx))
+		// The original compiles where its rewrite does not: a fault of
+		// the rewriter. The plugin is compiled before it loads.
+		h.log.Warn("module rewritten for tiering does not compile: loading it without tiering; please report this module",
+			"module", fmt.Sprintf("%x", sum), "err", err)
 	}
 	if err != nil {
 		te.err = err
@@ -187,17 +194,7 @@ func (h *Host) compileFast(te *tierEntry, wasm, rewritten []byte, sum [32]byte) 
 		workers = max(h.cfg.CompilationWorkers, 2)
 	}
 	ctx := experimental.WithCompilationWorkers(h.bgCtx, workers)
-	target, bin := h.eng, rewritten
-	var tinfo *tiering.ModuleInfo
-	if h.cfg.deadline == deadlineInterrupt {
-		if rw, info, err := h.rewriteCached(wasm, sum, tiering.Options{Interrupt: true}); err == nil && info.Interruptible() {
-			bin, tinfo = rw, info
-		} else {
-			target = h.safe
-			h.log.Debug("module not rewritten for interrupts; using context deadlines", "err", err)
-		}
-	}
-	mod, err := target.r.CompileModule(ctx, bin)
+	mod, target, tinfo, err := h.compileDeadlined(ctx, wasm, sum, rewritten)
 	var c *compiled
 	if err == nil {
 		c = &compiled{ready: make(chan struct{}), digest: sum, mod: mod, eng: target, tinfo: tinfo}
@@ -227,6 +224,49 @@ func (h *Host) compileFast(te *tierEntry, wasm, rewritten []byte, sum [32]byte) 
 		p.requestMove()
 	}
 }
+
+// compileDeadlined compiles a module for the compiler engine, plain being
+// the binary to run when deadlines cannot use the interrupt flag (the
+// original module, or the interpreter's binary for a tiered plugin, whose
+// state layout a move needs). With interrupt deadlines it compiles wasm
+// rewritten with the flag on h.eng; if the rewrite fails, or its output
+// does not compile (a fault of the rewriter: it is logged as a warning with
+// the module's digest), it compiles plain on h.safe, where wazero's context
+// watch stops calls at their deadline. Without interrupt deadlines it
+// compiles plain on h.eng. sum is wasm's SHA-256.
+func (h *Host) compileDeadlined(ctx context.Context, wasm []byte, sum [32]byte, plain []byte) (wazero.CompiledModule, *engine, *tiering.ModuleInfo, error) {
+	if h.cfg.deadline != deadlineInterrupt {
+		mod, err := h.eng.r.CompileModule(ctx, plain)
+		return mod, h.eng, nil, err
+	}
+	rw, info, err := h.rewriteCached(wasm, sum, tiering.Options{Interrupt: true})
+	if err == nil && !info.Interruptible() {
+		err = errors.New("no interrupt checks added")
+	}
+	if err != nil {
+		h.log.Info("module not rewritten for interrupts; deadlines use wazero's context watch",
+			"module", fmt.Sprintf("%x", sum), "err", err)
+	} else {
+		if breakRewrite != nil {
+			rw = breakRewrite(rw)
+		}
+		mod, cerr := h.eng.r.CompileModule(ctx, rw)
+		if cerr == nil {
+			return mod, h.eng, info, nil
+		}
+		if ctx.Err() != nil {
+			return nil, nil, nil, cerr
+		}
+		h.log.Warn("module rewritten with interrupt checks does not compile: loading the original with wazero's context deadlines (loops run several times slower); please report this module",
+			"module", fmt.Sprintf("%x", sum), "err", cerr)
+	}
+	mod, err := h.safe.r.CompileModule(ctx, plain)
+	return mod, h.safe, nil, err
+}
+
+// breakRewrite, set by tests only, replaces a binary rewritten with
+// interrupt checks just before it is compiled, to exercise the fallback.
+var breakRewrite func([]byte) []byte
 
 // attachTier registers a plugin started on the interpreter.
 func (h *Host) attachTier(p *Plugin, te *tierEntry) {

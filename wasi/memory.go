@@ -1,0 +1,69 @@
+package wasi
+
+import (
+	"reflect"
+	"sync/atomic"
+
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+)
+
+// Linear memory of plugin instances.
+//
+// Each instance gets its own limitedMemory (through memoryAllocator, which
+// wazero calls when it instantiates a module). It refuses to grow past
+// Limits.MemoryBytes: wazero then fails memory.grow (-1) instead of
+// trapping, and the crash that usually follows is reported as
+// ErrMemoryLimit.
+//
+// Where the platform allows (memory_mmap.go), the memory lives outside the
+// Go heap: the whole cap is reserved as inaccessible address space when the
+// instance is created and made readable and writable as the guest grows
+// its memory, so the memory never moves, growing copies nothing, and the
+// process's resident memory is the pages the guest touched. Elsewhere
+// (memory_heap.go) it is a Go slice grown geometrically.
+//
+// Release. wazero calls Free when it closes the instance. Compiled code of
+// an instance can still be running at that moment in one case, a runtime
+// closed under a stuck plugin (Host.Close after a Plugin.Close that gave
+// up waiting), and it must not find its memory unmapped. So Free gives the
+// pages back to the system at once (the resident memory drops) but leaves
+// the address range mapped; the range is unmapped when the garbage
+// collector finds wazero's memory instance unreachable, as a Go slice would
+// be collected (attach). A memory never attached (the instantiation
+// failed) is unmapped by Free, or when the limitedMemory itself is
+// collected.
+
+// memoryAllocator creates the limitedMemory of one instance.
+type memoryAllocator struct {
+	limit uint64
+	mem   *limitedMemory
+}
+
+// Allocate implements experimental.MemoryAllocator.
+func (a *memoryAllocator) Allocate(capacity, maxBytes uint64) experimental.LinearMemory {
+	m := newLimitedMemory(capacity, min(a.limit, maxBytes))
+	a.mem = m
+	return m
+}
+
+// attach ties the release of the instance's memory to wazero's memory
+// instance mem (see above). Called once the instance exists.
+func (a *memoryAllocator) attach(mem api.Memory) {
+	if a.mem == nil || mem == nil {
+		return
+	}
+	v := reflect.ValueOf(mem)
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		return // not a pointer: Free unmaps at once
+	}
+	a.mem.attach((*byte)(v.UnsafePointer()))
+}
+
+// denied reports whether the instance tried to grow its memory past the
+// cap.
+func (a *memoryAllocator) denied() bool { return a.mem != nil && a.mem.denied.Load() }
+
+// liveMappings counts the address ranges reserved for linear memories and
+// not yet unmapped (0 where memory lives in the Go heap).
+var liveMappings atomic.Int64

@@ -1,0 +1,113 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd
+
+package wasi
+
+import (
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+)
+
+// limitedMemory is a linear memory in its own mapping (see memory.go).
+type limitedMemory struct {
+	limit  uint64
+	denied atomic.Bool
+
+	mu        sync.Mutex
+	region    []byte // the whole reservation; nil once unmapped
+	committed uint64 // bytes of region made accessible
+	inited    bool
+	freed     bool
+	attached  bool
+	cleanup   runtime.Cleanup
+}
+
+var osPageSize = uint64(os.Getpagesize())
+
+func roundToPage(n uint64) uint64 { return (n + osPageSize - 1) &^ (osPageSize - 1) }
+
+func newLimitedMemory(capacity, limit uint64) *limitedMemory {
+	m := &limitedMemory{limit: limit}
+	// The declared minimum (capacity) was checked against the limit before
+	// instantiating; reserve it even if the limit is smaller, so that the
+	// first Reallocate cannot fail.
+	size := roundToPage(max(limit, capacity))
+	if size == 0 {
+		return m
+	}
+	region, err := unix.Mmap(-1, 0, int(size), unix.PROT_NONE, unix.MAP_PRIVATE|unix.MAP_ANON)
+	if err != nil {
+		return m // every Reallocate fails: the instantiation is refused
+	}
+	liveMappings.Add(1)
+	m.region = region
+	m.cleanup = runtime.AddCleanup(m, unmapRegion, region)
+	return m
+}
+
+func unmapRegion(region []byte) {
+	if unix.Munmap(region) == nil {
+		liveMappings.Add(-1)
+	}
+}
+
+// Reallocate implements experimental.LinearMemory: it makes the first size
+// bytes accessible and returns them. The base never moves.
+func (m *limitedMemory) Reallocate(size uint64) []byte {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if size > m.limit && m.inited {
+		m.denied.Store(true)
+		return nil
+	}
+	if m.freed || size > uint64(len(m.region)) {
+		return nil
+	}
+	m.inited = true
+	if want := roundToPage(size); want > m.committed {
+		if err := unix.Mprotect(m.region[m.committed:want], unix.PROT_READ|unix.PROT_WRITE); err != nil {
+			return nil // the system refused the memory: memory.grow fails
+		}
+		m.committed = want
+	}
+	if m.region == nil {
+		return []byte{}
+	}
+	return m.region[:size:size]
+}
+
+// Free implements experimental.LinearMemory.
+func (m *limitedMemory) Free() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.freed || m.region == nil {
+		return
+	}
+	m.freed = true
+	if m.committed > 0 {
+		// The contents are dropped; the range stays readable and writable
+		// (as zeros) until it is unmapped.
+		unix.Madvise(m.region[:m.committed], unix.MADV_DONTNEED)
+	}
+	if !m.attached {
+		m.cleanup.Stop()
+		unmapRegion(m.region)
+		m.region = nil
+	}
+}
+
+// attach moves the unmapping to the collection of owner, wazero's memory
+// instance.
+func (m *limitedMemory) attach(owner *byte) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.region == nil || m.attached {
+		return
+	}
+	m.cleanup.Stop()
+	m.cleanup = runtime.AddCleanup(owner, unmapRegion, m.region)
+	m.attached = true
+}
