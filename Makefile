@@ -81,7 +81,10 @@ fmt:
 	gofmt -w .
 
 demo: build plugins
-	./$(BIN)/tessera plugin run --grant ReadApplicationState --size 2x80 examples/plugins/status.wasm
+	./$(BIN)/tessera up examples/layouts/demo.hcl
+	@sleep 1
+	./$(BIN)/tessera console -w examples/layouts/demo.hcl -c 'panes; plugins; screen clock; screen greeting; screen status'
+	./$(BIN)/tessera down -w examples/layouts/demo.hcl
 
 clean:
 	rm -rf $(BIN) examples/plugins/*.wasm sdk/pb/pb.gen.go sdk/pb/pb.gen_test.go

@@ -486,16 +486,25 @@ func (c *Console) apply(ctx context.Context, args []string) error {
 	if c.opt.JSON {
 		return c.printJSON(res.Msg)
 	}
-	WriteApply(c.out, res.Msg)
+	WriteApply(c.out, res.Msg, false)
 	if hasErrors(res.Msg.Diagnostics) {
 		return errors.New("the workspace files have errors; nothing changed")
 	}
 	return nil
 }
 
-// WriteApply prints the outcome of an apply for people.
-func WriteApply(w io.Writer, m *controlv1.ApplyResponse) {
-	io.WriteString(w, m.Text)
+// WriteApply prints the outcome of an apply for people: the plan (only
+// its summary line when brief), then what runs.
+func WriteApply(w io.Writer, m *controlv1.ApplyResponse, brief bool) {
+	if hasErrors(m.Diagnostics) || !brief {
+		io.WriteString(w, m.Text)
+	} else {
+		for _, l := range strings.Split(m.Text, "\n") {
+			if strings.HasPrefix(l, "Plan:") || strings.HasPrefix(l, "No changes") {
+				fmt.Fprintln(w, l)
+			}
+		}
+	}
 	if hasErrors(m.Diagnostics) {
 		return
 	}

@@ -223,7 +223,7 @@ func applyAndReport(ctx context.Context, socket string, asJSON bool, s stdio, ve
 		if hasDiagErrors(m.Diagnostics) {
 			fmt.Fprint(s.err, m.Text)
 		} else {
-			console.WriteApply(s.out, m)
+			console.WriteApply(s.out, m, verb == "up")
 		}
 	}
 	if hasDiagErrors(m.Diagnostics) {
