@@ -25,7 +25,7 @@ func newTestDispatcher() (*Dispatcher, *Session) {
 // handle is what the host does with a dispatched command: Handle, then
 // the command's activity.
 func handle(d *Dispatcher, worker string, c *pluginpb.PluginCommand) proto.Message {
-	reply := handle(d, worker, c)
+	reply := d.Handle(worker, c)
 	d.Observe(wasi.Activity{Kind: wasi.ActivityCommand, Worker: worker, Command: c, Outcome: wasi.CommandDispatched})
 	return reply
 }
