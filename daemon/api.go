@@ -20,7 +20,7 @@ import (
 	controlv1 "github.com/tessera-ws/tessera/proto/control/v1"
 	"github.com/tessera-ws/tessera/proto/control/v1/controlv1connect"
 	"github.com/tessera-ws/tessera/wasi"
-	"github.com/tessera-ws/tessera/wasi/standalone"
+	"github.com/tessera-ws/tessera/zellij"
 )
 
 // api implements the control service on top of the loop.
@@ -470,11 +470,11 @@ func (a *api) SendKeys(ctx context.Context, req *connect.Request[controlv1.SendK
 			return nil, err
 		}
 		for _, k := range req.Msg.Keys {
-			key, err := standalone.ParseKey(k)
+			key, err := zellij.ParseKey(k)
 			if err != nil {
 				return nil, connect.NewError(connect.CodeInvalidArgument, fmt.Errorf("key %q: %w", k, err))
 			}
-			if _, err := pl.Update(ctx, standalone.KeyEvent(key)); err != nil {
+			if _, err := pl.Update(ctx, zellij.KeyEvent(key)); err != nil {
 				return nil, connect.NewError(connect.CodeAborted, fmt.Errorf("key %s to %s: %w", k, p.addr, err))
 			}
 		}
@@ -725,7 +725,7 @@ func (d *Daemon) objectProto(o any) *controlv1.Object {
 			if po.p != nil {
 				op.Id = po.id
 				op.Permissions = permissionNames(po.p.Permissions())
-				op.Engine = po.p.Engine()
+				op.Engine = po.p.Engine().String()
 				for _, s := range po.p.Subscriptions() {
 					op.Subscriptions = append(op.Subscriptions, s.String())
 				}

@@ -52,8 +52,9 @@ type Config struct {
 	// Debounce is how long after a file change the workspace is re-read
 	// (default 150ms).
 	Debounce time.Duration
-	// Interpreter runs every plugin on wazero's interpreter (no compile).
-	Interpreter bool
+	// Engine is how plugins run (default wasi.EngineAuto: a module never
+	// compiled before starts on the interpreter while it compiles).
+	Engine wasi.Engine
 	// DeferApply skips the apply at start: the client that started the
 	// daemon (tessera up) applies and reports the outcome itself.
 	DeferApply bool
@@ -207,10 +208,9 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	setSubreaper(d.log)
 
 	host, err := wasi.NewHost(d.ctx, wasi.HostConfig{
-		CacheDir:    d.cfg.CacheDir,
-		Logger:      d.log.With("component", "wasi"),
-		Tiering:     !d.cfg.Interpreter,
-		Interpreter: d.cfg.Interpreter,
+		CacheDir: d.cfg.CacheDir,
+		Logger:   d.log.With("component", "wasi"),
+		Engine:   d.cfg.Engine,
 	})
 	if err != nil {
 		return fmt.Errorf("plugin host: %w", err)

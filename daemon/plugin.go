@@ -178,19 +178,26 @@ func (d *Daemon) buildPluginConfig(pn *pane, cwd string) (wasi.PluginConfig, err
 		Limits:     lim,
 		Granted:    permissionTypes(in.Permissions),
 		InitialCwd: initialCwd,
-		OnFrame: func(f []byte) {
-			if view.setFrame(f) {
-				d.post(func() { d.pluginFirstFrame(pn, loadNo) })
+		// Called on the plugin's own observer goroutine, in order: it only
+		// updates the view (a leaf) and forwards to the loop.
+		Observer: func(a wasi.Activity) {
+			switch a.Kind {
+			case wasi.ActivityFrame:
+				if view.setFrame(a.Frame) {
+					d.post(func() { d.pluginFirstFrame(pn, loadNo) })
+				}
+			case wasi.ActivityCrash:
+				err := error(a.Crash)
+				d.post(func() { d.pluginCrashed(pn, loadNo, err) })
+			case wasi.ActivityStderr:
+				log.Debug("stderr", "line", a.Line)
+			case wasi.ActivityIncident:
+				d.events.publish(EvPluginIncident, addr, a.Incident.String(), map[string]string{"kind": a.Incident.Kind.String()})
+			case wasi.ActivityCommand:
+				d.pluginCommand(pn, loadNo, a)
+			case wasi.ActivityPipe:
+				d.pluginPipe(pn, a.Pipe)
 			}
-		},
-		OnCrash: func(err error) {
-			d.post(func() { d.pluginCrashed(pn, loadNo, err) })
-		},
-		OnStderr: func(line string) {
-			log.Debug("stderr", "line", line)
-		},
-		OnIncident: func(inc wasi.Incident) {
-			d.events.publish(EvPluginIncident, addr, inc.String(), map[string]string{"kind": inc.Kind.String()})
 		},
 	}, nil
 }
@@ -250,7 +257,7 @@ func (d *Daemon) pluginLoaded(pn *pane, loadNo int, p *wasi.Plugin) {
 	}
 	po.p = p
 	po.state = StateRunning
-	d.log.Info("plugin loaded", "plugin", pn.addr, "id", po.id, "url", po.inst.Source.URL(), "engine", p.Engine())
+	d.log.Info("plugin loaded", "plugin", pn.addr, "id", po.id, "url", po.inst.Source.URL(), "engine", p.Engine().String())
 	d.events.publish(EvPluginLoaded, pn.addr, "loaded "+po.inst.Source.URL(), map[string]string{"id": fmt.Sprint(po.id)})
 }
 
@@ -383,3 +390,20 @@ func permissionNames(ps []pluginpb.PermissionType) []string {
 	sort.Strings(out)
 	return slices.Compact(out)
 }
+
+// pluginCommand records a command a plugin issued (for the event stream).
+// Called on the plugin's observer goroutine.
+func (d *Daemon) pluginCommand(pn *pane, loadNo int, a wasi.Activity) {
+	if a.Command == nil {
+		return
+	}
+	switch a.Outcome {
+	case wasi.CommandDenied, wasi.CommandUnsupported:
+		d.events.publish(EvPluginCommand, pn.addr, fmt.Sprintf("%s %s: %s", a.Command.GetName(), a.Outcome, a.Detail),
+			map[string]string{"command": a.Command.GetName().String(), "outcome": a.Outcome.String()})
+	}
+}
+
+// pluginPipe handles a plugin's CLI pipe requests. Called on the plugin's
+// observer goroutine.
+func (d *Daemon) pluginPipe(pn *pane, pc wasi.PipeControl) {}

@@ -231,7 +231,7 @@ func TestRunReplyKinds(t *testing.T) {
 	}
 	// Malformed reply.
 	fh.in.WriteString("[1,\r\n")
-	if _, err := Run(open); err == nil || !strings.Contains(err.Error(), "run OpenFile: reply: parse frame") {
+	if _, err := Run(open); err == nil || !strings.Contains(err.Error(), "run OpenFile: reply: parse byte array") {
 		t.Errorf("malformed: err = %v", err)
 	}
 	// No-reply commands never read: the queued line stays for the next call.

@@ -548,7 +548,7 @@ func TestMalformedInputCrashes(t *testing.T) {
 	for _, tc := range []struct {
 		name, line, want string
 	}{
-		{"not json", "hello\r\n", "read event: parse frame"},
+		{"not json", "hello\r\n", "read event: parse byte array"},
 		{"bad protobuf", "[8,3,42,5,24]\r\n", "read event: decode"},
 		{"no line", "", "read event: no line on stdin"},
 	} {

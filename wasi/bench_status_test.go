@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -77,13 +78,13 @@ func BenchmarkFirstFrame(b *testing.B) {
 			var toCompiled time.Duration
 			n := 0
 			for b.Loop() {
-				h, p := firstFrame(b, HostConfig{CacheDir: b.TempDir(), Tiering: true}, wasm)
+				h, p := firstFrame(b, HostConfig{CacheDir: b.TempDir(), Engine: EngineAuto}, wasm)
 				b.StopTimer()
 				t0 := time.Now()
-				if p.Engine() != "interpreter" {
+				if p.Engine() != EngineInterpreter {
 					b.Fatalf("cold start on %s", p.Engine())
 				}
-				for p.Engine() != "compiler" {
+				for p.Engine() != EngineCompiler {
 					if time.Since(t0) > 2*time.Minute {
 						b.Fatal("never moved to compiled code")
 					}
@@ -99,14 +100,14 @@ func BenchmarkFirstFrame(b *testing.B) {
 		})
 		b.Run(mod.name+"/warm", func(b *testing.B) {
 			dir := b.TempDir()
-			h, _ := firstFrame(b, HostConfig{CacheDir: dir}, wasm)
+			h, _ := firstFrame(b, HostConfig{CacheDir: dir, Engine: EngineCompiler}, wasm)
 			h.WaitCompiled(ctx)
 			h.Close(ctx)
 			b.ResetTimer()
 			for b.Loop() {
-				h, p := firstFrame(b, HostConfig{CacheDir: dir, Tiering: true}, wasm)
+				h, p := firstFrame(b, HostConfig{CacheDir: dir, Engine: EngineAuto}, wasm)
 				b.StopTimer()
-				if p.Engine() != "compiler" {
+				if p.Engine() != EngineCompiler {
 					b.Fatalf("warm start on %s", p.Engine())
 				}
 				h.Close(ctx)
@@ -115,7 +116,7 @@ func BenchmarkFirstFrame(b *testing.B) {
 		})
 		b.Run(mod.name+"/interpreter", func(b *testing.B) {
 			for b.Loop() {
-				h, _ := firstFrame(b, HostConfig{Interpreter: true}, wasm)
+				h, _ := firstFrame(b, HostConfig{Engine: EngineInterpreter}, wasm)
 				b.StopTimer()
 				h.Close(ctx)
 				b.StartTimer()
@@ -143,7 +144,7 @@ func statusEvents() []*pluginpb.Event {
 func strPtr(s string) *string { return &s }
 
 // BenchmarkStatusUpdateRender is one event that the status plugin renders
-// on (Update, update returns 1, render, frame to OnFrame), on each engine:
+// on (Update, update returns 1, render, frame to the observer), on each engine:
 // the compiler with interrupt deadlines (the default), the compiler without
 // any deadline mechanism (to show their cost) and the interpreter.
 func BenchmarkStatusUpdateRender(b *testing.B) {
@@ -152,23 +153,24 @@ func BenchmarkStatusUpdateRender(b *testing.B) {
 	for _, tc := range []struct {
 		name string
 		cfg  HostConfig
+		mode deadlineMode
 	}{
-		{"compiler", HostConfig{CacheDir: b.TempDir()}},
-		{"compiler-no-deadline", HostConfig{CacheDir: b.TempDir(), deadline: deadlineNone}},
-		{"interpreter", HostConfig{Interpreter: true}},
+		{"compiler", HostConfig{CacheDir: b.TempDir(), Engine: EngineCompiler}, deadlineInterrupt},
+		{"compiler-no-deadline", HostConfig{CacheDir: b.TempDir(), Engine: EngineCompiler}, deadlineNone},
+		{"interpreter", HostConfig{Engine: EngineInterpreter}, deadlineInterrupt},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			h, err := NewHost(ctx, tc.cfg)
+			h, err := NewHost(context.WithValue(ctx, deadlineModeKey{}, tc.mode), tc.cfg)
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer h.Close(ctx)
-			frames := 0
-			p, err := h.Load(ctx, wasm, PluginConfig{ID: 1, Builtin: true, Limits: statusLimits, OnFrame: func([]byte) { frames++ }})
+			var frames atomic.Int64
+			p, err := h.Load(ctx, wasm, PluginConfig{ID: 1, Builtin: true, Limits: statusLimits, Observer: countFrames(&frames)})
 			if err != nil {
 				b.Fatal(err)
 			}
-			if want, _, _ := strings.Cut(tc.name, "-"); p.Engine() != want {
+			if want, _, _ := strings.Cut(tc.name, "-"); p.Engine().String() != want {
 				b.Fatalf("runs on %s", p.Engine())
 			}
 			p.Resize(1, 120)
@@ -176,7 +178,8 @@ func BenchmarkStatusUpdateRender(b *testing.B) {
 			for _, ev := range evs {
 				p.Update(ctx, ev)
 			}
-			start := frames
+			p.Sync(ctx)
+			start := frames.Load()
 			i := 0
 			b.ResetTimer()
 			for b.Loop() {
@@ -186,8 +189,9 @@ func BenchmarkStatusUpdateRender(b *testing.B) {
 				i++
 			}
 			b.StopTimer()
-			if frames-start < i {
-				b.Fatalf("%d frames for %d updates", frames-start, i)
+			p.Sync(ctx)
+			if frames.Load()-start < int64(i) {
+				b.Fatalf("%d frames for %d updates", frames.Load()-start, i)
 			}
 		})
 	}

@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/tetratelabs/wazero"
@@ -24,7 +25,7 @@ func BenchmarkCompileCold(b *testing.B) {
 	wasm := probeWasm(b)
 	ctx := context.Background()
 	for b.Loop() {
-		h, err := NewHost(ctx, HostConfig{NoDiskCache: true})
+		h, err := NewHost(ctx, HostConfig{NoDiskCache: true, Engine: EngineCompiler})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -39,7 +40,7 @@ func BenchmarkCompileWarmDiskCache(b *testing.B) {
 	wasm := probeWasm(b)
 	ctx := context.Background()
 	dir := b.TempDir()
-	h, err := NewHost(ctx, HostConfig{CacheDir: dir})
+	h, err := NewHost(ctx, HostConfig{CacheDir: dir, Engine: EngineCompiler})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -49,7 +50,7 @@ func BenchmarkCompileWarmDiskCache(b *testing.B) {
 	h.Close(ctx)
 	b.ResetTimer()
 	for b.Loop() {
-		h, err := NewHost(ctx, HostConfig{CacheDir: dir})
+		h, err := NewHost(ctx, HostConfig{CacheDir: dir, Engine: EngineCompiler})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -61,27 +62,27 @@ func BenchmarkCompileWarmDiskCache(b *testing.B) {
 }
 
 // BenchmarkFirstLoadTiered is the first Load of a module in a fresh process
-// with HostConfig.Tiering: rewrite, interpreter compile, load (compare with
+// with EngineAuto: rewrite, interpreter compile, load (compare with
 // CompileCold plus Load). The background compile is cancelled by Close.
 func BenchmarkFirstLoadTiered(b *testing.B) {
 	wasm := probeWasm(b)
 	ctx := context.Background()
 	for b.Loop() {
-		h, err := NewHost(ctx, HostConfig{NoDiskCache: true, Tiering: true})
+		// The gate keeps the background compile out of the figure.
+		h, err := NewHost(gated(ctx), HostConfig{NoDiskCache: true, Engine: EngineAuto})
 		if err != nil {
 			b.Fatal(err)
 		}
-		h.fastGate = make(chan struct{}) // keep the background compile out of the figure
 		p, err := h.Load(ctx, wasm, PluginConfig{ID: 1})
 		if err != nil {
 			b.Fatal(err)
 		}
-		if p.Engine() != "interpreter" {
+		if p.Engine() != EngineInterpreter {
 			b.Fatal("not tiered")
 		}
 		b.StopTimer()
 		h.Close(ctx)
-		close(h.fastGate)
+		close(fastGate(h))
 		b.StartTimer()
 	}
 }
@@ -118,10 +119,10 @@ func BenchmarkLoad(b *testing.B) {
 }
 
 // BenchmarkUpdateRender is one event delivered through Update that makes the
-// guest render a frame (delivered to OnFrame).
+// guest render a frame (delivered to the observer).
 func BenchmarkUpdateRender(b *testing.B) {
-	frames := 0
-	p := loadProbe(b, PluginConfig{ID: 1, Builtin: true, Config: map[string]string{"subscribe": "3"}, OnFrame: func([]byte) { frames++ }})
+	var frames atomic.Int64
+	p := loadProbe(b, PluginConfig{ID: 1, Builtin: true, Config: map[string]string{"subscribe": "3"}, Observer: countFrames(&frames)})
 	p.Resize(24, 80)
 	act(b, p, "clear", "")
 	ctx := context.Background()
@@ -131,13 +132,14 @@ func BenchmarkUpdateRender(b *testing.B) {
 		if _, err := p.Update(ctx, ev); err != nil {
 			b.Fatal(err)
 		}
-		if frames%256 == 0 {
+		if frames.Load()%256 == 0 {
 			act(b, p, "clear", "")
 		}
 	}
 	b.StopTimer()
-	if frames < b.N {
-		b.Fatalf("%d frames for %d updates", frames, b.N)
+	p.Sync(ctx)
+	if frames.Load() < int64(b.N) {
+		b.Fatalf("%d frames for %d updates", frames.Load(), b.N)
 	}
 }
 
@@ -214,7 +216,7 @@ func BenchmarkDeadline(b *testing.B) {
 	}{{"interrupt", deadlineInterrupt}, {"context", deadlineContext}, {"none", deadlineNone}} {
 		b.Run(tc.name, func(b *testing.B) {
 			ctx := context.Background()
-			h, err := NewHost(ctx, HostConfig{CacheDir: b.TempDir(), deadline: tc.mode})
+			h, err := NewHost(context.WithValue(ctx, deadlineModeKey{}, tc.mode), HostConfig{CacheDir: b.TempDir(), Engine: EngineCompiler})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -298,12 +300,12 @@ func cmdLoopModule() []byte {
 
 // BenchmarkUpdateRenderMinimal is the host's share of an event round trip:
 // a hand-assembled guest whose update returns 1 and whose render writes one
-// short line; the frame goes to OnFrame.
+// short line; the frame goes to the observer.
 func BenchmarkUpdateRenderMinimal(b *testing.B) {
 	ctx := context.Background()
-	frames := 0
+	var frames atomic.Int64
 	p, err := testHost(b).Load(ctx, tinyModule([]string{"_start"}, returnOne, "frame-ok\n", true),
-		PluginConfig{ID: 1, OnFrame: func([]byte) { frames++ }})
+		PluginConfig{ID: 1, Observer: countFrames(&frames)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -317,7 +319,8 @@ func BenchmarkUpdateRenderMinimal(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	if frames < b.N {
-		b.Fatalf("%d frames", frames)
+	p.Sync(ctx)
+	if frames.Load() < int64(b.N) {
+		b.Fatalf("%d frames", frames.Load())
 	}
 }

@@ -7,14 +7,14 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tessera-ws/tessera/proto/frame"
 	"github.com/tessera-ws/tessera/proto/pluginpb"
-	"github.com/tessera-ws/tessera/wasi/internal/frame"
 )
 
 // maxScanEntries bounds one ScanHostFolder answer.
@@ -88,25 +88,32 @@ func (in *instance) runCommand(ctx context.Context) {
 			cmd = proto.Clone(cmd).(*pluginpb.PluginCommand)
 		}
 	}
-	if p.cfg.OnCommand != nil {
-		seen := cmd
-		if cmd == &in.scratch {
-			seen = proto.Clone(cmd).(*pluginpb.PluginCommand)
-		}
-		p.cfg.OnCommand(in.worker, seen)
+	// The observer's copy: scratch commands are reused, dispatched ones
+	// belong to the dispatcher.
+	var seen *pluginpb.PluginCommand
+	if p.cfg.Observer != nil {
+		seen = proto.Clone(cmd).(*pluginpb.PluginCommand)
 	}
 	if !p.cfg.Builtin {
 		if perm, gated := pluginpb.CommandPermission(name); gated && !p.Granted(perm) {
 			p.incident(Incident{Kind: IncidentDenied, Worker: in.worker, Command: name, Permission: perm})
 			in.replyEmpty(reply)
+			p.observe(Activity{Kind: ActivityCommand, Worker: in.worker, Command: seen, Outcome: CommandDenied, Detail: "needs " + perm.String()})
 			return
 		}
 	}
-	if !in.hostCommand(ctx, cmd) {
-		in.dispatch(ctx, cmd, reply)
+	in.unsupported = ""
+	if in.hostCommand(ctx, cmd) {
+		// Host-handled commands that carry a reply wrote it already.
+		a := Activity{Kind: ActivityCommand, Worker: in.worker, Command: seen, Outcome: CommandHost}
+		if in.unsupported != "" {
+			a.Outcome, a.Detail = CommandUnsupported, in.unsupported
+		}
+		p.observe(a)
 		return
 	}
-	// Host-handled commands that carry a reply wrote it already.
+	outcome, msg, detail := in.dispatch(ctx, cmd, reply)
+	p.observe(Activity{Kind: ActivityCommand, Worker: in.worker, Command: seen, Outcome: outcome, Reply: msg, Detail: detail})
 }
 
 func hostHandled(n pluginpb.CommandName) bool {
@@ -134,14 +141,15 @@ func clip(b []byte, n int) string {
 	return string(b)
 }
 
-// dispatch hands a command to the Dispatcher and writes its reply.
-func (in *instance) dispatch(ctx context.Context, cmd *pluginpb.PluginCommand, reply pluginpb.ReplyKind) {
+// dispatch hands a command to the Dispatcher and writes its reply. It
+// returns what became of the command and the reply written, if any.
+func (in *instance) dispatch(ctx context.Context, cmd *pluginpb.PluginCommand, reply pluginpb.ReplyKind) (CommandOutcome, proto.Message, string) {
 	p := in.p
 	d := p.cfg.Dispatcher
 	if d == nil {
 		p.incident(Incident{Kind: IncidentUnsupported, Worker: in.worker, Command: cmd.GetName(), Detail: "no dispatcher"})
 		in.replyEmpty(reply)
-		return
+		return CommandUnsupported, nil, "no dispatcher"
 	}
 	// The guest call's context carries no deadline with interrupt
 	// deadlines; give the dispatcher the call's.
@@ -153,16 +161,18 @@ func (in *instance) dispatch(ctx context.Context, cmd *pluginpb.PluginCommand, r
 		msg = nil
 	}
 	if reply == pluginpb.ReplyNone {
-		return
+		return CommandDispatched, nil, ""
 	}
 	if msg == nil {
 		in.writeEmpty()
-		return
+		return CommandDispatched, nil, ""
 	}
 	if err := in.writeMessage(msg); err != nil {
 		p.incident(Incident{Kind: IncidentDispatchError, Worker: in.worker, Command: cmd.GetName(), Detail: err.Error()})
 		in.writeEmpty()
+		return CommandDispatched, nil, ""
 	}
+	return CommandDispatched, msg, ""
 }
 
 // safeDispatch turns a Dispatcher panic into an error: a bug in one
@@ -187,12 +197,9 @@ func (in *instance) hostCommand(ctx context.Context, cmd *pluginpb.PluginCommand
 			if t < 0 || t >= 64 {
 				continue
 			}
-			for {
-				old := p.subs.Load()
-				if p.subs.CompareAndSwap(old, old|1<<uint(t)) {
-					added |= (old ^ (old | 1<<uint(t)))
-					break
-				}
+			bit := uint64(1) << uint(t)
+			if p.subs.Or(bit)&bit == 0 {
+				added |= bit
 			}
 		}
 		if added&(1<<uint(pluginpb.EventType_InitialKeybinds)) != 0 {
@@ -210,12 +217,7 @@ func (in *instance) hostCommand(ctx context.Context, cmd *pluginpb.PluginCommand
 			if t < 0 || t >= 64 {
 				continue
 			}
-			for {
-				old := p.subs.Load()
-				if p.subs.CompareAndSwap(old, old&^(1<<uint(t))) {
-					break
-				}
-			}
+			p.subs.And(^(uint64(1) << uint(t)))
 		}
 	case pluginpb.CommandName_GetPluginIds:
 		in.stdin.buf = append(in.stdin.buf, p.idsLine...)
@@ -275,6 +277,7 @@ func (in *instance) hostCommand(ctx context.Context, cmd *pluginpb.PluginCommand
 		in.changeHostFolder(cmd.GetChangeHostFolderPayload().GetNewHostFolder())
 	case pluginpb.CommandName_WatchFilesystem:
 		if err := p.watch(); err != nil {
+			in.unsupported = err.Error()
 			p.incident(Incident{Kind: IncidentUnsupported, Worker: in.worker, Command: cmd.GetName(), Detail: err.Error()})
 		}
 	default:
@@ -354,7 +357,7 @@ func (in *instance) scanHostFolder(guest string) {
 		ents = ents[:maxScanEntries]
 		bad(fmt.Sprintf("%s: only the first %d entries reported", guest, maxScanEntries))
 	}
-	sort.Slice(ents, func(i, j int) bool { return ents[i].Name() < ents[j].Name() })
+	slices.SortFunc(ents, func(a, b os.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 	base := path.Join("/host", rel)
 	fl := &pluginpb.FileListPayload{}
 	for _, e := range ents {

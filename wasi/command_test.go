@@ -245,6 +245,9 @@ func TestPipesAndCliControl(t *testing.T) {
 	if cli("norender", "") {
 		t.Fatal("pipe returning 0 rendered")
 	}
+	if err := p.Sync(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
 	want := []PipeControl{
 		{Kind: PipeDone, Plugin: 4, PipeID: "pipe-1"},
 		{Kind: PipeBlock, Plugin: 4, PipeID: "pipe-1"},
@@ -317,10 +320,14 @@ func TestCloseFromDispatcher(t *testing.T) {
 	}
 }
 
-func TestOnCommandSeesEveryCommand(t *testing.T) {
+func TestObserverSeesEveryCommand(t *testing.T) {
 	seen := make(chan string, 100)
 	p := loadProbe(t, PluginConfig{ID: 1, Config: map[string]string{"subscribe": "3"},
-		OnCommand: func(worker string, cmd *pluginpb.PluginCommand) { seen <- worker + ":" + cmd.GetName().String() }})
+		Observer: func(a Activity) {
+			if a.Kind == ActivityCommand {
+				seen <- a.Worker + ":" + a.Command.GetName().String()
+			}
+		}})
 	act(t, p, "ids", "")
 	act(t, p, "strict", "") // denied, still seen
 	act(t, p, "post", "echo:ping:x")

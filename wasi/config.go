@@ -1,8 +1,11 @@
 package wasi
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/tessera-ws/tessera/proto/pluginpb"
@@ -22,33 +25,68 @@ type HostConfig struct {
 	// CompilationWorkers is how many goroutines compile one module.
 	// Defaults to GOMAXPROCS.
 	CompilationWorkers int
-	// Tiering starts a plugin whose module is not compiled yet in this
-	// process on the interpreter at once, and moves it to compiled code
-	// between two calls when a background compile is done. Modules whose
-	// state cannot be moved are compiled first, as without tiering.
-	Tiering bool
-	// Interpreter runs every plugin on wazero's interpreter and never
-	// compiles: the fastest start and the slowest code (tens of times
-	// slower than compiled code). It implies NoDiskCache and overrides
-	// Tiering.
-	Interpreter bool
+	// Engine selects how plugin code runs; the zero value is EngineAuto.
+	Engine Engine
 	// NoRewrite runs modules as they are. By default a module is rewritten
 	// before it is compiled: a check added to its loops lets a timer stop a
-	// call at its deadline, and, with Tiering, its state is exported so a
+	// call at its deadline, and, with EngineAuto, its state is exported so a
 	// plugin can move to compiled code. With NoRewrite, deadlines use
 	// wazero's context watch instead, which leaves compiled code for Go at
 	// every loop iteration and starts a goroutine per call (update and
 	// render of a Go plugin about 5× slower, tight loops up to 20×; see
-	// bench/README.md), and Tiering is off. For ruling the rewrite out
-	// when a plugin misbehaves.
+	// bench/README.md), and EngineAuto compiles before starting. For ruling
+	// the rewrite out when a plugin misbehaves.
 	NoRewrite bool
-
-	// deadline selects how call deadlines stop compiled code; benchmarks
-	// compare the mechanisms.
-	deadline deadlineMode
 }
 
-// deadlineMode is how a deadline stops a guest call on the compiler.
+// Engine is how a host runs plugin code.
+type Engine uint8
+
+// Engines. The zero value, EngineAuto, is the default.
+const (
+	// EngineAuto starts a plugin whose module is not compiled yet (in this
+	// process or in the disk cache) on the interpreter at once, and moves
+	// it to compiled code between two calls when a background compile is
+	// done. A module compiled before starts compiled. Modules whose state
+	// cannot be moved are compiled first, as with EngineCompiler.
+	EngineAuto Engine = iota
+	// EngineCompiler compiles every module before loading it (seconds for
+	// a Go plugin on a cold cache, milliseconds from the disk cache).
+	EngineCompiler
+	// EngineInterpreter runs every plugin on wazero's interpreter and never
+	// compiles: the fastest start and the slowest code (tens of times
+	// slower than compiled code). Nothing is kept on disk.
+	EngineInterpreter
+)
+
+var engineNames = [...]string{"auto", "compiler", "interpreter"}
+
+// String returns "auto", "compiler" or "interpreter".
+func (e Engine) String() string {
+	if int(e) < len(engineNames) {
+		return engineNames[e]
+	}
+	return fmt.Sprintf("engine(%d)", int(e))
+}
+
+// ParseEngine reads an engine name as String writes it.
+func ParseEngine(s string) (Engine, error) {
+	if i := slices.Index(engineNames[:], s); i >= 0 {
+		return Engine(i), nil
+	}
+	return 0, fmt.Errorf("engine %q: want %s", s, strings.Join(engineNames[:], ", "))
+}
+
+// InterpreterSlowdown is the factor applied to Limits.CallTimeout and
+// Limits.LoadTimeout for calls that run on the interpreter. Interpreted code
+// is 20 to 40 times slower than compiled code, and a plugin can run on it
+// for no fault of its own (EngineAuto while the compile is not done, or
+// EngineInterpreter): a deadline sized for compiled code would kill it.
+const InterpreterSlowdown = 30
+
+// deadlineMode is how a deadline stops a guest call on the compiler. It is
+// derived from the engine (the interpreter watches the context); benchmarks
+// select the others through newHost.
 type deadlineMode int
 
 const (
@@ -73,12 +111,12 @@ type Mount struct {
 	ReadOnly bool
 }
 
-// GuestMountPoints lists the guest paths a Mount may use, in the order they
-// are pre-opened.
-var GuestMountPoints = []string{"/host", "/data", "/cache", "/tmp"}
+// GuestMountPoints returns the guest paths a Mount may use, in the order
+// they are pre-opened.
+func GuestMountPoints() []string { return []string{"/host", "/data", "/cache", "/tmp"} }
 
-// Limits bounds what one plugin may consume. Zero fields take the defaults
-// below; negative durations and counts disable a limit where noted.
+// Limits bounds what one plugin may consume. Zero fields take the values of
+// DefaultLimits; negative values are refused by Load, except where noted.
 type Limits struct {
 	// MemoryBytes caps each instance's linear memory (main and each worker
 	// separately). A memory.grow past it fails (returns -1), which Go and
@@ -86,7 +124,8 @@ type Limits struct {
 	MemoryBytes uint64
 	// CallTimeout bounds every guest call (update, pipe, render, worker
 	// messages). A guest still running at the deadline is stopped and the
-	// plugin marked crashed. Default 2s.
+	// plugin marked crashed. Default 2s; InterpreterSlowdown times that
+	// for calls running on the interpreter.
 	CallTimeout time.Duration
 	// LoadTimeout bounds each call of the load sequence (_initialize, _start,
 	// load). Default 10s.
@@ -108,20 +147,41 @@ type Limits struct {
 	Mailbox int
 }
 
-// DefaultLimits are the limits used for zero fields of Limits.
-var DefaultLimits = Limits{
-	MemoryBytes:       256 << 20,
-	CallTimeout:       2 * time.Second,
-	LoadTimeout:       10 * time.Second,
-	CommandsPerSecond: 1000,
-	MaxRenderBytes:    1 << 20,
-	MaxStderrLine:     16 << 10,
-	MaxStdoutBytes:    16 << 20,
-	Mailbox:           256,
+// DefaultLimits returns the limits used for zero fields of Limits.
+func DefaultLimits() Limits {
+	return Limits{
+		MemoryBytes:       256 << 20,
+		CallTimeout:       2 * time.Second,
+		LoadTimeout:       10 * time.Second,
+		CommandsPerSecond: 1000,
+		MaxRenderBytes:    1 << 20,
+		MaxStderrLine:     16 << 10,
+		MaxStdoutBytes:    16 << 20,
+		Mailbox:           256,
+	}
+}
+
+// Validate reports the first invalid field: a negative duration or size.
+// Load calls it, so that a bad limit is refused when the plugin is
+// configured rather than at each call.
+func (l Limits) Validate() error {
+	var errs []error
+	neg := func(name string, bad bool, v any) {
+		if bad {
+			errs = append(errs, fmt.Errorf("limits: %s %v is negative (0 takes the default)", name, v))
+		}
+	}
+	neg("CallTimeout", l.CallTimeout < 0, l.CallTimeout)
+	neg("LoadTimeout", l.LoadTimeout < 0, l.LoadTimeout)
+	neg("MaxRenderBytes", l.MaxRenderBytes < 0, l.MaxRenderBytes)
+	neg("MaxStderrLine", l.MaxStderrLine < 0, l.MaxStderrLine)
+	neg("MaxStdoutBytes", l.MaxStdoutBytes < 0, l.MaxStdoutBytes)
+	neg("Mailbox", l.Mailbox < 0, l.Mailbox)
+	return errors.Join(errs...)
 }
 
 func (l Limits) withDefaults() Limits {
-	d := DefaultLimits
+	d := DefaultLimits()
 	if l.MemoryBytes == 0 {
 		l.MemoryBytes = d.MemoryBytes
 	}
@@ -185,37 +245,16 @@ type PluginConfig struct {
 	// permissions not yet granted is denied.
 	Permissions PermissionHook
 
-	// OnFrame receives every render frame (from Render, Resize, and renders
-	// triggered by update or pipe). Called on the plugin goroutine; the slice
-	// is the caller's to keep.
-	OnFrame func(frame []byte)
-	// OnCrash is called once, on its own goroutine, when the plugin crashes.
-	OnCrash func(err error)
-	// OnStderr receives each complete stderr line (without the newline),
-	// cut at Limits.MaxStderrLine.
-	OnStderr func(line string)
-	// OnPipe receives CLI pipe control requests and pipe completion.
-	OnPipe func(PipeControl)
-	// OnCommand sees every decoded command within the rate limit, host-handled
-	// ones included, before the permission gate, on the issuing instance's
-	// goroutine (worker "" is the main instance). cmd is the hook's to keep.
-	// Must not block.
-	OnCommand func(worker string, cmd *pluginpb.PluginCommand)
-	// OnIncident receives every recorded incident (garbage frame, denied or
-	// dropped command, truncated output, ...). Called on the goroutine that
-	// observed it; must not block.
-	OnIncident func(Incident)
+	// Observer receives what the plugin does, as one ordered stream (see
+	// Activity). Nil: nothing is reported.
+	Observer func(Activity)
 }
 
 func (c *PluginConfig) validate() error {
 	seen := map[string]bool{}
 	for _, m := range c.Mounts {
-		ok := false
-		for _, g := range GuestMountPoints {
-			ok = ok || m.Guest == g
-		}
-		if !ok {
-			return fmt.Errorf("mount %q: guest path must be one of %v", m.Guest, GuestMountPoints)
+		if !slices.Contains(GuestMountPoints(), m.Guest) {
+			return fmt.Errorf("mount %q: guest path must be one of %s", m.Guest, strings.Join(GuestMountPoints(), " "))
 		}
 		if seen[m.Guest] {
 			return fmt.Errorf("mount %q: mounted twice", m.Guest)
@@ -229,11 +268,9 @@ func (c *PluginConfig) validate() error {
 		if k == "" {
 			return fmt.Errorf("env: empty variable name")
 		}
-		for i := 0; i < len(k); i++ {
-			if k[i] == '=' || k[i] == 0 {
-				return fmt.Errorf("env %q: invalid variable name", k)
-			}
+		if strings.ContainsAny(k, "=\x00") {
+			return fmt.Errorf("env %q: invalid variable name", k)
 		}
 	}
-	return nil
+	return c.Limits.Validate()
 }

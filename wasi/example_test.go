@@ -13,7 +13,7 @@ import (
 // Dispatcher. The module here is a hand-assembled minimal plugin.
 func ExampleHost_Load() {
 	ctx := context.Background()
-	h, err := NewHost(ctx, HostConfig{NoDiskCache: true})
+	h, err := NewHost(ctx, HostConfig{NoDiskCache: true, Engine: EngineCompiler})
 	if err != nil {
 		panic(err)
 	}

@@ -7,8 +7,8 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tessera-ws/tessera/proto/frame"
 	"github.com/tessera-ws/tessera/proto/pluginpb"
-	"github.com/tessera-ws/tessera/wasi/internal/frame"
 )
 
 // FuzzCommandFrame feeds arbitrary guest output to the command handler and

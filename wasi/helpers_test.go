@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -88,12 +89,44 @@ func newRec() *rec {
 }
 
 func (r *rec) wire(c PluginConfig) PluginConfig {
-	c.OnFrame = func(f []byte) { r.mu.Lock(); r.frames = append(r.frames, string(f)); r.mu.Unlock() }
-	c.OnCrash = func(err error) { r.crash <- err }
-	c.OnStderr = func(l string) { r.mu.Lock(); r.stderr = append(r.stderr, l); r.mu.Unlock() }
-	c.OnIncident = func(i Incident) { r.mu.Lock(); r.incidents = append(r.incidents, i); r.mu.Unlock() }
-	c.OnPipe = func(pc PipeControl) { r.mu.Lock(); r.pipes = append(r.pipes, pc); r.mu.Unlock() }
+	c.Observer = func(a Activity) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		switch a.Kind {
+		case ActivityFrame:
+			r.frames = append(r.frames, string(a.Frame))
+		case ActivityCrash:
+			r.crash <- a.Crash
+		case ActivityStderr:
+			r.stderr = append(r.stderr, a.Line)
+		case ActivityIncident:
+			r.incidents = append(r.incidents, a.Incident)
+		case ActivityPipe:
+			r.pipes = append(r.pipes, a.Pipe)
+		}
+	}
 	return c
+}
+
+// countFrames is an observer counting frames.
+func countFrames(n *atomic.Int64) func(Activity) {
+	return func(a Activity) {
+		if a.Kind == ActivityFrame {
+			n.Add(1)
+		}
+	}
+}
+
+// gated returns ctx for NewHost with a gate that holds background compiles
+// until fastGate(h) is closed.
+func gated(ctx context.Context) context.Context {
+	return context.WithValue(ctx, fastGateKey{}, make(chan struct{}))
+}
+
+// fastGate returns the gate of a host made with gated.
+func fastGate(h *Host) chan struct{} {
+	g, _ := h.bgCtx.Value(fastGateKey{}).(chan struct{})
+	return g
 }
 
 func (r *rec) incidentsOf(k IncidentKind) []Incident {
@@ -173,6 +206,10 @@ func render(t testing.TB, p *Plugin) string {
 	f, err := p.Render(ctxT(t), 24, 80)
 	if err != nil {
 		t.Fatalf("render: %v", err)
+	}
+	// The observer has seen everything up to this frame.
+	if err := p.Sync(ctxT(t)); err != nil {
+		t.Fatalf("sync: %v", err)
 	}
 	return string(f)
 }

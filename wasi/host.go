@@ -1,8 +1,10 @@
 package wasi
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -35,8 +38,10 @@ type Host struct {
 	// safe is a compiler engine with context deadlines, for modules that
 	// cannot be rewritten (nil when eng already uses context deadlines).
 	safe *engine
-	// interp is the interpreter engine, set when tiering is on.
+	// interp is the interpreter engine, set with EngineAuto.
 	interp *engine
+	// deadline is how deadlines stop compiled code.
+	deadline deadlineMode
 
 	mu      sync.Mutex
 	modules map[[32]byte]*compiled
@@ -57,9 +62,8 @@ type Host struct {
 	// zero. Guarded by mu.
 	pending int
 	idle    chan struct{}
-
-	// fastGate, when set (tests), holds background compiles until closed.
-	fastGate chan struct{}
+	// refs counts the plugins using each module digest. Guarded by mu.
+	refs map[[32]byte]int
 
 	// bgCtx is the context of background compiles; Close cancels it and
 	// waits for them before it closes the runtimes they compile on.
@@ -71,7 +75,7 @@ type Host struct {
 // engine a plugin runs on is private to its actor, so that a plugin can
 // later move between engines (interpreter to compiler) between two calls.
 type engine struct {
-	name string
+	kind Engine // EngineCompiler or EngineInterpreter
 	r    wazero.Runtime
 }
 
@@ -96,21 +100,36 @@ type moduleInfo struct {
 	minMemoryPages                   uint32
 }
 
-// NewHost creates a host with the compiler engine and, unless disabled, a
+// deadlineModeKey carries a deadlineMode in NewHost's context, for
+// benchmarks that compare the mechanisms.
+type deadlineModeKey struct{}
+
+// fastGateKey carries a channel in NewHost's context that holds background
+// compiles until it is closed (tests that need a plugin to stay on the
+// interpreter).
+type fastGateKey struct{}
+
+// NewHost creates a host for cfg.Engine and, unless disabled, a
 // compilation cache under cfg.CacheDir.
 func NewHost(ctx context.Context, cfg HostConfig) (*Host, error) {
+	if cfg.Engine > EngineInterpreter {
+		return nil, fmt.Errorf("new host: unknown engine %v", cfg.Engine)
+	}
+	mode, _ := ctx.Value(deadlineModeKey{}).(deadlineMode)
 	if cfg.NoRewrite {
-		cfg.Tiering = false
-		if cfg.deadline == deadlineInterrupt {
-			cfg.deadline = deadlineContext
+		if cfg.Engine == EngineAuto {
+			cfg.Engine = EngineCompiler
+		}
+		if mode == deadlineInterrupt {
+			mode = deadlineContext
 		}
 	}
-	if cfg.Interpreter {
+	if cfg.Engine == EngineInterpreter {
 		// The interpreter keeps nothing on disk; it checks deadlines
 		// cheaply through the context, so modules are not rewritten.
-		cfg.Tiering, cfg.NoDiskCache = false, true
-		if cfg.deadline == deadlineInterrupt {
-			cfg.deadline = deadlineContext
+		cfg.NoDiskCache = true
+		if mode == deadlineInterrupt {
+			mode = deadlineContext
 		}
 	}
 	bgCtx, bgCancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -118,10 +137,12 @@ func NewHost(ctx context.Context, cfg HostConfig) (*Host, error) {
 		bgCtx:    bgCtx,
 		bgCancel: bgCancel,
 		cfg:      cfg,
+		deadline: mode,
 		log:      cfg.Logger,
 		modules:  map[[32]byte]*compiled{},
 		tiers:    map[[32]byte]*tierEntry{},
 		plugins:  map[*Plugin]struct{}{},
+		refs:     map[[32]byte]int{},
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -162,25 +183,25 @@ func NewHost(ctx context.Context, cfg HostConfig) (*Host, error) {
 		}
 		return rc
 	}
-	interpreter := wazero.NewRuntimeConfigInterpreter().WithCloseOnContextDone(cfg.deadline != deadlineNone).WithDebugInfoEnabled(false)
+	interpreter := wazero.NewRuntimeConfigInterpreter().WithCloseOnContextDone(mode != deadlineNone).WithDebugInfoEnabled(false)
 	var err error
-	if cfg.Interpreter {
-		if h.eng, err = h.newEngine(ctx, "interpreter", interpreter); err != nil {
+	if cfg.Engine == EngineInterpreter {
+		if h.eng, err = h.newEngine(ctx, EngineInterpreter, interpreter); err != nil {
 			return nil, err
 		}
 		return h, nil
 	}
-	if h.eng, err = h.newEngine(ctx, "compiler", compiler(cfg.deadline == deadlineContext)); err != nil {
+	if h.eng, err = h.newEngine(ctx, EngineCompiler, compiler(mode == deadlineContext)); err != nil {
 		return nil, err
 	}
-	if cfg.deadline == deadlineInterrupt {
-		if h.safe, err = h.newEngine(ctx, "compiler", compiler(true)); err != nil {
+	if mode == deadlineInterrupt {
+		if h.safe, err = h.newEngine(ctx, EngineCompiler, compiler(true)); err != nil {
 			h.eng.r.Close(ctx)
 			return nil, err
 		}
 	}
-	if cfg.Tiering {
-		h.interp, err = h.newEngine(ctx, "interpreter", interpreter)
+	if cfg.Engine == EngineAuto {
+		h.interp, err = h.newEngine(ctx, EngineInterpreter, interpreter)
 		if err != nil {
 			h.Close(ctx)
 			return nil, err
@@ -189,7 +210,7 @@ func NewHost(ctx context.Context, cfg HostConfig) (*Host, error) {
 	return h, nil
 }
 
-func (h *Host) newEngine(ctx context.Context, name string, rc wazero.RuntimeConfig) (*engine, error) {
+func (h *Host) newEngine(ctx context.Context, kind Engine, rc wazero.RuntimeConfig) (*engine, error) {
 	r := wazero.NewRuntimeWithConfig(ctx, rc)
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, r); err != nil {
 		r.Close(ctx)
@@ -204,7 +225,7 @@ func (h *Host) newEngine(ctx context.Context, name string, rc wazero.RuntimeConf
 		r.Close(ctx)
 		return nil, fmt.Errorf("new host: zellij module: %w", err)
 	}
-	return &engine{name: name, r: r}, nil
+	return &engine{kind: kind, r: r}, nil
 }
 
 // hostRunPluginCommand is zellij.host_run_plugin_command. The calling
@@ -322,6 +343,18 @@ func (h *Host) compileSum(ctx context.Context, wasm []byte, sum [32]byte) (*comp
 	return c, nil
 }
 
+// checkWasm refuses what is not a WebAssembly binary before a compile
+// reports it in the runtime's terms.
+func checkWasm(wasm []byte) error {
+	if len(wasm) < 8 || !bytes.Equal(wasm[:4], []byte("\x00asm")) {
+		return fmt.Errorf("%w: not a WebAssembly module (a .wasm file starts with \"\\0asm\")", ErrNotPlugin)
+	}
+	if v := binary.LittleEndian.Uint32(wasm[4:8]); v != 1 {
+		return fmt.Errorf("%w: WebAssembly binary version %d, want 1", ErrNotPlugin, v)
+	}
+	return nil
+}
+
 // inspect checks the exports the ABI needs and lists the optional ones.
 func inspect(mod wazero.CompiledModule) (moduleInfo, error) {
 	var info moduleInfo
@@ -358,9 +391,9 @@ func inspect(mod wazero.CompiledModule) (moduleInfo, error) {
 			info.workers = append(info.workers, w)
 		}
 	}
-	sortStrings(info.workers)
+	slices.Sort(info.workers)
 	if err != nil {
-		return info, fmt.Errorf("plugin exports: %w", err)
+		return info, fmt.Errorf("%w: %w (a plugin exports load, update and render; build Go plugins with -buildmode=c-shared)", ErrNotPlugin, err)
 	}
 	for _, m := range mod.ExportedMemories() {
 		info.minMemoryPages = max(info.minMemoryPages, m.Min())
@@ -394,12 +427,70 @@ func (h *Host) compiledBefore(sum [32]byte) bool {
 	return err == nil
 }
 
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
+// acquire counts one more plugin of cm's digest, if the module is still
+// the host's (its last plugin may have released it since compileForLoad).
+// tier is the entry of a tiered start, nil otherwise.
+func (h *Host) acquire(cm *compiled, tier *tierEntry) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if tier != nil && h.tiers[cm.digest] != tier || tier == nil && h.modules[cm.digest] != cm {
+		return false
+	}
+	h.refs[cm.digest]++
+	return true
+}
+
+// releaseModule counts one plugin of the digest less; the last one closes
+// the module's compiled code (every engine) and forgets it. The disk cache
+// keeps it for the next compile.
+func (h *Host) releaseModule(sum [32]byte) {
+	h.mu.Lock()
+	h.refs[sum]--
+	if h.refs[sum] > 0 {
+		h.mu.Unlock()
+		return
+	}
+	delete(h.refs, sum)
+	c := h.modules[sum]
+	te := h.tiers[sum]
+	delete(h.modules, sum)
+	delete(h.tiers, sum)
+	h.mu.Unlock()
+	ctx := context.Background()
+	closed := map[wazero.CompiledModule]bool{}
+	closeMod := func(c *compiled) {
+		if c == nil || c.mod == nil || closed[c.mod] {
+			return
+		}
+		closed[c.mod] = true
+		c.mod.Close(ctx)
+	}
+	if c != nil {
+		select {
+		case <-c.ready:
+			closeMod(c)
+		default: // still compiling: Close closes the runtime under it
 		}
 	}
+	if te != nil {
+		closeMod(te.interp)
+		closeMod(te.fast)
+	}
+}
+
+// Modules returns how many compiled modules the host holds in memory, one
+// per module digest: those of loaded plugins and those compiled by Compile
+// or Prepare and not yet loaded and closed.
+func (h *Host) Modules() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := len(h.modules)
+	for sum := range h.tiers {
+		if _, ok := h.modules[sum]; !ok {
+			n++
+		}
+	}
+	return n
 }
 
 func (h *Host) register(p *Plugin) error {

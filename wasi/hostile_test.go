@@ -66,7 +66,7 @@ func TestSpinningPluginStoppedOthersRun(t *testing.T) {
 	if !errors.Is(err, ErrCallTimeout) {
 		t.Fatalf("spin: %v", err)
 	}
-	ce := expectCrash(t, a, ra, err, "crashed in pipe", "timed out")
+	ce := expectCrash(t, a, ra, err, "plugin 1: timed out after 300ms in pipe")
 	if ce.Call != "pipe" || ce.Plugin != 1 {
 		t.Fatalf("crash %+v", ce)
 	}
@@ -98,7 +98,10 @@ func TestMemoryBomb(t *testing.T) {
 	if !errors.Is(err, ErrMemoryLimit) {
 		t.Fatalf("memory bomb: %v", err)
 	}
-	expectCrash(t, p, r, err, "memory limit exceeded")
+	ce := expectCrash(t, p, r, err, "plugin 1: out of memory: limit 48 MiB in pipe")
+	if strings.Contains(ce.Error(), "\n") || ce.MemoryLimit != 48<<20 {
+		t.Fatalf("crash %q (limit %d): want one line and the limit", ce, ce.MemoryLimit)
+	}
 	// Another plugin with more room is unaffected and may use more.
 	q := loadProbe(t, PluginConfig{ID: 2, Limits: Limits{MemoryBytes: 256 << 20}})
 	mustContain(t, act(t, q, "alloc", "64"), "alloc 64 MiB ok")
@@ -126,7 +129,7 @@ func TestExitIsCrashWithStderrTail(t *testing.T) {
 	p := loadProbe(t, r.wire(PluginConfig{ID: 1}))
 	act(t, p, "stderr", "partial:last words")
 	err := pipeErr(p, t, "exit", "3")
-	expectCrash(t, p, r, err, "exited with code 3", "last words")
+	expectCrash(t, p, r, err, "plugin 1: exited with code 3 in pipe: last words")
 }
 
 func TestGarbageFrames(t *testing.T) {

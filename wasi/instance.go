@@ -13,8 +13,8 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tessera-ws/tessera/proto/frame"
 	"github.com/tessera-ws/tessera/proto/pluginpb"
-	"github.com/tessera-ws/tessera/wasi/internal/frame"
 	"github.com/tessera-ws/tessera/wasi/internal/tiering"
 )
 
@@ -29,7 +29,7 @@ type instance struct {
 	mod        api.Module
 	mem        *memoryAllocator
 	ctx        context.Context // carries the instance for host calls
-	engine     string          // name of the engine mod runs on
+	engine     Engine          // what mod runs on: EngineCompiler or EngineInterpreter
 	moveFailed bool            // tiering: the move to compiled code failed
 
 	// With interrupt deadlines: raises mod's interrupt flag (any goroutine),
@@ -52,7 +52,10 @@ type instance struct {
 	cmdBuf    []byte // decoded command bytes
 	msgBuf    []byte // marshalled reply or event
 	crashText string // from ReportCrash
-	scratch   pluginpb.PluginCommand
+	// unsupported is set by a host command that is not available here,
+	// for its activity.
+	unsupported string
+	scratch     pluginpb.PluginCommand
 }
 
 const workerQueue = 256
@@ -75,6 +78,12 @@ func (in *instance) call(fn api.Function, name string, timeout time.Duration, pa
 	}
 	in.stack[0], in.stack[1] = 0, 0
 	copy(in.stack, params)
+	if in.engine == EngineInterpreter {
+		// Interpreted code is tens of times slower: a deadline sized for
+		// compiled code would kill a plugin that merely runs on the
+		// interpreter (EngineAuto before its compile is done).
+		timeout *= InterpreterSlowdown
+	}
 	in.deadline = time.Now().Add(timeout)
 	var err error
 	if in.interrupt.Load() != nil {
@@ -106,28 +115,33 @@ func (in *instance) call(fn api.Function, name string, timeout time.Duration, pa
 	if c := p.crash.Load(); c != nil {
 		return 0, c // stopped because another instance crashed
 	}
-	cause := err
+	ce := &CrashError{Plugin: p.cfg.ID, Worker: in.worker, Call: name, Stderr: in.stderr.tail(), Err: err}
 	var ee *sys.ExitError
 	if in.timedOut.Load() {
-		cause = fmt.Errorf("%w after %v: %w", ErrCallTimeout, timeout, err)
+		ce.Timeout, ce.Err = timeout, fmt.Errorf("%w after %v: %w", ErrCallTimeout, timeout, err)
 	} else if errors.As(err, &ee) {
 		switch ee.ExitCode() {
 		case sys.ExitCodeDeadlineExceeded:
-			cause = fmt.Errorf("%w after %v", ErrCallTimeout, timeout)
+			ce.Timeout, ce.Err = timeout, fmt.Errorf("%w after %v", ErrCallTimeout, timeout)
 		case sys.ExitCodeContextCanceled:
-			cause = fmt.Errorf("interrupted: %w", err)
+			ce.Err = fmt.Errorf("interrupted: %w", err)
 		default:
-			cause = fmt.Errorf("guest exited with code %d: %w", ee.ExitCode(), err)
+			ce.Err = fmt.Errorf("guest exited with code %d: %w", ee.ExitCode(), err)
 		}
 	}
 	if in.mem.denied() {
-		cause = fmt.Errorf("%w (%d bytes): %w", ErrMemoryLimit, in.mem.limit, cause)
+		ce.Timeout, ce.MemoryLimit = 0, in.mem.limit
+		ce.Err = fmt.Errorf("%w (%d bytes): %w", ErrMemoryLimit, in.mem.limit, ce.Err)
 	}
-	msg := in.crashText
-	if msg == "" {
-		msg = in.stderr.tail()
+	ce.Message = firstLine(in.crashText)
+	if ce.Message == "" {
+		ce.Message = in.stderr.why
 	}
-	return 0, p.crashed(&CrashError{Plugin: p.cfg.ID, Worker: in.worker, Call: name, Message: msg, Err: cause})
+	if ce.Message == "" && ce.Timeout == 0 && ce.MemoryLimit == 0 && ee != nil {
+		// A guest that exits says why on stderr, last.
+		ce.Message = firstLine(in.stderr.lastWords())
+	}
+	return 0, p.crashed(ce)
 }
 
 // setInterrupt arms interrupt deadlines when cm runs interruptible
@@ -136,7 +150,7 @@ func (in *instance) setInterrupt(cm *compiled) {
 	in.raiseMu.Lock()
 	defer in.raiseMu.Unlock()
 	in.raised = false
-	if cm.tinfo == nil || cm.eng != in.p.h.eng || in.p.h.cfg.deadline != deadlineInterrupt {
+	if cm.tinfo == nil || cm.eng != in.p.h.eng || in.p.h.deadline != deadlineInterrupt {
 		in.interrupt.Store(nil)
 		return
 	}
@@ -206,8 +220,8 @@ func (p *Plugin) runWorker(w *worker) {
 			p.moveInstance(w.inst, w)
 		case m := <-w.queue:
 			served := p.serveWorker(w, m)
-			p.workerPending.Add(-1)
-			if served && w.inst.engine != p.h.eng.name && p.swapWant.Load() {
+			p.workerDone()
+			if served && w.inst.engine != p.h.eng.kind && p.swapWant.Load() {
 				p.moveInstance(w.inst, w) // retry a move that had to wait
 			}
 		}
@@ -240,11 +254,11 @@ func (p *Plugin) postToWorker(from *instance, name string, m *pluginpb.Message) 
 			Detail: fmt.Sprintf("no worker %q (workers: %v)", name, p.cm.info.workers)})
 		return
 	}
-	p.workerPending.Add(1)
+	p.workerPosted()
 	select {
 	case w.queue <- m:
 	default:
-		p.workerPending.Add(-1)
+		p.workerDone()
 		p.incident(Incident{Kind: IncidentQueueFull, Worker: from.worker, Command: pluginpb.CommandName_PostMessageTo,
 			Detail: fmt.Sprintf("worker %q queue full: message %q dropped", name, m.GetName())})
 	}

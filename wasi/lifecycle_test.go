@@ -20,7 +20,7 @@ func TestLoadReactorWithStart(t *testing.T) {
 		t.Fatalf("frame should end without a newline (print! output kept intact): %q", f)
 	}
 	// Compiled with an interrupt flag: deadlines need no per-call watcher.
-	if p.cm.tinfo == nil || p.main.interrupt.Load() == nil || p.Engine() != "compiler" {
+	if p.cm.tinfo == nil || p.main.interrupt.Load() == nil || p.Engine() != EngineCompiler {
 		t.Fatal("probe does not run interruptible compiled code")
 	}
 	if got := p.Workers(); len(got) != 1 || got[0] != "echo" {

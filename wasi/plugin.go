@@ -6,7 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,17 +20,17 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tessera-ws/tessera/proto/frame"
 	"github.com/tessera-ws/tessera/proto/pluginpb"
-	"github.com/tessera-ws/tessera/wasi/internal/frame"
 	"github.com/tessera-ws/tessera/wasi/internal/sandboxfs"
 )
 
 // Plugin is one loaded plugin instance (a plugin id and client): an actor.
 // One goroutine owns the main wasm instance and runs every call into it;
 // each worker instance has its own goroutine. All methods are safe for
-// concurrent use. The blocking methods (Update, Pipe, Render, Close) must not
-// be called from the plugin's own goroutine (a Dispatcher, OnFrame): use
-// Post and Resize there.
+// concurrent use. The blocking methods (Update, Pipe, Render, Sync, Close)
+// must not be called from the plugin's own goroutine (a Dispatcher): use Post
+// and Resize there.
 type Plugin struct {
 	h   *Host
 	eng *engine
@@ -63,9 +64,27 @@ type Plugin struct {
 	grants atomic.Uint64 // bit per PermissionType
 
 	calls, commands, moves atomic.Uint64
-	workerPending          atomic.Int64 // messages queued to workers, not yet processed
 	incidents              [numIncidentKinds]atomic.Uint64
 	lastLog                [numIncidentKinds]atomic.Int64
+
+	// Messages posted to workers and not yet processed; wIdle is closed
+	// (and reset to nil) when the count drops to zero.
+	wmu      sync.Mutex
+	wPending int
+	wIdle    chan struct{}
+
+	// The observer's queue (see Activity): obsIdle is closed (and reset
+	// to nil) when the queue is empty and nothing is being delivered.
+	obsMu   sync.Mutex
+	obsQ    []Activity
+	obsSeq  uint64
+	obsIdle chan struct{}
+	obsKick chan struct{}
+	obsStop chan struct{}
+	obsDone chan struct{}
+
+	// size is rows<<32|cols of the last render, for State.
+	size atomic.Uint64
 
 	mounts []*sandboxfs.FS
 	hostFS *sandboxfs.FS
@@ -114,7 +133,7 @@ const (
 	jobPost // an event posted without a reply
 	jobDirect
 	jobPermResult // a PermissionRequestResult from the host: ends a wait
-	jobFunc       // runs fn on the actor goroutine (tests)
+	jobFunc       // runs fn on the actor goroutine (Sync, tests)
 	jobPipe
 	jobRender
 )
@@ -151,12 +170,29 @@ func (h *Host) Load(ctx context.Context, wasm []byte, cfg PluginConfig) (*Plugin
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("load plugin %d: %w", cfg.ID, err)
 	}
-	eng, cm, tier, err := h.compileForLoad(ctx, wasm)
-	if err != nil {
+	if err := checkWasm(wasm); err != nil {
 		return nil, fmt.Errorf("load plugin %d: %w", cfg.ID, err)
+	}
+	var (
+		eng  *engine
+		cm   *compiled
+		tier *tierEntry
+		err  error
+	)
+	for {
+		eng, cm, tier, err = h.compileForLoad(ctx, wasm)
+		if err != nil {
+			return nil, fmt.Errorf("load plugin %d: %w", cfg.ID, err)
+		}
+		// The module's last plugin may have released it meanwhile:
+		// compile again then.
+		if h.acquire(cm, tier) {
+			break
+		}
 	}
 	lim := cfg.Limits.withDefaults()
 	if uint64(cm.info.minMemoryPages)*65536 > lim.MemoryBytes {
+		h.releaseModule(cm.digest)
 		return nil, fmt.Errorf("load plugin %d: initial memory %d bytes exceeds the limit of %d: %w",
 			cfg.ID, uint64(cm.info.minMemoryPages)*65536, lim.MemoryBytes, ErrMemoryLimit)
 	}
@@ -173,12 +209,22 @@ func (h *Host) Load(ctx context.Context, wasm []byte, cfg PluginConfig) (*Plugin
 		done:    make(chan struct{}),
 		timers:  map[*time.Timer]struct{}{},
 		workers: map[string]*worker{},
+		obsKick: make(chan struct{}, 1),
+		obsStop: make(chan struct{}),
+		obsDone: make(chan struct{}),
+	}
+	if cfg.Observer != nil {
+		go p.runObserver()
+	} else {
+		close(p.obsDone)
 	}
 	p.live, p.cancelLive = context.WithCancel(context.Background())
 	for _, g := range cfg.Granted {
 		p.grant(g)
 	}
 	if err := h.register(p); err != nil {
+		p.stopObserver()
+		h.releaseModule(cm.digest)
 		return nil, fmt.Errorf("load plugin %d: %w", cfg.ID, err)
 	}
 	if tier != nil {
@@ -213,17 +259,117 @@ func (p *Plugin) URL() string { return p.cfg.URL }
 // Workers returns the worker names, sorted.
 func (p *Plugin) Workers() []string { return append([]string(nil), p.cm.info.workers...) }
 
-// WorkersIdle reports whether every message posted to the plugin's workers
-// has been processed. Workers run on their own goroutines, so a caller that
-// wants the effects of a worker message (the events its commands queue for
-// the plugin) waits for this before draining the plugin's queue.
-func (p *Plugin) WorkersIdle() bool { return p.workerPending.Load() == 0 }
+// Sync waits until the plugin is idle: every event, pipe message and render
+// queued before the call (Post, Resize, timers that fired, custom messages,
+// permission results) has been processed, every message posted to its
+// workers too (and what their commands queued for the plugin in turn), and
+// the activities of all of it have been delivered to the observer. Timers
+// still pending and permission requests still unanswered are not waited
+// for. It returns the crash if the plugin crashes, ErrClosed if it is
+// closed, and ctx's error when ctx ends first. Not from a Dispatcher.
+func (p *Plugin) Sync(ctx context.Context) error {
+	for {
+		if err := p.waitWorkers(ctx); err != nil {
+			return err
+		}
+		// A job through the mailbox runs after everything queued before
+		// it; it then drains the host's own queue, which the actor does
+		// after each job anyway.
+		if r := p.call(ctx, &job{kind: jobFunc, fn: p.drainInternal}); r.err != nil {
+			return r.err
+		}
+		select {
+		case <-p.observerIdle():
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		p.imu.Lock()
+		idle := len(p.internal) == 0 && p.newSize == nil
+		p.imu.Unlock()
+		if idle && len(p.mailbox) == 0 && p.workersBusy() == 0 {
+			return nil
+		}
+	}
+}
+
+// waitWorkers waits until the workers have processed every message posted
+// to them.
+func (p *Plugin) waitWorkers(ctx context.Context) error {
+	for {
+		p.wmu.Lock()
+		idle := p.wIdle
+		p.wmu.Unlock()
+		if idle == nil {
+			return nil
+		}
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-p.done:
+			return p.deadErr()
+		}
+	}
+}
+
+func (p *Plugin) workerPosted() {
+	p.wmu.Lock()
+	p.wPending++
+	if p.wIdle == nil {
+		p.wIdle = make(chan struct{})
+	}
+	p.wmu.Unlock()
+}
+
+func (p *Plugin) workerDone() {
+	p.wmu.Lock()
+	p.wPending--
+	if p.wPending <= 0 && p.wIdle != nil {
+		p.wPending = 0
+		close(p.wIdle)
+		p.wIdle = nil
+	}
+	p.wmu.Unlock()
+}
+
+func (p *Plugin) workersBusy() int {
+	p.wmu.Lock()
+	defer p.wmu.Unlock()
+	return p.wPending
+}
+
+// State returns the plugin's state now.
+func (p *Plugin) State() PluginState {
+	st := PluginState{
+		ID: p.cfg.ID, ClientID: p.cfg.ClientID, URL: p.cfg.URL,
+		Engine:        p.Engine(),
+		Subscriptions: p.Subscriptions(),
+		Permissions:   p.Permissions(),
+		Workers:       p.Workers(),
+		WorkersBusy:   p.workersBusy(),
+		Stats:         p.Stats(),
+		Crash:         p.crash.Load(),
+	}
+	sz := p.size.Load()
+	st.Rows, st.Cols = int(sz>>32), int(uint32(sz))
+	switch {
+	case p.closed.Load():
+		st.Status = StatusClosed
+	case st.Crash != nil:
+		st.Status = StatusCrashed
+	case p.loaded.Load():
+		st.Status = StatusRunning
+	default:
+		st.Status = StatusLoading
+	}
+	return st
+}
 
 // Update delivers an event to the plugin's update export, if the plugin is
 // subscribed to its type and (unless built-in) holds the event's permission.
 // PermissionRequestResult is always delivered. When update asks for it (or
 // the event is PermissionRequestResult) and the plugin has a size, the plugin
-// renders and the frame goes to OnFrame. Events filtered out return
+// renders and the frame goes to the observer. Events filtered out return
 // (false, nil), and so do events held while a permission request of the
 // plugin waits for its answer (delivered after the PermissionRequestResult,
 // as the reference host does). ev must not be modified until delivered.
@@ -257,7 +403,7 @@ func (p *Plugin) Pipe(ctx context.Context, msg *pluginpb.PipeMessage) (rendered 
 }
 
 // Render calls render(rows, cols) and returns the frame (also given to
-// OnFrame). rows and cols become the plugin's size. Line feeds are not
+// the observer). rows and cols become the plugin's size. Line feeds are not
 // converted: a terminal consumer treats LF as CR LF (see ToTerminal).
 func (p *Plugin) Render(ctx context.Context, rows, cols int) ([]byte, error) {
 	if rows < 0 || cols < 0 || rows > 1<<16 || cols > 1<<16 {
@@ -268,7 +414,7 @@ func (p *Plugin) Render(ctx context.Context, rows, cols int) ([]byte, error) {
 }
 
 // Resize sets the plugin's size without waiting. The plugin renders (frame
-// to OnFrame) when the size changed or on the first Resize after load, even
+// to the observer) when the size changed or on the first Resize after load, even
 // at 0x0. Calls coalesce: only the latest size is applied.
 func (p *Plugin) Resize(rows, cols int) {
 	rows, cols = max(0, min(rows, 1<<16)), max(0, min(cols, 1<<16))
@@ -289,25 +435,14 @@ func (p *Plugin) Grant(perms ...pluginpb.PermissionType) {
 func (p *Plugin) Revoke(perms ...pluginpb.PermissionType) {
 	for _, t := range perms {
 		if t >= 0 && t < 64 {
-			for {
-				old := p.grants.Load()
-				if p.grants.CompareAndSwap(old, old&^(1<<uint(t))) {
-					break
-				}
-			}
+			p.grants.And(^(uint64(1) << uint(t)))
 		}
 	}
 }
 
 func (p *Plugin) grant(t pluginpb.PermissionType) {
-	if t < 0 || t >= 64 {
-		return
-	}
-	for {
-		old := p.grants.Load()
-		if p.grants.CompareAndSwap(old, old|1<<uint(t)) {
-			return
-		}
+	if t >= 0 && t < 64 {
+		p.grants.Or(1 << uint(t))
 	}
 }
 
@@ -404,13 +539,14 @@ func (p *Plugin) Close(ctx context.Context) error {
 		// release in the background.
 		go func() {
 			p.wg.Wait()
+			p.stopObserver()
 			p.h.unregister(p)
 			p.releaseModules()
 		}()
 		return nil
 	}
 	waited := make(chan struct{})
-	go func() { p.wg.Wait(); close(waited) }()
+	go func() { p.wg.Wait(); p.stopObserver(); close(waited) }()
 	select {
 	case <-waited:
 	case <-ctx.Done():
@@ -419,6 +555,96 @@ func (p *Plugin) Close(ctx context.Context) error {
 	p.h.unregister(p)
 	p.releaseModules()
 	return nil
+}
+
+// stopObserver lets the observer goroutine deliver what is queued and exit,
+// and waits for it.
+func (p *Plugin) stopObserver() {
+	p.obsMu.Lock()
+	select {
+	case <-p.obsStop:
+	default:
+		close(p.obsStop)
+	}
+	p.obsMu.Unlock()
+	<-p.obsDone
+}
+
+// observe queues an activity for the observer.
+func (p *Plugin) observe(a Activity) {
+	if p.cfg.Observer == nil {
+		return
+	}
+	a.Plugin, a.Time = p.cfg.ID, time.Now()
+	p.obsMu.Lock()
+	p.obsSeq++
+	a.Seq = p.obsSeq
+	p.obsQ = append(p.obsQ, a)
+	if p.obsIdle == nil {
+		p.obsIdle = make(chan struct{})
+	}
+	p.obsMu.Unlock()
+	select {
+	case p.obsKick <- struct{}{}:
+	default:
+	}
+}
+
+// observerIdle returns a channel closed once the observer has delivered
+// everything queued so far.
+func (p *Plugin) observerIdle() <-chan struct{} {
+	p.obsMu.Lock()
+	defer p.obsMu.Unlock()
+	if p.obsIdle == nil {
+		return closedChan
+	}
+	return p.obsIdle
+}
+
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// runObserver delivers activities to the observer, in order, one at a time.
+func (p *Plugin) runObserver() {
+	defer close(p.obsDone)
+	var batch []Activity
+	for {
+		p.obsMu.Lock()
+		batch, p.obsQ = p.obsQ, batch[:0]
+		if len(batch) == 0 {
+			if p.obsIdle != nil {
+				close(p.obsIdle)
+				p.obsIdle = nil
+			}
+			p.obsMu.Unlock()
+			select {
+			case <-p.obsKick:
+				continue
+			case <-p.obsStop:
+				p.obsMu.Lock()
+				empty := len(p.obsQ) == 0
+				p.obsMu.Unlock()
+				if empty {
+					return
+				}
+				continue
+			}
+		}
+		p.obsMu.Unlock()
+		for i := range batch {
+			p.deliver(batch[i])
+			batch[i] = Activity{}
+		}
+	}
+}
+
+// deliver calls the observer; a panic in it must not take the host down.
+func (p *Plugin) deliver(a Activity) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.log.Error("plugin observer panicked", "activity", a.Kind.String(), "panic", r)
+		}
+	}()
+	p.cfg.Observer(a)
 }
 
 // releaseModules closes the instances and mounts once every goroutine that
@@ -441,6 +667,7 @@ func (p *Plugin) release() {
 	for _, m := range p.mounts {
 		m.Close()
 	}
+	p.h.releaseModule(p.cm.digest)
 }
 
 func (p *Plugin) ownGoroutine(ctx context.Context) bool {
@@ -608,7 +835,7 @@ func (p *Plugin) applySize(rows, cols int) {
 // doLoad runs the load sequence (ABI §1.4) on the actor goroutine.
 func (p *Plugin) doLoad() error {
 	fsc := wazero.NewFSConfig()
-	for _, g := range GuestMountPoints {
+	for _, g := range GuestMountPoints() {
 		for _, m := range p.cfg.Mounts {
 			if m.Guest != g {
 				continue
@@ -668,13 +895,8 @@ func (p *Plugin) doLoad() error {
 		p.wg.Add(1)
 		go p.runWorker(w)
 	}
-	keys := make([]string, 0, len(p.cfg.Config))
-	for k := range p.cfg.Config {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	pc := &pluginpb.PluginConfiguration{}
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(p.cfg.Config)) {
 		pc.NameAndValue = append(pc.NameAndValue, &pluginpb.NameAndValue{Name: k, Value: p.cfg.Config[k]})
 	}
 	if err := main.writeInput(pc); err != nil {
@@ -712,7 +934,7 @@ func (p *Plugin) newInstance(workerName string, fsc wazero.FSConfig) (*instance,
 	in := &instance{p: p, worker: workerName, stack: make([]uint64, 2)}
 	in.stdout.max = p.lim.MaxStdoutBytes
 	in.stderr.max = p.lim.MaxStderrLine
-	in.stderr.emit = p.cfg.OnStderr
+	in.stderr.emit = func(line string) { p.observe(Activity{Kind: ActivityStderr, Worker: workerName, Line: line}) }
 	in.stderr.onCut = func(n int) {
 		p.incident(Incident{Kind: IncidentStderrTruncated, Worker: workerName, Detail: fmt.Sprintf("stderr line cut at %d bytes", n)})
 	}
@@ -722,7 +944,7 @@ func (p *Plugin) newInstance(workerName string, fsc wazero.FSConfig) (*instance,
 	if err != nil {
 		return nil, err
 	}
-	in.mod, in.mem, in.engine = mod, mem, p.eng.name
+	in.mod, in.mem, in.engine = mod, mem, p.eng.kind
 	in.setInterrupt(p.cm)
 	p.instMu.Lock()
 	p.instances = append(p.instances, in)
@@ -744,12 +966,7 @@ func (p *Plugin) instantiate(in *instance, eng *engine, cm *compiled, fsc wazero
 		WithSysNanotime().
 		WithRandSource(rand.Reader).
 		WithFSConfig(fsc)
-	keys := make([]string, 0, len(p.cfg.Env))
-	for k := range p.cfg.Env {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(p.cfg.Env)) {
 		mc = mc.WithEnv(k, p.cfg.Env[k])
 	}
 	mem := &memoryAllocator{limit: p.lim.MemoryBytes}
@@ -846,21 +1063,18 @@ func (p *Plugin) doRender(rows, cols int) ([]byte, error) {
 	if len(in.stdout.buf) == 0 && cap(in.stdout.buf) > 4*p.lim.MaxRenderBytes {
 		in.stdout.buf = nil // do not keep a huge buffer after one huge frame
 	}
-	if p.cfg.OnFrame != nil {
-		p.cfg.OnFrame(f)
-	}
+	p.size.Store(uint64(uint32(rows))<<32 | uint64(uint32(cols)))
+	p.observe(Activity{Kind: ActivityFrame, Frame: f})
 	return f, nil
 }
 
 // crashed records the first crash, stops every call in progress and tells
-// OnCrash. It returns the recorded crash.
+// the observer. It returns the recorded crash.
 func (p *Plugin) crashed(ce *CrashError) error {
 	if p.crash.CompareAndSwap(nil, ce) {
-		p.log.Warn("plugin crashed", "err", ce.Error())
+		p.log.Warn("plugin crashed", "err", ce.Error(), "stderr", ce.Stderr, "cause", ce.Err)
 		p.stopCalls()
-		if p.cfg.OnCrash != nil && p.loaded.Load() {
-			go p.cfg.OnCrash(ce)
-		}
+		p.observe(Activity{Kind: ActivityCrash, Worker: ce.Worker, Crash: ce})
 	}
 	return p.crash.Load()
 }
@@ -871,9 +1085,7 @@ func (p *Plugin) incident(inc Incident) {
 		return
 	}
 	p.incidents[inc.Kind].Add(1)
-	if p.cfg.OnIncident != nil {
-		p.cfg.OnIncident(inc)
-	}
+	p.observe(Activity{Kind: ActivityIncident, Worker: inc.Worker, Incident: inc})
 	// Log at most one record per kind and second: a flood must not turn
 	// into a flood of log records.
 	now := time.Now().UnixNano()
@@ -885,9 +1097,7 @@ func (p *Plugin) incident(inc Incident) {
 
 func (p *Plugin) pipeControl(c PipeControl) {
 	c.Plugin = p.cfg.ID
-	if p.cfg.OnPipe != nil {
-		p.cfg.OnPipe(c)
-	}
+	p.observe(Activity{Kind: ActivityPipe, Worker: c.Worker, Pipe: c})
 }
 
 // stopCalls ends every guest call in progress: context-watched engines by

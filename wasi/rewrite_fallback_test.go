@@ -102,26 +102,25 @@ func TestRewriteCompileFailureFallsBack(t *testing.T) {
 func TestRewriteCompileFailureFallsBackTiered(t *testing.T) {
 	brokenRewrites(t)
 	var log lockedBuffer
-	h, err := NewHost(context.Background(), HostConfig{Tiering: true, CacheDir: t.TempDir(),
+	h, err := NewHost(gated(context.Background()), HostConfig{Engine: EngineAuto, CacheDir: t.TempDir(),
 		Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.fastGate = make(chan struct{})
 	defer h.Close(context.Background())
 	p, err := h.Load(ctxT(t), spinModule(), PluginConfig{ID: 1, Limits: Limits{CallTimeout: 200 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Close(context.Background())
-	if e := p.Engine(); e != "interpreter" {
+	if e := p.Engine(); e != EngineInterpreter {
 		t.Fatalf("started on %s", e)
 	}
 	if _, err := p.Render(ctxT(t), 1, 10); err != nil {
 		t.Fatal(err)
 	}
-	close(h.fastGate)
-	for i := 0; p.Engine() != "compiler"; i++ {
+	close(fastGate(h))
+	for i := 0; p.Engine() != EngineCompiler; i++ {
 		if i > 60000 {
 			t.Fatalf("never moved to the compiler; log:\n%s", log.String())
 		}
@@ -137,7 +136,7 @@ func TestRewriteCompileFailureFallsBackTiered(t *testing.T) {
 // rewritten, no tiering even when asked) and deadlines still hold.
 func TestNoRewrite(t *testing.T) {
 	dir := t.TempDir()
-	h, err := NewHost(context.Background(), HostConfig{NoRewrite: true, Tiering: true, CacheDir: dir})
+	h, err := NewHost(context.Background(), HostConfig{NoRewrite: true, Engine: EngineAuto, CacheDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +149,7 @@ func TestNoRewrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close(context.Background())
-	if p.Engine() != "compiler" || p.cm.tinfo != nil {
+	if p.Engine() != EngineCompiler || p.cm.tinfo != nil {
 		t.Fatalf("engine %s, rewrite info %v", p.Engine(), p.cm.tinfo)
 	}
 	if err := h.WaitCompiled(ctxT(t)); err != nil {

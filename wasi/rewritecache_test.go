@@ -23,7 +23,7 @@ func TestRewriteCacheCorruption(t *testing.T) {
 	opt := tiering.Options{Interrupt: true}
 
 	entry := func(t *testing.T, dir string, mod []byte) (string, []byte) {
-		h, err := NewHost(context.Background(), HostConfig{CacheDir: dir})
+		h, err := NewHost(context.Background(), HostConfig{CacheDir: dir, Engine: EngineCompiler})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,20 +42,23 @@ func TestRewriteCacheCorruption(t *testing.T) {
 		return path, data
 	}
 	frame := func(t *testing.T, dir string, tiered bool) string {
-		h, err := NewHost(context.Background(), HostConfig{CacheDir: dir, Tiering: tiered})
+		cfg := HostConfig{CacheDir: dir, Engine: EngineCompiler}
+		ctx := context.Background()
+		if tiered {
+			cfg.Engine = EngineAuto
+			ctx = gated(ctx) // stay on the interpreter for now
+		}
+		h, err := NewHost(ctx, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer h.Close(context.Background())
-		if tiered {
-			h.fastGate = make(chan struct{}) // stay on the interpreter for now
-		}
 		p, err := h.Load(ctxT(t), wasm, PluginConfig{ID: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer p.Close(ctxT(t))
-		if want := map[bool]string{false: "compiler", true: "interpreter"}[tiered]; p.Engine() != want {
+		if want := map[bool]Engine{false: EngineCompiler, true: EngineInterpreter}[tiered]; p.Engine() != want {
 			t.Fatalf("runs on %s, want %s", p.Engine(), want)
 		}
 		f, err := p.Render(ctxT(t), 1, 10)
@@ -66,11 +69,11 @@ func TestRewriteCacheCorruption(t *testing.T) {
 			// The compiler compiles the binary with the interrupt flag
 			// (the damaged entry's); the moved plugin must run the
 			// module's own code.
-			close(h.fastGate)
+			close(fastGate(h))
 			if err := h.WaitCompiled(ctxT(t)); err != nil {
 				t.Fatal(err)
 			}
-			for i := 0; p.Engine() != "compiler"; i++ {
+			for i := 0; p.Engine() != EngineCompiler; i++ {
 				if i > 1000 {
 					t.Fatal("never moved to the compiler")
 				}
@@ -158,7 +161,7 @@ func TestRewriteCacheUsed(t *testing.T) {
 	wasm := tinyModule([]string{"_start"}, returnOne, "a-frame", true)
 	sum := sha256.Sum256(wasm)
 	opt := tiering.Options{Interrupt: true}
-	h, err := NewHost(context.Background(), HostConfig{CacheDir: dir})
+	h, err := NewHost(context.Background(), HostConfig{CacheDir: dir, Engine: EngineCompiler})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +189,7 @@ func TestRewriteCacheUsed(t *testing.T) {
 	if err := os.WriteFile(path, forged, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	h2, err := NewHost(context.Background(), HostConfig{CacheDir: dir})
+	h2, err := NewHost(context.Background(), HostConfig{CacheDir: dir, Engine: EngineCompiler})
 	if err != nil {
 		t.Fatal(err)
 	}

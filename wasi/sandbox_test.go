@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tessera-ws/tessera/proto/pluginpb"
 )
 
 func TestSandboxMountsAndEnv(t *testing.T) {
@@ -130,4 +132,21 @@ func hasLine(frame, prefix, sub string) bool {
 		}
 	}
 	return false
+}
+
+// FullHdAccess keeps Zellij's meaning (the plugin may re-point /host
+// anywhere), but a read-only mount stays read-only after the switch.
+func TestChangeHostFolderKeepsReadOnly(t *testing.T) {
+	dir, other := t.TempDir(), t.TempDir()
+	p := loadProbe(t, PluginConfig{ID: 1, Mounts: []Mount{{Guest: "/host", Host: dir, ReadOnly: true}},
+		Granted: []pluginpb.PermissionType{pluginpb.PermissionType_FullHdAccess}, Config: map[string]string{"subscribe": "27,28"}})
+	act(t, p, "chdir", other)
+	waitFrame(t, p, "hostchanged "+other)
+	f := act(t, p, "write", "/host/x.txt=data")
+	if strings.Contains(f, "write /host/x.txt err=<nil>") {
+		t.Fatalf("write through a read-only mount after ChangeHostFolder:\n%s", f)
+	}
+	if _, err := os.Stat(filepath.Join(other, "x.txt")); err == nil {
+		t.Fatal("read-only mount written after ChangeHostFolder")
+	}
 }

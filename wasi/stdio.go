@@ -1,6 +1,7 @@
 package wasi
 
 import (
+	"bytes"
 	"io"
 	"strings"
 	"time"
@@ -56,7 +57,7 @@ func (p *outPipe) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// stderrLines splits a guest's stderr into lines for the OnStderr callback
+// stderrLines splits a guest's stderr into lines for the observer
 // and keeps the last few for crash messages.
 type stderrLines struct {
 	max     int
@@ -66,13 +67,22 @@ type stderrLines struct {
 	onCut   func(n int)
 	last    [4]string
 	nlast   int
+	// why is the first line that tells why a guest died (a Go or Rust
+	// panic, a Go fatal error), for crash messages.
+	why string
+}
+
+// isWhyLine reports whether a stderr line states why a guest dies.
+func isWhyLine(l string) bool {
+	return strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "fatal error: ") ||
+		strings.Contains(l, "panicked at")
 }
 
 // Write implements io.Writer, splitting lines.
 func (s *stderrLines) Write(b []byte) (int, error) {
 	n := len(b)
 	for len(b) > 0 {
-		i := indexByte(b, '\n')
+		i := bytes.IndexByte(b, '\n')
 		chunk := b
 		if i >= 0 {
 			chunk = b[:i]
@@ -107,9 +117,23 @@ func (s *stderrLines) flush() {
 	s.partial = s.partial[:0]
 	s.last[s.nlast%len(s.last)] = line
 	s.nlast++
+	if s.why == "" && isWhyLine(line) {
+		s.why = line
+	}
 	if s.emit != nil {
 		s.emit(line)
 	}
+}
+
+// lastWords returns the line being written, or else the last line.
+func (s *stderrLines) lastWords() string {
+	if len(s.partial) > 0 && !s.cut {
+		return string(s.partial)
+	}
+	if s.nlast == 0 {
+		return ""
+	}
+	return s.last[(s.nlast-1)%len(s.last)]
 }
 
 // tail returns the last lines written, oldest first.
@@ -129,15 +153,6 @@ func (s *stderrLines) tail() string {
 		t = t[len(t)-maxTail:]
 	}
 	return t
-}
-
-func indexByte(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
-		}
-	}
-	return -1
 }
 
 // tokenBucket is a rate limiter owned by one goroutine.

@@ -20,7 +20,7 @@ import (
 	"github.com/tessera-ws/tessera/wasi/internal/tiering"
 )
 
-// Tiering (HostConfig.Tiering): a module the compiler has not compiled yet
+// Tiering (EngineAuto): a module the compiler has not compiled yet
 // in this process is rewritten so that its whole state is reachable
 // (tiering.ExportState), compiled on the interpreter (a fraction of the
 // compile time) and loaded there at once, while the compiler compiles the
@@ -170,9 +170,9 @@ func (h *Host) compileFast(te *tierEntry, wasm, rewritten []byte, sum [32]byte) 
 				"panic", r, "stack", string(debug.Stack()))
 		}
 	}()
-	if h.fastGate != nil {
+	if gate, ok := h.bgCtx.Value(fastGateKey{}).(chan struct{}); ok {
 		select {
-		case <-h.fastGate:
+		case <-gate:
 		case <-h.bgCtx.Done():
 		}
 	}
@@ -208,8 +208,12 @@ func (h *Host) compileFast(te *tierEntry, wasm, rewritten []byte, sum [32]byte) 
 		return
 	}
 	h.mu.Lock()
-	if h.closed {
+	if h.closed || h.tiers[sum] != te {
+		// Closing, or the module's last plugin closed meanwhile: the
+		// disk cache holds the code for the next process all the same.
 		h.mu.Unlock()
+		h.markCompiled(sum)
+		mod.Close(context.Background())
 		return
 	}
 	te.fast = c
@@ -235,7 +239,7 @@ func (h *Host) compileFast(te *tierEntry, wasm, rewritten []byte, sum [32]byte) 
 // watch stops calls at their deadline. Without interrupt deadlines it
 // compiles plain on h.eng. sum is wasm's SHA-256.
 func (h *Host) compileDeadlined(ctx context.Context, wasm []byte, sum [32]byte, plain []byte) (wazero.CompiledModule, *engine, *tiering.ModuleInfo, error) {
-	if h.cfg.deadline != deadlineInterrupt {
+	if h.deadline != deadlineInterrupt {
 		mod, err := h.eng.r.CompileModule(ctx, plain)
 		return mod, h.eng, nil, err
 	}
@@ -285,13 +289,14 @@ func (p *Plugin) requestMove() {
 	p.wake()
 }
 
-// Engine names the engine the plugin's main instance runs on:
-// "interpreter" right after a tiered start, "compiler" otherwise.
-func (p *Plugin) Engine() string {
+// Engine is what the plugin's main instance runs on now: EngineInterpreter
+// after a start on the interpreter (EngineAuto, until the move) or with
+// EngineInterpreter, EngineCompiler otherwise.
+func (p *Plugin) Engine() Engine {
 	if p.onCompiler.Load() {
-		return p.h.eng.name
+		return p.h.eng.kind
 	}
-	return p.eng.name
+	return p.eng.kind
 }
 
 // firstFrameGrace bounds how long a background compile waits for the first
@@ -306,7 +311,7 @@ func (p *Plugin) maybeMove() {
 		// The plugin has rendered: let the background compile start.
 		te.releaseOnce.Do(func() { close(te.release) })
 	}
-	if !p.swapWant.Load() || p.main == nil || p.main.engine == p.h.eng.name {
+	if !p.swapWant.Load() || p.main == nil || p.main.engine == p.h.eng.kind {
 		return
 	}
 	p.moveInstance(p.main, nil)
@@ -331,7 +336,7 @@ func (p *Plugin) moveInstance(in *instance, w *worker) {
 		fast = te.fast
 	}
 	p.h.mu.Unlock()
-	if fast == nil || in.engine == p.h.eng.name || in.moveFailed || p.Crashed() != nil || p.closed.Load() {
+	if fast == nil || in.engine == p.h.eng.kind || in.moveFailed || p.Crashed() != nil || p.closed.Load() {
 		return
 	}
 	for _, m := range p.mounts {
@@ -351,7 +356,7 @@ func (p *Plugin) moveInstance(in *instance, w *worker) {
 		return
 	}
 	old := in.mod
-	in.mod, in.mem, in.engine = mod, mem, fast.eng.name
+	in.mod, in.mem, in.engine = mod, mem, fast.eng.kind
 	in.setInterrupt(fast)
 	if w != nil {
 		w.fn = mod.ExportedFunction(w.name + "_worker")
@@ -538,13 +543,16 @@ func writeFileAtomic(path string, data []byte) error {
 
 // Prepare does the compile step of Load ahead of it, for timing or to warm
 // the caches the way Load would use them: the module compiled for the
-// engine a Load would start it on now (with Tiering, the interpreter for a
-// module never compiled before, the background compile then started as by
-// Load). It returns that engine's name, "interpreter" or "compiler".
-func (h *Host) Prepare(ctx context.Context, wasm []byte) (string, error) {
+// engine a Load would start it on now (with EngineAuto, the interpreter for
+// a module never compiled before, the background compile then started as by
+// Load). It returns that engine, EngineInterpreter or EngineCompiler.
+func (h *Host) Prepare(ctx context.Context, wasm []byte) (Engine, error) {
+	if err := checkWasm(wasm); err != nil {
+		return 0, fmt.Errorf("prepare: %w", err)
+	}
 	eng, _, _, err := h.compileForLoad(ctx, wasm)
 	if err != nil {
-		return "", fmt.Errorf("prepare: %w", err)
+		return 0, fmt.Errorf("prepare: %w", err)
 	}
-	return eng.name, nil
+	return eng.kind, nil
 }

@@ -20,14 +20,14 @@ func TestTieringDeadlineAfterMove(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close(ctxT(t))
-	if e := p.Engine(); e != "interpreter" {
+	if e := p.Engine(); e != EngineInterpreter {
 		t.Fatalf("started on %s", e)
 	}
 	if _, err := p.Render(ctxT(t), 1, 10); err != nil {
 		t.Fatal(err)
 	}
-	close(h.fastGate)
-	for i := 0; p.Engine() != "compiler"; i++ {
+	close(fastGate(h))
+	for i := 0; p.Engine() != EngineCompiler; i++ {
 		if i > 60000 {
 			t.Fatal("never moved to the compiler")
 		}

@@ -9,11 +9,10 @@ import (
 
 func tieringHost(t *testing.T) *Host {
 	t.Helper()
-	h, err := NewHost(context.Background(), HostConfig{Tiering: true, CacheDir: t.TempDir()})
+	h, err := NewHost(gated(context.Background()), HostConfig{Engine: EngineAuto, CacheDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.fastGate = make(chan struct{})
 	t.Cleanup(func() { h.Close(context.Background()) })
 	return h
 }
@@ -34,7 +33,7 @@ func TestTieringMovesStateToCompiler(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close(ctxT(t))
-	if e := p.Engine(); e != "interpreter" {
+	if e := p.Engine(); e != EngineInterpreter {
 		t.Fatalf("started on %s", e)
 	}
 	p.Resize(1, 10)
@@ -45,9 +44,9 @@ func TestTieringMovesStateToCompiler(t *testing.T) {
 	if string(f) != "d-frame" {
 		t.Fatalf("before the move: %q", f)
 	}
-	close(h.fastGate)
+	close(fastGate(h))
 	deadline := time.Now().Add(60 * time.Second)
-	for p.Engine() != "compiler" {
+	for p.Engine() != EngineCompiler {
 		if time.Now().After(deadline) {
 			t.Fatal("never moved to the compiler")
 		}
@@ -61,7 +60,7 @@ func TestTieringMovesStateToCompiler(t *testing.T) {
 	}
 	// A second plugin of the same module now starts on compiled code, and
 	// so does the first plugin of a new host sharing the disk cache.
-	h2, err := NewHost(context.Background(), HostConfig{Tiering: true, CacheDir: h.cfg.CacheDir})
+	h2, err := NewHost(context.Background(), HostConfig{Engine: EngineAuto, CacheDir: h.cfg.CacheDir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +69,7 @@ func TestTieringMovesStateToCompiler(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e := q2.Engine(); e != "compiler" {
+	if e := q2.Engine(); e != EngineCompiler {
 		t.Fatalf("warm start on %s", e)
 	}
 	q, err := h.Load(ctxT(t), tinyModule([]string{"_start"}, counterUpdate, "a-frame", true), PluginConfig{ID: 2})
@@ -78,7 +77,7 @@ func TestTieringMovesStateToCompiler(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer q.Close(ctxT(t))
-	if e := q.Engine(); e != "compiler" {
+	if e := q.Engine(); e != EngineCompiler {
 		t.Fatalf("second plugin on %s", e)
 	}
 }
@@ -94,15 +93,15 @@ func TestTieringGoGuestWithWorker(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close(ctxT(t))
-	if e := p.Engine(); e != "interpreter" {
+	if e := p.Engine(); e != EngineInterpreter {
 		t.Fatalf("started on %s", e)
 	}
 	act(t, p, "alloc", "2")
 	act(t, p, "post", "echo:ping:before")
 	waitFrame(t, p, "custom pong=before #1")
-	close(h.fastGate)
+	close(fastGate(h))
 	deadline := time.Now().Add(5 * time.Minute)
-	for p.Engine() != "compiler" {
+	for p.Engine() != EngineCompiler {
 		if time.Now().After(deadline) {
 			t.Fatal("never moved to the compiler")
 		}
@@ -133,7 +132,7 @@ func TestTieringCloseDuringBackgroundCompile(t *testing.T) {
 	}
 	wasm := probeWasm(t)
 	for _, delay := range []time.Duration{0, 300 * time.Millisecond, time.Second} {
-		h, err := NewHost(context.Background(), HostConfig{Tiering: true, CacheDir: t.TempDir()})
+		h, err := NewHost(context.Background(), HostConfig{Engine: EngineAuto, CacheDir: t.TempDir()})
 		if err != nil {
 			t.Fatal(err)
 		}

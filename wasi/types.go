@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
+	"github.com/tetratelabs/wazero/sys"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tessera-ws/tessera/proto/pluginpb"
@@ -200,41 +202,102 @@ var (
 	// ErrReentrant: a blocking method was called from the plugin's own
 	// goroutine (from a Dispatcher); use Post instead.
 	ErrReentrant = errors.New("blocking plugin call from the plugin's own goroutine")
+	// ErrNotPlugin: the module is not a Zellij plugin (not WebAssembly, or
+	// without the plugin exports); the error says why.
+	ErrNotPlugin = errors.New("not a Zellij plugin")
 	// ErrMailboxFull: Update, Pipe or Render could not be queued in time.
 	ErrMailboxFull = errors.New("plugin mailbox full")
 )
 
 // CrashError describes why a plugin crashed. errors.Is(err, ErrCrashed)
 // holds, and it unwraps to the cause (ErrCallTimeout, ErrMemoryLimit, or
-// the runtime's trap or exit error).
+// the runtime's trap or exit error). Error is one line; the guest's stderr
+// and the runtime's stack trace stay in Stderr and Err.
 type CrashError struct {
 	Plugin uint32
 	// Worker is the crashing worker, "" for the main instance.
 	Worker string
 	// Call is the export being called ("update", "render", "load", ...).
 	Call string
-	// Message is what the guest reported (ReportCrash) or, failing that, the
-	// last lines it wrote to stderr.
+	// Message is what the guest reported (ReportCrash) or, failing that,
+	// the line of its stderr that tells why (a Go or Rust panic), one line.
 	Message string
+	// Stderr is the last lines the guest wrote to stderr, joined by " | ".
+	Stderr string
+	// Timeout is the deadline the call ran past (ErrCallTimeout), 0 if
+	// another cause.
+	Timeout time.Duration
+	// MemoryLimit is the limit a refused memory.grow hit (ErrMemoryLimit),
+	// 0 if another cause.
+	MemoryLimit uint64
 	// Err is the cause.
 	Err error
 }
 
-// Error describes the crash.
+// Error describes the crash in one line, e.g. "plugin 1 worker compute:
+// timed out after 2s in compute_worker" or "plugin 1: out of memory: limit
+// 256 MiB in update".
 func (e *CrashError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "plugin %d", e.Plugin)
 	if e.Worker != "" {
 		fmt.Fprintf(&b, " worker %s", e.Worker)
 	}
-	fmt.Fprintf(&b, " crashed in %s", e.Call)
-	if e.Message != "" {
-		fmt.Fprintf(&b, ": %s", e.Message)
-	}
-	if e.Err != nil {
-		fmt.Fprintf(&b, ": %v", e.Err)
-	}
+	b.WriteString(": ")
+	b.WriteString(e.Reason())
 	return b.String()
+}
+
+// Reason is Error without the plugin and worker: "timed out after 2s in
+// update", "out of memory: limit 256 MiB in update", "crashed in update:
+// panic: index out of range".
+func (e *CrashError) Reason() string {
+	switch {
+	case e.Timeout > 0:
+		return fmt.Sprintf("timed out after %v in %s", e.Timeout, e.Call)
+	case e.MemoryLimit > 0:
+		return fmt.Sprintf("out of memory: limit %s in %s", formatBytes(e.MemoryLimit), e.Call)
+	}
+	why := firstLine(e.Message)
+	var ee *sys.ExitError
+	if errors.As(e.Err, &ee) && ee.ExitCode() != sys.ExitCodeContextCanceled && ee.ExitCode() != sys.ExitCodeDeadlineExceeded {
+		if why == "" {
+			return fmt.Sprintf("exited with code %d in %s", ee.ExitCode(), e.Call)
+		}
+		return fmt.Sprintf("exited with code %d in %s: %s", ee.ExitCode(), e.Call, why)
+	}
+	if why == "" && e.Err != nil {
+		why = firstLine(e.Err.Error())
+	}
+	if why == "" {
+		return "crashed in " + e.Call
+	}
+	return fmt.Sprintf("crashed in %s: %s", e.Call, why)
+}
+
+// firstLine returns the first non-blank line of s, trimmed and clipped.
+func firstLine(s string) string {
+	for l := range strings.Lines(s) {
+		if l = strings.TrimSpace(l); l != "" {
+			const maxLine = 300
+			if len(l) > maxLine {
+				l = l[:maxLine] + "…"
+			}
+			return l
+		}
+	}
+	return ""
+}
+
+// formatBytes writes n as "256 MiB", "64 KiB" or "1000 bytes".
+func formatBytes(n uint64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // Is reports ErrCrashed.
@@ -254,4 +317,160 @@ type Stats struct {
 	Moves uint64
 	// Incidents counts incidents by kind.
 	Incidents map[IncidentKind]uint64
+}
+
+// ActivityKind classifies an Activity.
+type ActivityKind int
+
+// Activity kinds.
+const (
+	// ActivityCommand: the guest issued a command (within the rate limit)
+	// and the host decided what became of it (Activity.Outcome).
+	ActivityCommand ActivityKind = iota
+	// ActivityIncident: the host refused, dropped or cut something
+	// (Activity.Incident).
+	ActivityIncident
+	// ActivityCrash: the plugin crashed (Activity.Crash); the last activity
+	// of the plugin but for what its other instances were doing.
+	ActivityCrash
+	// ActivityStderr: one complete stderr line, without its newline, cut at
+	// Limits.MaxStderrLine (Activity.Line).
+	ActivityStderr
+	// ActivityPipe: a CLI pipe request or completion (Activity.Pipe).
+	ActivityPipe
+	// ActivityFrame: a render frame, from Render, Resize or a render that
+	// update or pipe asked for (Activity.Frame).
+	ActivityFrame
+)
+
+var activityNames = [...]string{"command", "incident", "crash", "stderr", "pipe", "frame"}
+
+// String returns a short name such as "command".
+func (k ActivityKind) String() string {
+	if k >= 0 && int(k) < len(activityNames) {
+		return activityNames[k]
+	}
+	return fmt.Sprintf("activity(%d)", int(k))
+}
+
+// CommandOutcome says what became of a command.
+type CommandOutcome int
+
+// Command outcomes.
+const (
+	// CommandHost: the host carried the command out itself (Subscribe,
+	// SetTimeout, GetPluginIds, workers, /host, pipes, ...).
+	CommandHost CommandOutcome = iota
+	// CommandDispatched: the Dispatcher handled it; Activity.Reply holds
+	// the reply written back, if any.
+	CommandDispatched
+	// CommandDenied: the plugin lacks the permission (Activity.Detail names
+	// it); dropped, and an empty reply written if the guest waits for one.
+	CommandDenied
+	// CommandUnsupported: nobody handles the command (no Dispatcher, or a
+	// host command that is not available here); Activity.Detail says why.
+	CommandUnsupported
+)
+
+var outcomeNames = [...]string{"host", "dispatched", "denied", "unsupported"}
+
+// String returns "host", "dispatched", "denied" or "unsupported".
+func (o CommandOutcome) String() string {
+	if o >= 0 && int(o) < len(outcomeNames) {
+		return outcomeNames[o]
+	}
+	return fmt.Sprintf("outcome(%d)", int(o))
+}
+
+// Activity is one thing a plugin did, as PluginConfig.Observer receives it.
+//
+// The observer is called on one goroutine per plugin, never concurrently,
+// in the order the activities happened (Seq counts them from 1). A
+// command's activity comes once the host has decided what became of it, so
+// the activities its handling caused (an incident, a pipe request) come
+// first. Activities are queued, not dropped, while the observer runs: it must
+// not block (forward to a channel or an inbox), or the queue grows. It may
+// call any method of the plugin. Sync returns only once the activities of
+// what it waited for have been observed; Close delivers what is queued
+// before it returns.
+type Activity struct {
+	Kind ActivityKind
+	// Seq numbers the plugin's activities from 1, without gaps.
+	Seq uint64
+	// Time is when the host observed it.
+	Time   time.Time
+	Plugin uint32
+	// Worker is the worker concerned, "" for the main instance.
+	Worker string
+
+	// Command is the decoded command (ActivityCommand); the observer's to
+	// keep.
+	Command *pluginpb.PluginCommand
+	// Outcome is what became of Command.
+	Outcome CommandOutcome
+	// Reply is the reply the Dispatcher gave to a reply-bearing command
+	// (nil: an empty reply was written).
+	Reply proto.Message
+	// Detail explains a denied or unsupported command.
+	Detail string
+
+	// Incident is set for ActivityIncident.
+	Incident Incident
+	// Crash is set for ActivityCrash.
+	Crash *CrashError
+	// Line is the stderr line of ActivityStderr.
+	Line string
+	// Pipe is set for ActivityPipe.
+	Pipe PipeControl
+	// Frame is the frame of ActivityFrame, the observer's to keep. Line
+	// feeds are as the guest printed them (see ToTerminal).
+	Frame []byte
+}
+
+// PluginStatus is where a plugin is in its life.
+type PluginStatus int
+
+// Plugin statuses.
+const (
+	// StatusLoading: Load has not returned yet.
+	StatusLoading PluginStatus = iota
+	// StatusRunning: loaded, serving calls.
+	StatusRunning
+	// StatusCrashed: a guest call failed; PluginState.Crash says why.
+	StatusCrashed
+	// StatusClosed: Close was called.
+	StatusClosed
+)
+
+var statusNames = [...]string{"loading", "running", "crashed", "closed"}
+
+// String returns "loading", "running", "crashed" or "closed".
+func (s PluginStatus) String() string {
+	if s >= 0 && int(s) < len(statusNames) {
+		return statusNames[s]
+	}
+	return fmt.Sprintf("status(%d)", int(s))
+}
+
+// PluginState is a plugin's state at one moment, as one value.
+type PluginState struct {
+	ID, ClientID uint32
+	URL          string
+	Status       PluginStatus
+	// Engine is what the main instance runs on now: EngineCompiler or
+	// EngineInterpreter.
+	Engine Engine
+	// Rows and Cols are the size of the last render (0x0 before).
+	Rows, Cols int
+	// Subscriptions and Permissions are in enum order.
+	Subscriptions []pluginpb.EventType
+	Permissions   []pluginpb.PermissionType
+	// Workers are the worker names, sorted; WorkersBusy counts messages
+	// posted to them and not yet processed.
+	Workers     []string
+	WorkersBusy int
+	Stats       Stats
+	// Crash is the crash, nil unless Status is StatusCrashed (or a closed
+	// plugin had crashed).
+	Crash *CrashError
 }

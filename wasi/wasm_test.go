@@ -2,6 +2,7 @@ package wasi
 
 import (
 	"encoding/binary"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -155,11 +156,11 @@ func TestTrapInUpdate(t *testing.T) {
 
 func TestMissingExportRefused(t *testing.T) {
 	_, err := testHost(t).Load(ctxT(t), tinyModule([]string{"_start"}, returnOne, "x", false), PluginConfig{ID: 1})
-	if err == nil || !strings.Contains(err.Error(), "missing export render") {
+	if !errors.Is(err, ErrNotPlugin) || !strings.Contains(err.Error(), "not a Zellij plugin: missing export render") {
 		t.Fatalf("load: %v", err)
 	}
 	_, err = testHost(t).Load(ctxT(t), []byte("not wasm"), PluginConfig{ID: 1})
-	if err == nil || !strings.Contains(err.Error(), "compile module") {
+	if !errors.Is(err, ErrNotPlugin) || !strings.Contains(err.Error(), "not a Zellij plugin: not a WebAssembly module") {
 		t.Fatalf("load garbage: %v", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tessera-ws/tessera/daemon"
+	"github.com/tessera-ws/tessera/wasi"
 )
 
 func init() {
@@ -22,7 +23,7 @@ func init() {
 	})
 }
 
-const daemonHelp = `usage: tessera daemon [--var NAME=VALUE]... [--interpreter] [PATH]
+const daemonHelp = `usage: tessera daemon [--var NAME=VALUE]... [--engine auto|compiler|interpreter] [PATH]
 
 Runs the daemon of the workspace PATH (a file or a directory of *.hcl,
 default .) in the foreground, logging to stderr and to its log file, until
@@ -35,7 +36,7 @@ func runDaemon(ctx context.Context, args []string, s stdio) int {
 	vars := cfgVarFlags{}
 	fs.Var(vars, "var", "set a workspace variable: --var NAME=VALUE (repeatable)")
 	background := fs.Bool("background", false, "log to the log file only and wait for a client's apply (used by `tessera up`)")
-	interp := fs.Bool("interpreter", false, "run plugins on the interpreter only (no compilation)")
+	engine := fs.String("engine", "auto", "how plugins run: auto (start on the interpreter while compiling), compiler or interpreter")
 	pos, code, done := parseFlags(fs, args, s, daemonHelp)
 	if done {
 		return code
@@ -47,12 +48,16 @@ func runDaemon(ctx context.Context, args []string, s stdio) int {
 	if len(pos) == 1 {
 		path = pos[0]
 	}
+	eng, err := wasi.ParseEngine(*engine)
+	if err != nil {
+		return usageError(fs, s, "%v", err)
+	}
 	var logw io.Writer = s.err
 	if *background {
 		logw = nil
 	}
 	d, err := daemon.New(daemon.Config{Workspace: path, Vars: vars, Logger: logw, Version: version,
-		Interpreter: *interp, DeferApply: *background})
+		Engine: eng, DeferApply: *background})
 	if err != nil {
 		fmt.Fprintf(s.err, "tessera daemon: %v\n", err)
 		return exitError

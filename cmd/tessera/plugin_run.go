@@ -16,9 +16,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tessera-ws/tessera/internal/runner"
 	"github.com/tessera-ws/tessera/proto/pluginpb"
 	"github.com/tessera-ws/tessera/wasi"
-	"github.com/tessera-ws/tessera/wasi/standalone"
 )
 
 func init() {
@@ -108,6 +108,14 @@ compiles (fast start, slow code). At exit, the runner waits at most
 and cache writes, so that the next run starts compiled; a run that exits
 earlier leaves the next one cold.
 
+Calls running on the interpreter get 30 times the --timeout (interpreted
+code is 20-40 times slower), so a plugin that merely starts interpreted is
+not killed by a deadline sized for compiled code.
+
+Permissions (--grant): as in Zellij, FullHdAccess is access to the whole
+disk: with it a plugin may re-point /host anywhere with ChangeHostFolder,
+outside its --mount (a read-only mount stays read-only after the switch).
+
 Exit status: 0 the plugin ran without crashing, 1 it failed to load or
 crashed or the run was interrupted (reason on stderr), 2 usage error.
 
@@ -122,10 +130,10 @@ type pluginRunArgs struct {
 	env         map[string]string
 	grant       []pluginpb.PermissionType
 	timeout     time.Duration
-	script      []standalone.Step
+	script      []runner.Step
 	ansi, json  bool
 	cacheDir    string
-	engine      string
+	engine      wasi.Engine
 	compileWait time.Duration
 	verbose     bool
 	scriptLabel string
@@ -146,7 +154,7 @@ func parsePluginRunArgs(args []string, s stdio) (*pluginRunArgs, error) {
 	ansi := fs.Bool("ansi", false, "print the screen with colours (SGR)")
 	asJSON := fs.Bool("json", false, "print one JSON object: screen, commands, crash, denied, unsupported, timings, ...")
 	cacheDir := fs.String("cache-dir", "", "compilation cache `DIR` (default $XDG_CACHE_HOME/tessera)")
-	engine := fs.String("engine", standalone.EngineAuto, "how plugin code runs: `auto`, compiler or interpreter (see above)")
+	engine := fs.String("engine", wasi.HostConfig{}.Engine.String(), "how plugin code runs: `auto`, compiler or interpreter (see above)")
 	compileWait := fs.Duration("compile-wait", 3*time.Second, "how long exit waits for an unfinished background compile or cache write (0: do not wait)")
 	verbose := fs.Bool("v", false, "log host records to stderr")
 	// Errors get a one-line message and a hint, -h the whole usage.
@@ -183,11 +191,10 @@ func parsePluginRunArgs(args []string, s stdio) (*pluginRunArgs, error) {
 	}
 	a := &pluginRunArgs{file: pos[0], config: map[string]string{}, env: map[string]string{},
 		timeout: *timeout, ansi: *ansi, json: *asJSON, cacheDir: *cacheDir, verbose: *verbose,
-		engine: *engine, compileWait: *compileWait}
-	switch a.engine {
-	case standalone.EngineAuto, standalone.EngineCompiler, standalone.EngineInterpreter:
-	default:
-		return nil, fmt.Errorf("--engine %q: want auto, compiler or interpreter", a.engine)
+		compileWait: *compileWait}
+	var err error
+	if a.engine, err = wasi.ParseEngine(*engine); err != nil {
+		return nil, fmt.Errorf("--engine: %w", err)
 	}
 	if a.compileWait < 0 {
 		return nil, fmt.Errorf("--compile-wait %s: must not be negative", a.compileWait)
@@ -195,8 +202,7 @@ func parsePluginRunArgs(args []string, s stdio) (*pluginRunArgs, error) {
 	if a.timeout < 0 {
 		return nil, fmt.Errorf("--timeout %s: must not be negative", a.timeout)
 	}
-	var err error
-	if a.rows, a.cols, err = standalone.ParseSize(*size); err != nil {
+	if a.rows, a.cols, err = runner.ParseSize(*size); err != nil {
 		return nil, fmt.Errorf("--size: %w", err)
 	}
 	for _, c := range configs {
@@ -247,7 +253,7 @@ func parsePluginRunArgs(args []string, s stdio) (*pluginRunArgs, error) {
 			defer f.Close()
 			r = f
 		}
-		if a.script, err = standalone.ParseScript(r); err != nil {
+		if a.script, err = runner.ParseScript(r); err != nil {
 			return nil, scriptErrors{label: a.scriptLabel, err: err}
 		}
 	}
@@ -279,8 +285,8 @@ func parseMount(spec string) (wasi.Mount, error) {
 	if !ok || guest == "" || host == "" {
 		return wasi.Mount{}, fmt.Errorf("--mount %q: want GUEST=HOSTDIR[:ro]", spec)
 	}
-	if !slices.Contains(wasi.GuestMountPoints, guest) {
-		return wasi.Mount{}, fmt.Errorf("--mount %q: guest path must be one of %s", spec, strings.Join(wasi.GuestMountPoints, " "))
+	if !slices.Contains(wasi.GuestMountPoints(), guest) {
+		return wasi.Mount{}, fmt.Errorf("--mount %q: guest path must be one of %s", spec, strings.Join(wasi.GuestMountPoints(), " "))
 	}
 	m := wasi.Mount{Guest: guest}
 	switch {
@@ -330,24 +336,26 @@ func parseGrants(grants []string) ([]pluginpb.PermissionType, error) {
 
 // pluginRunJSON is the --json output.
 type pluginRunJSON struct {
-	Plugin        string                  `json:"plugin"`
-	Rows          int                     `json:"rows"`
-	Cols          int                     `json:"cols"`
-	Screen        []string                `json:"screen"`
-	ANSI          *string                 `json:"ansi,omitempty"`
-	Crashed       *string                 `json:"crashed"`
-	Commands      []standalone.Record     `json:"commands"`
-	CommandCount  uint64                  `json:"command_count"`
-	Denied        []standalone.Record     `json:"denied"`
-	Unsupported   []standalone.Record     `json:"unsupported"`
-	Incidents     []string                `json:"incidents"`
-	PipeOutput    []standalone.PipeOutput `json:"pipe_output"`
-	Snapshots     []standalone.Snapshot   `json:"snapshots"`
-	Stderr        []string                `json:"stderr"`
-	Subscriptions []string                `json:"subscriptions"`
-	Permissions   []string                `json:"permissions"`
-	Withheld      []standalone.Withheld   `json:"withheld"`
-	Timings       standalone.Timings      `json:"timings"`
+	Plugin string `json:"plugin"`
+	// Error is why the plugin could not be loaded (nothing else is set).
+	Engine        string              `json:"engine,omitempty"`
+	Rows          int                 `json:"rows"`
+	Cols          int                 `json:"cols"`
+	Screen        []string            `json:"screen"`
+	ANSI          *string             `json:"ansi,omitempty"`
+	Crashed       *string             `json:"crashed"`
+	Commands      []runner.Record     `json:"commands"`
+	CommandCount  uint64              `json:"command_count"`
+	Denied        []runner.Record     `json:"denied"`
+	Unsupported   []runner.Record     `json:"unsupported"`
+	Incidents     []string            `json:"incidents"`
+	PipeOutput    []runner.PipeOutput `json:"pipe_output"`
+	Snapshots     []runner.Snapshot   `json:"snapshots"`
+	Stderr        []string            `json:"stderr"`
+	Subscriptions []string            `json:"subscriptions"`
+	Permissions   []string            `json:"permissions"`
+	Withheld      []runner.Withheld   `json:"withheld"`
+	Timings       runner.Timings      `json:"timings"`
 }
 
 func nonNil[T any](s []T) []T {
@@ -376,8 +384,7 @@ func runPluginRun(ctx context.Context, args []string, s stdio) int {
 	}
 	wasm, err := os.ReadFile(abs)
 	if err != nil {
-		fmt.Fprintf(s.err, "tessera plugin run: read plugin: %v\n", err)
-		return exitError
+		return pluginRunFailed(s, a, "file:"+abs, fmt.Errorf("read plugin: %w", err))
 	}
 	log := slog.New(slog.DiscardHandler)
 	if a.verbose {
@@ -391,7 +398,27 @@ func runPluginRun(ctx context.Context, args []string, s stdio) int {
 		// doubling of a small heap, which costs a quarter of a cold start.
 		defer debug.SetGCPercent(debug.SetGCPercent(400))
 	}
-	res, err := standalone.Run(ctx, standalone.Options{
+	if slices.Contains(a.grant, pluginpb.PermissionType_FullHdAccess) && len(a.mounts) > 0 {
+		fmt.Fprintln(s.err, "tessera plugin run: note: FullHdAccess lets the plugin re-point /host anywhere on the disk (ChangeHostFolder), beyond its --mount; read-only mounts stay read-only")
+	}
+	h, err := wasi.NewHost(ctx, wasi.HostConfig{CacheDir: a.cacheDir, Engine: a.engine, Logger: log})
+	if err != nil {
+		return pluginRunFailed(s, a, url, err)
+	}
+	defer func() {
+		// The screen is out: now let an unfinished background compile
+		// and the cache writes finish, so that the next run starts
+		// compiled.
+		if a.compileWait > 0 {
+			wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.compileWait)
+			if err := h.WaitCompiled(wctx); err != nil {
+				log.Info("exit before the background compile finished; the next run starts on the interpreter again", "err", err)
+			}
+			cancel()
+		}
+		h.Close(context.Background())
+	}()
+	res, err := runner.Run(ctx, h, runner.Options{
 		WASM:        wasm,
 		URL:         url,
 		Config:      a.config,
@@ -402,27 +429,24 @@ func runPluginRun(ctx context.Context, args []string, s stdio) int {
 		Grant:       a.grant,
 		CallTimeout: a.timeout,
 		Steps:       a.script,
-		CacheDir:    a.cacheDir,
-		Engine:      a.engine,
-		CompileWait: a.compileWait,
 		Logger:      log,
 	})
 	if err != nil {
-		fmt.Fprintf(s.err, "tessera plugin run: %s: %v\n", a.file, err)
-		return exitError
+		return pluginRunFailed(s, a, url, err)
 	}
 	interrupted := ctx.Err() != nil
 
 	if a.json {
 		out := pluginRunJSON{
 			Plugin:        url,
+			Engine:        res.Engine.String(),
 			Rows:          res.Rows,
 			Cols:          res.Cols,
 			Screen:        nonNil(res.Lines),
 			Commands:      nonNil(res.Commands),
 			CommandCount:  res.CommandCount,
-			Denied:        []standalone.Record{},
-			Unsupported:   []standalone.Record{},
+			Denied:        []runner.Record{},
+			Unsupported:   []runner.Record{},
 			Incidents:     nonNil(res.Incidents),
 			PipeOutput:    nonNil(res.PipeOutput),
 			Snapshots:     nonNil(res.Snapshots),
@@ -441,16 +465,13 @@ func runPluginRun(ctx context.Context, args []string, s stdio) int {
 		}
 		for _, c := range res.Commands {
 			switch c.Status {
-			case standalone.StatusDenied:
+			case runner.StatusDenied:
 				out.Denied = append(out.Denied, c)
-			case standalone.StatusUnsupported:
+			case runner.StatusUnsupported:
 				out.Unsupported = append(out.Unsupported, c)
 			}
 		}
-		enc := json.NewEncoder(s.out)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(out); err != nil {
+		if err := writeJSON(s.out, out); err != nil {
 			fmt.Fprintf(s.err, "tessera plugin run: write output: %v\n", err)
 			return exitError
 		}
@@ -466,11 +487,12 @@ func runPluginRun(ctx context.Context, args []string, s stdio) int {
 	}
 
 	if res.Crashed != nil {
-		fmt.Fprintf(s.err, "tessera plugin run: %s crashed: %v\n", a.file, res.Crashed)
+		fmt.Fprintf(s.err, "tessera plugin run: %s: %s\n", a.file, crashLine(res.Crashed))
 		return exitError
 	}
-	if len(res.Withheld) > 0 && !a.json {
+	if !a.json {
 		writeWithheldNote(s.err, res.Withheld)
+		writeDeniedNote(s.err, res.Commands)
 	}
 	if interrupted {
 		fmt.Fprintf(s.err, "tessera plugin run: interrupted: %v\n", context.Cause(ctx))
@@ -479,11 +501,60 @@ func runPluginRun(ctx context.Context, args []string, s stdio) int {
 	return exitOK
 }
 
+// crashLine is a crash as one line, without the plugin id the user did not
+// choose: "worker compute timed out after 2s in compute_worker".
+func crashLine(ce *wasi.CrashError) string {
+	if ce.Worker != "" {
+		return "worker " + ce.Worker + " " + ce.Reason()
+	}
+	return ce.Reason()
+}
+
+// pluginRunFailed reports a run that produced no screen: on stderr, and
+// with --json as a JSON document on stdout too.
+func pluginRunFailed(s stdio, a *pluginRunArgs, url string, err error) int {
+	fmt.Fprintf(s.err, "tessera plugin run: %s: %v\n", a.file, err)
+	if a.json {
+		msg := err.Error()
+		writeJSON(s.out, struct {
+			Plugin string `json:"plugin"`
+			Error  string `json:"error"`
+		}{url, msg})
+	}
+	return exitError
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// writeDeniedNote tells the user which commands the permission gate
+// dropped and which --grant would let them through, as for withheld events.
+func writeDeniedNote(w io.Writer, recs []runner.Record) {
+	byPerm := map[string][]string{}
+	for _, r := range recs {
+		perm, ok := strings.CutPrefix(r.Note, "needs ")
+		if r.Status != runner.StatusDenied || !ok {
+			continue
+		}
+		if !slices.Contains(byPerm[perm], r.Name) {
+			byPerm[perm] = append(byPerm[perm], r.Name)
+		}
+	}
+	for _, p := range slices.Sorted(maps.Keys(byPerm)) {
+		fmt.Fprintf(w, "tessera plugin run: note: %s denied: the plugin lacks %s (add --grant %s)\n",
+			strings.Join(byPerm[p], ", "), p, p)
+	}
+}
+
 // writeWithheldNote tells the user which subscribed events the permission
 // filter kept from the plugin and which --grant would let them through: a
 // plugin run from a file is not built in, so it receives state events only
 // with the permission they need, as in a real session.
-func writeWithheldNote(w io.Writer, withheld []standalone.Withheld) {
+func writeWithheldNote(w io.Writer, withheld []runner.Withheld) {
 	byPerm := map[string][]string{}
 	var perms []string
 	for _, wh := range withheld {

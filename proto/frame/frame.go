@@ -1,9 +1,15 @@
-// Package frame encodes and decodes the line framing of the plugin ABI: every
-// protobuf message crosses a plugin's stdin/stdout as a JSON array of decimal
-// byte values, such as `[8,2,32,0]`, with `[]` for an empty message.
+// Package frame is the line framing of the plugin ABI, shared by the host
+// (package wasi) and the plugin SDK: every protobuf message crosses a
+// plugin's stdin/stdout as one line holding a JSON array of its bytes in
+// decimal, such as `[8,2,32,0]`, with `[]` for an empty message. The host
+// ends the lines it writes with "\r\n", a guest its commands with "\n".
 //
 // The functions work on caller-provided buffers, allocate at most the output
-// slice, and never panic on malformed input.
+// slice, and never panic on malformed input. The package depends on neither
+// the protobuf runtime nor fmt, so that a WebAssembly plugin stays small.
+//
+//	line := frame.AppendLine(nil, []byte{8, 3}) // "[8,3]\r\n"
+//	msg, err := frame.Decode(nil, line)         // []byte{8, 3}, nil
 package frame
 
 import (
@@ -15,6 +21,13 @@ import (
 
 // ErrSyntax is wrapped by every error ParseJSONBytes returns.
 var ErrSyntax = errors.New("malformed byte array")
+
+// ErrEmpty reports a line without any array: blank, or nothing read
+// because no line was written.
+var ErrEmpty = errors.New("empty frame")
+
+// EmptyLine is the line of an empty message as the host writes it.
+const EmptyLine = "[]\r\n"
 
 // SyntaxError reports where and why ParseJSONBytes rejected its input.
 type SyntaxError struct {
@@ -79,6 +92,48 @@ func AppendJSONBytes(dst, msg []byte) []byte {
 func AppendLine(dst, msg []byte) []byte {
 	dst = AppendJSONBytes(dst, msg)
 	return append(dst, '\r', '\n')
+}
+
+// AppendCommand appends msg as a JSON byte array followed by "\n", the line
+// form a guest writes its commands in.
+func AppendCommand(dst, msg []byte) []byte {
+	dst = AppendJSONBytes(dst, msg)
+	return append(dst, '\n')
+}
+
+// Decode is AppendParseJSONBytes reporting a blank src as ErrEmpty.
+func Decode(dst, src []byte) ([]byte, error) {
+	if skipSpace(src, 0) == len(src) {
+		return dst, ErrEmpty
+	}
+	return AppendParseJSONBytes(dst, src)
+}
+
+// SplitLast splits guest output that ends with a command frame into the text
+// printed before it and the frame itself: the frame starts at the last '['
+// (a JSON byte array contains no other bracket). Trailing whitespace belongs
+// to the frame. If out holds no '[', prefix is empty and the whole of out is
+// returned as the frame, so that Decode reports it.
+func SplitLast(out []byte) (prefix, frame []byte) {
+	if i := bytes.LastIndexByte(out, '['); i >= 0 {
+		return out[:i], out[i:]
+	}
+	return out[:0], out
+}
+
+// PeekUvarintField1 returns the value of field 1 when msg starts with it as a
+// varint (how a PluginCommand or Event encodes its name), without decoding the
+// rest. ok is false when msg does not start with field 1; for proto3 that
+// means the value is 0 unless the field appears later.
+func PeekUvarintField1(msg []byte) (v uint64, ok bool) {
+	if len(msg) == 0 || msg[0] != 0x08 {
+		return 0, false
+	}
+	v, n := binary.Uvarint(msg[1:])
+	if n <= 0 {
+		return 0, false
+	}
+	return v, true
 }
 
 // ParseJSONBytes decodes a JSON array of integers 0-255, such as the output

@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tessera-ws/tessera/internal/runner"
 	"github.com/tessera-ws/tessera/internal/testutil/guestbuild"
 	"github.com/tessera-ws/tessera/proto/pluginpb"
 	"github.com/tessera-ws/tessera/wasi"
-	"github.com/tessera-ws/tessera/wasi/standalone"
 )
 
 var (
@@ -58,9 +58,9 @@ type runOpts struct {
 
 // run plays one personality through the runner behind `tessera plugin
 // run`, loaded as a file: plugin like the CLI does.
-func run(t *testing.T, o runOpts) *standalone.Result {
+func run(t *testing.T, o runOpts) *runner.Result {
 	t.Helper()
-	steps, err := standalone.ParseScript(strings.NewReader(o.script))
+	steps, err := runner.ParseScript(strings.NewReader(o.script))
 	if err != nil {
 		t.Fatalf("script: %v", err)
 	}
@@ -73,16 +73,20 @@ func run(t *testing.T, o runOpts) *standalone.Result {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	res, err := standalone.Run(ctx, standalone.Options{
-		WASM:     guest(t),
-		URL:      "file:/plugins/" + o.personality + ".wasm",
-		Config:   cfg,
-		Rows:     o.rows,
-		Cols:     o.cols,
-		Mounts:   o.mounts,
-		Grant:    o.grant,
-		Steps:    steps,
-		CacheDir: cacheDir(),
+	h, err := wasi.NewHost(ctx, wasi.HostConfig{CacheDir: cacheDir(), Engine: wasi.EngineCompiler})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close(context.Background())
+	res, err := runner.Run(ctx, h, runner.Options{
+		WASM:   guest(t),
+		URL:    "file:/plugins/" + o.personality + ".wasm",
+		Config: cfg,
+		Rows:   o.rows,
+		Cols:   o.cols,
+		Mounts: o.mounts,
+		Grant:  o.grant,
+		Steps:  steps,
 	})
 	if err != nil {
 		t.Fatalf("run %s: %v", o.personality, err)
@@ -93,7 +97,7 @@ func run(t *testing.T, o runOpts) *standalone.Result {
 	return res
 }
 
-func names(rs []standalone.Record) []string {
+func names(rs []runner.Record) []string {
 	var out []string
 	for _, r := range rs {
 		out = append(out, r.Name)
@@ -101,9 +105,9 @@ func names(rs []standalone.Record) []string {
 	return out
 }
 
-func screen(res *standalone.Result) string { return strings.Join(res.Lines, "\n") }
+func screen(res *runner.Result) string { return strings.Join(res.Lines, "\n") }
 
-func wantScreen(t *testing.T, res *standalone.Result, subs ...string) {
+func wantScreen(t *testing.T, res *runner.Result, subs ...string) {
 	t.Helper()
 	s := screen(res)
 	for _, sub := range subs {
@@ -114,7 +118,7 @@ func wantScreen(t *testing.T, res *standalone.Result, subs ...string) {
 }
 
 // wantPrefix checks the first commands of the run.
-func wantPrefix(t *testing.T, res *standalone.Result, want ...string) {
+func wantPrefix(t *testing.T, res *runner.Result, want ...string) {
 	t.Helper()
 	got := names(res.Commands)
 	if len(got) < len(want) || !slices.Equal(got[:len(want)], want) {
@@ -122,7 +126,7 @@ func wantPrefix(t *testing.T, res *standalone.Result, want ...string) {
 	}
 }
 
-func count(res *standalone.Result, name string) int {
+func count(res *runner.Result, name string) int {
 	n := 0
 	for _, r := range res.Commands {
 		if r.Name == name {

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tessera-ws/tessera/internal/runner"
 	"github.com/tessera-ws/tessera/proto/pluginpb"
 	"github.com/tessera-ws/tessera/wasi"
-	"github.com/tessera-ws/tessera/wasi/standalone"
 )
 
 func TestStriderListsMountedFolder(t *testing.T) {
@@ -120,7 +120,7 @@ func TestPermissionsForNonBuiltin(t *testing.T) {
 		wantScreen(t, res, "Sessions (0)", "mode NO MODE", "timers 1")
 		denied := 0
 		for _, r := range res.Commands {
-			if r.Status == standalone.StatusDenied {
+			if r.Status == runner.StatusDenied {
 				denied++
 			}
 		}
@@ -186,7 +186,7 @@ func TestThirdPartyPermissionsCommandsWorker(t *testing.T) {
 		res := run(t, runOpts{personality: "third-party", script: script})
 		wantScreen(t, res, "permission: denied  mode: NO MODE  tabs: 0", "runs:\n", "worker: ping:2 received 2")
 		for _, r := range res.Commands {
-			if r.Name == "RunCommand" && r.Status != standalone.StatusDenied {
+			if r.Name == "RunCommand" && r.Status != runner.StatusDenied {
 				t.Errorf("RunCommand %s without RunCommands", r.Status)
 			}
 		}

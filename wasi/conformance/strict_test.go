@@ -10,9 +10,9 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tessera-ws/tessera/internal/runner"
 	"github.com/tessera-ws/tessera/proto/pluginpb"
 	"github.com/tessera-ws/tessera/wasi"
-	"github.com/tessera-ws/tessera/wasi/standalone"
 )
 
 var (
@@ -25,7 +25,7 @@ var (
 func sharedHost(t *testing.T) *wasi.Host {
 	t.Helper()
 	hostOnce.Do(func() {
-		host, hostErr = wasi.NewHost(context.Background(), wasi.HostConfig{CacheDir: cacheDir()})
+		host, hostErr = wasi.NewHost(context.Background(), wasi.HostConfig{CacheDir: cacheDir(), Engine: wasi.EngineCompiler})
 	})
 	if hostErr != nil {
 		t.Fatal(hostErr)
@@ -71,7 +71,7 @@ func itoa(n int) string {
 }
 
 func modeUpdate(mut func(*pluginpb.ModeUpdatePayload)) *pluginpb.Event {
-	s := standalone.NewSession(0, "zellij:status-bar", 10, 80, time.Unix(0, 0))
+	s := runner.NewSession(0, "zellij:status-bar", 10, 80, time.Unix(0, 0), nil)
 	ev := proto.Clone(s.ModeUpdate(true)).(*pluginpb.Event)
 	if mut != nil {
 		mut(ev.GetModeUpdatePayload())
@@ -148,8 +148,10 @@ func TestStrictGuestRejects(t *testing.T) {
 // InitialKeybinds.
 func TestRunnerSessionEventsPassStrictChecks(t *testing.T) {
 	p := load(t, "session-manager", pluginpb.EventType_TabUpdate, pluginpb.EventType_PaneUpdate, pluginpb.EventType_InitialKeybinds)
-	s := standalone.NewSession(3, "zellij:session-manager", 10, 80, time.Now())
-	evs := append(s.InitialEvents(false), s.InitialKeybinds(), s.ModeUpdate(false))
+	s := runner.NewSession(3, "zellij:session-manager", 10, 80, time.Now(), nil)
+	kb := &pluginpb.Event{Name: pluginpb.EventType_InitialKeybinds,
+		Payload: &pluginpb.Event_InitialKeybindsPayload{InitialKeybindsPayload: s.InitialKeybinds()}}
+	evs := append(s.InitialEvents(false), kb, s.ModeUpdate(false))
 	for m := range pluginpb.InputMode_name {
 		s.Mode = pluginpb.InputMode(m)
 		evs = append(evs, s.ModeUpdate(true))

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tessera-ws/tessera/internal/runner"
 	"github.com/tessera-ws/tessera/proto/pluginpb"
 	"github.com/tessera-ws/tessera/wasi"
-	"github.com/tessera-ws/tessera/wasi/standalone"
 )
 
 // abiReplies is the response column of ABI.md §5, written down here
@@ -93,12 +93,10 @@ func TestEveryCommandReplyFraming(t *testing.T) {
 	t.Run("host", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		var frames []string
 		p, err := sharedHost(t).Load(ctx, guest(t), wasi.PluginConfig{
 			ID: 1, ClientID: 1, Builtin: true,
-			Config:  map[string]string{"personality": "sweep", "commands": sweepList()},
-			Limits:  wasi.Limits{CommandsPerSecond: -1},
-			OnFrame: func(f []byte) { frames = append(frames, string(f)) },
+			Config: map[string]string{"personality": "sweep", "commands": sweepList()},
+			Limits: wasi.Limits{CommandsPerSecond: -1},
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -117,7 +115,7 @@ func TestEveryCommandReplyFraming(t *testing.T) {
 		res := run(t, runOpts{personality: "sweep", grant: all, config: map[string]string{"commands": sweepList()}})
 		wantScreen(t, res, "sweep: "+strconv.Itoa(total)+" commands, "+strconv.Itoa(len(abiReplies))+" replies")
 		for _, r := range res.Commands {
-			if r.Status == standalone.StatusDenied {
+			if r.Status == runner.StatusDenied {
 				t.Errorf("%s denied with every permission granted", r.Name)
 			}
 		}

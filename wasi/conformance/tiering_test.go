@@ -8,7 +8,7 @@ import (
 
 	"github.com/tessera-ws/tessera/proto/pluginpb"
 	"github.com/tessera-ws/tessera/wasi"
-	"github.com/tessera-ws/tessera/wasi/standalone"
+	"github.com/tessera-ws/tessera/zellij"
 )
 
 // With tiering, a plugin starts on the interpreter and moves to compiled
@@ -22,7 +22,7 @@ func TestTieringMoveKeepsGuestState(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	h, err := wasi.NewHost(ctx, wasi.HostConfig{Tiering: true, NoDiskCache: true})
+	h, err := wasi.NewHost(ctx, wasi.HostConfig{Engine: wasi.EngineAuto, NoDiskCache: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,15 +36,15 @@ func TestTieringMoveKeepsGuestState(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close(context.Background())
-	if e := p.Engine(); e != "interpreter" {
+	if e := p.Engine(); e != wasi.EngineInterpreter {
 		t.Skipf("plugin started on %s; nothing to move", e)
 	}
 	if _, err := p.Update(ctx, modeUpdate(func(m *pluginpb.ModeUpdatePayload) { m.Keybinds = nil })); err != nil {
 		t.Fatal(err)
 	}
-	click := standalone.MouseEvent(standalone.Mouse{Action: standalone.MouseLeftClick, Row: 0, Col: 1})
+	click := zellij.MouseEvent{Action: pluginpb.MouseEventName_MouseLeftClick, Row: 0, Col: 1}.Event()
 	clicks := 0
-	for p.Engine() == "interpreter" {
+	for p.Engine() == wasi.EngineInterpreter {
 		if ctx.Err() != nil {
 			t.Fatal("no move to compiled code")
 		}

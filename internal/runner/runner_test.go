@@ -1,4 +1,4 @@
-package standalone
+package runner
 
 import (
 	"context"
@@ -28,6 +28,18 @@ func compiledCacheDir() string {
 	return filepath.Join(base, "tessera-test-compiled")
 }
 
+// testHost returns a host on the tests' compilation cache, closed at the
+// end of the test.
+func testHost(t *testing.T) *wasi.Host {
+	t.Helper()
+	h, err := wasi.NewHost(context.Background(), wasi.HostConfig{CacheDir: testCacheDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close(context.Background()) })
+	return h
+}
+
 func probeWASM(t *testing.T) []byte {
 	t.Helper()
 	if testing.Short() {
@@ -46,7 +58,6 @@ func runProbe(t *testing.T, opt Options, script string) *Result {
 	if opt.URL == "" {
 		opt.URL = "file:/test/probe.wasm"
 	}
-	opt.CacheDir = testCacheDir
 	opt.CallTimeout = 20 * time.Second
 	steps, err := ParseScript(strings.NewReader(script))
 	if err != nil {
@@ -55,7 +66,7 @@ func runProbe(t *testing.T, opt Options, script string) *Result {
 	opt.Steps = steps
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	res, err := Run(ctx, opt)
+	res, err := Run(ctx, testHost(t), opt)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -272,7 +283,7 @@ func TestRunCrash(t *testing.T) {
 }
 
 func TestRunLoadError(t *testing.T) {
-	_, err := Run(context.Background(), Options{WASM: []byte("\x00asm garbage"), URL: "file:/x.wasm", CacheDir: t.TempDir()})
+	_, err := Run(context.Background(), testHost(t), Options{WASM: []byte("\x00asm garbage"), URL: "file:/x.wasm"})
 	var le *LoadError
 	if !errors.As(err, &le) {
 		t.Fatalf("err %v, want a *LoadError", err)

@@ -1,4 +1,4 @@
-package standalone
+package runner
 
 import (
 	"bytes"
@@ -15,6 +15,8 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/tessera-ws/tessera/proto/pluginpb"
+	"github.com/tessera-ws/tessera/wasi"
+	"github.com/tessera-ws/tessera/zellij"
 )
 
 // Status says what became of a command.
@@ -62,17 +64,19 @@ type DispatcherConfig struct {
 	// Config is the plugin's own configuration: MessageToPlugin to its own
 	// URL with the same configuration comes back to it as a pipe message.
 	Config map[string]string
-	// Env is what GetSessionEnvironmentVariables reports (and nothing else).
-	Env map[string]string
 	// Logger receives one debug record per command. Defaults to discarding.
 	Logger *slog.Logger
 }
 
-// Dispatcher answers a standalone plugin's commands against a synthetic
-// Session and records every command. Events and pipe messages its commands
-// cause (TabUpdate after SwitchTabTo, a pipe after MessageToPlugin to
-// itself, ...) are queued; the runner delivers them with TakePending after
-// the guest call that caused them.
+// Dispatcher answers a plugin's commands against a synthetic Session and
+// records every command. Events and pipe messages its commands cause
+// (TabUpdate after SwitchTabTo, a pipe after MessageToPlugin to itself,
+// ...) are queued; the runner delivers them with TakePending after the
+// guest call that caused them.
+//
+// Records are made from the plugin's activity stream (Observe), in the
+// order the plugin issued the commands; Handle and Host leave what they did
+// for the record of the command they handled, per worker in order.
 //
 // A Dispatcher is safe for concurrent use (workers issue commands on their
 // own goroutines).
@@ -80,12 +84,20 @@ type Dispatcher struct {
 	mu       sync.Mutex
 	s        *Session
 	config   map[string]string
-	env      map[string]string
 	log      *slog.Logger
 	records  []Record
-	open     map[string]int // worker -> index of its record begun by Begin, not yet settled
+	results  map[string][]result // per worker: outcomes awaiting their activity
 	pending  []Delivery
 	keybinds bool // ModeUpdate carries keybinds
+}
+
+// result is what became of a command, left by Handle or Host for the
+// command's activity.
+type result struct {
+	name   pluginpb.CommandName
+	status Status
+	note   string
+	reply  proto.Message
 }
 
 // Delivery is an event or a pipe message waiting to be delivered to the
@@ -98,7 +110,7 @@ type Delivery struct {
 // NewDispatcher returns a Dispatcher over cfg.Session.
 func NewDispatcher(cfg DispatcherConfig) *Dispatcher {
 	if cfg.Session == nil {
-		panic("standalone: NewDispatcher without a Session")
+		panic("runner: NewDispatcher without a Session")
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -107,9 +119,8 @@ func NewDispatcher(cfg DispatcherConfig) *Dispatcher {
 	return &Dispatcher{
 		s:        cfg.Session,
 		config:   maps.Clone(cfg.Config),
-		env:      maps.Clone(cfg.Env),
 		log:      log,
-		open:     map[string]int{},
+		results:  map[string][]result{},
 		keybinds: true,
 	}
 }
@@ -148,56 +159,63 @@ func (d *Dispatcher) WithSession(f func(s *Session)) {
 	f(d.s)
 }
 
-// Begin records a command as the plugin issues it, before the host decides
-// what to do with it (wasi.PluginConfig.OnCommand): StatusHost until Handle
-// or Note, called next for the same worker and command, settles it. With
-// Begin, every command the guest issued appears once, in order.
-func (d *Dispatcher) Begin(worker string, cmd *pluginpb.PluginCommand) {
+// Host leaves a note for the record of a host-handled command the worker
+// is issuing now (the runner's answer to a permission request).
+func (d *Dispatcher) Host(worker string, name pluginpb.CommandName, note string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.recordLocked(worker, cmd.Name, cmd, StatusHost, "", nil)
-	d.open[worker] = len(d.records) - 1
+	d.results[worker] = append(d.results[worker], result{name: name, status: StatusHost, note: note})
 }
 
-// Note records what became of a command the dispatcher does not handle
-// itself: one the host handled (StatusHost) or refused (StatusDenied,
-// StatusUnsupported). It completes the record Begin made for the same
-// worker and command, or adds one. cmd may be nil when only the name is
-// known.
-func (d *Dispatcher) Note(worker string, name pluginpb.CommandName, cmd *pluginpb.PluginCommand, st Status, note string) {
+// Observe records the commands of a plugin's activity stream
+// (wasi.PluginConfig.Observer); other activities are ignored.
+func (d *Dispatcher) Observe(a wasi.Activity) {
+	if a.Kind != wasi.ActivityCommand {
+		return
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.recordLocked(worker, name, cmd, st, note, nil)
-}
-
-// recordLocked settles the record Begin opened for worker when it is for
-// the same command, and appends a new record otherwise.
-func (d *Dispatcher) recordLocked(worker string, name pluginpb.CommandName, cmd *pluginpb.PluginCommand, st Status, note string, reply proto.Message) {
-	if i, ok := d.open[worker]; ok && (st != StatusHost || note != "") {
-		if d.records[i].Name == name.String() {
-			delete(d.open, worker)
-			r := &d.records[i]
-			r.Status, r.Note = st, note
-			if reply != nil {
-				r.Reply = protoJSON(reply)
-			}
-			d.log.Debug("plugin command", "name", r.Name, "worker", worker, "status", st, "note", note)
-			return
+	name := a.Command.GetName()
+	var res result
+	switch a.Outcome {
+	case wasi.CommandDenied:
+		res = result{status: StatusDenied, note: a.Detail}
+	case wasi.CommandUnsupported:
+		res = result{status: StatusUnsupported, note: a.Detail}
+	default:
+		res = result{status: StatusHost}
+		q := d.results[a.Worker]
+		if len(q) > 0 && q[0].name == name {
+			res, d.results[a.Worker] = q[0], q[1:]
 		}
 	}
-	r := Record{Seq: len(d.records) + 1, Name: name.String(), Worker: worker, Status: st, Note: note}
-	if cmd != nil {
-		c := proto.Clone(cmd).(*pluginpb.PluginCommand)
-		c.Name = 0
-		if proto.Size(c) > 0 {
-			r.Payload = protoJSON(c)
-		}
+	r := Record{Seq: len(d.records) + 1, Name: name.String(), Worker: a.Worker, Status: res.status, Note: res.note}
+	c := proto.Clone(a.Command).(*pluginpb.PluginCommand)
+	c.Name = 0
+	if proto.Size(c) > 0 {
+		r.Payload = protoJSON(sortSets(c))
 	}
-	if reply != nil {
-		r.Reply = protoJSON(reply)
+	if res.reply != nil {
+		r.Reply = protoJSON(res.reply)
 	}
 	d.records = append(d.records, r)
-	d.log.Debug("plugin command", "name", r.Name, "worker", worker, "status", st, "note", note)
+	d.log.Debug("plugin command", "name", r.Name, "worker", a.Worker, "status", r.Status, "note", r.Note)
+}
+
+// sortSets sorts the payloads that are sets (event type lists of Subscribe
+// and Unsubscribe, permission lists), so that two runs of a plugin that
+// builds them from a map record the same bytes.
+func sortSets(c *pluginpb.PluginCommand) *pluginpb.PluginCommand {
+	if l := c.GetSubscribePayload().GetSubscriptions(); l != nil {
+		slices.Sort(l.EventTypes)
+	}
+	if l := c.GetUnsubscribePayload().GetSubscriptions(); l != nil {
+		slices.Sort(l.EventTypes)
+	}
+	if p := c.GetRequestPluginPermissionPayload(); p != nil {
+		slices.Sort(p.Permissions)
+	}
+	return c
 }
 
 // protoJSON renders m as compact protojson with proto field names (protojson
@@ -225,7 +243,7 @@ func (d *Dispatcher) Handle(worker string, cmd *pluginpb.PluginCommand) proto.Me
 	if !pluginpb.CommandReply(cmd.Name).ReadsReply() {
 		reply = nil
 	}
-	d.recordLocked(worker, cmd.Name, cmd, st, note, reply)
+	d.results[worker] = append(d.results[worker], result{name: cmd.Name, status: st, note: note, reply: reply})
 	return reply
 }
 
@@ -237,7 +255,7 @@ func (d *Dispatcher) queue(evs ...*pluginpb.Event) {
 
 // layoutChanged queues the events that describe tabs and panes.
 func (d *Dispatcher) layoutChanged() {
-	d.queue(d.s.TabUpdate(), d.s.PaneUpdate(), d.s.SessionUpdate())
+	d.queue(d.s.TabUpdate(), d.s.PaneUpdate(), zellij.SessionUpdate(&d.s.Session))
 }
 
 // newReply returns the empty reply message for n with its tab_id / tab_ids /
@@ -272,17 +290,17 @@ func (d *Dispatcher) handleLocked(cmd *pluginpb.PluginCommand) (proto.Message, S
 	// Commands about the plugin's own pane: accepted, mirrored where the
 	// session has a place for it.
 	case pluginpb.CommandName_SetSelectable:
-		if ti, pi := s.pane(s.PluginID, true); ti >= 0 {
-			s.Tabs[ti].Panes[pi].Selectable = cmd.GetSetSelectablePayload()
+		if ti, pi := s.Pane(s.PluginID, true); ti >= 0 {
+			s.Tabs[ti].Panes[pi].NotSelectable = !cmd.GetSetSelectablePayload()
 		}
 		return nil, StatusOK, ""
 	case pluginpb.CommandName_HideSelf:
 		s.Visible = false
-		d.queue(s.VisibleEvent())
+		d.queue(zellij.VisibleEvent(false))
 		return nil, StatusOK, ""
 	case pluginpb.CommandName_ShowSelf:
 		s.Visible = true
-		d.queue(s.VisibleEvent())
+		d.queue(zellij.VisibleEvent(true))
 		return nil, StatusOK, ""
 	case pluginpb.CommandName_SetSelfMouseSelectionSupport, pluginpb.CommandName_ShowCursor:
 		return nil, StatusOK, ""
@@ -300,40 +318,23 @@ func (d *Dispatcher) handleLocked(cmd *pluginpb.PluginCommand) (proto.Message, S
 			return nil, StatusOK, "invalid session name ignored"
 		}
 		s.Name = name
-		d.queue(s.ModeUpdate(d.keybinds), s.SessionUpdate())
+		d.queue(s.ModeUpdate(d.keybinds), zellij.SessionUpdate(&s.Session))
 		return nil, StatusOK, ""
-	case pluginpb.CommandName_GetSessionList:
-		return &pluginpb.GetSessionListResponse{
-			Result: &pluginpb.GetSessionListResponse_Snapshot{Snapshot: &pluginpb.SessionListSnapshot{
-				LiveSessions: []*pluginpb.SessionManifest{s.Manifest()},
-			}},
-		}, StatusOK, ""
+	case pluginpb.CommandName_GetSessionList, pluginpb.CommandName_GetFocusedPaneInfo,
+		pluginpb.CommandName_GetSessionEnvironmentVariables:
+		reply, _ := s.Reply(cmd)
+		return reply, StatusOK, ""
 	case pluginpb.CommandName_CurrentSessionLastSavedTime:
 		return nil, StatusOK, "the session was never saved"
 	case pluginpb.CommandName_GenerateRandomName:
 		return &pluginpb.GenerateRandomNameResponse{Name: s.randomName()}, StatusOK, ""
-	case pluginpb.CommandName_GetSessionEnvironmentVariables:
-		resp := &pluginpb.GetSessionEnvironmentVariablesResponse{}
-		for _, k := range slices.Sorted(maps.Keys(d.env)) {
-			resp.EnvVars = append(resp.EnvVars, &pluginpb.EnvVariable{Name: k, Value: d.env[k]})
-		}
-		return resp, StatusOK, ""
-	case pluginpb.CommandName_GetFocusedPaneInfo:
-		t := s.Tabs[s.Active]
-		return &pluginpb.GetFocusedPaneInfoResponse{
-			Result: &pluginpb.GetFocusedPaneInfoResponse_FocusedPaneInfo{FocusedPaneInfo: &pluginpb.FocusedPaneInfo{
-				FocusedTabIndex: uint32(s.Active),
-				FocusedPaneId:   &pluginpb.PaneId{PaneType: pluginpb.PaneType_Terminal, Id: t.Focused},
-			}},
-		}, StatusOK, ""
 	case pluginpb.CommandName_ListClients:
-		t := s.Tabs[s.Active]
 		d.queue(&pluginpb.Event{
 			Name: pluginpb.EventType_ListClients,
 			Payload: &pluginpb.Event_ListClientsPayload{ListClientsPayload: &pluginpb.ListClientsPayload{
 				ClientInfo: []*pluginpb.ClientInfo{{
 					ClientId:        1,
-					PaneId:          &pluginpb.PaneId{PaneType: pluginpb.PaneType_Terminal, Id: t.Focused},
+					PaneId:          &pluginpb.PaneId{PaneType: pluginpb.PaneType_Terminal, Id: s.focused(s.Active)},
 					IsCurrentClient: true,
 				}},
 			}},
@@ -352,14 +353,14 @@ func (d *Dispatcher) handleLocked(cmd *pluginpb.PluginCommand) (proto.Message, S
 	case pluginpb.CommandName_ToggleTab:
 		return d.focus(s.Previous, "")
 	case pluginpb.CommandName_GoToTabName:
-		return d.focus(s.tabByName(cmd.GetGoToTabNamePayload()), "tab name")
+		return d.focus(s.TabByName(cmd.GetGoToTabNamePayload()), "tab name")
 	case pluginpb.CommandName_SwitchTabToId:
-		return d.focus(s.tabByID(cmd.GetSwitchTabToIdPayload().GetTabId()), "tab id")
+		return d.focus(s.TabByID(cmd.GetSwitchTabToIdPayload().GetTabId()), "tab id")
 	case pluginpb.CommandName_GoToTabWithId:
-		return d.focus(s.tabByID(cmd.GetGoToTabWithIdPayload().GetTabId()), "tab id")
+		return d.focus(s.TabByID(cmd.GetGoToTabWithIdPayload().GetTabId()), "tab id")
 	case pluginpb.CommandName_FocusOrCreateTab:
 		name := cmd.GetFocusOrCreateTabPayload()
-		i := s.tabByName(name)
+		i := s.TabByName(name)
 		if i < 0 {
 			i = s.addTab(name, true)
 		} else {
@@ -390,13 +391,13 @@ func (d *Dispatcher) handleLocked(cmd *pluginpb.PluginCommand) (proto.Message, S
 	case pluginpb.CommandName_CloseTabWithIndex:
 		return d.closeTab(int(cmd.GetCloseTabWithIndexPayload().GetTabIndex()))
 	case pluginpb.CommandName_CloseTabWithId:
-		return d.closeTab(s.tabByID(cmd.GetCloseTabWithIdPayload().GetTabId()))
+		return d.closeTab(s.TabByID(cmd.GetCloseTabWithIdPayload().GetTabId()))
 	case pluginpb.CommandName_RenameTab:
 		p := cmd.GetRenameTabPayload()
 		return d.renameTab(int(p.GetId()), p.GetNewName())
 	case pluginpb.CommandName_RenameTabWithId:
 		p := cmd.GetRenameTabWithIdPayload()
-		return d.renameTab(s.tabByID(p.GetTabId()), p.GetNewName())
+		return d.renameTab(s.TabByID(p.GetTabId()), p.GetNewName())
 
 	// Panes.
 	case pluginpb.CommandName_RenameTerminalPane, pluginpb.CommandName_RenamePluginPane:
@@ -404,7 +405,7 @@ func (d *Dispatcher) handleLocked(cmd *pluginpb.PluginCommand) (proto.Message, S
 		if p == nil {
 			p = cmd.GetRenamePluginPanePayload()
 		}
-		ti, pi := s.pane(p.GetId(), n == pluginpb.CommandName_RenamePluginPane)
+		ti, pi := s.Pane(p.GetId(), n == pluginpb.CommandName_RenamePluginPane)
 		if ti < 0 {
 			return nil, StatusOK, fmt.Sprintf("no such pane %d", p.GetId())
 		}
@@ -417,36 +418,37 @@ func (d *Dispatcher) handleLocked(cmd *pluginpb.PluginCommand) (proto.Message, S
 		if plugin {
 			id = cmd.GetClosePluginPanePayload()
 		}
-		ti, pi := s.pane(id, plugin)
+		ti, pi := s.Pane(id, plugin)
 		switch {
 		case ti < 0:
 			return nil, StatusOK, fmt.Sprintf("no such pane %d", id)
 		case plugin && id == s.PluginID:
 			return nil, StatusOK, "the plugin's own pane stays open in the runner"
-		case !plugin && s.Tabs[ti].Focused == id && len(s.terminals(ti)) == 1:
+		case !plugin && s.focused(ti) == id && len(s.terminals(ti)) == 1:
 			return nil, StatusOK, "the tab's last terminal pane stays open in the runner"
 		}
+		wasFocused := !plugin && s.focused(ti) == id
 		t := &s.Tabs[ti]
 		t.Panes = slices.Delete(t.Panes, pi, pi+1)
-		if !plugin && t.Focused == id {
-			t.Focused = s.terminals(ti)[0]
+		if wasFocused {
+			s.focusTerminal(ti, s.terminals(ti)[0])
 		}
 		d.layoutChanged()
 		return nil, StatusOK, ""
 	case pluginpb.CommandName_FocusTerminalPane:
 		p := cmd.GetFocusTerminalPanePayload()
-		ti, _ := s.pane(p.GetPaneId(), false)
+		ti, _ := s.Pane(p.GetPaneId(), false)
 		if ti < 0 {
 			return nil, StatusOK, fmt.Sprintf("no such pane %d", p.GetPaneId())
 		}
 		s.focusTab(ti)
-		s.Tabs[ti].Focused = p.GetPaneId()
+		s.focusTerminal(ti, p.GetPaneId())
 		d.layoutChanged()
 		return nil, StatusOK, ""
 	case pluginpb.CommandName_OpenPluginPaneFloating, pluginpb.CommandName_OpenPluginPaneInNewTab:
 		return d.openPane(cmd, true)
 	case pluginpb.CommandName_NewPane:
-		s.addPane(Pane{}, true)
+		s.addPane(zellij.Pane{}, true)
 		d.layoutChanged()
 		return nil, StatusOK, "pane recorded, nothing started"
 	case pluginpb.CommandName_ToggleFloatingPanes:
@@ -455,14 +457,13 @@ func (d *Dispatcher) handleLocked(cmd *pluginpb.PluginCommand) (proto.Message, S
 		d.layoutChanged()
 		return nil, StatusOK, ""
 	case pluginpb.CommandName_FocusNextPane, pluginpb.CommandName_FocusPreviousPane:
-		t := &s.Tabs[s.Active]
 		ids := s.terminals(s.Active)
-		i := slices.Index(ids, t.Focused)
+		i := slices.Index(ids, s.focused(s.Active))
 		step := 1
 		if n == pluginpb.CommandName_FocusPreviousPane {
 			step = len(ids) - 1
 		}
-		t.Focused = ids[(i+step)%len(ids)]
+		s.focusTerminal(s.Active, ids[(i+step)%len(ids)])
 		d.layoutChanged()
 		return nil, StatusOK, ""
 
@@ -518,17 +519,6 @@ func (d *Dispatcher) renameTab(i int, name string) (proto.Message, Status, strin
 	return nil, StatusOK, ""
 }
 
-// terminals returns the terminal pane ids of tab ti.
-func (s *Session) terminals(ti int) []uint32 {
-	var ids []uint32
-	for _, p := range s.Tabs[ti].Panes {
-		if !p.IsPlugin {
-			ids = append(ids, p.ID)
-		}
-	}
-	return ids
-}
-
 // openPane models an Open* command: a new pane in the active tab (or in a
 // new tab for *InNewTab), nothing actually started.
 func (d *Dispatcher) openPane(cmd *pluginpb.PluginCommand, plugin bool) (proto.Message, Status, string) {
@@ -540,11 +530,11 @@ func (d *Dispatcher) openPane(cmd *pluginpb.PluginCommand, plugin bool) (proto.M
 		id := uint64(s.Tabs[i].ID)
 		tabID = &id
 	}
-	p := Pane{IsPlugin: plugin, Floating: strings.Contains(n.String(), "Floating")}
+	p := zellij.Pane{IsPlugin: plugin, Floating: strings.Contains(n.String(), "Floating")}
 	title, command := describePane(cmd)
 	p.Title, p.Command = title, command
 	if plugin {
-		p.URL = title
+		p.PluginURL = title
 	}
 	p = s.addPane(p, !strings.Contains(n.String(), "Background"))
 	d.layoutChanged()

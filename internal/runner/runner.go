@@ -1,12 +1,12 @@
-package standalone
+package runner
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -14,6 +14,7 @@ import (
 	"github.com/tessera-ws/tessera/internal/screen"
 	"github.com/tessera-ws/tessera/proto/pluginpb"
 	"github.com/tessera-ws/tessera/wasi"
+	"github.com/tessera-ws/tessera/zellij"
 )
 
 // Options configures one standalone run.
@@ -41,22 +42,6 @@ type Options struct {
 	CallTimeout time.Duration
 	// Steps are the script to run after load.
 	Steps []Step
-	// CacheDir and NoDiskCache configure the compilation cache (see
-	// wasi.HostConfig).
-	CacheDir    string
-	NoDiskCache bool
-	// Engine selects how the plugin's code runs: EngineCompiler ("", the
-	// default) compiles the module before loading it; EngineAuto starts
-	// a module never compiled before at once on the interpreter, compiles
-	// it in the background and moves the plugin to compiled code when that
-	// is done (a module compiled before starts compiled, from the disk
-	// cache); EngineInterpreter never compiles.
-	Engine string
-	// CompileWait bounds how long the end of a run waits for the host's
-	// background work still running (EngineAuto's compile, writes to the
-	// disk cache), so that it reaches the disk cache and the next run
-	// starts compiled. Zero: do not wait.
-	CompileWait time.Duration
 	// Now stamps the session's creation time. Defaults to time.Now.
 	Now func() time.Time
 	// Logger receives host records. Defaults to discarding.
@@ -90,6 +75,8 @@ type Timings struct {
 
 // Result is what a run produced.
 type Result struct {
+	// Engine is what the plugin ran on at the end.
+	Engine wasi.Engine
 	// Lines is the final screen as plain text, exactly Rows lines, trailing
 	// blanks of each line trimmed.
 	Lines []string
@@ -118,7 +105,7 @@ type Result struct {
 	// dropped by the rate limit or undecodable.
 	CommandCount uint64
 	// Crashed is the plugin's crash, nil if it ran to the end.
-	Crashed error
+	Crashed *wasi.CrashError
 	// Timings are measured durations.
 	Timings Timings
 }
@@ -136,13 +123,6 @@ const (
 	// maxSettleRounds bounds how often queued events are delivered in a row;
 	// a plugin that answers every TabUpdate with SwitchTabTo would loop.
 	maxSettleRounds = 100
-)
-
-// Engines for Options.Engine.
-const (
-	EngineAuto        = "auto"
-	EngineCompiler    = "compiler"
-	EngineInterpreter = "interpreter"
 )
 
 // LoadError is returned by Run when the plugin could not be loaded.
@@ -165,26 +145,33 @@ type runner struct {
 	rows  int
 	cols  int
 	res   *Result
-	first atomic.Int64 // ns from start to first frame, 0 before
+	log   *slog.Logger
 
-	mu        sync.Mutex // guards lastFrame, blocked and the slices of res filled by callbacks
+	mu        sync.Mutex // guards what the observer fills: lastFrame, first, blocked, res's slices
 	lastFrame []byte
+	first     time.Duration   // start to first frame, 0 before
 	blocked   map[string]bool // CLI pipe ids the plugin holds blocked
 }
 
 func (r *runner) incident(s string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.incidentLocked(s)
+}
+
+func (r *runner) incidentLocked(s string) {
 	if len(r.res.Incidents) < maxIncidents {
 		r.res.Incidents = append(r.res.Incidents, s)
 	}
 }
 
-// Run loads the plugin, feeds it the synthetic session, applies the initial
-// size, runs the steps and renders the final screen. A plugin that fails to
-// load yields a *LoadError; a crash later is reported in Result.Crashed with
-// a nil error. ctx cancels the run.
-func Run(ctx context.Context, opt Options) (*Result, error) {
+// Run loads the plugin on h, feeds it the synthetic session, applies the
+// initial size, runs the steps and renders the final screen. A plugin that
+// fails to load yields a *LoadError; a crash later is reported in
+// Result.Crashed with a nil error. ctx cancels the run. The plugin is
+// closed when Run returns; h is the caller's (its background compile may
+// still be running).
+func Run(ctx context.Context, h *wasi.Host, opt Options) (*Result, error) {
 	if opt.Rows <= 0 || opt.Cols <= 0 {
 		opt.Rows, opt.Cols = 24, 80
 	}
@@ -195,38 +182,13 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	r := &runner{opt: opt, start: time.Now(), rows: opt.Rows, cols: opt.Cols, res: &Result{}, blocked: map[string]bool{}}
-	r.s = NewSession(0, opt.URL, opt.Rows, opt.Cols, opt.Now())
-	r.d = NewDispatcher(DispatcherConfig{Session: r.s, Config: opt.Config, Env: opt.Env, Logger: log})
+	r := &runner{opt: opt, start: time.Now(), rows: opt.Rows, cols: opt.Cols, res: &Result{}, blocked: map[string]bool{}, log: log}
+	r.s = NewSession(0, opt.URL, opt.Rows, opt.Cols, opt.Now(), opt.Env)
+	r.d = NewDispatcher(DispatcherConfig{Session: r.s, Config: opt.Config, Logger: log})
 	r.scr = screen.New(opt.Rows, opt.Cols)
-	if st, ok := ScreenStyle(DefaultStyling(), true); ok {
+	if st, ok := ScreenStyle(zellij.DefaultStyling(), true); ok {
 		r.scr.SetStyle(st)
 	}
-
-	hc := wasi.HostConfig{CacheDir: opt.CacheDir, NoDiskCache: opt.NoDiskCache, Logger: log}
-	switch opt.Engine {
-	case EngineCompiler, "":
-	case EngineAuto:
-		hc.Tiering = true
-	case EngineInterpreter:
-		hc.Interpreter = true
-	default:
-		return nil, fmt.Errorf("engine %q: want %s, %s or %s", opt.Engine, EngineAuto, EngineCompiler, EngineInterpreter)
-	}
-	h, err := wasi.NewHost(ctx, hc)
-	if err != nil {
-		return nil, fmt.Errorf("start plugin host: %w", err)
-	}
-	defer func() {
-		if opt.CompileWait > 0 {
-			wctx, cancel := context.WithTimeout(context.Background(), opt.CompileWait)
-			if err := h.WaitCompiled(wctx); err != nil {
-				log.Info("exit before the background compile finished; the next run starts on the interpreter again", "err", err)
-			}
-			cancel()
-		}
-		h.Close(context.Background())
-	}()
 
 	// Compile first (for the engine the plugin starts on), so that
 	// CompileMS and LoadMS are told apart.
@@ -237,7 +199,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	r.res.Timings.CompileMS = ms(time.Since(t0))
 
 	t1 := time.Now()
-	p, err := h.Load(ctx, opt.WASM, r.pluginConfig(log))
+	p, err := h.Load(ctx, opt.WASM, r.pluginConfig())
 	r.res.Timings.LoadMS = ms(time.Since(t1))
 	if err != nil {
 		return nil, &LoadError{Err: err}
@@ -259,13 +221,13 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // does not fail a plugin that merely initialises slowly.
 func (r *runner) limits() wasi.Limits {
 	t := r.opt.CallTimeout
-	if t <= 0 {
+	if t == 0 {
 		return wasi.Limits{}
 	}
-	return wasi.Limits{CallTimeout: t, LoadTimeout: max(t, wasi.DefaultLimits.LoadTimeout)}
+	return wasi.Limits{CallTimeout: t, LoadTimeout: max(t, wasi.DefaultLimits().LoadTimeout)}
 }
 
-func (r *runner) pluginConfig(log *slog.Logger) wasi.PluginConfig {
+func (r *runner) pluginConfig() wasi.PluginConfig {
 	initialCwd := "/"
 	for _, m := range r.opt.Mounts {
 		if m.Guest == "/host" {
@@ -277,18 +239,16 @@ func (r *runner) pluginConfig(log *slog.Logger) wasi.PluginConfig {
 		grant[g] = true
 	}
 	return wasi.PluginConfig{
-		ID:         0,
-		ClientID:   1,
-		URL:        r.opt.URL,
-		Config:     r.opt.Config,
-		Mounts:     r.opt.Mounts,
-		Env:        r.opt.Env,
-		Limits:     r.limits(),
-		Granted:    r.opt.Grant,
-		InitialCwd: initialCwd,
-		InitialKeybinds: &pluginpb.InitialKeybindsPayload{
-			Keybinds: DefaultKeybinds(),
-		},
+		ID:              0,
+		ClientID:        1,
+		URL:             r.opt.URL,
+		Config:          r.opt.Config,
+		Mounts:          r.opt.Mounts,
+		Env:             r.opt.Env,
+		Limits:          r.limits(),
+		Granted:         r.opt.Grant,
+		InitialCwd:      initialCwd,
+		InitialKeybinds: r.s.InitialKeybinds(),
 		Dispatcher: wasi.DispatcherFunc(func(ctx context.Context, c *wasi.CommandContext, cmd *pluginpb.PluginCommand) (proto.Message, error) {
 			return r.d.Handle(c.Worker, cmd), nil
 		}),
@@ -301,52 +261,42 @@ func (r *runner) pluginConfig(log *slog.Logger) wasi.PluginConfig {
 			if !ok {
 				note = "denied: not all requested permissions were given with --grant"
 			}
-			r.d.Note(req.Worker, pluginpb.CommandName_RequestPluginPermissions, &pluginpb.PluginCommand{
-				Name: pluginpb.CommandName_RequestPluginPermissions,
-				Payload: &pluginpb.PluginCommand_RequestPluginPermissionPayload{
-					RequestPluginPermissionPayload: &pluginpb.RequestPluginPermissionPayload{Permissions: req.Permissions},
-				},
-			}, StatusHost, note)
+			r.d.Host(req.Worker, pluginpb.CommandName_RequestPluginPermissions, note)
 			req.Respond(ok)
 		},
-		OnCommand: func(worker string, cmd *pluginpb.PluginCommand) {
-			r.d.Begin(worker, cmd)
-		},
-		OnFrame: func(f []byte) {
-			r.first.CompareAndSwap(0, int64(max(time.Since(r.start), 1)))
-			r.mu.Lock()
-			r.lastFrame = f
-			r.mu.Unlock()
-		},
-		OnStderr: func(line string) {
-			r.mu.Lock()
-			if len(r.res.Stderr) < maxStderrLines {
-				r.res.Stderr = append(r.res.Stderr, line)
-			}
-			r.mu.Unlock()
-			log.Debug("plugin stderr", "line", line)
-		},
-		OnPipe: func(c wasi.PipeControl) {
-			r.mu.Lock()
-			defer r.mu.Unlock()
-			switch c.Kind {
-			case wasi.PipeOutput:
-				r.res.PipeOutput = append(r.res.PipeOutput, PipeOutput{PipeID: c.PipeID, Text: c.Output})
-			case wasi.PipeDone:
-				r.blocked[c.PipeID] = c.Blocked
-			case wasi.PipeUnblock:
-				r.blocked[c.PipeID] = false
-			}
-		},
-		OnIncident: func(inc wasi.Incident) {
-			switch inc.Kind {
-			case wasi.IncidentDenied:
-				r.d.Note(inc.Worker, inc.Command, nil, StatusDenied, "needs "+inc.Permission.String())
-			case wasi.IncidentUnsupported:
-				r.d.Note(inc.Worker, inc.Command, nil, StatusUnsupported, inc.Detail)
-			}
-			r.incident(inc.String())
-		},
+		Observer: r.observe,
+	}
+}
+
+// observe is the plugin's observer: it records commands (through the
+// dispatcher), frames, stderr, pipe requests and incidents.
+func (r *runner) observe(a wasi.Activity) {
+	r.d.Observe(a)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch a.Kind {
+	case wasi.ActivityFrame:
+		if r.first == 0 {
+			r.first = max(a.Time.Sub(r.start), 1)
+		}
+		r.lastFrame = a.Frame
+	case wasi.ActivityStderr:
+		if len(r.res.Stderr) < maxStderrLines {
+			r.res.Stderr = append(r.res.Stderr, a.Line)
+		}
+		r.log.Debug("plugin stderr", "line", a.Line)
+	case wasi.ActivityPipe:
+		c := a.Pipe
+		switch c.Kind {
+		case wasi.PipeOutput:
+			r.res.PipeOutput = append(r.res.PipeOutput, PipeOutput{PipeID: c.PipeID, Text: c.Output})
+		case wasi.PipeDone:
+			r.blocked[c.PipeID] = c.Blocked
+		case wasi.PipeUnblock:
+			r.blocked[c.PipeID] = false
+		}
+	case wasi.ActivityIncident:
+		r.incidentLocked(a.Incident.String())
 	}
 }
 
@@ -392,9 +342,9 @@ func (r *runner) step(ctx context.Context, st Step) error {
 	var err error
 	switch st.Kind {
 	case StepKey:
-		_, err = r.p.Update(ctx, KeyEvent(st.Key))
+		_, err = r.p.Update(ctx, zellij.KeyEvent(st.Key))
 	case StepMouse:
-		_, err = r.p.Update(ctx, MouseEvent(st.Mouse))
+		_, err = r.p.Update(ctx, st.Mouse.Event())
 	case StepPipe:
 		// Pipe steps with the same name form one CLI pipe (like the lines
 		// of one `tessera pipe` invocation), with its backpressure: while
@@ -418,7 +368,7 @@ func (r *runner) step(ctx context.Context, st Step) error {
 		r.rows, r.cols = st.Rows, st.Cols
 		var evs []*pluginpb.Event
 		r.d.WithSession(func(s *Session) {
-			s.Rows, s.Cols = st.Rows, st.Cols
+			s.Resize(st.Rows, st.Cols)
 			evs = []*pluginpb.Event{s.TabUpdate(), s.PaneUpdate()}
 		})
 		r.p.Resize(st.Rows, st.Cols)
@@ -461,6 +411,7 @@ func (r *runner) waitUnblocked(ctx context.Context, id string) error {
 			r.incident(fmt.Sprintf("pipe %s still blocked by the plugin after %s; sending the next message anyway", id, maxPipeBlock))
 			return nil
 		}
+		// Only time (a timer of the plugin) can unblock it now.
 		if err := r.wait(ctx, 10*time.Millisecond); err != nil {
 			return err
 		}
@@ -491,32 +442,17 @@ func (r *runner) wait(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// settle waits until the host has processed what it queued for the plugin
-// by itself (timers that fired, custom messages, permission results,
-// InitialKeybinds), then delivers the events and pipe messages the plugin's
-// commands caused, and repeats until nothing is left.
+// settle waits until the plugin is idle (wasi.Plugin.Sync: its queues, its
+// workers and the activity stream), then delivers the events and pipe
+// messages the plugin's commands caused, and repeats until nothing is left.
 func (r *runner) settle(ctx context.Context) error {
 	for range maxSettleRounds {
-		// Work posted to workers first: their answers reach the main
-		// instance as CustomMessage events through its mailbox.
-		idle, err := r.waitWorkers(ctx)
-		if err != nil {
+		if err := r.p.Sync(ctx); err != nil {
 			return err
-		}
-		// Two calls through the mailbox: the plugin goroutine drains its
-		// internal queue after each mailbox job, so the second call returns
-		// only once the drain after the first is complete.
-		for range 2 {
-			if err := r.barrier(ctx); err != nil {
-				return err
-			}
 		}
 		ds := r.d.TakePending()
 		if len(ds) == 0 {
-			if !idle || r.p.WorkersIdle() {
-				return nil // idle, or a worker that will not finish: stop waiting
-			}
-			continue // the main instance posted more work to a worker
+			return nil
 		}
 		if err := r.deliver(ctx, ds); err != nil {
 			return err
@@ -525,58 +461,6 @@ func (r *runner) settle(ctx context.Context) error {
 	r.incident(fmt.Sprintf("events caused by the plugin's own commands still pending after %d rounds; stopped delivering them", maxSettleRounds))
 	r.d.TakePending()
 	return nil
-}
-
-// maxWorkerWait bounds how long settle waits for workers to finish the
-// messages posted to them; a worker still busy after that is recorded.
-const maxWorkerWait = 10 * time.Second
-
-// waitWorkers waits until every message posted to the plugin's workers has
-// been processed (true), or maxWorkerWait passed (false; an incident is
-// recorded).
-func (r *runner) waitWorkers(ctx context.Context) (bool, error) {
-	if r.p.WorkersIdle() {
-		return true, nil
-	}
-	deadline := time.Now().Add(maxWorkerWait)
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	for !r.p.WorkersIdle() {
-		if time.Now().After(deadline) {
-			r.incident(fmt.Sprintf("workers still busy after %s; rendering without their answers", maxWorkerWait))
-			return false, nil
-		}
-		select {
-		case <-ctx.Done():
-			return false, ctx.Err()
-		case <-tick.C:
-		}
-	}
-	return true, nil
-}
-
-// barrierEvents are event types without payload that few plugins subscribe
-// to; an Update with one the plugin does not accept is a cheap round trip
-// through its mailbox that never calls the guest.
-var barrierEvents = []pluginpb.EventType{
-	pluginpb.EventType_BeforeClose, pluginpb.EventType_ConfigWasWrittenToDisk,
-	pluginpb.EventType_SystemClipboardFailure, pluginpb.EventType_InputReceived,
-}
-
-func (r *runner) barrier(ctx context.Context) error {
-	for _, t := range barrierEvents {
-		if !r.p.Accepts(t) {
-			_, err := r.p.Update(ctx, &pluginpb.Event{Name: t})
-			return err
-		}
-	}
-	// The plugin takes all of them: fall back to a short pause.
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(5 * time.Millisecond):
-		return nil
-	}
 }
 
 func (r *runner) deliver(ctx context.Context, ds []Delivery) error {
@@ -613,7 +497,10 @@ func (r *runner) finish(ctx context.Context) {
 			r.incident("final render: " + err.Error())
 		}
 	}
-	if r.p.Crashed() != nil {
+	// Close delivers the activities still queued (the crash's frame).
+	r.p.Close(context.Background())
+	st := r.p.State()
+	if st.Crash != nil {
 		r.mu.Lock()
 		f := r.lastFrame
 		r.mu.Unlock()
@@ -621,28 +508,29 @@ func (r *runner) finish(ctx context.Context) {
 		r.scr.Frame(f)
 	}
 	res := r.res
-	res.Crashed = r.p.Crashed()
+	res.Crashed = st.Crash
+	res.Engine = st.Engine
 	res.Lines = r.scr.Lines()
 	res.ANSI = r.scr.ANSI()
 	res.Rows, res.Cols = r.scr.Size()
 	res.Commands = r.d.Records()
-	res.CommandCount = r.p.Stats().Commands
-	for _, t := range r.p.Subscriptions() {
+	res.CommandCount = st.Stats.Commands
+	for _, t := range st.Subscriptions {
 		res.Subscriptions = append(res.Subscriptions, t.String())
 		if perm, needs := pluginpb.EventPermission(t); needs && !r.p.Accepts(t) {
 			res.Withheld = append(res.Withheld, Withheld{Event: t.String(), Permission: perm.String()})
 		}
 	}
-	for _, t := range r.p.Permissions() {
+	for _, t := range st.Permissions {
 		res.Permissions = append(res.Permissions, t.String())
 	}
-	if f := r.first.Load(); f > 0 {
-		res.Timings.FirstFrameMS = ms(time.Duration(f))
-	}
-	res.Timings.TotalMS = ms(time.Since(r.start))
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	res.Stderr = append([]string(nil), res.Stderr...)
-	res.PipeOutput = append([]PipeOutput(nil), res.PipeOutput...)
-	res.Incidents = append([]string(nil), res.Incidents...)
+	if r.first > 0 {
+		res.Timings.FirstFrameMS = ms(r.first)
+	}
+	res.Timings.TotalMS = ms(time.Since(r.start))
+	res.Stderr = slices.Clone(res.Stderr)
+	res.PipeOutput = slices.Clone(res.PipeOutput)
+	res.Incidents = slices.Clone(res.Incidents)
 }

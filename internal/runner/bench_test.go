@@ -1,4 +1,4 @@
-package standalone
+package runner
 
 import (
 	"strings"
@@ -13,7 +13,7 @@ import (
 // BenchmarkModeUpdate builds and marshals the ModeUpdate event with the
 // default keybindings, the largest event the runner sends.
 func BenchmarkModeUpdate(b *testing.B) {
-	s := NewSession(0, "file:/x.wasm", 24, 80, time.Unix(0, 0))
+	s := NewSession(0, "file:/x.wasm", 24, 80, time.Unix(0, 0), nil)
 	b.ReportAllocs()
 	n := 0
 	for b.Loop() {
@@ -29,7 +29,7 @@ func BenchmarkModeUpdate(b *testing.B) {
 // BenchmarkDispatcherSwitchTab handles SwitchTabTo and collects the three
 // events it queues.
 func BenchmarkDispatcherSwitchTab(b *testing.B) {
-	s := NewSession(0, "file:/x.wasm", 24, 80, time.Unix(0, 0))
+	s := NewSession(0, "file:/x.wasm", 24, 80, time.Unix(0, 0), nil)
 	d := NewDispatcher(DispatcherConfig{Session: s})
 	d.Handle("", &pluginpb.PluginCommand{Name: pluginpb.CommandName_NewTab})
 	cmds := []*pluginpb.PluginCommand{

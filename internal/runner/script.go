@@ -1,4 +1,4 @@
-package standalone
+package runner
 
 import (
 	"bufio"
@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tessera-ws/tessera/zellij"
 )
 
 // StepKind says what one script line does.
@@ -42,46 +44,6 @@ func (k StepKind) String() string {
 	return "step(" + strconv.Itoa(int(k)) + ")"
 }
 
-// MouseAction is a mouse event name, numbered as the ABI's MouseEventName.
-type MouseAction int
-
-// Mouse actions.
-const (
-	MouseScrollUp    MouseAction = 0
-	MouseScrollDown  MouseAction = 1
-	MouseLeftClick   MouseAction = 2
-	MouseRightClick  MouseAction = 3
-	MouseHold        MouseAction = 4
-	MouseRelease     MouseAction = 5
-	MouseHover       MouseAction = 6
-	MouseScrollLeft  MouseAction = 7
-	MouseScrollRight MouseAction = 8
-)
-
-var mouseActions = map[string]MouseAction{
-	"left": MouseLeftClick, "right": MouseRightClick, "hold": MouseHold,
-	"release": MouseRelease, "hover": MouseHover,
-	"scroll-up": MouseScrollUp, "scroll-down": MouseScrollDown,
-	"scroll-left": MouseScrollLeft, "scroll-right": MouseScrollRight,
-}
-
-// IsScroll reports whether a carries a line count rather than a position.
-func (a MouseAction) IsScroll() bool {
-	switch a {
-	case MouseScrollUp, MouseScrollDown, MouseScrollLeft, MouseScrollRight:
-		return true
-	}
-	return false
-}
-
-// Mouse is a mouse step: a position (0-based, within the plugin's content
-// area) for clicks, hold, release and hover; a line count for scrolls.
-type Mouse struct {
-	Action   MouseAction
-	Row, Col int
-	Lines    int
-}
-
 // Pipe is a pipe step. HasPayload distinguishes `pipe NAME` (no payload,
 // "end of input") from `pipe NAME ` with an empty payload.
 type Pipe struct {
@@ -94,10 +56,10 @@ type Pipe struct {
 type Step struct {
 	Line int // 1-based line number in the script
 	Kind StepKind
-	Key  Key
+	Key  zellij.Key
 	Pipe Pipe
 	// Mouse is set for StepMouse.
-	Mouse Mouse
+	Mouse zellij.MouseEvent
 	// Rows and Cols are set for StepResize.
 	Rows, Cols int
 	// Wait is set for StepWait.
@@ -169,7 +131,7 @@ func parseLine(line string) (Step, bool, error) {
 		if len(args) != 1 {
 			return Step{}, false, fmt.Errorf("key: want one key, e.g. `key Ctrl+g`")
 		}
-		k, err := ParseKey(args[0])
+		k, err := zellij.ParseKey(args[0])
 		if err != nil {
 			return Step{}, false, err
 		}
@@ -217,12 +179,12 @@ func parseMouse(args []string) (Step, bool, error) {
 	if len(args) == 0 {
 		return Step{}, false, fmt.Errorf("mouse: want an action: left, right, hold, release, hover, scroll-up, scroll-down, scroll-left, scroll-right")
 	}
-	a, ok := mouseActions[strings.ToLower(args[0])]
+	a, ok := zellij.ParseMouseAction(args[0])
 	if !ok {
 		return Step{}, false, fmt.Errorf("mouse: unknown action %q", args[0])
 	}
-	m := Mouse{Action: a}
-	if a.IsScroll() {
+	m := zellij.MouseEvent{Action: a}
+	if zellij.IsScroll(a) {
 		m.Lines = 1
 		switch len(args) {
 		case 1:

@@ -1,4 +1,4 @@
-package standalone
+package zellij
 
 import (
 	"fmt"
@@ -8,23 +8,22 @@ import (
 
 // Proto returns k as the wire Key. The character is sent as its code (97 for
 // 'a'): guests read the field as a character code, whatever the schema's enum
-// says.
+// says. The first modifier in ABI order goes in `modifier`, the others in
+// `additional_modifiers` (the guest takes the union), which gives the bytes
+// Zellij sends for Ctrl+Shift+a (modifier=Ctrl, additional=[Shift]).
 func (k Key) Proto() *pluginpb.Key {
 	pk := &pluginpb.Key{}
 	if k.IsChar {
 		c := uint32(k.Char)
 		pk.Char = &c
 	} else {
-		n := pluginpb.Key_NamedKey(k.Named)
+		n := k.Named
 		pk.Key = &n
 	}
-	main, rest := k.wireModifiers()
-	if main != nil {
-		m := pluginpb.Key_KeyModifier(*main)
+	if len(k.Mods) > 0 {
+		m := k.Mods[0]
 		pk.Modifier = &m
-	}
-	for _, m := range rest {
-		pk.AdditionalModifiers = append(pk.AdditionalModifiers, pluginpb.Key_KeyModifier(m))
+		pk.AdditionalModifiers = append(pk.AdditionalModifiers, k.Mods[1:]...)
 	}
 	return pk
 }
@@ -37,10 +36,10 @@ func KeyEvent(k Key) *pluginpb.Event {
 	}
 }
 
-// MouseEvent returns the Mouse event for m.
-func MouseEvent(m Mouse) *pluginpb.Event {
-	p := &pluginpb.MouseEventPayload{MouseEventName: pluginpb.MouseEventName(m.Action)}
-	if m.Action.IsScroll() {
+// Event returns the Mouse event for m.
+func (m MouseEvent) Event() *pluginpb.Event {
+	p := &pluginpb.MouseEventPayload{MouseEventName: m.Action}
+	if IsScroll(m.Action) {
 		p.MouseEventPayload = &pluginpb.MouseEventPayload_LineCount{LineCount: uint32(m.Lines)}
 	} else {
 		p.MouseEventPayload = &pluginpb.MouseEventPayload_Position{
@@ -58,7 +57,7 @@ func MouseEvent(m Mouse) *pluginpb.Event {
 func mustKey(s string) *pluginpb.Key {
 	k, err := ParseKey(s)
 	if err != nil {
-		panic(fmt.Sprintf("standalone: bad built-in key %q: %v", s, err))
+		panic(fmt.Sprintf("zellij: bad built-in key %q: %v", s, err))
 	}
 	return k.Proto()
 }

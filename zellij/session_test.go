@@ -1,4 +1,4 @@
-package standalone
+package zellij
 
 import (
 	"testing"
@@ -7,7 +7,6 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
-	"github.com/tessera-ws/tessera/internal/screen"
 	"github.com/tessera-ws/tessera/proto/pluginpb"
 )
 
@@ -42,27 +41,6 @@ func TestDefaultStylingCounts(t *testing.T) {
 	var back pluginpb.Styling
 	if err := proto.Unmarshal(b, &back); err != nil || !proto.Equal(&back, st) {
 		t.Fatalf("round trip: %v", err)
-	}
-}
-
-// The styling sent to plugins is the one the screen draws components with.
-func TestDefaultStylingMatchesScreen(t *testing.T) {
-	got, ok := ScreenStyle(DefaultStyling(), true)
-	if !ok {
-		t.Fatal("ScreenStyle rejected the default styling")
-	}
-	if want := screen.DefaultStyle(); got != want {
-		t.Fatalf("ScreenStyle(DefaultStyling()) =\n%+v\nwant screen.DefaultStyle()\n%+v", got, want)
-	}
-	bad := DefaultStyling()
-	bad.TableTitle = bad.TableTitle[:5]
-	if _, ok := ScreenStyle(bad, true); ok {
-		t.Error("ScreenStyle accepted 5 colours in table_title")
-	}
-	bad = DefaultStyling()
-	bad.MultiplayerUserColors = bad.MultiplayerUserColors[:9]
-	if _, ok := ScreenStyle(bad, true); ok {
-		t.Error("ScreenStyle accepted 9 multiplayer colours")
 	}
 }
 
@@ -156,7 +134,13 @@ func TestDefaultKeybinds(t *testing.T) {
 
 func TestSessionEvents(t *testing.T) {
 	created := time.Unix(1700000000, 0)
-	s := NewSession(7, "file:/p/x.wasm", 24, 80, created)
+	s := &Session{
+		Name: "tessera", Rows: 24, Cols: 80, Created: created, Clients: 1,
+		Tabs: []Tab{{ID: 0, Name: "Tab #1", Active: true, Panes: []Pane{
+			{ID: 0, Title: "Pane #1", Focused: true, Rows: 24, Cols: 80},
+			{ID: 7, IsPlugin: true, Title: "file:/p/x.wasm", PluginURL: "file:/p/x.wasm", Rows: 24, Cols: 80},
+		}}},
+	}
 	evs := s.InitialEvents(false)
 	names := []pluginpb.EventType{}
 	for _, e := range evs {

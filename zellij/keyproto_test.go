@@ -1,4 +1,4 @@
-package standalone
+package zellij
 
 import (
 	"fmt"
@@ -56,14 +56,14 @@ func TestKeyEventBytes(t *testing.T) {
 // TestKeyModifierUnion checks that every modifier set survives the split
 // into modifier + additional_modifiers exactly once.
 func TestKeyModifierUnion(t *testing.T) {
-	all := []Modifier{Ctrl, Alt, Shift, Super}
+	all := []pluginpb.Key_KeyModifier{pluginpb.Key_CTRL, pluginpb.Key_ALT, pluginpb.Key_SHIFT, pluginpb.Key_SUPER}
 	for mask := 0; mask < 16; mask++ {
 		var mods []string
 		want := map[pluginpb.Key_KeyModifier]bool{}
 		for i, m := range all {
 			if mask&(1<<i) != 0 {
-				mods = append(mods, m.String())
-				want[pluginpb.Key_KeyModifier(m)] = true
+				mods = append(mods, ModifierName(m))
+				want[m] = true
 			}
 		}
 		k, err := ParseKey(strings.Join(append(mods, "q"), "+"))
@@ -93,13 +93,13 @@ func TestKeyModifierUnion(t *testing.T) {
 }
 
 func TestMouseEvent(t *testing.T) {
-	ev := MouseEvent(Mouse{Action: MouseLeftClick, Row: 2, Col: 5})
+	ev := MouseEvent{Action: pluginpb.MouseEventName_MouseLeftClick, Row: 2, Col: 5}.Event()
 	p := ev.GetMouseEventPayload()
 	if ev.Name != pluginpb.EventType_Mouse || p.MouseEventName != pluginpb.MouseEventName_MouseLeftClick ||
 		p.GetPosition().GetLine() != 2 || p.GetPosition().GetColumn() != 5 {
 		t.Fatalf("left click: %v", ev)
 	}
-	ev = MouseEvent(Mouse{Action: MouseScrollDown, Lines: 3})
+	ev = MouseEvent{Action: pluginpb.MouseEventName_MouseScrollDown, Lines: 3}.Event()
 	p = ev.GetMouseEventPayload()
 	if p.MouseEventName != pluginpb.MouseEventName_MouseScrollDown || p.GetLineCount() != 3 || p.GetPosition() != nil {
 		t.Fatalf("scroll: %v", ev)

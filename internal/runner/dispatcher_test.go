@@ -1,4 +1,4 @@
-package standalone
+package runner
 
 import (
 	"encoding/json"
@@ -10,16 +10,29 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tessera-ws/tessera/proto/pluginpb"
+	"github.com/tessera-ws/tessera/wasi"
 )
 
 func newTestDispatcher() (*Dispatcher, *Session) {
-	s := NewSession(3, "file:/plugins/x.wasm", 24, 80, time.Unix(1700000000, 0))
+	s := NewSession(3, "file:/plugins/x.wasm", 24, 80, time.Unix(1700000000, 0), map[string]string{"B": "2", "A": "1"})
 	d := NewDispatcher(DispatcherConfig{
 		Session: s,
 		Config:  map[string]string{"mode": "a"},
-		Env:     map[string]string{"B": "2", "A": "1"},
 	})
 	return d, s
+}
+
+// handle is what the host does with a dispatched command: Handle, then
+// the command's activity.
+func handle(d *Dispatcher, worker string, c *pluginpb.PluginCommand) proto.Message {
+	reply := d.Handle(worker, c)
+	d.Observe(wasi.Activity{Kind: wasi.ActivityCommand, Worker: worker, Command: c, Outcome: wasi.CommandDispatched})
+	return reply
+}
+
+// refused is the activity of a command the host refused.
+func refused(d *Dispatcher, worker string, n pluginpb.CommandName, o wasi.CommandOutcome, detail string) {
+	d.Observe(wasi.Activity{Kind: wasi.ActivityCommand, Worker: worker, Command: cmd(n), Outcome: o, Detail: detail})
 }
 
 func cmd(n pluginpb.CommandName) *pluginpb.PluginCommand { return &pluginpb.PluginCommand{Name: n} }
@@ -62,31 +75,31 @@ func wire(t *testing.T, n pluginpb.CommandName, m proto.Message) proto.Message {
 func TestDispatcherReplies(t *testing.T) {
 	d, _ := newTestDispatcher()
 
-	r := wire(t, pluginpb.CommandName_GetSessionList, d.Handle("", cmd(pluginpb.CommandName_GetSessionList))).(*pluginpb.GetSessionListResponse)
+	r := wire(t, pluginpb.CommandName_GetSessionList, handle(d, "", cmd(pluginpb.CommandName_GetSessionList))).(*pluginpb.GetSessionListResponse)
 	live := r.GetSnapshot().GetLiveSessions()
 	if len(live) != 1 || live[0].Name != "tessera" || !live[0].IsCurrentSession || live[0].ConnectedClients != 1 ||
 		len(live[0].Tabs) != 1 || len(live[0].Panes) != 1 {
 		t.Errorf("GetSessionList: %v", r)
 	}
 
-	if got := d.Handle("", cmd(pluginpb.CommandName_CurrentSessionLastSavedTime)); got != nil {
+	if got := handle(d, "", cmd(pluginpb.CommandName_CurrentSessionLastSavedTime)); got != nil {
 		t.Errorf("CurrentSessionLastSavedTime: %v, want empty", got)
 	}
 
-	n1 := d.Handle("", cmd(pluginpb.CommandName_GenerateRandomName)).(*pluginpb.GenerateRandomNameResponse).Name
-	n2 := d.Handle("", cmd(pluginpb.CommandName_GenerateRandomName)).(*pluginpb.GenerateRandomNameResponse).Name
+	n1 := handle(d, "", cmd(pluginpb.CommandName_GenerateRandomName)).(*pluginpb.GenerateRandomNameResponse).Name
+	n2 := handle(d, "", cmd(pluginpb.CommandName_GenerateRandomName)).(*pluginpb.GenerateRandomNameResponse).Name
 	if n1 == "" || n2 == "" || n1 == n2 {
 		t.Errorf("random names %q %q", n1, n2)
 	}
 
 	env := wire(t, pluginpb.CommandName_GetSessionEnvironmentVariables,
-		d.Handle("", cmd(pluginpb.CommandName_GetSessionEnvironmentVariables))).(*pluginpb.GetSessionEnvironmentVariablesResponse)
+		handle(d, "", cmd(pluginpb.CommandName_GetSessionEnvironmentVariables))).(*pluginpb.GetSessionEnvironmentVariablesResponse)
 	if len(env.EnvVars) != 2 || env.EnvVars[0].Name != "A" || env.EnvVars[0].Value != "1" || env.EnvVars[1].Name != "B" {
 		t.Errorf("env: %v", env)
 	}
 
 	fp := wire(t, pluginpb.CommandName_GetFocusedPaneInfo,
-		d.Handle("", cmd(pluginpb.CommandName_GetFocusedPaneInfo))).(*pluginpb.GetFocusedPaneInfoResponse)
+		handle(d, "", cmd(pluginpb.CommandName_GetFocusedPaneInfo))).(*pluginpb.GetFocusedPaneInfoResponse)
 	if fp.GetFocusedPaneInfo().GetFocusedTabIndex() != 0 || fp.GetFocusedPaneInfo().GetFocusedPaneId().GetPaneType() != pluginpb.PaneType_Terminal {
 		t.Errorf("focused pane: %v", fp)
 	}
@@ -101,7 +114,7 @@ func TestDispatcherTabs(t *testing.T) {
 		Name:    pluginpb.CommandName_NewTab,
 		Payload: &pluginpb.PluginCommand_NewTabPayload{NewTabPayload: &pluginpb.NewTabPayload{Name: str("logs")}},
 	}
-	r := wire(t, pluginpb.CommandName_NewTab, d.Handle("", nt)).(*pluginpb.NewTabResponse)
+	r := wire(t, pluginpb.CommandName_NewTab, handle(d, "", nt)).(*pluginpb.NewTabResponse)
 	if r.GetTabId() != 1 {
 		t.Errorf("NewTab reply %v, want tab id 1", r)
 	}
@@ -112,7 +125,7 @@ func TestDispatcherTabs(t *testing.T) {
 		t.Fatalf("after NewTab: active %d tabs %+v", s.Active, s.Tabs)
 	}
 	// SwitchTabTo is 1-based.
-	d.Handle("", &pluginpb.PluginCommand{
+	handle(d, "", &pluginpb.PluginCommand{
 		Name:    pluginpb.CommandName_SwitchTabTo,
 		Payload: &pluginpb.PluginCommand_SwitchTabToPayload{SwitchTabToPayload: &pluginpb.SwitchTabToPayload{TabIndex: 1}},
 	})
@@ -125,7 +138,7 @@ func TestDispatcherTabs(t *testing.T) {
 		t.Errorf("TabUpdate after SwitchTabTo: %v", tabs)
 	}
 	// Out of range: recorded, nothing changes, no events.
-	d.Handle("", &pluginpb.PluginCommand{
+	handle(d, "", &pluginpb.PluginCommand{
 		Name:    pluginpb.CommandName_SwitchTabTo,
 		Payload: &pluginpb.PluginCommand_SwitchTabToPayload{SwitchTabToPayload: &pluginpb.SwitchTabToPayload{TabIndex: 9}},
 	})
@@ -133,25 +146,25 @@ func TestDispatcherTabs(t *testing.T) {
 		t.Error("SwitchTabTo 9 changed something")
 	}
 	// GoToTab is 0-based; next/previous wrap.
-	d.Handle("", &pluginpb.PluginCommand{Name: pluginpb.CommandName_GoToTab, Payload: &pluginpb.PluginCommand_GoToTabPayload{GoToTabPayload: 1}})
+	handle(d, "", &pluginpb.PluginCommand{Name: pluginpb.CommandName_GoToTab, Payload: &pluginpb.PluginCommand_GoToTabPayload{GoToTabPayload: 1}})
 	if s.Active != 1 {
 		t.Errorf("GoToTab 1: active %d", s.Active)
 	}
-	d.Handle("", cmd(pluginpb.CommandName_GoToNextTab))
+	handle(d, "", cmd(pluginpb.CommandName_GoToNextTab))
 	if s.Active != 0 {
 		t.Errorf("GoToNextTab wraps: active %d", s.Active)
 	}
-	d.Handle("", cmd(pluginpb.CommandName_ToggleTab))
+	handle(d, "", cmd(pluginpb.CommandName_ToggleTab))
 	if s.Active != 1 {
 		t.Errorf("ToggleTab: active %d", s.Active)
 	}
 	// The plugin's tab cannot be closed, the other one can.
-	d.Handle("", &pluginpb.PluginCommand{Name: pluginpb.CommandName_CloseTabWithIndex,
+	handle(d, "", &pluginpb.PluginCommand{Name: pluginpb.CommandName_CloseTabWithIndex,
 		Payload: &pluginpb.PluginCommand_CloseTabWithIndexPayload{CloseTabWithIndexPayload: &pluginpb.CloseTabWithIndexPayload{TabIndex: 0}}})
 	if len(s.Tabs) != 2 {
 		t.Errorf("closed the plugin's tab")
 	}
-	d.Handle("", cmd(pluginpb.CommandName_CloseFocusedTab))
+	handle(d, "", cmd(pluginpb.CommandName_CloseFocusedTab))
 	if len(s.Tabs) != 1 || s.Active != 0 {
 		t.Errorf("CloseFocusedTab: %d tabs, active %d", len(s.Tabs), s.Active)
 	}
@@ -159,8 +172,8 @@ func TestDispatcherTabs(t *testing.T) {
 	// FocusOrCreateTab creates once, then focuses.
 	foc := &pluginpb.PluginCommand{Name: pluginpb.CommandName_FocusOrCreateTab,
 		Payload: &pluginpb.PluginCommand_FocusOrCreateTabPayload{FocusOrCreateTabPayload: "build"}}
-	id1 := wire(t, foc.Name, d.Handle("", foc)).(*pluginpb.FocusOrCreateTabResponse).GetTabId()
-	id2 := wire(t, foc.Name, d.Handle("", foc)).(*pluginpb.FocusOrCreateTabResponse).GetTabId()
+	id1 := wire(t, foc.Name, handle(d, "", foc)).(*pluginpb.FocusOrCreateTabResponse).GetTabId()
+	id2 := wire(t, foc.Name, handle(d, "", foc)).(*pluginpb.FocusOrCreateTabResponse).GetTabId()
 	if id1 != id2 || len(s.Tabs) != 2 {
 		t.Errorf("FocusOrCreateTab: ids %d %d, %d tabs", id1, id2, len(s.Tabs))
 	}
@@ -169,7 +182,7 @@ func TestDispatcherTabs(t *testing.T) {
 func TestDispatcherModeAndPanes(t *testing.T) {
 	d, s := newTestDispatcher()
 	d.SetModeKeybinds(false)
-	d.Handle("", &pluginpb.PluginCommand{Name: pluginpb.CommandName_SwitchToMode,
+	handle(d, "", &pluginpb.PluginCommand{Name: pluginpb.CommandName_SwitchToMode,
 		Payload: &pluginpb.PluginCommand_SwitchToModePayload{SwitchToModePayload: &pluginpb.SwitchToModePayload{InputMode: pluginpb.InputMode_Locked}}})
 	p := d.TakePending()
 	if len(p) != 1 || p[0].Event.GetModeUpdatePayload().CurrentMode != pluginpb.InputMode_Locked ||
@@ -181,12 +194,12 @@ func TestDispatcherModeAndPanes(t *testing.T) {
 		Payload: &pluginpb.PluginCommand_OpenCommandPanePayload{OpenCommandPanePayload: &pluginpb.OpenCommandPanePayload{
 			CommandToRun: &pluginpb.Command{Path: "htop", Args: []string{"-d", "5"}},
 		}}}
-	r := wire(t, open.Name, d.Handle("", open)).(*pluginpb.OpenCommandPaneResponse)
+	r := wire(t, open.Name, handle(d, "", open)).(*pluginpb.OpenCommandPaneResponse)
 	if r.GetPaneId().GetPaneType() != pluginpb.PaneType_Terminal || r.GetPaneId().GetId() != 1 {
 		t.Errorf("OpenCommandPane reply %v", r)
 	}
 	panes := s.Tabs[0].Panes
-	if len(panes) != 3 || panes[2].Command != "htop -d 5" || s.Tabs[0].Focused != 1 {
+	if len(panes) != 3 || panes[2].Command != "htop -d 5" || s.focused(0) != 1 {
 		t.Errorf("panes after OpenCommandPane: %+v", panes)
 	}
 	p = d.TakePending()
@@ -198,19 +211,19 @@ func TestDispatcherModeAndPanes(t *testing.T) {
 	// OpenFile is lenient but still answered with the pane.
 	of := &pluginpb.PluginCommand{Name: pluginpb.CommandName_OpenFile,
 		Payload: &pluginpb.PluginCommand_OpenFilePayload{OpenFilePayload: &pluginpb.OpenFilePayload{FileToOpen: &pluginpb.File{Path: "/host/a.txt"}}}}
-	if got := wire(t, of.Name, d.Handle("", of)).(*pluginpb.OpenFileResponse); got.GetPaneId().GetId() != 2 {
+	if got := wire(t, of.Name, handle(d, "", of)).(*pluginpb.OpenFileResponse); got.GetPaneId().GetId() != 2 {
 		t.Errorf("OpenFile reply %v", got)
 	}
 
 	rn := &pluginpb.PluginCommand{Name: pluginpb.CommandName_RenamePluginPane,
 		Payload: &pluginpb.PluginCommand_RenamePluginPanePayload{RenamePluginPanePayload: &pluginpb.IdAndNewName{Id: 3, NewName: "Mine"}}}
-	d.Handle("", rn)
-	if ti, pi := s.pane(3, true); s.Tabs[ti].Panes[pi].Title != "Mine" {
+	handle(d, "", rn)
+	if ti, pi := s.Pane(3, true); s.Tabs[ti].Panes[pi].Title != "Mine" {
 		t.Error("RenamePluginPane not applied")
 	}
-	d.Handle("", &pluginpb.PluginCommand{Name: pluginpb.CommandName_SetSelectable,
+	handle(d, "", &pluginpb.PluginCommand{Name: pluginpb.CommandName_SetSelectable,
 		Payload: &pluginpb.PluginCommand_SetSelectablePayload{SetSelectablePayload: false}})
-	if ti, pi := s.pane(3, true); s.Tabs[ti].Panes[pi].Selectable {
+	if ti, pi := s.Pane(3, true); !s.Tabs[ti].Panes[pi].NotSelectable {
 		t.Error("SetSelectable(false) not applied")
 	}
 }
@@ -221,7 +234,7 @@ func TestDispatcherMessageToSelf(t *testing.T) {
 		return &pluginpb.PluginCommand{Name: pluginpb.CommandName_MessageToPlugin,
 			Payload: &pluginpb.PluginCommand_MessageToPluginPayload{MessageToPluginPayload: p}}
 	}
-	d.Handle("", msg(&pluginpb.MessageToPluginPayload{
+	handle(d, "", msg(&pluginpb.MessageToPluginPayload{
 		PluginUrl: str(OwnURL), MessageName: "ping", MessagePayload: str("hi"),
 		MessageArgs: []*pluginpb.ContextItem{{Name: "k", Value: "v"}},
 	}))
@@ -235,13 +248,13 @@ func TestDispatcherMessageToSelf(t *testing.T) {
 		t.Errorf("pipe %v", pm)
 	}
 	// Broadcast reaches the sender too, not private.
-	d.Handle("", msg(&pluginpb.MessageToPluginPayload{MessageName: "all"}))
+	handle(d, "", msg(&pluginpb.MessageToPluginPayload{MessageName: "all"}))
 	if p := d.TakePending(); len(p) != 1 || p[0].Pipe.IsPrivate || p[0].Pipe.Payload != nil {
 		t.Errorf("broadcast: %v", p)
 	}
 	// Another plugin, or the same URL with another configuration: unsupported.
-	d.Handle("", msg(&pluginpb.MessageToPluginPayload{PluginUrl: str("file:/other.wasm"), MessageName: "x"}))
-	d.Handle("", msg(&pluginpb.MessageToPluginPayload{PluginUrl: str(OwnURL), MessageName: "x",
+	handle(d, "", msg(&pluginpb.MessageToPluginPayload{PluginUrl: str("file:/other.wasm"), MessageName: "x"}))
+	handle(d, "", msg(&pluginpb.MessageToPluginPayload{PluginUrl: str(OwnURL), MessageName: "x",
 		PluginConfig: []*pluginpb.ContextItem{{Name: "tooltip", Value: "true"}}}))
 	if p := d.TakePending(); len(p) != 0 {
 		t.Errorf("messages to others delivered: %v", eventNames(p))
@@ -251,7 +264,7 @@ func TestDispatcherMessageToSelf(t *testing.T) {
 		t.Errorf("records %+v", recs)
 	}
 	// Same configuration (plus caller_cwd) is the plugin itself.
-	d.Handle("", msg(&pluginpb.MessageToPluginPayload{PluginUrl: str("file:/plugins/x.wasm"), MessageName: "y",
+	handle(d, "", msg(&pluginpb.MessageToPluginPayload{PluginUrl: str("file:/plugins/x.wasm"), MessageName: "y",
 		PluginConfig: []*pluginpb.ContextItem{{Name: "mode", Value: "a"}, {Name: "caller_cwd", Value: "/"}}}))
 	if p := d.TakePending(); len(p) != 1 {
 		t.Errorf("message to own URL and config not delivered")
@@ -264,7 +277,7 @@ func TestDispatcherUnsupportedAndRecords(t *testing.T) {
 		Payload: &pluginpb.PluginCommand_RunCommandPayload{RunCommandPayload: &pluginpb.RunCommandPayload{
 			CommandLine: []string{"rm", "-rf", "/"}, Context: []*pluginpb.ContextItem{{Name: "id", Value: "7"}},
 		}}}
-	if got := d.Handle("", rc); got != nil {
+	if got := handle(d, "", rc); got != nil {
 		t.Errorf("RunCommand reply %v", got)
 	}
 	p := d.TakePending()
@@ -273,12 +286,12 @@ func TestDispatcherUnsupportedAndRecords(t *testing.T) {
 		t.Errorf("RunCommandResult: %v", p)
 	}
 	// An unmodelled reply-bearing command gets an empty reply.
-	if got := d.Handle("", cmd(pluginpb.CommandName_GetLayoutDir)); got != nil {
+	if got := handle(d, "", cmd(pluginpb.CommandName_GetLayoutDir)); got != nil {
 		t.Errorf("GetLayoutDir reply %v", got)
 	}
-	d.Handle("w", &pluginpb.PluginCommand{Name: pluginpb.CommandName_WriteChars,
+	handle(d, "w", &pluginpb.PluginCommand{Name: pluginpb.CommandName_WriteChars,
 		Payload: &pluginpb.PluginCommand_WriteCharsPayload{WriteCharsPayload: "ls\n"}})
-	d.Note("", pluginpb.CommandName_OpenFile, nil, StatusDenied, "needs OpenFiles")
+	refused(d, "", pluginpb.CommandName_OpenFile, wasi.CommandDenied, "needs OpenFiles")
 
 	recs := d.Records()
 	if len(recs) != 4 {
@@ -317,8 +330,8 @@ func TestDispatcherConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 50 {
-				d.Handle(string(rune('a'+w)), cmd(pluginpb.CommandName_GoToNextTab))
-				d.Handle(string(rune('a'+w)), cmd(pluginpb.CommandName_NewTab))
+				handle(d, string(rune('a'+w)), cmd(pluginpb.CommandName_GoToNextTab))
+				handle(d, string(rune('a'+w)), cmd(pluginpb.CommandName_NewTab))
 				d.TakePending()
 			}
 		}()
@@ -335,47 +348,60 @@ func TestDispatcherConcurrent(t *testing.T) {
 	}
 }
 
-func TestDispatcherBeginSettles(t *testing.T) {
+func TestDispatcherRecordsFromActivities(t *testing.T) {
 	d, _ := newTestDispatcher()
-	sub := &pluginpb.PluginCommand{Name: pluginpb.CommandName_Subscribe}
-	d.Begin("", sub) // host-handled: stays "host"
-	nt := &pluginpb.PluginCommand{Name: pluginpb.CommandName_NewTab}
-	d.Begin("", nt)
-	d.Begin("w", &pluginpb.PluginCommand{Name: pluginpb.CommandName_OpenFile})
-	d.Handle("", nt)                                                                     // settles the main instance's NewTab
-	d.Note("w", pluginpb.CommandName_OpenFile, nil, StatusDenied, "needs OpenFiles")     // settles the worker's
-	d.Note("", pluginpb.CommandName_WatchFilesystem, nil, StatusUnsupported, "not here") // nothing open: appended
+	// Host-handled: no result left, recorded as "host".
+	d.Observe(wasi.Activity{Kind: wasi.ActivityCommand, Command: &pluginpb.PluginCommand{Name: pluginpb.CommandName_Subscribe,
+		Payload: &pluginpb.PluginCommand_SubscribePayload{SubscribePayload: &pluginpb.SubscribePayload{
+			Subscriptions: &pluginpb.EventNameList{EventTypes: []pluginpb.EventType{pluginpb.EventType_Timer, pluginpb.EventType_Key}}}}}})
+	// The worker's and the main instance's commands interleave; each
+	// activity takes its own instance's result.
+	nt := cmd(pluginpb.CommandName_NewTab)
+	d.Handle("", nt)
+	d.Handle("w", cmd(pluginpb.CommandName_GetLayoutDir))
+	d.Host("", pluginpb.CommandName_RequestPluginPermissions, "granted")
+	d.Observe(wasi.Activity{Kind: wasi.ActivityCommand, Worker: "w", Command: cmd(pluginpb.CommandName_GetLayoutDir), Outcome: wasi.CommandDispatched})
+	d.Observe(wasi.Activity{Kind: wasi.ActivityCommand, Command: nt, Outcome: wasi.CommandDispatched})
+	d.Observe(wasi.Activity{Kind: wasi.ActivityCommand, Command: cmd(pluginpb.CommandName_RequestPluginPermissions)})
+	refused(d, "w", pluginpb.CommandName_OpenFile, wasi.CommandDenied, "needs OpenFiles")
+	refused(d, "", pluginpb.CommandName_WatchFilesystem, wasi.CommandUnsupported, "not here")
+	d.Observe(wasi.Activity{Kind: wasi.ActivityFrame, Frame: []byte("x")}) // not a command
 	recs := d.Records()
 	got := []string{}
 	for _, r := range recs {
-		got = append(got, r.Worker+"/"+r.Name+"/"+string(r.Status))
+		got = append(got, r.Worker+"/"+r.Name+"/"+string(r.Status)+"/"+r.Note)
 	}
-	want := "/Subscribe/host,/NewTab/ok,w/OpenFile/denied,/WatchFilesystem/unsupported"
+	want := "/Subscribe/host/,w/GetLayoutDir/unsupported/not available in plugin run; answered with an empty reply,/NewTab/ok/," +
+		"/RequestPluginPermissions/host/granted,w/OpenFile/denied/needs OpenFiles,/WatchFilesystem/unsupported/not here"
 	if strings.Join(got, ",") != want {
-		t.Fatalf("records %v, want %s", got, want)
+		t.Fatalf("records\n%v\nwant\n%s", strings.Join(got, ","), want)
 	}
-	if recs[1].Reply == nil || recs[1].Seq != 2 {
-		t.Errorf("NewTab record %+v", recs[1])
+	if recs[2].Reply == nil || recs[2].Seq != 3 {
+		t.Errorf("NewTab record %+v", recs[2])
+	}
+	// A set-like payload is recorded sorted: two runs give the same bytes.
+	if p := string(recs[0].Payload); !strings.Contains(p, `"event_types":["Key","Timer"]`) {
+		t.Errorf("Subscribe payload %s, want sorted event types", p)
 	}
 }
 
 func TestDispatcherPaneFocusAndFloating(t *testing.T) {
 	d, s := newTestDispatcher()
-	d.Handle("", cmd(pluginpb.CommandName_NewPane))
-	d.Handle("", cmd(pluginpb.CommandName_NewPane))
-	if got := s.terminals(0); len(got) != 3 || s.Tabs[0].Focused != got[2] {
-		t.Fatalf("terminals %v, focused %d", got, s.Tabs[0].Focused)
+	handle(d, "", cmd(pluginpb.CommandName_NewPane))
+	handle(d, "", cmd(pluginpb.CommandName_NewPane))
+	if got := s.terminals(0); len(got) != 3 || s.focused(0) != got[2] {
+		t.Fatalf("terminals %v, focused %d", got, s.focused(0))
 	}
-	d.Handle("", cmd(pluginpb.CommandName_FocusNextPane))
-	if s.Tabs[0].Focused != 0 {
-		t.Errorf("FocusNextPane wraps to pane 0, focused %d", s.Tabs[0].Focused)
+	handle(d, "", cmd(pluginpb.CommandName_FocusNextPane))
+	if s.focused(0) != 0 {
+		t.Errorf("FocusNextPane wraps to pane 0, focused %d", s.focused(0))
 	}
-	d.Handle("", cmd(pluginpb.CommandName_FocusPreviousPane))
-	if s.Tabs[0].Focused != 2 {
-		t.Errorf("FocusPreviousPane back to 2, focused %d", s.Tabs[0].Focused)
+	handle(d, "", cmd(pluginpb.CommandName_FocusPreviousPane))
+	if s.focused(0) != 2 {
+		t.Errorf("FocusPreviousPane back to 2, focused %d", s.focused(0))
 	}
 	d.TakePending()
-	d.Handle("", cmd(pluginpb.CommandName_ToggleFloatingPanes))
+	handle(d, "", cmd(pluginpb.CommandName_ToggleFloatingPanes))
 	p := d.TakePending()
 	if len(p) != 3 || !p[0].Event.GetTabUpdatePayload().TabInfo[0].AreFloatingPanesVisible {
 		t.Errorf("ToggleFloatingPanes: %v", eventNames(p))

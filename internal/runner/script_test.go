@@ -1,4 +1,4 @@
-package standalone
+package runner
 
 import (
 	"errors"
@@ -6,59 +6,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tessera-ws/tessera/proto/pluginpb"
+	"github.com/tessera-ws/tessera/zellij"
 )
-
-func TestParseKey(t *testing.T) {
-	tests := []struct {
-		in   string
-		want Key
-	}{
-		{"a", Key{Char: 'a', IsChar: true}},
-		{"A", Key{Char: 'A', IsChar: true}},
-		{"Ctrl+g", Key{Mods: []Modifier{Ctrl}, Char: 'g', IsChar: true}},
-		{"ctrl+G", Key{Mods: []Modifier{Ctrl}, Char: 'G', IsChar: true}},
-		{"Shift+Alt+x", Key{Mods: []Modifier{Alt, Shift}, Char: 'x', IsChar: true}},
-		{"Alt+Shift+x", Key{Mods: []Modifier{Alt, Shift}, Char: 'x', IsChar: true}},
-		{"Super+Ctrl+Shift+Alt+z", Key{Mods: []Modifier{Ctrl, Alt, Shift, Super}, Char: 'z', IsChar: true}},
-		{"Down", Key{Named: KeyDown}},
-		{"enter", Key{Named: KeyEnter}},
-		{"Esc", Key{Named: KeyEsc}},
-		{"F1", Key{Named: KeyF1}},
-		{"F5", Key{Named: KeyF1 + 4}},
-		{"f12", Key{Named: 22}},
-		{"Tab", Key{Named: 23}},
-		{"PageDown", Key{Named: 0}},
-		{"Space", Key{Char: ' ', IsChar: true}},
-		{"+", Key{Char: '+', IsChar: true}},
-		{"Ctrl++", Key{Mods: []Modifier{Ctrl}, Char: '+', IsChar: true}},
-		{"Alt+=", Key{Mods: []Modifier{Alt}, Char: '=', IsChar: true}},
-		{"é", Key{Char: 'é', IsChar: true}},
-		{"Ctrl+Left", Key{Mods: []Modifier{Ctrl}, Named: KeyLeft}},
-	}
-	for _, tt := range tests {
-		got, err := ParseKey(tt.in)
-		if err != nil {
-			t.Errorf("ParseKey(%q): %v", tt.in, err)
-			continue
-		}
-		if !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("ParseKey(%q) = %+v, want %+v", tt.in, got, tt.want)
-		}
-		// String round-trips.
-		again, err := ParseKey(got.String())
-		if err != nil || !reflect.DeepEqual(again, got) {
-			t.Errorf("ParseKey(%q).String() = %q does not round-trip: %+v, %v", tt.in, got.String(), again, err)
-		}
-	}
-}
-
-func TestParseKeyErrors(t *testing.T) {
-	for _, in := range []string{"", "Hyper+a", "Ctrl+Ctrl+a", "+a", "F13", "F0", "F01", "Foo", "Ctrl+", "€", "Ctrl+ab", "\x01"} {
-		if k, err := ParseKey(in); err == nil {
-			t.Errorf("ParseKey(%q) = %+v, want an error", in, k)
-		}
-	}
-}
 
 func TestParseScript(t *testing.T) {
 	src := `# a comment
@@ -81,15 +32,15 @@ render
 		t.Fatal(err)
 	}
 	want := []Step{
-		{Line: 2, Kind: StepKey, Key: Key{Char: 'a', IsChar: true}},
-		{Line: 4, Kind: StepKey, Key: Key{Mods: []Modifier{Ctrl}, Char: 'g', IsChar: true}},
+		{Line: 2, Kind: StepKey, Key: zellij.Key{Char: 'a', IsChar: true}},
+		{Line: 4, Kind: StepKey, Key: zellij.Key{Mods: []pluginpb.Key_KeyModifier{pluginpb.Key_CTRL}, Char: 'g', IsChar: true}},
 		{Line: 5, Kind: StepPipe, Pipe: Pipe{Name: "refresh"}},
 		{Line: 6, Kind: StepPipe, Pipe: Pipe{Name: "greet", Payload: "hello  world ", HasPayload: true}},
 		{Line: 7, Kind: StepPipe, Pipe: Pipe{Name: "empty", Payload: "", HasPayload: true}},
-		{Line: 8, Kind: StepMouse, Mouse: Mouse{Action: MouseLeftClick, Row: 3, Col: 10}},
-		{Line: 9, Kind: StepMouse, Mouse: Mouse{Action: MouseScrollDown, Lines: 1}},
-		{Line: 10, Kind: StepMouse, Mouse: Mouse{Action: MouseScrollUp, Lines: 4}},
-		{Line: 11, Kind: StepMouse, Mouse: Mouse{Action: MouseHover}},
+		{Line: 8, Kind: StepMouse, Mouse: zellij.MouseEvent{Action: pluginpb.MouseEventName_MouseLeftClick, Row: 3, Col: 10}},
+		{Line: 9, Kind: StepMouse, Mouse: zellij.MouseEvent{Action: pluginpb.MouseEventName_MouseScrollDown, Lines: 1}},
+		{Line: 10, Kind: StepMouse, Mouse: zellij.MouseEvent{Action: pluginpb.MouseEventName_MouseScrollUp, Lines: 4}},
+		{Line: 11, Kind: StepMouse, Mouse: zellij.MouseEvent{Action: pluginpb.MouseEventName_MouseHover}},
 		{Line: 12, Kind: StepResize, Rows: 30, Cols: 100},
 		{Line: 13, Kind: StepWait, Wait: 150 * time.Millisecond},
 		{Line: 14, Kind: StepRender},

@@ -1,7 +1,8 @@
-package standalone
+package zellij
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -245,7 +246,7 @@ func buildKeybinds() []*pluginpb.InputModeKeybinds {
 		binds = append(binds, perMode[mode]...)
 		if mode != locked {
 			for _, s := range shared {
-				if !containsMode(s.except, mode) {
+				if !slices.Contains(s.except, mode) {
 					binds = append(binds, s.binding)
 				}
 			}
@@ -267,15 +268,6 @@ func buildKeybinds() []*pluginpb.InputModeKeybinds {
 		out = append(out, imk)
 	}
 	return out
-}
-
-func containsMode(ms []pluginpb.InputMode, m pluginpb.InputMode) bool {
-	for _, x := range ms {
-		if x == m {
-			return true
-		}
-	}
-	return false
 }
 
 // keyID identifies a wire key (its canonical encoding).
