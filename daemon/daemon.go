@@ -96,6 +96,7 @@ type Daemon struct {
 	nextPluginID uint32
 	nextTabID    uint32
 	unmanagedSeq int
+	dirty        map[*session]bool
 }
 
 // New prepares a daemon for the workspace: it resolves its paths and takes
@@ -260,6 +261,7 @@ func (d *Daemon) loop(ctx context.Context) {
 		select {
 		case f := <-d.inbox:
 			f()
+			d.flushDirty()
 		case <-ctx.Done():
 			return
 		case <-d.shutdownReq:

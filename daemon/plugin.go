@@ -33,6 +33,10 @@ type pluginObj struct {
 	tmpDir       string
 	view         *pluginView
 	restartTimer *time.Timer
+	// mounts are the instance's mounts, to translate /host paths.
+	mounts []wasi.Mount
+	// notSelectable and hidden mirror SetSelectable and HideSelf.
+	notSelectable, hidden bool
 }
 
 // pluginView holds a plugin's size and last frame; it guards itself.
@@ -168,7 +172,9 @@ func (d *Daemon) buildPluginConfig(pn *pane, cwd string) (wasi.PluginConfig, err
 	view := po.view
 	loadNo := po.loads
 	log := d.log.With("plugin", addr)
+	po.mounts = ms
 	return wasi.PluginConfig{
+		Dispatcher: &dispatcher{d: d, pn: pn},
 		ID:         id,
 		ClientID:   1,
 		URL:        in.Source.URL(),
@@ -257,6 +263,8 @@ func (d *Daemon) pluginLoaded(pn *pane, loadNo int, p *wasi.Plugin) {
 	}
 	po.p = p
 	po.state = StateRunning
+	d.sendInitialEvents(pn, p)
+	d.markDirty(pn.sess)
 	d.log.Info("plugin loaded", "plugin", pn.addr, "id", po.id, "url", po.inst.Source.URL(), "engine", p.Engine().String())
 	d.events.publish(EvPluginLoaded, pn.addr, "loaded "+po.inst.Source.URL(), map[string]string{"id": fmt.Sprint(po.id)})
 }

@@ -83,6 +83,7 @@ func (d *Daemon) apply(ws *config.Workspace) *config.Plan {
 		if s == nil {
 			s = &session{addr: sc.Address, name: sc.Name, managed: true, created: time.Now()}
 			d.sessions = append(d.sessions, s)
+			s.listDirty = true
 			d.events.publish(EvSessionCreated, s.addr, "session created", nil)
 		}
 		s.cfg = sc
@@ -95,6 +96,9 @@ func (d *Daemon) apply(ws *config.Workspace) *config.Plan {
 	})
 	d.applied = ws
 	d.appliedHash = hash
+	for _, s := range d.sessions {
+		d.markDirty(s)
+	}
 	d.events.publish(EvApplyDone, "", fmt.Sprintf("applied: %d to create, %d to update, %d to replace, %d to delete",
 		plan.Summary.Create, plan.Summary.Update, plan.Summary.Replace, plan.Summary.Delete), map[string]string{"hash": hash})
 	d.log.Info("applied", "create", plan.Summary.Create, "update", plan.Summary.Update,
@@ -357,6 +361,7 @@ func (d *Daemon) newPane(s *session, t *tab, addr, name, kind string) *pane {
 func (d *Daemon) closePane(p *pane) {
 	var wg sync.WaitGroup
 	d.stopPane(p, StateClosed, &wg)
+	d.markDirty(p.sess)
 	d.events.publish(EvPaneClosed, p.addr, "closed", nil)
 }
 
@@ -462,6 +467,7 @@ func (d *Daemon) runTerminal(p *pane) {
 	p.exited = false
 	p.lastErr = ""
 	p.started = time.Now()
+	d.markDirty(p.sess)
 	d.log.Info("pane started", "pane", p.addr, "pid", pr.pid, "argv", strings.Join(sp.argv, " "))
 	d.events.publish(EvPaneStarted, p.addr, fmt.Sprintf("started pid %d", pr.pid), map[string]string{"pid": fmt.Sprint(pr.pid)})
 	p.markReady()
@@ -487,6 +493,7 @@ func (d *Daemon) terminalExited(p *pane, run int, pr *process) {
 	p.exited = true
 	p.status = pr.status
 	p.state = StateExited
+	d.markDirty(p.sess)
 	d.log.Info("pane exited", "pane", p.addr, "pid", pr.pid, "status", pr.status)
 	d.events.publish(EvPaneExited, p.addr, fmt.Sprintf("exited with status %d", pr.status), map[string]string{"status": fmt.Sprint(pr.status)})
 	policy := config.RestartNever

@@ -57,6 +57,7 @@ func (d *Daemon) newTab(s *session, name string) *tab {
 	t := &tab{addr: s.addr + ".tab." + name, name: name, sess: s, id: d.nextTabID}
 	s.tabs = append(s.tabs, t)
 	s.active = len(s.tabs) - 1
+	d.markDirty(s)
 	d.events.publish(EvTabCreated, t.addr, "tab opened at run time (unmanaged)", nil)
 	return t
 }

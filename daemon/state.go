@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tessera-ws/tessera/config"
+	"github.com/tessera-ws/tessera/proto/pluginpb"
 )
 
 // Object states.
@@ -45,6 +46,10 @@ type session struct {
 	bg      []*pane // background plugins (kind KindBackground)
 	active  int     // index of the active tab
 	created time.Time
+	mode    pluginpb.InputMode
+	// modeDirty and listDirty ask flushDirty for a ModeUpdate and a
+	// SessionUpdate.
+	modeDirty, listDirty bool
 }
 
 type tab struct {
@@ -82,6 +87,9 @@ type pane struct {
 	restartTimer *time.Timer
 	// runs counts process starts, to ignore exits of replaced processes.
 	runs int
+
+	// floating panes are ordinary panes marked as such.
+	floating bool
 
 	// plugins
 	plug *pluginObj

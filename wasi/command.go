@@ -2,6 +2,7 @@ package wasi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -156,6 +157,11 @@ func (in *instance) dispatch(ctx context.Context, cmd *pluginpb.PluginCommand, r
 	dctx, cancel := context.WithDeadline(ctx, in.deadline)
 	msg, err := safeDispatch(dctx, d, &CommandContext{Plugin: p, Worker: in.worker, Reply: reply}, cmd)
 	cancel()
+	if errors.Is(err, ErrUnsupported) {
+		p.incident(Incident{Kind: IncidentUnsupported, Worker: in.worker, Command: cmd.GetName(), Detail: err.Error()})
+		in.replyEmpty(reply)
+		return CommandUnsupported, nil, err.Error()
+	}
 	if err != nil {
 		p.incident(Incident{Kind: IncidentDispatchError, Worker: in.worker, Command: cmd.GetName(), Detail: err.Error()})
 		msg = nil

@@ -205,6 +205,10 @@ var (
 	// ErrNotPlugin: the module is not a Zellij plugin (not WebAssembly, or
 	// without the plugin exports); the error says why.
 	ErrNotPlugin = errors.New("not a Zellij plugin")
+	// ErrUnsupported: returned (wrapped) by a Dispatcher for a command it
+	// does not carry out; the command is recorded as unsupported, not as a
+	// dispatch error, and a waiting guest gets an empty reply.
+	ErrUnsupported = errors.New("unsupported command")
 	// ErrMailboxFull: Update, Pipe or Render could not be queued in time.
 	ErrMailboxFull = errors.New("plugin mailbox full")
 )
