@@ -648,7 +648,7 @@ func (c *Console) help(_ context.Context, args []string) error {
 		return usageError(registry["help"])
 	}
 	fmt.Fprintln(c.out, "ADDR is a config address (session.dev.tab.code.pane.tests) or a unique suffix of one (tests).")
-	for _, g := range []string{groupInspect, groupAct, groupWorkspace, groupFollow, groupConsole} {
+	for _, g := range []string{groupInspect, groupAct, groupPerms, groupWorkspace, groupFollow, groupConsole} {
 		fmt.Fprintf(c.out, "\n%s:\n", g)
 		for _, cmd := range Commands() {
 			if cmd.Group == g {

@@ -295,6 +295,12 @@ func (a *api) Apply(ctx context.Context, req *connect.Request[controlv1.ApplyReq
 		}
 	}
 	err = a.onLoop(ctx, func() {
+		for _, p := range a.d.pluginPanes() {
+			if pr := p.plug.pending; pr != nil {
+				res.Pending = append(res.Pending, fmt.Sprintf("%s asks for %s (tessera console -c 'grant %s all')",
+					p.addr, strings.Join(permissionNames(pr.perms), ", "), lastSegment(p.addr)))
+			}
+		}
 		for _, p := range waits {
 			op := a.d.objectProto(p)
 			switch op.State {

@@ -20,6 +20,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -97,6 +98,7 @@ type Daemon struct {
 	nextTabID    uint32
 	unmanagedSeq int
 	dirty        map[*session]bool
+	perms        *permStore
 }
 
 // New prepares a daemon for the workspace: it resolves its paths and takes
@@ -146,6 +148,8 @@ func New(cfg Config) (*Daemon, error) {
 		return nil, err
 	}
 	d.lock = lock
+	perms, perr := loadPermStore(filepath.Join(paths.StateDir, permFile))
+	d.perms = perms
 	logf, err := openRotating(paths.Log, 10<<20)
 	if err != nil {
 		releaseLock(lock, paths.Lock)
@@ -157,6 +161,9 @@ func New(cfg Config) (*Daemon, error) {
 		w = io.MultiWriter(logf, cfg.Logger)
 	}
 	d.log = newRingLogger(d.logs, w, cfg.LogLevel)
+	if perr != nil {
+		d.log.Error("permission answers not loaded", "err", perr)
+	}
 	return d, nil
 }
 

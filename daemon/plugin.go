@@ -37,6 +37,8 @@ type pluginObj struct {
 	mounts []wasi.Mount
 	// notSelectable and hidden mirror SetSelectable and HideSelf.
 	notSelectable, hidden bool
+	// pending is a permission request waiting for an admin's answer.
+	pending *pendingRequest
 }
 
 // pluginView holds a plugin's size and last frame; it guards itself.
@@ -182,7 +184,11 @@ func (d *Daemon) buildPluginConfig(pn *pane, cwd string) (wasi.PluginConfig, err
 		Mounts:     ms,
 		Env:        env,
 		Limits:     lim,
-		Granted:    permissionTypes(in.Permissions),
+		Granted:    d.initialGrants(po),
+		Permissions: func(req *wasi.PermissionRequest) {
+			// Must not block: the answer comes from the loop.
+			go d.post(func() { d.permissionRequested(pn, loadNo, req) })
+		},
 		InitialCwd: initialCwd,
 		// Called on the plugin's own observer goroutine, in order: it only
 		// updates the view (a leaf) and forwards to the loop.
@@ -198,7 +204,11 @@ func (d *Daemon) buildPluginConfig(pn *pane, cwd string) (wasi.PluginConfig, err
 			case wasi.ActivityStderr:
 				log.Debug("stderr", "line", a.Line)
 			case wasi.ActivityIncident:
-				d.events.publish(EvPluginIncident, addr, a.Incident.String(), map[string]string{"kind": a.Incident.Kind.String()})
+				typ := EvPluginIncident
+				if a.Incident.Kind == wasi.IncidentDenied {
+					typ = EvPermissionDenied
+				}
+				d.events.publish(typ, addr, a.Incident.String(), map[string]string{"kind": a.Incident.Kind.String()})
 			case wasi.ActivityCommand:
 				d.pluginCommand(pn, loadNo, a)
 			case wasi.ActivityPipe:
@@ -352,6 +362,10 @@ func backoff(base time.Duration, n int) time.Duration {
 func (d *Daemon) stopPlugin(pn *pane, final string) {
 	po := pn.plug
 	po.loads++ // supersede loads in flight
+	if pr := po.pending; pr != nil {
+		pr.req.Respond(false)
+		po.pending = nil
+	}
 	if po.restartTimer != nil {
 		po.restartTimer.Stop()
 	}

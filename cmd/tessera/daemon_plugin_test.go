@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tessera-ws/tessera/internal/testutil/guestbuild"
 )
@@ -75,5 +76,62 @@ session "dev" {
 	r := e.console("render bar 2x60")
 	if !strings.Contains(r, "dev") {
 		t.Errorf("render bar 2x60:\n%s", r)
+	}
+}
+
+// TestDaemonPermissionFlow: a plugin that asks at run time for a
+// permission its manifest does not grant waits for an admin; grant lets
+// its events through, the answer survives down and up, and revoke stops
+// them at once.
+func TestDaemonPermissionFlow(t *testing.T) {
+	e := newDaemonEnv(t)
+	wasm := guestbuild.Build(t, "../../examples/plugins/status")
+	e.write(fmt.Sprintf(`
+session "dev" {
+  tab "main" {
+    plugin_pane "bar" {
+      source = %q
+    }
+  }
+}
+`, wasm))
+	out := e.mustRun("up", e.file)
+	if !strings.Contains(out, "bar asks for ReadApplicationState") {
+		t.Errorf("up does not say a request waits:\n%s", out)
+	}
+	pending := e.console("pending")
+	if !strings.Contains(pending, "session.dev.tab.main.pane.bar") || !strings.Contains(pending, "ReadApplicationState") {
+		t.Fatalf("pending:\n%s", pending)
+	}
+	if strings.Contains(e.console("screen bar"), "main") {
+		t.Fatalf("the plugin saw the tabs before it was granted the permission")
+	}
+	e.console("grant bar ReadApplicationState")
+	e.waitFor("the granted plugin to draw the tab", func() bool {
+		return strings.Contains(e.console("screen bar"), "main")
+	})
+	if p := e.console("pending"); !strings.Contains(p, "no permission request is waiting") {
+		t.Errorf("pending after grant:\n%s", p)
+	}
+
+	// The answer persists: after down and up no request waits.
+	e.mustRun("down", "-w", e.file)
+	out = e.mustRun("up", e.file)
+	if strings.Contains(out, "asks for") {
+		t.Errorf("the grant did not survive a restart:\n%s", out)
+	}
+	e.waitFor("the plugin to draw the tab after the restart", func() bool {
+		return strings.Contains(e.console("screen bar"), "main")
+	})
+
+	// Revoking stops the events at once: a new tab never reaches it.
+	e.console("revoke bar ReadApplicationState")
+	e.console("new-tab after-revoke")
+	time.Sleep(300 * time.Millisecond) // let a (wrong) TabUpdate arrive if one were sent
+	if s := e.console("screen bar"); strings.Contains(s, "after-revoke") {
+		t.Errorf("a revoked plugin still got tab updates:\n%s", s)
+	}
+	if perms := e.console("perms bar"); !strings.Contains(perms, "ReadApplicationState") || !strings.Contains(perms, "DENIED") {
+		t.Errorf("perms after revoke:\n%s", perms)
 	}
 }

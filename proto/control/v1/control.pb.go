@@ -318,6 +318,366 @@ func (*CloseResponse) Descriptor() ([]byte, []int) {
 	return file_v1_control_proto_rawDescGZIP(), []int{5}
 }
 
+type PermissionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Address, if set, keeps that plugin (or the plugins under it).
+	Address string `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	// PendingOnly keeps plugins with a request waiting for an answer.
+	PendingOnly   bool `protobuf:"varint,2,opt,name=pending_only,json=pendingOnly,proto3" json:"pending_only,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PermissionsRequest) Reset() {
+	*x = PermissionsRequest{}
+	mi := &file_v1_control_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PermissionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PermissionsRequest) ProtoMessage() {}
+
+func (x *PermissionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PermissionsRequest.ProtoReflect.Descriptor instead.
+func (*PermissionsRequest) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *PermissionsRequest) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *PermissionsRequest) GetPendingOnly() bool {
+	if x != nil {
+		return x.PendingOnly
+	}
+	return false
+}
+
+type PluginPermissions struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Address   string                 `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	PluginUrl string                 `protobuf:"bytes,2,opt,name=plugin_url,json=pluginUrl,proto3" json:"plugin_url,omitempty"`
+	// Identity is what answers persist under (source and configuration).
+	Identity string   `protobuf:"bytes,3,opt,name=identity,proto3" json:"identity,omitempty"`
+	Granted  []string `protobuf:"bytes,4,rep,name=granted,proto3" json:"granted,omitempty"`
+	// Denied are permissions an admin denied; a request of them is refused
+	// without asking again (until granted).
+	Denied []string `protobuf:"bytes,5,rep,name=denied,proto3" json:"denied,omitempty"`
+	// Pending are the permissions of a request waiting for grant or deny.
+	Pending              []string `protobuf:"bytes,6,rep,name=pending,proto3" json:"pending,omitempty"`
+	PendingSinceUnixNano int64    `protobuf:"varint,7,opt,name=pending_since_unix_nano,json=pendingSinceUnixNano,proto3" json:"pending_since_unix_nano,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *PluginPermissions) Reset() {
+	*x = PluginPermissions{}
+	mi := &file_v1_control_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PluginPermissions) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PluginPermissions) ProtoMessage() {}
+
+func (x *PluginPermissions) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PluginPermissions.ProtoReflect.Descriptor instead.
+func (*PluginPermissions) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *PluginPermissions) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *PluginPermissions) GetPluginUrl() string {
+	if x != nil {
+		return x.PluginUrl
+	}
+	return ""
+}
+
+func (x *PluginPermissions) GetIdentity() string {
+	if x != nil {
+		return x.Identity
+	}
+	return ""
+}
+
+func (x *PluginPermissions) GetGranted() []string {
+	if x != nil {
+		return x.Granted
+	}
+	return nil
+}
+
+func (x *PluginPermissions) GetDenied() []string {
+	if x != nil {
+		return x.Denied
+	}
+	return nil
+}
+
+func (x *PluginPermissions) GetPending() []string {
+	if x != nil {
+		return x.Pending
+	}
+	return nil
+}
+
+func (x *PluginPermissions) GetPendingSinceUnixNano() int64 {
+	if x != nil {
+		return x.PendingSinceUnixNano
+	}
+	return 0
+}
+
+type PermissionsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Plugins       []*PluginPermissions   `protobuf:"bytes,1,rep,name=plugins,proto3" json:"plugins,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PermissionsResponse) Reset() {
+	*x = PermissionsResponse{}
+	mi := &file_v1_control_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PermissionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PermissionsResponse) ProtoMessage() {}
+
+func (x *PermissionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PermissionsResponse.ProtoReflect.Descriptor instead.
+func (*PermissionsResponse) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *PermissionsResponse) GetPlugins() []*PluginPermissions {
+	if x != nil {
+		return x.Plugins
+	}
+	return nil
+}
+
+type GrantRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Address string                 `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	// Permissions by name (ReadApplicationState, ...); empty with all=true
+	// grants what the pending request asks for, or every permission.
+	Permissions   []string `protobuf:"bytes,2,rep,name=permissions,proto3" json:"permissions,omitempty"`
+	All           bool     `protobuf:"varint,3,opt,name=all,proto3" json:"all,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GrantRequest) Reset() {
+	*x = GrantRequest{}
+	mi := &file_v1_control_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GrantRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GrantRequest) ProtoMessage() {}
+
+func (x *GrantRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GrantRequest.ProtoReflect.Descriptor instead.
+func (*GrantRequest) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *GrantRequest) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *GrantRequest) GetPermissions() []string {
+	if x != nil {
+		return x.Permissions
+	}
+	return nil
+}
+
+func (x *GrantRequest) GetAll() bool {
+	if x != nil {
+		return x.All
+	}
+	return false
+}
+
+type DenyRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Address       string                 `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DenyRequest) Reset() {
+	*x = DenyRequest{}
+	mi := &file_v1_control_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DenyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DenyRequest) ProtoMessage() {}
+
+func (x *DenyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DenyRequest.ProtoReflect.Descriptor instead.
+func (*DenyRequest) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *DenyRequest) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+type RevokeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Address       string                 `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	Permissions   []string               `protobuf:"bytes,2,rep,name=permissions,proto3" json:"permissions,omitempty"`
+	All           bool                   `protobuf:"varint,3,opt,name=all,proto3" json:"all,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeRequest) Reset() {
+	*x = RevokeRequest{}
+	mi := &file_v1_control_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeRequest) ProtoMessage() {}
+
+func (x *RevokeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeRequest.ProtoReflect.Descriptor instead.
+func (*RevokeRequest) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *RevokeRequest) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *RevokeRequest) GetPermissions() []string {
+	if x != nil {
+		return x.Permissions
+	}
+	return nil
+}
+
+func (x *RevokeRequest) GetAll() bool {
+	if x != nil {
+		return x.All
+	}
+	return false
+}
+
 type StatusRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -326,7 +686,7 @@ type StatusRequest struct {
 
 func (x *StatusRequest) Reset() {
 	*x = StatusRequest{}
-	mi := &file_v1_control_proto_msgTypes[6]
+	mi := &file_v1_control_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -338,7 +698,7 @@ func (x *StatusRequest) String() string {
 func (*StatusRequest) ProtoMessage() {}
 
 func (x *StatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[6]
+	mi := &file_v1_control_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -351,7 +711,7 @@ func (x *StatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusRequest.ProtoReflect.Descriptor instead.
 func (*StatusRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{6}
+	return file_v1_control_proto_rawDescGZIP(), []int{12}
 }
 
 type StatusResponse struct {
@@ -378,7 +738,7 @@ type StatusResponse struct {
 
 func (x *StatusResponse) Reset() {
 	*x = StatusResponse{}
-	mi := &file_v1_control_proto_msgTypes[7]
+	mi := &file_v1_control_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -390,7 +750,7 @@ func (x *StatusResponse) String() string {
 func (*StatusResponse) ProtoMessage() {}
 
 func (x *StatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[7]
+	mi := &file_v1_control_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -403,7 +763,7 @@ func (x *StatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusResponse.ProtoReflect.Descriptor instead.
 func (*StatusResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{7}
+	return file_v1_control_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *StatusResponse) GetWorkspace() string {
@@ -503,7 +863,7 @@ type ListRequest struct {
 
 func (x *ListRequest) Reset() {
 	*x = ListRequest{}
-	mi := &file_v1_control_proto_msgTypes[8]
+	mi := &file_v1_control_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -515,7 +875,7 @@ func (x *ListRequest) String() string {
 func (*ListRequest) ProtoMessage() {}
 
 func (x *ListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[8]
+	mi := &file_v1_control_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -528,7 +888,7 @@ func (x *ListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRequest.ProtoReflect.Descriptor instead.
 func (*ListRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{8}
+	return file_v1_control_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListRequest) GetKinds() []string {
@@ -554,7 +914,7 @@ type ListResponse struct {
 
 func (x *ListResponse) Reset() {
 	*x = ListResponse{}
-	mi := &file_v1_control_proto_msgTypes[9]
+	mi := &file_v1_control_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -566,7 +926,7 @@ func (x *ListResponse) String() string {
 func (*ListResponse) ProtoMessage() {}
 
 func (x *ListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[9]
+	mi := &file_v1_control_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -579,7 +939,7 @@ func (x *ListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListResponse.ProtoReflect.Descriptor instead.
 func (*ListResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{9}
+	return file_v1_control_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListResponse) GetObjects() []*Object {
@@ -637,7 +997,7 @@ type Object struct {
 
 func (x *Object) Reset() {
 	*x = Object{}
-	mi := &file_v1_control_proto_msgTypes[10]
+	mi := &file_v1_control_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -649,7 +1009,7 @@ func (x *Object) String() string {
 func (*Object) ProtoMessage() {}
 
 func (x *Object) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[10]
+	mi := &file_v1_control_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -662,7 +1022,7 @@ func (x *Object) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Object.ProtoReflect.Descriptor instead.
 func (*Object) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{10}
+	return file_v1_control_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Object) GetAddress() string {
@@ -896,7 +1256,7 @@ type PluginStats struct {
 
 func (x *PluginStats) Reset() {
 	*x = PluginStats{}
-	mi := &file_v1_control_proto_msgTypes[11]
+	mi := &file_v1_control_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -908,7 +1268,7 @@ func (x *PluginStats) String() string {
 func (*PluginStats) ProtoMessage() {}
 
 func (x *PluginStats) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[11]
+	mi := &file_v1_control_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -921,7 +1281,7 @@ func (x *PluginStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginStats.ProtoReflect.Descriptor instead.
 func (*PluginStats) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{11}
+	return file_v1_control_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *PluginStats) GetCalls() uint64 {
@@ -975,7 +1335,7 @@ type DescribeRequest struct {
 
 func (x *DescribeRequest) Reset() {
 	*x = DescribeRequest{}
-	mi := &file_v1_control_proto_msgTypes[12]
+	mi := &file_v1_control_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -987,7 +1347,7 @@ func (x *DescribeRequest) String() string {
 func (*DescribeRequest) ProtoMessage() {}
 
 func (x *DescribeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[12]
+	mi := &file_v1_control_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1000,7 +1360,7 @@ func (x *DescribeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeRequest.ProtoReflect.Descriptor instead.
 func (*DescribeRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{12}
+	return file_v1_control_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *DescribeRequest) GetAddress() string {
@@ -1023,7 +1383,7 @@ type DescribeResponse struct {
 
 func (x *DescribeResponse) Reset() {
 	*x = DescribeResponse{}
-	mi := &file_v1_control_proto_msgTypes[13]
+	mi := &file_v1_control_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1035,7 +1395,7 @@ func (x *DescribeResponse) String() string {
 func (*DescribeResponse) ProtoMessage() {}
 
 func (x *DescribeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[13]
+	mi := &file_v1_control_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1048,7 +1408,7 @@ func (x *DescribeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeResponse.ProtoReflect.Descriptor instead.
 func (*DescribeResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{13}
+	return file_v1_control_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *DescribeResponse) GetObject() *Object {
@@ -1083,7 +1443,7 @@ type PlanRequest struct {
 
 func (x *PlanRequest) Reset() {
 	*x = PlanRequest{}
-	mi := &file_v1_control_proto_msgTypes[14]
+	mi := &file_v1_control_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1095,7 +1455,7 @@ func (x *PlanRequest) String() string {
 func (*PlanRequest) ProtoMessage() {}
 
 func (x *PlanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[14]
+	mi := &file_v1_control_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1108,7 +1468,7 @@ func (x *PlanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlanRequest.ProtoReflect.Descriptor instead.
 func (*PlanRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{14}
+	return file_v1_control_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *PlanRequest) GetPath() string {
@@ -1132,7 +1492,7 @@ type Diagnostic struct {
 
 func (x *Diagnostic) Reset() {
 	*x = Diagnostic{}
-	mi := &file_v1_control_proto_msgTypes[15]
+	mi := &file_v1_control_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1144,7 +1504,7 @@ func (x *Diagnostic) String() string {
 func (*Diagnostic) ProtoMessage() {}
 
 func (x *Diagnostic) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[15]
+	mi := &file_v1_control_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1157,7 +1517,7 @@ func (x *Diagnostic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Diagnostic.ProtoReflect.Descriptor instead.
 func (*Diagnostic) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{15}
+	return file_v1_control_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Diagnostic) GetSeverity() string {
@@ -1215,7 +1575,7 @@ type Change struct {
 
 func (x *Change) Reset() {
 	*x = Change{}
-	mi := &file_v1_control_proto_msgTypes[16]
+	mi := &file_v1_control_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1227,7 +1587,7 @@ func (x *Change) String() string {
 func (*Change) ProtoMessage() {}
 
 func (x *Change) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[16]
+	mi := &file_v1_control_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1240,7 +1600,7 @@ func (x *Change) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Change.ProtoReflect.Descriptor instead.
 func (*Change) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{16}
+	return file_v1_control_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *Change) GetAddress() string {
@@ -1285,7 +1645,7 @@ type AttrChange struct {
 
 func (x *AttrChange) Reset() {
 	*x = AttrChange{}
-	mi := &file_v1_control_proto_msgTypes[17]
+	mi := &file_v1_control_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1297,7 +1657,7 @@ func (x *AttrChange) String() string {
 func (*AttrChange) ProtoMessage() {}
 
 func (x *AttrChange) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[17]
+	mi := &file_v1_control_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1310,7 +1670,7 @@ func (x *AttrChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttrChange.ProtoReflect.Descriptor instead.
 func (*AttrChange) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{17}
+	return file_v1_control_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *AttrChange) GetName() string {
@@ -1358,7 +1718,7 @@ type PlanResponse struct {
 
 func (x *PlanResponse) Reset() {
 	*x = PlanResponse{}
-	mi := &file_v1_control_proto_msgTypes[18]
+	mi := &file_v1_control_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1370,7 +1730,7 @@ func (x *PlanResponse) String() string {
 func (*PlanResponse) ProtoMessage() {}
 
 func (x *PlanResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[18]
+	mi := &file_v1_control_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1383,7 +1743,7 @@ func (x *PlanResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlanResponse.ProtoReflect.Descriptor instead.
 func (*PlanResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{18}
+	return file_v1_control_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *PlanResponse) GetChanges() []*Change {
@@ -1434,7 +1794,7 @@ type ApplyRequest struct {
 
 func (x *ApplyRequest) Reset() {
 	*x = ApplyRequest{}
-	mi := &file_v1_control_proto_msgTypes[19]
+	mi := &file_v1_control_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1446,7 +1806,7 @@ func (x *ApplyRequest) String() string {
 func (*ApplyRequest) ProtoMessage() {}
 
 func (x *ApplyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[19]
+	mi := &file_v1_control_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1459,7 +1819,7 @@ func (x *ApplyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyRequest.ProtoReflect.Descriptor instead.
 func (*ApplyRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{19}
+	return file_v1_control_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ApplyRequest) GetPath() string {
@@ -1493,7 +1853,7 @@ type ApplyResponse struct {
 
 func (x *ApplyResponse) Reset() {
 	*x = ApplyResponse{}
-	mi := &file_v1_control_proto_msgTypes[20]
+	mi := &file_v1_control_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1505,7 +1865,7 @@ func (x *ApplyResponse) String() string {
 func (*ApplyResponse) ProtoMessage() {}
 
 func (x *ApplyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[20]
+	mi := &file_v1_control_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1518,7 +1878,7 @@ func (x *ApplyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyResponse.ProtoReflect.Descriptor instead.
 func (*ApplyResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{20}
+	return file_v1_control_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ApplyResponse) GetChanges() []*Change {
@@ -1574,7 +1934,7 @@ type RenderRequest struct {
 
 func (x *RenderRequest) Reset() {
 	*x = RenderRequest{}
-	mi := &file_v1_control_proto_msgTypes[21]
+	mi := &file_v1_control_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1586,7 +1946,7 @@ func (x *RenderRequest) String() string {
 func (*RenderRequest) ProtoMessage() {}
 
 func (x *RenderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[21]
+	mi := &file_v1_control_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1599,7 +1959,7 @@ func (x *RenderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenderRequest.ProtoReflect.Descriptor instead.
 func (*RenderRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{21}
+	return file_v1_control_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *RenderRequest) GetAddress() string {
@@ -1635,7 +1995,7 @@ type RenderResponse struct {
 
 func (x *RenderResponse) Reset() {
 	*x = RenderResponse{}
-	mi := &file_v1_control_proto_msgTypes[22]
+	mi := &file_v1_control_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1647,7 +2007,7 @@ func (x *RenderResponse) String() string {
 func (*RenderResponse) ProtoMessage() {}
 
 func (x *RenderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[22]
+	mi := &file_v1_control_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1660,7 +2020,7 @@ func (x *RenderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenderResponse.ProtoReflect.Descriptor instead.
 func (*RenderResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{22}
+	return file_v1_control_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *RenderResponse) GetLines() []string {
@@ -1693,7 +2053,7 @@ type ScreenRequest struct {
 
 func (x *ScreenRequest) Reset() {
 	*x = ScreenRequest{}
-	mi := &file_v1_control_proto_msgTypes[23]
+	mi := &file_v1_control_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1705,7 +2065,7 @@ func (x *ScreenRequest) String() string {
 func (*ScreenRequest) ProtoMessage() {}
 
 func (x *ScreenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[23]
+	mi := &file_v1_control_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1718,7 +2078,7 @@ func (x *ScreenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScreenRequest.ProtoReflect.Descriptor instead.
 func (*ScreenRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{23}
+	return file_v1_control_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ScreenRequest) GetAddress() string {
@@ -1743,7 +2103,7 @@ type ScreenResponse struct {
 
 func (x *ScreenResponse) Reset() {
 	*x = ScreenResponse{}
-	mi := &file_v1_control_proto_msgTypes[24]
+	mi := &file_v1_control_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1755,7 +2115,7 @@ func (x *ScreenResponse) String() string {
 func (*ScreenResponse) ProtoMessage() {}
 
 func (x *ScreenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[24]
+	mi := &file_v1_control_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1768,7 +2128,7 @@ func (x *ScreenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScreenResponse.ProtoReflect.Descriptor instead.
 func (*ScreenResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{24}
+	return file_v1_control_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ScreenResponse) GetLines() []string {
@@ -1832,7 +2192,7 @@ type ScrollbackRequest struct {
 
 func (x *ScrollbackRequest) Reset() {
 	*x = ScrollbackRequest{}
-	mi := &file_v1_control_proto_msgTypes[25]
+	mi := &file_v1_control_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1844,7 +2204,7 @@ func (x *ScrollbackRequest) String() string {
 func (*ScrollbackRequest) ProtoMessage() {}
 
 func (x *ScrollbackRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[25]
+	mi := &file_v1_control_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1857,7 +2217,7 @@ func (x *ScrollbackRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScrollbackRequest.ProtoReflect.Descriptor instead.
 func (*ScrollbackRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{25}
+	return file_v1_control_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ScrollbackRequest) GetAddress() string {
@@ -1890,7 +2250,7 @@ type ScrollbackResponse struct {
 
 func (x *ScrollbackResponse) Reset() {
 	*x = ScrollbackResponse{}
-	mi := &file_v1_control_proto_msgTypes[26]
+	mi := &file_v1_control_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1902,7 +2262,7 @@ func (x *ScrollbackResponse) String() string {
 func (*ScrollbackResponse) ProtoMessage() {}
 
 func (x *ScrollbackResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[26]
+	mi := &file_v1_control_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1915,7 +2275,7 @@ func (x *ScrollbackResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScrollbackResponse.ProtoReflect.Descriptor instead.
 func (*ScrollbackResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{26}
+	return file_v1_control_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ScrollbackResponse) GetLines() []string {
@@ -1935,7 +2295,7 @@ type WriteRequest struct {
 
 func (x *WriteRequest) Reset() {
 	*x = WriteRequest{}
-	mi := &file_v1_control_proto_msgTypes[27]
+	mi := &file_v1_control_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1947,7 +2307,7 @@ func (x *WriteRequest) String() string {
 func (*WriteRequest) ProtoMessage() {}
 
 func (x *WriteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[27]
+	mi := &file_v1_control_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1960,7 +2320,7 @@ func (x *WriteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteRequest.ProtoReflect.Descriptor instead.
 func (*WriteRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{27}
+	return file_v1_control_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *WriteRequest) GetAddress() string {
@@ -1985,7 +2345,7 @@ type WriteResponse struct {
 
 func (x *WriteResponse) Reset() {
 	*x = WriteResponse{}
-	mi := &file_v1_control_proto_msgTypes[28]
+	mi := &file_v1_control_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1997,7 +2357,7 @@ func (x *WriteResponse) String() string {
 func (*WriteResponse) ProtoMessage() {}
 
 func (x *WriteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[28]
+	mi := &file_v1_control_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2010,7 +2370,7 @@ func (x *WriteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteResponse.ProtoReflect.Descriptor instead.
 func (*WriteResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{28}
+	return file_v1_control_proto_rawDescGZIP(), []int{34}
 }
 
 type SendKeysRequest struct {
@@ -2024,7 +2384,7 @@ type SendKeysRequest struct {
 
 func (x *SendKeysRequest) Reset() {
 	*x = SendKeysRequest{}
-	mi := &file_v1_control_proto_msgTypes[29]
+	mi := &file_v1_control_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2036,7 +2396,7 @@ func (x *SendKeysRequest) String() string {
 func (*SendKeysRequest) ProtoMessage() {}
 
 func (x *SendKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[29]
+	mi := &file_v1_control_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2049,7 +2409,7 @@ func (x *SendKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendKeysRequest.ProtoReflect.Descriptor instead.
 func (*SendKeysRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{29}
+	return file_v1_control_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *SendKeysRequest) GetAddress() string {
@@ -2074,7 +2434,7 @@ type SendKeysResponse struct {
 
 func (x *SendKeysResponse) Reset() {
 	*x = SendKeysResponse{}
-	mi := &file_v1_control_proto_msgTypes[30]
+	mi := &file_v1_control_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2086,7 +2446,7 @@ func (x *SendKeysResponse) String() string {
 func (*SendKeysResponse) ProtoMessage() {}
 
 func (x *SendKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[30]
+	mi := &file_v1_control_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2099,7 +2459,7 @@ func (x *SendKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendKeysResponse.ProtoReflect.Descriptor instead.
 func (*SendKeysResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{30}
+	return file_v1_control_proto_rawDescGZIP(), []int{36}
 }
 
 type ResizeRequest struct {
@@ -2113,7 +2473,7 @@ type ResizeRequest struct {
 
 func (x *ResizeRequest) Reset() {
 	*x = ResizeRequest{}
-	mi := &file_v1_control_proto_msgTypes[31]
+	mi := &file_v1_control_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2125,7 +2485,7 @@ func (x *ResizeRequest) String() string {
 func (*ResizeRequest) ProtoMessage() {}
 
 func (x *ResizeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[31]
+	mi := &file_v1_control_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2138,7 +2498,7 @@ func (x *ResizeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResizeRequest.ProtoReflect.Descriptor instead.
 func (*ResizeRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{31}
+	return file_v1_control_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ResizeRequest) GetAddress() string {
@@ -2170,7 +2530,7 @@ type ResizeResponse struct {
 
 func (x *ResizeResponse) Reset() {
 	*x = ResizeResponse{}
-	mi := &file_v1_control_proto_msgTypes[32]
+	mi := &file_v1_control_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2182,7 +2542,7 @@ func (x *ResizeResponse) String() string {
 func (*ResizeResponse) ProtoMessage() {}
 
 func (x *ResizeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[32]
+	mi := &file_v1_control_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2195,7 +2555,7 @@ func (x *ResizeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResizeResponse.ProtoReflect.Descriptor instead.
 func (*ResizeResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{32}
+	return file_v1_control_proto_rawDescGZIP(), []int{38}
 }
 
 type ReloadRequest struct {
@@ -2207,7 +2567,7 @@ type ReloadRequest struct {
 
 func (x *ReloadRequest) Reset() {
 	*x = ReloadRequest{}
-	mi := &file_v1_control_proto_msgTypes[33]
+	mi := &file_v1_control_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2219,7 +2579,7 @@ func (x *ReloadRequest) String() string {
 func (*ReloadRequest) ProtoMessage() {}
 
 func (x *ReloadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[33]
+	mi := &file_v1_control_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2232,7 +2592,7 @@ func (x *ReloadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadRequest.ProtoReflect.Descriptor instead.
 func (*ReloadRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{33}
+	return file_v1_control_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ReloadRequest) GetAddress() string {
@@ -2251,7 +2611,7 @@ type ReloadResponse struct {
 
 func (x *ReloadResponse) Reset() {
 	*x = ReloadResponse{}
-	mi := &file_v1_control_proto_msgTypes[34]
+	mi := &file_v1_control_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2263,7 +2623,7 @@ func (x *ReloadResponse) String() string {
 func (*ReloadResponse) ProtoMessage() {}
 
 func (x *ReloadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[34]
+	mi := &file_v1_control_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2276,7 +2636,7 @@ func (x *ReloadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadResponse.ProtoReflect.Descriptor instead.
 func (*ReloadResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{34}
+	return file_v1_control_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ReloadResponse) GetObject() *Object {
@@ -2295,7 +2655,7 @@ type RestartRequest struct {
 
 func (x *RestartRequest) Reset() {
 	*x = RestartRequest{}
-	mi := &file_v1_control_proto_msgTypes[35]
+	mi := &file_v1_control_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2307,7 +2667,7 @@ func (x *RestartRequest) String() string {
 func (*RestartRequest) ProtoMessage() {}
 
 func (x *RestartRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[35]
+	mi := &file_v1_control_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2320,7 +2680,7 @@ func (x *RestartRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RestartRequest.ProtoReflect.Descriptor instead.
 func (*RestartRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{35}
+	return file_v1_control_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *RestartRequest) GetAddress() string {
@@ -2339,7 +2699,7 @@ type RestartResponse struct {
 
 func (x *RestartResponse) Reset() {
 	*x = RestartResponse{}
-	mi := &file_v1_control_proto_msgTypes[36]
+	mi := &file_v1_control_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2351,7 +2711,7 @@ func (x *RestartResponse) String() string {
 func (*RestartResponse) ProtoMessage() {}
 
 func (x *RestartResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[36]
+	mi := &file_v1_control_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2364,7 +2724,7 @@ func (x *RestartResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RestartResponse.ProtoReflect.Descriptor instead.
 func (*RestartResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{36}
+	return file_v1_control_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *RestartResponse) GetObject() *Object {
@@ -2386,7 +2746,7 @@ type EventsRequest struct {
 
 func (x *EventsRequest) Reset() {
 	*x = EventsRequest{}
-	mi := &file_v1_control_proto_msgTypes[37]
+	mi := &file_v1_control_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2398,7 +2758,7 @@ func (x *EventsRequest) String() string {
 func (*EventsRequest) ProtoMessage() {}
 
 func (x *EventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[37]
+	mi := &file_v1_control_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2411,7 +2771,7 @@ func (x *EventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventsRequest.ProtoReflect.Descriptor instead.
 func (*EventsRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{37}
+	return file_v1_control_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *EventsRequest) GetTypes() []string {
@@ -2448,7 +2808,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_v1_control_proto_msgTypes[38]
+	mi := &file_v1_control_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2460,7 +2820,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[38]
+	mi := &file_v1_control_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2473,7 +2833,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{38}
+	return file_v1_control_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *Event) GetSeq() uint64 {
@@ -2546,7 +2906,7 @@ type LogsRequest struct {
 
 func (x *LogsRequest) Reset() {
 	*x = LogsRequest{}
-	mi := &file_v1_control_proto_msgTypes[39]
+	mi := &file_v1_control_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2558,7 +2918,7 @@ func (x *LogsRequest) String() string {
 func (*LogsRequest) ProtoMessage() {}
 
 func (x *LogsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[39]
+	mi := &file_v1_control_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2571,7 +2931,7 @@ func (x *LogsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogsRequest.ProtoReflect.Descriptor instead.
 func (*LogsRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{39}
+	return file_v1_control_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *LogsRequest) GetAddress() string {
@@ -2607,7 +2967,7 @@ type LogRecord struct {
 
 func (x *LogRecord) Reset() {
 	*x = LogRecord{}
-	mi := &file_v1_control_proto_msgTypes[40]
+	mi := &file_v1_control_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2619,7 +2979,7 @@ func (x *LogRecord) String() string {
 func (*LogRecord) ProtoMessage() {}
 
 func (x *LogRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[40]
+	mi := &file_v1_control_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2632,7 +2992,7 @@ func (x *LogRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogRecord.ProtoReflect.Descriptor instead.
 func (*LogRecord) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{40}
+	return file_v1_control_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *LogRecord) GetTimeUnixNano() int64 {
@@ -2671,7 +3031,7 @@ type ShutdownRequest struct {
 
 func (x *ShutdownRequest) Reset() {
 	*x = ShutdownRequest{}
-	mi := &file_v1_control_proto_msgTypes[41]
+	mi := &file_v1_control_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2683,7 +3043,7 @@ func (x *ShutdownRequest) String() string {
 func (*ShutdownRequest) ProtoMessage() {}
 
 func (x *ShutdownRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[41]
+	mi := &file_v1_control_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2696,7 +3056,7 @@ func (x *ShutdownRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShutdownRequest.ProtoReflect.Descriptor instead.
 func (*ShutdownRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{41}
+	return file_v1_control_proto_rawDescGZIP(), []int{47}
 }
 
 type ShutdownResponse struct {
@@ -2707,7 +3067,7 @@ type ShutdownResponse struct {
 
 func (x *ShutdownResponse) Reset() {
 	*x = ShutdownResponse{}
-	mi := &file_v1_control_proto_msgTypes[42]
+	mi := &file_v1_control_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2719,7 +3079,7 @@ func (x *ShutdownResponse) String() string {
 func (*ShutdownResponse) ProtoMessage() {}
 
 func (x *ShutdownResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[42]
+	mi := &file_v1_control_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2732,7 +3092,7 @@ func (x *ShutdownResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShutdownResponse.ProtoReflect.Descriptor instead.
 func (*ShutdownResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{42}
+	return file_v1_control_proto_rawDescGZIP(), []int{48}
 }
 
 var File_v1_control_proto protoreflect.FileDescriptor
@@ -2754,7 +3114,31 @@ const file_v1_control_proto_rawDesc = "" +
 	"\x04pane\x18\x01 \x01(\v2\x1a.tessera.control.v1.ObjectR\x04pane\"(\n" +
 	"\fCloseRequest\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\"\x0f\n" +
-	"\rCloseResponse\"\x0f\n" +
+	"\rCloseResponse\"Q\n" +
+	"\x12PermissionsRequest\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\tR\aaddress\x12!\n" +
+	"\fpending_only\x18\x02 \x01(\bR\vpendingOnly\"\xeb\x01\n" +
+	"\x11PluginPermissions\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x1d\n" +
+	"\n" +
+	"plugin_url\x18\x02 \x01(\tR\tpluginUrl\x12\x1a\n" +
+	"\bidentity\x18\x03 \x01(\tR\bidentity\x12\x18\n" +
+	"\agranted\x18\x04 \x03(\tR\agranted\x12\x16\n" +
+	"\x06denied\x18\x05 \x03(\tR\x06denied\x12\x18\n" +
+	"\apending\x18\x06 \x03(\tR\apending\x125\n" +
+	"\x17pending_since_unix_nano\x18\a \x01(\x03R\x14pendingSinceUnixNano\"V\n" +
+	"\x13PermissionsResponse\x12?\n" +
+	"\aplugins\x18\x01 \x03(\v2%.tessera.control.v1.PluginPermissionsR\aplugins\"\\\n" +
+	"\fGrantRequest\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\tR\aaddress\x12 \n" +
+	"\vpermissions\x18\x02 \x03(\tR\vpermissions\x12\x10\n" +
+	"\x03all\x18\x03 \x01(\bR\x03all\"'\n" +
+	"\vDenyRequest\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\tR\aaddress\"]\n" +
+	"\rRevokeRequest\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\tR\aaddress\x12 \n" +
+	"\vpermissions\x18\x02 \x03(\tR\vpermissions\x12\x10\n" +
+	"\x03all\x18\x03 \x01(\bR\x03all\"\x0f\n" +
 	"\rStatusRequest\"\xfe\x02\n" +
 	"\x0eStatusResponse\x12\x1c\n" +
 	"\tworkspace\x18\x01 \x01(\tR\tworkspace\x12\x10\n" +
@@ -2944,7 +3328,7 @@ const file_v1_control_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x11\n" +
 	"\x0fShutdownRequest\"\x12\n" +
-	"\x10ShutdownResponse2\x97\f\n" +
+	"\x10ShutdownResponse2\xf3\x0e\n" +
 	"\x0eControlService\x12O\n" +
 	"\x06Status\x12!.tessera.control.v1.StatusRequest\x1a\".tessera.control.v1.StatusResponse\x12I\n" +
 	"\x04List\x12\x1f.tessera.control.v1.ListRequest\x1a .tessera.control.v1.ListResponse\x12U\n" +
@@ -2965,7 +3349,11 @@ const file_v1_control_proto_rawDesc = "" +
 	"\bShutdown\x12#.tessera.control.v1.ShutdownRequest\x1a$.tessera.control.v1.ShutdownResponse\x12O\n" +
 	"\x06NewTab\x12!.tessera.control.v1.NewTabRequest\x1a\".tessera.control.v1.NewTabResponse\x12U\n" +
 	"\bOpenPane\x12#.tessera.control.v1.OpenPaneRequest\x1a$.tessera.control.v1.OpenPaneResponse\x12L\n" +
-	"\x05Close\x12 .tessera.control.v1.CloseRequest\x1a!.tessera.control.v1.CloseResponseB:Z8github.com/tessera-ws/tessera/proto/control/v1;controlv1b\x06proto3"
+	"\x05Close\x12 .tessera.control.v1.CloseRequest\x1a!.tessera.control.v1.CloseResponse\x12^\n" +
+	"\vPermissions\x12&.tessera.control.v1.PermissionsRequest\x1a'.tessera.control.v1.PermissionsResponse\x12R\n" +
+	"\x05Grant\x12 .tessera.control.v1.GrantRequest\x1a'.tessera.control.v1.PermissionsResponse\x12P\n" +
+	"\x04Deny\x12\x1f.tessera.control.v1.DenyRequest\x1a'.tessera.control.v1.PermissionsResponse\x12T\n" +
+	"\x06Revoke\x12!.tessera.control.v1.RevokeRequest\x1a'.tessera.control.v1.PermissionsResponseB:Z8github.com/tessera-ws/tessera/proto/control/v1;controlv1b\x06proto3"
 
 var (
 	file_v1_control_proto_rawDescOnce sync.Once
@@ -2979,119 +3367,134 @@ func file_v1_control_proto_rawDescGZIP() []byte {
 	return file_v1_control_proto_rawDescData
 }
 
-var file_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 46)
+var file_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 52)
 var file_v1_control_proto_goTypes = []any{
-	(*NewTabRequest)(nil),      // 0: tessera.control.v1.NewTabRequest
-	(*NewTabResponse)(nil),     // 1: tessera.control.v1.NewTabResponse
-	(*OpenPaneRequest)(nil),    // 2: tessera.control.v1.OpenPaneRequest
-	(*OpenPaneResponse)(nil),   // 3: tessera.control.v1.OpenPaneResponse
-	(*CloseRequest)(nil),       // 4: tessera.control.v1.CloseRequest
-	(*CloseResponse)(nil),      // 5: tessera.control.v1.CloseResponse
-	(*StatusRequest)(nil),      // 6: tessera.control.v1.StatusRequest
-	(*StatusResponse)(nil),     // 7: tessera.control.v1.StatusResponse
-	(*ListRequest)(nil),        // 8: tessera.control.v1.ListRequest
-	(*ListResponse)(nil),       // 9: tessera.control.v1.ListResponse
-	(*Object)(nil),             // 10: tessera.control.v1.Object
-	(*PluginStats)(nil),        // 11: tessera.control.v1.PluginStats
-	(*DescribeRequest)(nil),    // 12: tessera.control.v1.DescribeRequest
-	(*DescribeResponse)(nil),   // 13: tessera.control.v1.DescribeResponse
-	(*PlanRequest)(nil),        // 14: tessera.control.v1.PlanRequest
-	(*Diagnostic)(nil),         // 15: tessera.control.v1.Diagnostic
-	(*Change)(nil),             // 16: tessera.control.v1.Change
-	(*AttrChange)(nil),         // 17: tessera.control.v1.AttrChange
-	(*PlanResponse)(nil),       // 18: tessera.control.v1.PlanResponse
-	(*ApplyRequest)(nil),       // 19: tessera.control.v1.ApplyRequest
-	(*ApplyResponse)(nil),      // 20: tessera.control.v1.ApplyResponse
-	(*RenderRequest)(nil),      // 21: tessera.control.v1.RenderRequest
-	(*RenderResponse)(nil),     // 22: tessera.control.v1.RenderResponse
-	(*ScreenRequest)(nil),      // 23: tessera.control.v1.ScreenRequest
-	(*ScreenResponse)(nil),     // 24: tessera.control.v1.ScreenResponse
-	(*ScrollbackRequest)(nil),  // 25: tessera.control.v1.ScrollbackRequest
-	(*ScrollbackResponse)(nil), // 26: tessera.control.v1.ScrollbackResponse
-	(*WriteRequest)(nil),       // 27: tessera.control.v1.WriteRequest
-	(*WriteResponse)(nil),      // 28: tessera.control.v1.WriteResponse
-	(*SendKeysRequest)(nil),    // 29: tessera.control.v1.SendKeysRequest
-	(*SendKeysResponse)(nil),   // 30: tessera.control.v1.SendKeysResponse
-	(*ResizeRequest)(nil),      // 31: tessera.control.v1.ResizeRequest
-	(*ResizeResponse)(nil),     // 32: tessera.control.v1.ResizeResponse
-	(*ReloadRequest)(nil),      // 33: tessera.control.v1.ReloadRequest
-	(*ReloadResponse)(nil),     // 34: tessera.control.v1.ReloadResponse
-	(*RestartRequest)(nil),     // 35: tessera.control.v1.RestartRequest
-	(*RestartResponse)(nil),    // 36: tessera.control.v1.RestartResponse
-	(*EventsRequest)(nil),      // 37: tessera.control.v1.EventsRequest
-	(*Event)(nil),              // 38: tessera.control.v1.Event
-	(*LogsRequest)(nil),        // 39: tessera.control.v1.LogsRequest
-	(*LogRecord)(nil),          // 40: tessera.control.v1.LogRecord
-	(*ShutdownRequest)(nil),    // 41: tessera.control.v1.ShutdownRequest
-	(*ShutdownResponse)(nil),   // 42: tessera.control.v1.ShutdownResponse
-	nil,                        // 43: tessera.control.v1.Object.ConfigEntry
-	nil,                        // 44: tessera.control.v1.Event.FieldsEntry
-	nil,                        // 45: tessera.control.v1.LogRecord.AttrsEntry
+	(*NewTabRequest)(nil),       // 0: tessera.control.v1.NewTabRequest
+	(*NewTabResponse)(nil),      // 1: tessera.control.v1.NewTabResponse
+	(*OpenPaneRequest)(nil),     // 2: tessera.control.v1.OpenPaneRequest
+	(*OpenPaneResponse)(nil),    // 3: tessera.control.v1.OpenPaneResponse
+	(*CloseRequest)(nil),        // 4: tessera.control.v1.CloseRequest
+	(*CloseResponse)(nil),       // 5: tessera.control.v1.CloseResponse
+	(*PermissionsRequest)(nil),  // 6: tessera.control.v1.PermissionsRequest
+	(*PluginPermissions)(nil),   // 7: tessera.control.v1.PluginPermissions
+	(*PermissionsResponse)(nil), // 8: tessera.control.v1.PermissionsResponse
+	(*GrantRequest)(nil),        // 9: tessera.control.v1.GrantRequest
+	(*DenyRequest)(nil),         // 10: tessera.control.v1.DenyRequest
+	(*RevokeRequest)(nil),       // 11: tessera.control.v1.RevokeRequest
+	(*StatusRequest)(nil),       // 12: tessera.control.v1.StatusRequest
+	(*StatusResponse)(nil),      // 13: tessera.control.v1.StatusResponse
+	(*ListRequest)(nil),         // 14: tessera.control.v1.ListRequest
+	(*ListResponse)(nil),        // 15: tessera.control.v1.ListResponse
+	(*Object)(nil),              // 16: tessera.control.v1.Object
+	(*PluginStats)(nil),         // 17: tessera.control.v1.PluginStats
+	(*DescribeRequest)(nil),     // 18: tessera.control.v1.DescribeRequest
+	(*DescribeResponse)(nil),    // 19: tessera.control.v1.DescribeResponse
+	(*PlanRequest)(nil),         // 20: tessera.control.v1.PlanRequest
+	(*Diagnostic)(nil),          // 21: tessera.control.v1.Diagnostic
+	(*Change)(nil),              // 22: tessera.control.v1.Change
+	(*AttrChange)(nil),          // 23: tessera.control.v1.AttrChange
+	(*PlanResponse)(nil),        // 24: tessera.control.v1.PlanResponse
+	(*ApplyRequest)(nil),        // 25: tessera.control.v1.ApplyRequest
+	(*ApplyResponse)(nil),       // 26: tessera.control.v1.ApplyResponse
+	(*RenderRequest)(nil),       // 27: tessera.control.v1.RenderRequest
+	(*RenderResponse)(nil),      // 28: tessera.control.v1.RenderResponse
+	(*ScreenRequest)(nil),       // 29: tessera.control.v1.ScreenRequest
+	(*ScreenResponse)(nil),      // 30: tessera.control.v1.ScreenResponse
+	(*ScrollbackRequest)(nil),   // 31: tessera.control.v1.ScrollbackRequest
+	(*ScrollbackResponse)(nil),  // 32: tessera.control.v1.ScrollbackResponse
+	(*WriteRequest)(nil),        // 33: tessera.control.v1.WriteRequest
+	(*WriteResponse)(nil),       // 34: tessera.control.v1.WriteResponse
+	(*SendKeysRequest)(nil),     // 35: tessera.control.v1.SendKeysRequest
+	(*SendKeysResponse)(nil),    // 36: tessera.control.v1.SendKeysResponse
+	(*ResizeRequest)(nil),       // 37: tessera.control.v1.ResizeRequest
+	(*ResizeResponse)(nil),      // 38: tessera.control.v1.ResizeResponse
+	(*ReloadRequest)(nil),       // 39: tessera.control.v1.ReloadRequest
+	(*ReloadResponse)(nil),      // 40: tessera.control.v1.ReloadResponse
+	(*RestartRequest)(nil),      // 41: tessera.control.v1.RestartRequest
+	(*RestartResponse)(nil),     // 42: tessera.control.v1.RestartResponse
+	(*EventsRequest)(nil),       // 43: tessera.control.v1.EventsRequest
+	(*Event)(nil),               // 44: tessera.control.v1.Event
+	(*LogsRequest)(nil),         // 45: tessera.control.v1.LogsRequest
+	(*LogRecord)(nil),           // 46: tessera.control.v1.LogRecord
+	(*ShutdownRequest)(nil),     // 47: tessera.control.v1.ShutdownRequest
+	(*ShutdownResponse)(nil),    // 48: tessera.control.v1.ShutdownResponse
+	nil,                         // 49: tessera.control.v1.Object.ConfigEntry
+	nil,                         // 50: tessera.control.v1.Event.FieldsEntry
+	nil,                         // 51: tessera.control.v1.LogRecord.AttrsEntry
 }
 var file_v1_control_proto_depIdxs = []int32{
-	10, // 0: tessera.control.v1.NewTabResponse.tab:type_name -> tessera.control.v1.Object
-	10, // 1: tessera.control.v1.OpenPaneResponse.pane:type_name -> tessera.control.v1.Object
-	15, // 2: tessera.control.v1.StatusResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
-	10, // 3: tessera.control.v1.ListResponse.objects:type_name -> tessera.control.v1.Object
-	43, // 4: tessera.control.v1.Object.config:type_name -> tessera.control.v1.Object.ConfigEntry
-	11, // 5: tessera.control.v1.Object.stats:type_name -> tessera.control.v1.PluginStats
-	10, // 6: tessera.control.v1.DescribeResponse.object:type_name -> tessera.control.v1.Object
-	10, // 7: tessera.control.v1.DescribeResponse.children:type_name -> tessera.control.v1.Object
-	38, // 8: tessera.control.v1.DescribeResponse.recent:type_name -> tessera.control.v1.Event
-	17, // 9: tessera.control.v1.Change.attributes:type_name -> tessera.control.v1.AttrChange
-	16, // 10: tessera.control.v1.PlanResponse.changes:type_name -> tessera.control.v1.Change
-	15, // 11: tessera.control.v1.PlanResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
-	16, // 12: tessera.control.v1.ApplyResponse.changes:type_name -> tessera.control.v1.Change
-	15, // 13: tessera.control.v1.ApplyResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
-	10, // 14: tessera.control.v1.ApplyResponse.failed:type_name -> tessera.control.v1.Object
-	10, // 15: tessera.control.v1.ApplyResponse.started:type_name -> tessera.control.v1.Object
-	10, // 16: tessera.control.v1.ReloadResponse.object:type_name -> tessera.control.v1.Object
-	10, // 17: tessera.control.v1.RestartResponse.object:type_name -> tessera.control.v1.Object
-	44, // 18: tessera.control.v1.Event.fields:type_name -> tessera.control.v1.Event.FieldsEntry
-	45, // 19: tessera.control.v1.LogRecord.attrs:type_name -> tessera.control.v1.LogRecord.AttrsEntry
-	6,  // 20: tessera.control.v1.ControlService.Status:input_type -> tessera.control.v1.StatusRequest
-	8,  // 21: tessera.control.v1.ControlService.List:input_type -> tessera.control.v1.ListRequest
-	12, // 22: tessera.control.v1.ControlService.Describe:input_type -> tessera.control.v1.DescribeRequest
-	14, // 23: tessera.control.v1.ControlService.Plan:input_type -> tessera.control.v1.PlanRequest
-	19, // 24: tessera.control.v1.ControlService.Apply:input_type -> tessera.control.v1.ApplyRequest
-	21, // 25: tessera.control.v1.ControlService.Render:input_type -> tessera.control.v1.RenderRequest
-	23, // 26: tessera.control.v1.ControlService.Screen:input_type -> tessera.control.v1.ScreenRequest
-	25, // 27: tessera.control.v1.ControlService.Scrollback:input_type -> tessera.control.v1.ScrollbackRequest
-	27, // 28: tessera.control.v1.ControlService.Write:input_type -> tessera.control.v1.WriteRequest
-	29, // 29: tessera.control.v1.ControlService.SendKeys:input_type -> tessera.control.v1.SendKeysRequest
-	31, // 30: tessera.control.v1.ControlService.Resize:input_type -> tessera.control.v1.ResizeRequest
-	33, // 31: tessera.control.v1.ControlService.Reload:input_type -> tessera.control.v1.ReloadRequest
-	35, // 32: tessera.control.v1.ControlService.Restart:input_type -> tessera.control.v1.RestartRequest
-	37, // 33: tessera.control.v1.ControlService.Events:input_type -> tessera.control.v1.EventsRequest
-	39, // 34: tessera.control.v1.ControlService.Logs:input_type -> tessera.control.v1.LogsRequest
-	41, // 35: tessera.control.v1.ControlService.Shutdown:input_type -> tessera.control.v1.ShutdownRequest
-	0,  // 36: tessera.control.v1.ControlService.NewTab:input_type -> tessera.control.v1.NewTabRequest
-	2,  // 37: tessera.control.v1.ControlService.OpenPane:input_type -> tessera.control.v1.OpenPaneRequest
-	4,  // 38: tessera.control.v1.ControlService.Close:input_type -> tessera.control.v1.CloseRequest
-	7,  // 39: tessera.control.v1.ControlService.Status:output_type -> tessera.control.v1.StatusResponse
-	9,  // 40: tessera.control.v1.ControlService.List:output_type -> tessera.control.v1.ListResponse
-	13, // 41: tessera.control.v1.ControlService.Describe:output_type -> tessera.control.v1.DescribeResponse
-	18, // 42: tessera.control.v1.ControlService.Plan:output_type -> tessera.control.v1.PlanResponse
-	20, // 43: tessera.control.v1.ControlService.Apply:output_type -> tessera.control.v1.ApplyResponse
-	22, // 44: tessera.control.v1.ControlService.Render:output_type -> tessera.control.v1.RenderResponse
-	24, // 45: tessera.control.v1.ControlService.Screen:output_type -> tessera.control.v1.ScreenResponse
-	26, // 46: tessera.control.v1.ControlService.Scrollback:output_type -> tessera.control.v1.ScrollbackResponse
-	28, // 47: tessera.control.v1.ControlService.Write:output_type -> tessera.control.v1.WriteResponse
-	30, // 48: tessera.control.v1.ControlService.SendKeys:output_type -> tessera.control.v1.SendKeysResponse
-	32, // 49: tessera.control.v1.ControlService.Resize:output_type -> tessera.control.v1.ResizeResponse
-	34, // 50: tessera.control.v1.ControlService.Reload:output_type -> tessera.control.v1.ReloadResponse
-	36, // 51: tessera.control.v1.ControlService.Restart:output_type -> tessera.control.v1.RestartResponse
-	38, // 52: tessera.control.v1.ControlService.Events:output_type -> tessera.control.v1.Event
-	40, // 53: tessera.control.v1.ControlService.Logs:output_type -> tessera.control.v1.LogRecord
-	42, // 54: tessera.control.v1.ControlService.Shutdown:output_type -> tessera.control.v1.ShutdownResponse
-	1,  // 55: tessera.control.v1.ControlService.NewTab:output_type -> tessera.control.v1.NewTabResponse
-	3,  // 56: tessera.control.v1.ControlService.OpenPane:output_type -> tessera.control.v1.OpenPaneResponse
-	5,  // 57: tessera.control.v1.ControlService.Close:output_type -> tessera.control.v1.CloseResponse
-	39, // [39:58] is the sub-list for method output_type
-	20, // [20:39] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	16, // 0: tessera.control.v1.NewTabResponse.tab:type_name -> tessera.control.v1.Object
+	16, // 1: tessera.control.v1.OpenPaneResponse.pane:type_name -> tessera.control.v1.Object
+	7,  // 2: tessera.control.v1.PermissionsResponse.plugins:type_name -> tessera.control.v1.PluginPermissions
+	21, // 3: tessera.control.v1.StatusResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
+	16, // 4: tessera.control.v1.ListResponse.objects:type_name -> tessera.control.v1.Object
+	49, // 5: tessera.control.v1.Object.config:type_name -> tessera.control.v1.Object.ConfigEntry
+	17, // 6: tessera.control.v1.Object.stats:type_name -> tessera.control.v1.PluginStats
+	16, // 7: tessera.control.v1.DescribeResponse.object:type_name -> tessera.control.v1.Object
+	16, // 8: tessera.control.v1.DescribeResponse.children:type_name -> tessera.control.v1.Object
+	44, // 9: tessera.control.v1.DescribeResponse.recent:type_name -> tessera.control.v1.Event
+	23, // 10: tessera.control.v1.Change.attributes:type_name -> tessera.control.v1.AttrChange
+	22, // 11: tessera.control.v1.PlanResponse.changes:type_name -> tessera.control.v1.Change
+	21, // 12: tessera.control.v1.PlanResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
+	22, // 13: tessera.control.v1.ApplyResponse.changes:type_name -> tessera.control.v1.Change
+	21, // 14: tessera.control.v1.ApplyResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
+	16, // 15: tessera.control.v1.ApplyResponse.failed:type_name -> tessera.control.v1.Object
+	16, // 16: tessera.control.v1.ApplyResponse.started:type_name -> tessera.control.v1.Object
+	16, // 17: tessera.control.v1.ReloadResponse.object:type_name -> tessera.control.v1.Object
+	16, // 18: tessera.control.v1.RestartResponse.object:type_name -> tessera.control.v1.Object
+	50, // 19: tessera.control.v1.Event.fields:type_name -> tessera.control.v1.Event.FieldsEntry
+	51, // 20: tessera.control.v1.LogRecord.attrs:type_name -> tessera.control.v1.LogRecord.AttrsEntry
+	12, // 21: tessera.control.v1.ControlService.Status:input_type -> tessera.control.v1.StatusRequest
+	14, // 22: tessera.control.v1.ControlService.List:input_type -> tessera.control.v1.ListRequest
+	18, // 23: tessera.control.v1.ControlService.Describe:input_type -> tessera.control.v1.DescribeRequest
+	20, // 24: tessera.control.v1.ControlService.Plan:input_type -> tessera.control.v1.PlanRequest
+	25, // 25: tessera.control.v1.ControlService.Apply:input_type -> tessera.control.v1.ApplyRequest
+	27, // 26: tessera.control.v1.ControlService.Render:input_type -> tessera.control.v1.RenderRequest
+	29, // 27: tessera.control.v1.ControlService.Screen:input_type -> tessera.control.v1.ScreenRequest
+	31, // 28: tessera.control.v1.ControlService.Scrollback:input_type -> tessera.control.v1.ScrollbackRequest
+	33, // 29: tessera.control.v1.ControlService.Write:input_type -> tessera.control.v1.WriteRequest
+	35, // 30: tessera.control.v1.ControlService.SendKeys:input_type -> tessera.control.v1.SendKeysRequest
+	37, // 31: tessera.control.v1.ControlService.Resize:input_type -> tessera.control.v1.ResizeRequest
+	39, // 32: tessera.control.v1.ControlService.Reload:input_type -> tessera.control.v1.ReloadRequest
+	41, // 33: tessera.control.v1.ControlService.Restart:input_type -> tessera.control.v1.RestartRequest
+	43, // 34: tessera.control.v1.ControlService.Events:input_type -> tessera.control.v1.EventsRequest
+	45, // 35: tessera.control.v1.ControlService.Logs:input_type -> tessera.control.v1.LogsRequest
+	47, // 36: tessera.control.v1.ControlService.Shutdown:input_type -> tessera.control.v1.ShutdownRequest
+	0,  // 37: tessera.control.v1.ControlService.NewTab:input_type -> tessera.control.v1.NewTabRequest
+	2,  // 38: tessera.control.v1.ControlService.OpenPane:input_type -> tessera.control.v1.OpenPaneRequest
+	4,  // 39: tessera.control.v1.ControlService.Close:input_type -> tessera.control.v1.CloseRequest
+	6,  // 40: tessera.control.v1.ControlService.Permissions:input_type -> tessera.control.v1.PermissionsRequest
+	9,  // 41: tessera.control.v1.ControlService.Grant:input_type -> tessera.control.v1.GrantRequest
+	10, // 42: tessera.control.v1.ControlService.Deny:input_type -> tessera.control.v1.DenyRequest
+	11, // 43: tessera.control.v1.ControlService.Revoke:input_type -> tessera.control.v1.RevokeRequest
+	13, // 44: tessera.control.v1.ControlService.Status:output_type -> tessera.control.v1.StatusResponse
+	15, // 45: tessera.control.v1.ControlService.List:output_type -> tessera.control.v1.ListResponse
+	19, // 46: tessera.control.v1.ControlService.Describe:output_type -> tessera.control.v1.DescribeResponse
+	24, // 47: tessera.control.v1.ControlService.Plan:output_type -> tessera.control.v1.PlanResponse
+	26, // 48: tessera.control.v1.ControlService.Apply:output_type -> tessera.control.v1.ApplyResponse
+	28, // 49: tessera.control.v1.ControlService.Render:output_type -> tessera.control.v1.RenderResponse
+	30, // 50: tessera.control.v1.ControlService.Screen:output_type -> tessera.control.v1.ScreenResponse
+	32, // 51: tessera.control.v1.ControlService.Scrollback:output_type -> tessera.control.v1.ScrollbackResponse
+	34, // 52: tessera.control.v1.ControlService.Write:output_type -> tessera.control.v1.WriteResponse
+	36, // 53: tessera.control.v1.ControlService.SendKeys:output_type -> tessera.control.v1.SendKeysResponse
+	38, // 54: tessera.control.v1.ControlService.Resize:output_type -> tessera.control.v1.ResizeResponse
+	40, // 55: tessera.control.v1.ControlService.Reload:output_type -> tessera.control.v1.ReloadResponse
+	42, // 56: tessera.control.v1.ControlService.Restart:output_type -> tessera.control.v1.RestartResponse
+	44, // 57: tessera.control.v1.ControlService.Events:output_type -> tessera.control.v1.Event
+	46, // 58: tessera.control.v1.ControlService.Logs:output_type -> tessera.control.v1.LogRecord
+	48, // 59: tessera.control.v1.ControlService.Shutdown:output_type -> tessera.control.v1.ShutdownResponse
+	1,  // 60: tessera.control.v1.ControlService.NewTab:output_type -> tessera.control.v1.NewTabResponse
+	3,  // 61: tessera.control.v1.ControlService.OpenPane:output_type -> tessera.control.v1.OpenPaneResponse
+	5,  // 62: tessera.control.v1.ControlService.Close:output_type -> tessera.control.v1.CloseResponse
+	8,  // 63: tessera.control.v1.ControlService.Permissions:output_type -> tessera.control.v1.PermissionsResponse
+	8,  // 64: tessera.control.v1.ControlService.Grant:output_type -> tessera.control.v1.PermissionsResponse
+	8,  // 65: tessera.control.v1.ControlService.Deny:output_type -> tessera.control.v1.PermissionsResponse
+	8,  // 66: tessera.control.v1.ControlService.Revoke:output_type -> tessera.control.v1.PermissionsResponse
+	44, // [44:67] is the sub-list for method output_type
+	21, // [21:44] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_v1_control_proto_init() }
@@ -3099,14 +3502,14 @@ func file_v1_control_proto_init() {
 	if File_v1_control_proto != nil {
 		return
 	}
-	file_v1_control_proto_msgTypes[17].OneofWrappers = []any{}
+	file_v1_control_proto_msgTypes[23].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_v1_control_proto_rawDesc), len(file_v1_control_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   46,
+			NumMessages:   52,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -76,6 +76,15 @@ const (
 	ControlServiceOpenPaneProcedure = "/tessera.control.v1.ControlService/OpenPane"
 	// ControlServiceCloseProcedure is the fully-qualified name of the ControlService's Close RPC.
 	ControlServiceCloseProcedure = "/tessera.control.v1.ControlService/Close"
+	// ControlServicePermissionsProcedure is the fully-qualified name of the ControlService's
+	// Permissions RPC.
+	ControlServicePermissionsProcedure = "/tessera.control.v1.ControlService/Permissions"
+	// ControlServiceGrantProcedure is the fully-qualified name of the ControlService's Grant RPC.
+	ControlServiceGrantProcedure = "/tessera.control.v1.ControlService/Grant"
+	// ControlServiceDenyProcedure is the fully-qualified name of the ControlService's Deny RPC.
+	ControlServiceDenyProcedure = "/tessera.control.v1.ControlService/Deny"
+	// ControlServiceRevokeProcedure is the fully-qualified name of the ControlService's Revoke RPC.
+	ControlServiceRevokeProcedure = "/tessera.control.v1.ControlService/Revoke"
 )
 
 // ControlServiceClient is a client for the tessera.control.v1.ControlService service.
@@ -119,6 +128,15 @@ type ControlServiceClient interface {
 	// Close closes a pane, a plugin or a tab (managed ones come back on the
 	// next apply unless removed from the file).
 	Close(context.Context, *connect.Request[v1.CloseRequest]) (*connect.Response[v1.CloseResponse], error)
+	// Permissions lists plugins' permissions: granted, denied and pending.
+	Permissions(context.Context, *connect.Request[v1.PermissionsRequest]) (*connect.Response[v1.PermissionsResponse], error)
+	// Grant grants permissions to a plugin (answering its pending request
+	// when that covers it); the answer persists per plugin identity.
+	Grant(context.Context, *connect.Request[v1.GrantRequest]) (*connect.Response[v1.PermissionsResponse], error)
+	// Deny denies a plugin's pending request; the answer persists.
+	Deny(context.Context, *connect.Request[v1.DenyRequest]) (*connect.Response[v1.PermissionsResponse], error)
+	// Revoke takes permissions back at once; the answer persists.
+	Revoke(context.Context, *connect.Request[v1.RevokeRequest]) (*connect.Response[v1.PermissionsResponse], error)
 }
 
 // NewControlServiceClient constructs a client for the tessera.control.v1.ControlService service. By
@@ -246,30 +264,58 @@ func NewControlServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithSchema(controlServiceMethods.ByName("Close")),
 			connect.WithClientOptions(opts...),
 		),
+		permissions: connect.NewClient[v1.PermissionsRequest, v1.PermissionsResponse](
+			httpClient,
+			baseURL+ControlServicePermissionsProcedure,
+			connect.WithSchema(controlServiceMethods.ByName("Permissions")),
+			connect.WithClientOptions(opts...),
+		),
+		grant: connect.NewClient[v1.GrantRequest, v1.PermissionsResponse](
+			httpClient,
+			baseURL+ControlServiceGrantProcedure,
+			connect.WithSchema(controlServiceMethods.ByName("Grant")),
+			connect.WithClientOptions(opts...),
+		),
+		deny: connect.NewClient[v1.DenyRequest, v1.PermissionsResponse](
+			httpClient,
+			baseURL+ControlServiceDenyProcedure,
+			connect.WithSchema(controlServiceMethods.ByName("Deny")),
+			connect.WithClientOptions(opts...),
+		),
+		revoke: connect.NewClient[v1.RevokeRequest, v1.PermissionsResponse](
+			httpClient,
+			baseURL+ControlServiceRevokeProcedure,
+			connect.WithSchema(controlServiceMethods.ByName("Revoke")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // controlServiceClient implements ControlServiceClient.
 type controlServiceClient struct {
-	status     *connect.Client[v1.StatusRequest, v1.StatusResponse]
-	list       *connect.Client[v1.ListRequest, v1.ListResponse]
-	describe   *connect.Client[v1.DescribeRequest, v1.DescribeResponse]
-	plan       *connect.Client[v1.PlanRequest, v1.PlanResponse]
-	apply      *connect.Client[v1.ApplyRequest, v1.ApplyResponse]
-	render     *connect.Client[v1.RenderRequest, v1.RenderResponse]
-	screen     *connect.Client[v1.ScreenRequest, v1.ScreenResponse]
-	scrollback *connect.Client[v1.ScrollbackRequest, v1.ScrollbackResponse]
-	write      *connect.Client[v1.WriteRequest, v1.WriteResponse]
-	sendKeys   *connect.Client[v1.SendKeysRequest, v1.SendKeysResponse]
-	resize     *connect.Client[v1.ResizeRequest, v1.ResizeResponse]
-	reload     *connect.Client[v1.ReloadRequest, v1.ReloadResponse]
-	restart    *connect.Client[v1.RestartRequest, v1.RestartResponse]
-	events     *connect.Client[v1.EventsRequest, v1.Event]
-	logs       *connect.Client[v1.LogsRequest, v1.LogRecord]
-	shutdown   *connect.Client[v1.ShutdownRequest, v1.ShutdownResponse]
-	newTab     *connect.Client[v1.NewTabRequest, v1.NewTabResponse]
-	openPane   *connect.Client[v1.OpenPaneRequest, v1.OpenPaneResponse]
-	close      *connect.Client[v1.CloseRequest, v1.CloseResponse]
+	status      *connect.Client[v1.StatusRequest, v1.StatusResponse]
+	list        *connect.Client[v1.ListRequest, v1.ListResponse]
+	describe    *connect.Client[v1.DescribeRequest, v1.DescribeResponse]
+	plan        *connect.Client[v1.PlanRequest, v1.PlanResponse]
+	apply       *connect.Client[v1.ApplyRequest, v1.ApplyResponse]
+	render      *connect.Client[v1.RenderRequest, v1.RenderResponse]
+	screen      *connect.Client[v1.ScreenRequest, v1.ScreenResponse]
+	scrollback  *connect.Client[v1.ScrollbackRequest, v1.ScrollbackResponse]
+	write       *connect.Client[v1.WriteRequest, v1.WriteResponse]
+	sendKeys    *connect.Client[v1.SendKeysRequest, v1.SendKeysResponse]
+	resize      *connect.Client[v1.ResizeRequest, v1.ResizeResponse]
+	reload      *connect.Client[v1.ReloadRequest, v1.ReloadResponse]
+	restart     *connect.Client[v1.RestartRequest, v1.RestartResponse]
+	events      *connect.Client[v1.EventsRequest, v1.Event]
+	logs        *connect.Client[v1.LogsRequest, v1.LogRecord]
+	shutdown    *connect.Client[v1.ShutdownRequest, v1.ShutdownResponse]
+	newTab      *connect.Client[v1.NewTabRequest, v1.NewTabResponse]
+	openPane    *connect.Client[v1.OpenPaneRequest, v1.OpenPaneResponse]
+	close       *connect.Client[v1.CloseRequest, v1.CloseResponse]
+	permissions *connect.Client[v1.PermissionsRequest, v1.PermissionsResponse]
+	grant       *connect.Client[v1.GrantRequest, v1.PermissionsResponse]
+	deny        *connect.Client[v1.DenyRequest, v1.PermissionsResponse]
+	revoke      *connect.Client[v1.RevokeRequest, v1.PermissionsResponse]
 }
 
 // Status calls tessera.control.v1.ControlService.Status.
@@ -367,6 +413,26 @@ func (c *controlServiceClient) Close(ctx context.Context, req *connect.Request[v
 	return c.close.CallUnary(ctx, req)
 }
 
+// Permissions calls tessera.control.v1.ControlService.Permissions.
+func (c *controlServiceClient) Permissions(ctx context.Context, req *connect.Request[v1.PermissionsRequest]) (*connect.Response[v1.PermissionsResponse], error) {
+	return c.permissions.CallUnary(ctx, req)
+}
+
+// Grant calls tessera.control.v1.ControlService.Grant.
+func (c *controlServiceClient) Grant(ctx context.Context, req *connect.Request[v1.GrantRequest]) (*connect.Response[v1.PermissionsResponse], error) {
+	return c.grant.CallUnary(ctx, req)
+}
+
+// Deny calls tessera.control.v1.ControlService.Deny.
+func (c *controlServiceClient) Deny(ctx context.Context, req *connect.Request[v1.DenyRequest]) (*connect.Response[v1.PermissionsResponse], error) {
+	return c.deny.CallUnary(ctx, req)
+}
+
+// Revoke calls tessera.control.v1.ControlService.Revoke.
+func (c *controlServiceClient) Revoke(ctx context.Context, req *connect.Request[v1.RevokeRequest]) (*connect.Response[v1.PermissionsResponse], error) {
+	return c.revoke.CallUnary(ctx, req)
+}
+
 // ControlServiceHandler is an implementation of the tessera.control.v1.ControlService service.
 type ControlServiceHandler interface {
 	// Status describes the daemon: workspace, pid, uptime, counts.
@@ -408,6 +474,15 @@ type ControlServiceHandler interface {
 	// Close closes a pane, a plugin or a tab (managed ones come back on the
 	// next apply unless removed from the file).
 	Close(context.Context, *connect.Request[v1.CloseRequest]) (*connect.Response[v1.CloseResponse], error)
+	// Permissions lists plugins' permissions: granted, denied and pending.
+	Permissions(context.Context, *connect.Request[v1.PermissionsRequest]) (*connect.Response[v1.PermissionsResponse], error)
+	// Grant grants permissions to a plugin (answering its pending request
+	// when that covers it); the answer persists per plugin identity.
+	Grant(context.Context, *connect.Request[v1.GrantRequest]) (*connect.Response[v1.PermissionsResponse], error)
+	// Deny denies a plugin's pending request; the answer persists.
+	Deny(context.Context, *connect.Request[v1.DenyRequest]) (*connect.Response[v1.PermissionsResponse], error)
+	// Revoke takes permissions back at once; the answer persists.
+	Revoke(context.Context, *connect.Request[v1.RevokeRequest]) (*connect.Response[v1.PermissionsResponse], error)
 }
 
 // NewControlServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -531,6 +606,30 @@ func NewControlServiceHandler(svc ControlServiceHandler, opts ...connect.Handler
 		connect.WithSchema(controlServiceMethods.ByName("Close")),
 		connect.WithHandlerOptions(opts...),
 	)
+	controlServicePermissionsHandler := connect.NewUnaryHandler(
+		ControlServicePermissionsProcedure,
+		svc.Permissions,
+		connect.WithSchema(controlServiceMethods.ByName("Permissions")),
+		connect.WithHandlerOptions(opts...),
+	)
+	controlServiceGrantHandler := connect.NewUnaryHandler(
+		ControlServiceGrantProcedure,
+		svc.Grant,
+		connect.WithSchema(controlServiceMethods.ByName("Grant")),
+		connect.WithHandlerOptions(opts...),
+	)
+	controlServiceDenyHandler := connect.NewUnaryHandler(
+		ControlServiceDenyProcedure,
+		svc.Deny,
+		connect.WithSchema(controlServiceMethods.ByName("Deny")),
+		connect.WithHandlerOptions(opts...),
+	)
+	controlServiceRevokeHandler := connect.NewUnaryHandler(
+		ControlServiceRevokeProcedure,
+		svc.Revoke,
+		connect.WithSchema(controlServiceMethods.ByName("Revoke")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/tessera.control.v1.ControlService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case ControlServiceStatusProcedure:
@@ -571,6 +670,14 @@ func NewControlServiceHandler(svc ControlServiceHandler, opts ...connect.Handler
 			controlServiceOpenPaneHandler.ServeHTTP(w, r)
 		case ControlServiceCloseProcedure:
 			controlServiceCloseHandler.ServeHTTP(w, r)
+		case ControlServicePermissionsProcedure:
+			controlServicePermissionsHandler.ServeHTTP(w, r)
+		case ControlServiceGrantProcedure:
+			controlServiceGrantHandler.ServeHTTP(w, r)
+		case ControlServiceDenyProcedure:
+			controlServiceDenyHandler.ServeHTTP(w, r)
+		case ControlServiceRevokeProcedure:
+			controlServiceRevokeHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -654,4 +761,20 @@ func (UnimplementedControlServiceHandler) OpenPane(context.Context, *connect.Req
 
 func (UnimplementedControlServiceHandler) Close(context.Context, *connect.Request[v1.CloseRequest]) (*connect.Response[v1.CloseResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tessera.control.v1.ControlService.Close is not implemented"))
+}
+
+func (UnimplementedControlServiceHandler) Permissions(context.Context, *connect.Request[v1.PermissionsRequest]) (*connect.Response[v1.PermissionsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tessera.control.v1.ControlService.Permissions is not implemented"))
+}
+
+func (UnimplementedControlServiceHandler) Grant(context.Context, *connect.Request[v1.GrantRequest]) (*connect.Response[v1.PermissionsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tessera.control.v1.ControlService.Grant is not implemented"))
+}
+
+func (UnimplementedControlServiceHandler) Deny(context.Context, *connect.Request[v1.DenyRequest]) (*connect.Response[v1.PermissionsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tessera.control.v1.ControlService.Deny is not implemented"))
+}
+
+func (UnimplementedControlServiceHandler) Revoke(context.Context, *connect.Request[v1.RevokeRequest]) (*connect.Response[v1.PermissionsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tessera.control.v1.ControlService.Revoke is not implemented"))
 }
