@@ -728,6 +728,10 @@ func (d *Daemon) objectProto(o any) *controlv1.Object {
 			rows, cols := po.view.size()
 			op.Rows, op.Cols = int32(rows), int32(cols)
 			op.Permissions = po.inst.Permissions
+			v.cmds.mu.Lock()
+			crashes := uint64(v.cmds.crashes)
+			v.cmds.mu.Unlock()
+			op.Stats = &controlv1.PluginStats{Crashes: crashes}
 			if po.p != nil {
 				op.Id = po.id
 				op.Permissions = permissionNames(po.p.Permissions())
@@ -737,9 +741,9 @@ func (d *Daemon) objectProto(o any) *controlv1.Object {
 				}
 				op.Workers = po.p.Workers()
 				st := po.p.Stats()
-				op.Stats = &controlv1.PluginStats{Calls: st.Calls, Commands: st.Commands,
+				op.Stats = &controlv1.PluginStats{Calls: st.Calls, Commands: st.Commands, Crashes: crashes,
 					Denied: st.Incidents[wasi.IncidentDenied], Unsupported: st.Incidents[wasi.IncidentUnsupported],
-					Dropped: st.Incidents[wasi.IncidentRateLimited] + st.Incidents[wasi.IncidentQueueFull]}
+					Dropped: st.Incidents[wasi.IncidentRateLimited] + st.Incidents[wasi.IncidentQueueFull], Moves: st.Moves}
 			}
 			return op
 		}

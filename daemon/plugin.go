@@ -303,6 +303,7 @@ func (d *Daemon) pluginFailed(pn *pane, loadNo int, err error) {
 	d.events.publish(EvPluginFailed, pn.addr, po.lastErr, nil)
 	pn.markReady()
 	d.maybeRestartPlugin(pn)
+	d.showFault(pn, "failed to start")
 }
 
 func (d *Daemon) pluginCrashed(pn *pane, loadNo int, err error) {
@@ -312,6 +313,9 @@ func (d *Daemon) pluginCrashed(pn *pane, loadNo int, err error) {
 	}
 	po.state = StateCrashed
 	po.lastErr = oneLine(err.Error())
+	pn.cmds.mu.Lock()
+	pn.cmds.crashes++
+	pn.cmds.mu.Unlock()
 	d.log.Error("plugin crashed", "plugin", pn.addr, "err", po.lastErr)
 	d.events.publish(EvPluginCrashed, pn.addr, po.lastErr, nil)
 	if p := po.p; p != nil {
@@ -320,6 +324,17 @@ func (d *Daemon) pluginCrashed(pn *pane, loadNo int, err error) {
 	}
 	pn.markReady()
 	d.maybeRestartPlugin(pn)
+	d.showFault(pn, "crashed")
+}
+
+// showFault replaces a failed plugin's stale frame with what happened.
+func (d *Daemon) showFault(pn *pane, what string) {
+	po := pn.plug
+	msg := fmt.Sprintf("\x1b[1;31m%s %s\x1b[0m\n%s\n", pn.name, what, po.lastErr)
+	if po.restartTimer != nil && (po.state == StateCrashed || po.state == StateFailed) {
+		msg += fmt.Sprintf("restart %d coming (policy %s)\n", po.restarts, po.inst.Restart.Policy)
+	}
+	po.view.setFrame([]byte(msg))
 }
 
 // maybeRestartPlugin applies the restart policy after a crash or a failed
@@ -333,6 +348,7 @@ func (d *Daemon) maybeRestartPlugin(pn *pane) {
 	if time.Since(po.started) > time.Minute {
 		po.restarts = 0 // it ran long enough: the count is of consecutive restarts
 	}
+	po.restartTimer = nil
 	if r.MaxRestarts > 0 && po.restarts >= r.MaxRestarts {
 		po.lastErr += fmt.Sprintf(" (not restarted: %d restarts, the cap)", po.restarts)
 		d.events.publish(EvPluginFailed, pn.addr, "restart cap reached", nil)
@@ -419,6 +435,7 @@ func (d *Daemon) pluginCommand(pn *pane, loadNo int, a wasi.Activity) {
 	if a.Command == nil {
 		return
 	}
+	pn.cmds.add(a)
 	switch a.Outcome {
 	case wasi.CommandDenied, wasi.CommandUnsupported:
 		d.events.publish(EvPluginCommand, pn.addr, fmt.Sprintf("%s %s: %s", a.Command.GetName(), a.Outcome, a.Detail),

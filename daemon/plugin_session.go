@@ -329,7 +329,25 @@ func (d *Daemon) handleCommand(pn *pane, c *wasi.CommandContext, cmd *pluginpb.P
 		t := d.activeTab(s)
 		np := d.openTerminal(t, filepath.Base(ct.GetPath()), argv, d.pluginPath(pn, ct.GetCwd()))
 		np.floating = n == pluginpb.CommandName_OpenCommandPaneFloating
+		d.commandPaneOpened(pn, np, p.GetContext())
 		return paneReply(n, np), nil
+	case pluginpb.CommandName_OpenFile, pluginpb.CommandName_OpenFileFloating, pluginpb.CommandName_OpenFileInPlace:
+		p := cmd.GetOpenFilePayload()
+		if p == nil {
+			p = cmd.GetOpenFileFloatingPayload()
+		}
+		if p == nil {
+			p = cmd.GetOpenFileInPlacePayload()
+		}
+		np, err := d.openFile(pn, p)
+		if err != nil {
+			return nil, err
+		}
+		np.floating = n == pluginpb.CommandName_OpenFileFloating
+		return paneReply(n, np), nil
+	case pluginpb.CommandName_WebRequest:
+		d.webRequest(pn, cmd.GetWebRequestPayload())
+		return nil, nil
 	case pluginpb.CommandName_CloseTerminalPane, pluginpb.CommandName_ClosePluginPane:
 		id := cmd.GetCloseTerminalPanePayload()
 		if n == pluginpb.CommandName_ClosePluginPane {

@@ -362,6 +362,7 @@ func (d *Daemon) closePane(p *pane) {
 	var wg sync.WaitGroup
 	d.stopPane(p, StateClosed, &wg)
 	d.markDirty(p.sess)
+	d.paneClosedEvent(p)
 	d.events.publish(EvPaneClosed, p.addr, "closed", nil)
 }
 
@@ -494,6 +495,7 @@ func (d *Daemon) terminalExited(p *pane, run int, pr *process) {
 	p.status = pr.status
 	p.state = StateExited
 	d.markDirty(p.sess)
+	d.paneExitedEvents(p)
 	d.log.Info("pane exited", "pane", p.addr, "pid", pr.pid, "status", pr.status)
 	d.events.publish(EvPaneExited, p.addr, fmt.Sprintf("exited with status %d", pr.status), map[string]string{"status": fmt.Sprint(pr.status)})
 	policy := config.RestartNever

@@ -90,6 +90,13 @@ type pane struct {
 
 	// floating panes are ordinary panes marked as such.
 	floating bool
+	// openedBy is the plugin that opened this pane at run time (command
+	// and edit panes report their exit to it), with its context.
+	openedBy    *pane
+	openContext []*pluginpb.ContextItem
+	editPane    bool
+	// cmds are a plugin's recent commands (kept across reloads).
+	cmds commandLog
 
 	// plugins
 	plug *pluginObj

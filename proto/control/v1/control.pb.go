@@ -318,6 +318,180 @@ func (*CloseResponse) Descriptor() ([]byte, []int) {
 	return file_v1_control_proto_rawDescGZIP(), []int{5}
 }
 
+type CommandsRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Address string                 `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	// Limit is how many of the most recent to return (0: all kept, up to 200).
+	Limit         int32 `protobuf:"varint,2,opt,name=limit,proto3" json:"limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CommandsRequest) Reset() {
+	*x = CommandsRequest{}
+	mi := &file_v1_control_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CommandsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CommandsRequest) ProtoMessage() {}
+
+func (x *CommandsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CommandsRequest.ProtoReflect.Descriptor instead.
+func (*CommandsRequest) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *CommandsRequest) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *CommandsRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+type PluginCommandRecord struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	TimeUnixNano int64                  `protobuf:"varint,1,opt,name=time_unix_nano,json=timeUnixNano,proto3" json:"time_unix_nano,omitempty"`
+	Worker       string                 `protobuf:"bytes,2,opt,name=worker,proto3" json:"worker,omitempty"`
+	Name         string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	// Outcome is "host", "dispatched", "denied" or "unsupported".
+	Outcome       string `protobuf:"bytes,4,opt,name=outcome,proto3" json:"outcome,omitempty"`
+	Detail        string `protobuf:"bytes,5,opt,name=detail,proto3" json:"detail,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PluginCommandRecord) Reset() {
+	*x = PluginCommandRecord{}
+	mi := &file_v1_control_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PluginCommandRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PluginCommandRecord) ProtoMessage() {}
+
+func (x *PluginCommandRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PluginCommandRecord.ProtoReflect.Descriptor instead.
+func (*PluginCommandRecord) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *PluginCommandRecord) GetTimeUnixNano() int64 {
+	if x != nil {
+		return x.TimeUnixNano
+	}
+	return 0
+}
+
+func (x *PluginCommandRecord) GetWorker() string {
+	if x != nil {
+		return x.Worker
+	}
+	return ""
+}
+
+func (x *PluginCommandRecord) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *PluginCommandRecord) GetOutcome() string {
+	if x != nil {
+		return x.Outcome
+	}
+	return ""
+}
+
+func (x *PluginCommandRecord) GetDetail() string {
+	if x != nil {
+		return x.Detail
+	}
+	return ""
+}
+
+type CommandsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Commands      []*PluginCommandRecord `protobuf:"bytes,1,rep,name=commands,proto3" json:"commands,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CommandsResponse) Reset() {
+	*x = CommandsResponse{}
+	mi := &file_v1_control_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CommandsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CommandsResponse) ProtoMessage() {}
+
+func (x *CommandsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CommandsResponse.ProtoReflect.Descriptor instead.
+func (*CommandsResponse) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *CommandsResponse) GetCommands() []*PluginCommandRecord {
+	if x != nil {
+		return x.Commands
+	}
+	return nil
+}
+
 type PermissionsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Address, if set, keeps that plugin (or the plugins under it).
@@ -330,7 +504,7 @@ type PermissionsRequest struct {
 
 func (x *PermissionsRequest) Reset() {
 	*x = PermissionsRequest{}
-	mi := &file_v1_control_proto_msgTypes[6]
+	mi := &file_v1_control_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -342,7 +516,7 @@ func (x *PermissionsRequest) String() string {
 func (*PermissionsRequest) ProtoMessage() {}
 
 func (x *PermissionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[6]
+	mi := &file_v1_control_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -355,7 +529,7 @@ func (x *PermissionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PermissionsRequest.ProtoReflect.Descriptor instead.
 func (*PermissionsRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{6}
+	return file_v1_control_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *PermissionsRequest) GetAddress() string {
@@ -391,7 +565,7 @@ type PluginPermissions struct {
 
 func (x *PluginPermissions) Reset() {
 	*x = PluginPermissions{}
-	mi := &file_v1_control_proto_msgTypes[7]
+	mi := &file_v1_control_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -403,7 +577,7 @@ func (x *PluginPermissions) String() string {
 func (*PluginPermissions) ProtoMessage() {}
 
 func (x *PluginPermissions) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[7]
+	mi := &file_v1_control_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -416,7 +590,7 @@ func (x *PluginPermissions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginPermissions.ProtoReflect.Descriptor instead.
 func (*PluginPermissions) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{7}
+	return file_v1_control_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *PluginPermissions) GetAddress() string {
@@ -477,7 +651,7 @@ type PermissionsResponse struct {
 
 func (x *PermissionsResponse) Reset() {
 	*x = PermissionsResponse{}
-	mi := &file_v1_control_proto_msgTypes[8]
+	mi := &file_v1_control_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -489,7 +663,7 @@ func (x *PermissionsResponse) String() string {
 func (*PermissionsResponse) ProtoMessage() {}
 
 func (x *PermissionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[8]
+	mi := &file_v1_control_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -502,7 +676,7 @@ func (x *PermissionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PermissionsResponse.ProtoReflect.Descriptor instead.
 func (*PermissionsResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{8}
+	return file_v1_control_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *PermissionsResponse) GetPlugins() []*PluginPermissions {
@@ -525,7 +699,7 @@ type GrantRequest struct {
 
 func (x *GrantRequest) Reset() {
 	*x = GrantRequest{}
-	mi := &file_v1_control_proto_msgTypes[9]
+	mi := &file_v1_control_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -537,7 +711,7 @@ func (x *GrantRequest) String() string {
 func (*GrantRequest) ProtoMessage() {}
 
 func (x *GrantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[9]
+	mi := &file_v1_control_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -550,7 +724,7 @@ func (x *GrantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GrantRequest.ProtoReflect.Descriptor instead.
 func (*GrantRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{9}
+	return file_v1_control_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GrantRequest) GetAddress() string {
@@ -583,7 +757,7 @@ type DenyRequest struct {
 
 func (x *DenyRequest) Reset() {
 	*x = DenyRequest{}
-	mi := &file_v1_control_proto_msgTypes[10]
+	mi := &file_v1_control_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -595,7 +769,7 @@ func (x *DenyRequest) String() string {
 func (*DenyRequest) ProtoMessage() {}
 
 func (x *DenyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[10]
+	mi := &file_v1_control_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -608,7 +782,7 @@ func (x *DenyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DenyRequest.ProtoReflect.Descriptor instead.
 func (*DenyRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{10}
+	return file_v1_control_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *DenyRequest) GetAddress() string {
@@ -629,7 +803,7 @@ type RevokeRequest struct {
 
 func (x *RevokeRequest) Reset() {
 	*x = RevokeRequest{}
-	mi := &file_v1_control_proto_msgTypes[11]
+	mi := &file_v1_control_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -641,7 +815,7 @@ func (x *RevokeRequest) String() string {
 func (*RevokeRequest) ProtoMessage() {}
 
 func (x *RevokeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[11]
+	mi := &file_v1_control_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -654,7 +828,7 @@ func (x *RevokeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeRequest.ProtoReflect.Descriptor instead.
 func (*RevokeRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{11}
+	return file_v1_control_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *RevokeRequest) GetAddress() string {
@@ -686,7 +860,7 @@ type StatusRequest struct {
 
 func (x *StatusRequest) Reset() {
 	*x = StatusRequest{}
-	mi := &file_v1_control_proto_msgTypes[12]
+	mi := &file_v1_control_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -698,7 +872,7 @@ func (x *StatusRequest) String() string {
 func (*StatusRequest) ProtoMessage() {}
 
 func (x *StatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[12]
+	mi := &file_v1_control_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -711,7 +885,7 @@ func (x *StatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusRequest.ProtoReflect.Descriptor instead.
 func (*StatusRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{12}
+	return file_v1_control_proto_rawDescGZIP(), []int{15}
 }
 
 type StatusResponse struct {
@@ -738,7 +912,7 @@ type StatusResponse struct {
 
 func (x *StatusResponse) Reset() {
 	*x = StatusResponse{}
-	mi := &file_v1_control_proto_msgTypes[13]
+	mi := &file_v1_control_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -750,7 +924,7 @@ func (x *StatusResponse) String() string {
 func (*StatusResponse) ProtoMessage() {}
 
 func (x *StatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[13]
+	mi := &file_v1_control_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -763,7 +937,7 @@ func (x *StatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusResponse.ProtoReflect.Descriptor instead.
 func (*StatusResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{13}
+	return file_v1_control_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *StatusResponse) GetWorkspace() string {
@@ -863,7 +1037,7 @@ type ListRequest struct {
 
 func (x *ListRequest) Reset() {
 	*x = ListRequest{}
-	mi := &file_v1_control_proto_msgTypes[14]
+	mi := &file_v1_control_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -875,7 +1049,7 @@ func (x *ListRequest) String() string {
 func (*ListRequest) ProtoMessage() {}
 
 func (x *ListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[14]
+	mi := &file_v1_control_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -888,7 +1062,7 @@ func (x *ListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRequest.ProtoReflect.Descriptor instead.
 func (*ListRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{14}
+	return file_v1_control_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListRequest) GetKinds() []string {
@@ -914,7 +1088,7 @@ type ListResponse struct {
 
 func (x *ListResponse) Reset() {
 	*x = ListResponse{}
-	mi := &file_v1_control_proto_msgTypes[15]
+	mi := &file_v1_control_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -926,7 +1100,7 @@ func (x *ListResponse) String() string {
 func (*ListResponse) ProtoMessage() {}
 
 func (x *ListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[15]
+	mi := &file_v1_control_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -939,7 +1113,7 @@ func (x *ListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListResponse.ProtoReflect.Descriptor instead.
 func (*ListResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{15}
+	return file_v1_control_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListResponse) GetObjects() []*Object {
@@ -997,7 +1171,7 @@ type Object struct {
 
 func (x *Object) Reset() {
 	*x = Object{}
-	mi := &file_v1_control_proto_msgTypes[16]
+	mi := &file_v1_control_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1009,7 +1183,7 @@ func (x *Object) String() string {
 func (*Object) ProtoMessage() {}
 
 func (x *Object) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[16]
+	mi := &file_v1_control_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1022,7 +1196,7 @@ func (x *Object) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Object.ProtoReflect.Descriptor instead.
 func (*Object) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{16}
+	return file_v1_control_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Object) GetAddress() string {
@@ -1243,20 +1417,24 @@ func (x *Object) GetIdentity() string {
 }
 
 type PluginStats struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Calls         uint64                 `protobuf:"varint,1,opt,name=calls,proto3" json:"calls,omitempty"`
-	Commands      uint64                 `protobuf:"varint,2,opt,name=commands,proto3" json:"commands,omitempty"`
-	Denied        uint64                 `protobuf:"varint,3,opt,name=denied,proto3" json:"denied,omitempty"`
-	Unsupported   uint64                 `protobuf:"varint,4,opt,name=unsupported,proto3" json:"unsupported,omitempty"`
-	Dropped       uint64                 `protobuf:"varint,5,opt,name=dropped,proto3" json:"dropped,omitempty"`
-	Renders       uint64                 `protobuf:"varint,6,opt,name=renders,proto3" json:"renders,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Calls       uint64                 `protobuf:"varint,1,opt,name=calls,proto3" json:"calls,omitempty"`
+	Commands    uint64                 `protobuf:"varint,2,opt,name=commands,proto3" json:"commands,omitempty"`
+	Denied      uint64                 `protobuf:"varint,3,opt,name=denied,proto3" json:"denied,omitempty"`
+	Unsupported uint64                 `protobuf:"varint,4,opt,name=unsupported,proto3" json:"unsupported,omitempty"`
+	Dropped     uint64                 `protobuf:"varint,5,opt,name=dropped,proto3" json:"dropped,omitempty"`
+	Renders     uint64                 `protobuf:"varint,6,opt,name=renders,proto3" json:"renders,omitempty"`
+	// Crashes counts crashes since the pane was created (restarts included).
+	Crashes uint64 `protobuf:"varint,7,opt,name=crashes,proto3" json:"crashes,omitempty"`
+	// Moves counts moves from the interpreter to compiled code.
+	Moves         uint64 `protobuf:"varint,8,opt,name=moves,proto3" json:"moves,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PluginStats) Reset() {
 	*x = PluginStats{}
-	mi := &file_v1_control_proto_msgTypes[17]
+	mi := &file_v1_control_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1268,7 +1446,7 @@ func (x *PluginStats) String() string {
 func (*PluginStats) ProtoMessage() {}
 
 func (x *PluginStats) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[17]
+	mi := &file_v1_control_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1281,7 +1459,7 @@ func (x *PluginStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginStats.ProtoReflect.Descriptor instead.
 func (*PluginStats) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{17}
+	return file_v1_control_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *PluginStats) GetCalls() uint64 {
@@ -1326,6 +1504,20 @@ func (x *PluginStats) GetRenders() uint64 {
 	return 0
 }
 
+func (x *PluginStats) GetCrashes() uint64 {
+	if x != nil {
+		return x.Crashes
+	}
+	return 0
+}
+
+func (x *PluginStats) GetMoves() uint64 {
+	if x != nil {
+		return x.Moves
+	}
+	return 0
+}
+
 type DescribeRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Address       string                 `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
@@ -1335,7 +1527,7 @@ type DescribeRequest struct {
 
 func (x *DescribeRequest) Reset() {
 	*x = DescribeRequest{}
-	mi := &file_v1_control_proto_msgTypes[18]
+	mi := &file_v1_control_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1347,7 +1539,7 @@ func (x *DescribeRequest) String() string {
 func (*DescribeRequest) ProtoMessage() {}
 
 func (x *DescribeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[18]
+	mi := &file_v1_control_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1360,7 +1552,7 @@ func (x *DescribeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeRequest.ProtoReflect.Descriptor instead.
 func (*DescribeRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{18}
+	return file_v1_control_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *DescribeRequest) GetAddress() string {
@@ -1383,7 +1575,7 @@ type DescribeResponse struct {
 
 func (x *DescribeResponse) Reset() {
 	*x = DescribeResponse{}
-	mi := &file_v1_control_proto_msgTypes[19]
+	mi := &file_v1_control_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1395,7 +1587,7 @@ func (x *DescribeResponse) String() string {
 func (*DescribeResponse) ProtoMessage() {}
 
 func (x *DescribeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[19]
+	mi := &file_v1_control_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1408,7 +1600,7 @@ func (x *DescribeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeResponse.ProtoReflect.Descriptor instead.
 func (*DescribeResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{19}
+	return file_v1_control_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *DescribeResponse) GetObject() *Object {
@@ -1443,7 +1635,7 @@ type PlanRequest struct {
 
 func (x *PlanRequest) Reset() {
 	*x = PlanRequest{}
-	mi := &file_v1_control_proto_msgTypes[20]
+	mi := &file_v1_control_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1455,7 +1647,7 @@ func (x *PlanRequest) String() string {
 func (*PlanRequest) ProtoMessage() {}
 
 func (x *PlanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[20]
+	mi := &file_v1_control_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1468,7 +1660,7 @@ func (x *PlanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlanRequest.ProtoReflect.Descriptor instead.
 func (*PlanRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{20}
+	return file_v1_control_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *PlanRequest) GetPath() string {
@@ -1492,7 +1684,7 @@ type Diagnostic struct {
 
 func (x *Diagnostic) Reset() {
 	*x = Diagnostic{}
-	mi := &file_v1_control_proto_msgTypes[21]
+	mi := &file_v1_control_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1504,7 +1696,7 @@ func (x *Diagnostic) String() string {
 func (*Diagnostic) ProtoMessage() {}
 
 func (x *Diagnostic) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[21]
+	mi := &file_v1_control_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1517,7 +1709,7 @@ func (x *Diagnostic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Diagnostic.ProtoReflect.Descriptor instead.
 func (*Diagnostic) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{21}
+	return file_v1_control_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *Diagnostic) GetSeverity() string {
@@ -1575,7 +1767,7 @@ type Change struct {
 
 func (x *Change) Reset() {
 	*x = Change{}
-	mi := &file_v1_control_proto_msgTypes[22]
+	mi := &file_v1_control_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1587,7 +1779,7 @@ func (x *Change) String() string {
 func (*Change) ProtoMessage() {}
 
 func (x *Change) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[22]
+	mi := &file_v1_control_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1600,7 +1792,7 @@ func (x *Change) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Change.ProtoReflect.Descriptor instead.
 func (*Change) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{22}
+	return file_v1_control_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *Change) GetAddress() string {
@@ -1645,7 +1837,7 @@ type AttrChange struct {
 
 func (x *AttrChange) Reset() {
 	*x = AttrChange{}
-	mi := &file_v1_control_proto_msgTypes[23]
+	mi := &file_v1_control_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1657,7 +1849,7 @@ func (x *AttrChange) String() string {
 func (*AttrChange) ProtoMessage() {}
 
 func (x *AttrChange) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[23]
+	mi := &file_v1_control_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1670,7 +1862,7 @@ func (x *AttrChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttrChange.ProtoReflect.Descriptor instead.
 func (*AttrChange) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{23}
+	return file_v1_control_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *AttrChange) GetName() string {
@@ -1718,7 +1910,7 @@ type PlanResponse struct {
 
 func (x *PlanResponse) Reset() {
 	*x = PlanResponse{}
-	mi := &file_v1_control_proto_msgTypes[24]
+	mi := &file_v1_control_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1730,7 +1922,7 @@ func (x *PlanResponse) String() string {
 func (*PlanResponse) ProtoMessage() {}
 
 func (x *PlanResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[24]
+	mi := &file_v1_control_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1743,7 +1935,7 @@ func (x *PlanResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlanResponse.ProtoReflect.Descriptor instead.
 func (*PlanResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{24}
+	return file_v1_control_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *PlanResponse) GetChanges() []*Change {
@@ -1794,7 +1986,7 @@ type ApplyRequest struct {
 
 func (x *ApplyRequest) Reset() {
 	*x = ApplyRequest{}
-	mi := &file_v1_control_proto_msgTypes[25]
+	mi := &file_v1_control_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1806,7 +1998,7 @@ func (x *ApplyRequest) String() string {
 func (*ApplyRequest) ProtoMessage() {}
 
 func (x *ApplyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[25]
+	mi := &file_v1_control_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1819,7 +2011,7 @@ func (x *ApplyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyRequest.ProtoReflect.Descriptor instead.
 func (*ApplyRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{25}
+	return file_v1_control_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ApplyRequest) GetPath() string {
@@ -1853,7 +2045,7 @@ type ApplyResponse struct {
 
 func (x *ApplyResponse) Reset() {
 	*x = ApplyResponse{}
-	mi := &file_v1_control_proto_msgTypes[26]
+	mi := &file_v1_control_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1865,7 +2057,7 @@ func (x *ApplyResponse) String() string {
 func (*ApplyResponse) ProtoMessage() {}
 
 func (x *ApplyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[26]
+	mi := &file_v1_control_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1878,7 +2070,7 @@ func (x *ApplyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyResponse.ProtoReflect.Descriptor instead.
 func (*ApplyResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{26}
+	return file_v1_control_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ApplyResponse) GetChanges() []*Change {
@@ -1934,7 +2126,7 @@ type RenderRequest struct {
 
 func (x *RenderRequest) Reset() {
 	*x = RenderRequest{}
-	mi := &file_v1_control_proto_msgTypes[27]
+	mi := &file_v1_control_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1946,7 +2138,7 @@ func (x *RenderRequest) String() string {
 func (*RenderRequest) ProtoMessage() {}
 
 func (x *RenderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[27]
+	mi := &file_v1_control_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1959,7 +2151,7 @@ func (x *RenderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenderRequest.ProtoReflect.Descriptor instead.
 func (*RenderRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{27}
+	return file_v1_control_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *RenderRequest) GetAddress() string {
@@ -1995,7 +2187,7 @@ type RenderResponse struct {
 
 func (x *RenderResponse) Reset() {
 	*x = RenderResponse{}
-	mi := &file_v1_control_proto_msgTypes[28]
+	mi := &file_v1_control_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2007,7 +2199,7 @@ func (x *RenderResponse) String() string {
 func (*RenderResponse) ProtoMessage() {}
 
 func (x *RenderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[28]
+	mi := &file_v1_control_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2020,7 +2212,7 @@ func (x *RenderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenderResponse.ProtoReflect.Descriptor instead.
 func (*RenderResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{28}
+	return file_v1_control_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *RenderResponse) GetLines() []string {
@@ -2053,7 +2245,7 @@ type ScreenRequest struct {
 
 func (x *ScreenRequest) Reset() {
 	*x = ScreenRequest{}
-	mi := &file_v1_control_proto_msgTypes[29]
+	mi := &file_v1_control_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2065,7 +2257,7 @@ func (x *ScreenRequest) String() string {
 func (*ScreenRequest) ProtoMessage() {}
 
 func (x *ScreenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[29]
+	mi := &file_v1_control_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2078,7 +2270,7 @@ func (x *ScreenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScreenRequest.ProtoReflect.Descriptor instead.
 func (*ScreenRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{29}
+	return file_v1_control_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ScreenRequest) GetAddress() string {
@@ -2103,7 +2295,7 @@ type ScreenResponse struct {
 
 func (x *ScreenResponse) Reset() {
 	*x = ScreenResponse{}
-	mi := &file_v1_control_proto_msgTypes[30]
+	mi := &file_v1_control_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2115,7 +2307,7 @@ func (x *ScreenResponse) String() string {
 func (*ScreenResponse) ProtoMessage() {}
 
 func (x *ScreenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[30]
+	mi := &file_v1_control_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2128,7 +2320,7 @@ func (x *ScreenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScreenResponse.ProtoReflect.Descriptor instead.
 func (*ScreenResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{30}
+	return file_v1_control_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ScreenResponse) GetLines() []string {
@@ -2192,7 +2384,7 @@ type ScrollbackRequest struct {
 
 func (x *ScrollbackRequest) Reset() {
 	*x = ScrollbackRequest{}
-	mi := &file_v1_control_proto_msgTypes[31]
+	mi := &file_v1_control_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2204,7 +2396,7 @@ func (x *ScrollbackRequest) String() string {
 func (*ScrollbackRequest) ProtoMessage() {}
 
 func (x *ScrollbackRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[31]
+	mi := &file_v1_control_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2217,7 +2409,7 @@ func (x *ScrollbackRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScrollbackRequest.ProtoReflect.Descriptor instead.
 func (*ScrollbackRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{31}
+	return file_v1_control_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ScrollbackRequest) GetAddress() string {
@@ -2250,7 +2442,7 @@ type ScrollbackResponse struct {
 
 func (x *ScrollbackResponse) Reset() {
 	*x = ScrollbackResponse{}
-	mi := &file_v1_control_proto_msgTypes[32]
+	mi := &file_v1_control_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2262,7 +2454,7 @@ func (x *ScrollbackResponse) String() string {
 func (*ScrollbackResponse) ProtoMessage() {}
 
 func (x *ScrollbackResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[32]
+	mi := &file_v1_control_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2275,7 +2467,7 @@ func (x *ScrollbackResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScrollbackResponse.ProtoReflect.Descriptor instead.
 func (*ScrollbackResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{32}
+	return file_v1_control_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ScrollbackResponse) GetLines() []string {
@@ -2295,7 +2487,7 @@ type WriteRequest struct {
 
 func (x *WriteRequest) Reset() {
 	*x = WriteRequest{}
-	mi := &file_v1_control_proto_msgTypes[33]
+	mi := &file_v1_control_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2307,7 +2499,7 @@ func (x *WriteRequest) String() string {
 func (*WriteRequest) ProtoMessage() {}
 
 func (x *WriteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[33]
+	mi := &file_v1_control_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2320,7 +2512,7 @@ func (x *WriteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteRequest.ProtoReflect.Descriptor instead.
 func (*WriteRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{33}
+	return file_v1_control_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *WriteRequest) GetAddress() string {
@@ -2345,7 +2537,7 @@ type WriteResponse struct {
 
 func (x *WriteResponse) Reset() {
 	*x = WriteResponse{}
-	mi := &file_v1_control_proto_msgTypes[34]
+	mi := &file_v1_control_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2357,7 +2549,7 @@ func (x *WriteResponse) String() string {
 func (*WriteResponse) ProtoMessage() {}
 
 func (x *WriteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[34]
+	mi := &file_v1_control_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2370,7 +2562,7 @@ func (x *WriteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteResponse.ProtoReflect.Descriptor instead.
 func (*WriteResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{34}
+	return file_v1_control_proto_rawDescGZIP(), []int{37}
 }
 
 type SendKeysRequest struct {
@@ -2384,7 +2576,7 @@ type SendKeysRequest struct {
 
 func (x *SendKeysRequest) Reset() {
 	*x = SendKeysRequest{}
-	mi := &file_v1_control_proto_msgTypes[35]
+	mi := &file_v1_control_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2396,7 +2588,7 @@ func (x *SendKeysRequest) String() string {
 func (*SendKeysRequest) ProtoMessage() {}
 
 func (x *SendKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[35]
+	mi := &file_v1_control_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2409,7 +2601,7 @@ func (x *SendKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendKeysRequest.ProtoReflect.Descriptor instead.
 func (*SendKeysRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{35}
+	return file_v1_control_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *SendKeysRequest) GetAddress() string {
@@ -2434,7 +2626,7 @@ type SendKeysResponse struct {
 
 func (x *SendKeysResponse) Reset() {
 	*x = SendKeysResponse{}
-	mi := &file_v1_control_proto_msgTypes[36]
+	mi := &file_v1_control_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2446,7 +2638,7 @@ func (x *SendKeysResponse) String() string {
 func (*SendKeysResponse) ProtoMessage() {}
 
 func (x *SendKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[36]
+	mi := &file_v1_control_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2459,7 +2651,7 @@ func (x *SendKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendKeysResponse.ProtoReflect.Descriptor instead.
 func (*SendKeysResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{36}
+	return file_v1_control_proto_rawDescGZIP(), []int{39}
 }
 
 type ResizeRequest struct {
@@ -2473,7 +2665,7 @@ type ResizeRequest struct {
 
 func (x *ResizeRequest) Reset() {
 	*x = ResizeRequest{}
-	mi := &file_v1_control_proto_msgTypes[37]
+	mi := &file_v1_control_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2485,7 +2677,7 @@ func (x *ResizeRequest) String() string {
 func (*ResizeRequest) ProtoMessage() {}
 
 func (x *ResizeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[37]
+	mi := &file_v1_control_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2498,7 +2690,7 @@ func (x *ResizeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResizeRequest.ProtoReflect.Descriptor instead.
 func (*ResizeRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{37}
+	return file_v1_control_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ResizeRequest) GetAddress() string {
@@ -2530,7 +2722,7 @@ type ResizeResponse struct {
 
 func (x *ResizeResponse) Reset() {
 	*x = ResizeResponse{}
-	mi := &file_v1_control_proto_msgTypes[38]
+	mi := &file_v1_control_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2542,7 +2734,7 @@ func (x *ResizeResponse) String() string {
 func (*ResizeResponse) ProtoMessage() {}
 
 func (x *ResizeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[38]
+	mi := &file_v1_control_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2555,7 +2747,7 @@ func (x *ResizeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResizeResponse.ProtoReflect.Descriptor instead.
 func (*ResizeResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{38}
+	return file_v1_control_proto_rawDescGZIP(), []int{41}
 }
 
 type ReloadRequest struct {
@@ -2567,7 +2759,7 @@ type ReloadRequest struct {
 
 func (x *ReloadRequest) Reset() {
 	*x = ReloadRequest{}
-	mi := &file_v1_control_proto_msgTypes[39]
+	mi := &file_v1_control_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2579,7 +2771,7 @@ func (x *ReloadRequest) String() string {
 func (*ReloadRequest) ProtoMessage() {}
 
 func (x *ReloadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[39]
+	mi := &file_v1_control_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2592,7 +2784,7 @@ func (x *ReloadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadRequest.ProtoReflect.Descriptor instead.
 func (*ReloadRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{39}
+	return file_v1_control_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ReloadRequest) GetAddress() string {
@@ -2611,7 +2803,7 @@ type ReloadResponse struct {
 
 func (x *ReloadResponse) Reset() {
 	*x = ReloadResponse{}
-	mi := &file_v1_control_proto_msgTypes[40]
+	mi := &file_v1_control_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2623,7 +2815,7 @@ func (x *ReloadResponse) String() string {
 func (*ReloadResponse) ProtoMessage() {}
 
 func (x *ReloadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[40]
+	mi := &file_v1_control_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2636,7 +2828,7 @@ func (x *ReloadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadResponse.ProtoReflect.Descriptor instead.
 func (*ReloadResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{40}
+	return file_v1_control_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ReloadResponse) GetObject() *Object {
@@ -2655,7 +2847,7 @@ type RestartRequest struct {
 
 func (x *RestartRequest) Reset() {
 	*x = RestartRequest{}
-	mi := &file_v1_control_proto_msgTypes[41]
+	mi := &file_v1_control_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2667,7 +2859,7 @@ func (x *RestartRequest) String() string {
 func (*RestartRequest) ProtoMessage() {}
 
 func (x *RestartRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[41]
+	mi := &file_v1_control_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2680,7 +2872,7 @@ func (x *RestartRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RestartRequest.ProtoReflect.Descriptor instead.
 func (*RestartRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{41}
+	return file_v1_control_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *RestartRequest) GetAddress() string {
@@ -2699,7 +2891,7 @@ type RestartResponse struct {
 
 func (x *RestartResponse) Reset() {
 	*x = RestartResponse{}
-	mi := &file_v1_control_proto_msgTypes[42]
+	mi := &file_v1_control_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2711,7 +2903,7 @@ func (x *RestartResponse) String() string {
 func (*RestartResponse) ProtoMessage() {}
 
 func (x *RestartResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[42]
+	mi := &file_v1_control_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2724,7 +2916,7 @@ func (x *RestartResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RestartResponse.ProtoReflect.Descriptor instead.
 func (*RestartResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{42}
+	return file_v1_control_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *RestartResponse) GetObject() *Object {
@@ -2746,7 +2938,7 @@ type EventsRequest struct {
 
 func (x *EventsRequest) Reset() {
 	*x = EventsRequest{}
-	mi := &file_v1_control_proto_msgTypes[43]
+	mi := &file_v1_control_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2758,7 +2950,7 @@ func (x *EventsRequest) String() string {
 func (*EventsRequest) ProtoMessage() {}
 
 func (x *EventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[43]
+	mi := &file_v1_control_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2771,7 +2963,7 @@ func (x *EventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventsRequest.ProtoReflect.Descriptor instead.
 func (*EventsRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{43}
+	return file_v1_control_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *EventsRequest) GetTypes() []string {
@@ -2808,7 +3000,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_v1_control_proto_msgTypes[44]
+	mi := &file_v1_control_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2820,7 +3012,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[44]
+	mi := &file_v1_control_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2833,7 +3025,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{44}
+	return file_v1_control_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *Event) GetSeq() uint64 {
@@ -2906,7 +3098,7 @@ type LogsRequest struct {
 
 func (x *LogsRequest) Reset() {
 	*x = LogsRequest{}
-	mi := &file_v1_control_proto_msgTypes[45]
+	mi := &file_v1_control_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2918,7 +3110,7 @@ func (x *LogsRequest) String() string {
 func (*LogsRequest) ProtoMessage() {}
 
 func (x *LogsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[45]
+	mi := &file_v1_control_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2931,7 +3123,7 @@ func (x *LogsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogsRequest.ProtoReflect.Descriptor instead.
 func (*LogsRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{45}
+	return file_v1_control_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *LogsRequest) GetAddress() string {
@@ -2967,7 +3159,7 @@ type LogRecord struct {
 
 func (x *LogRecord) Reset() {
 	*x = LogRecord{}
-	mi := &file_v1_control_proto_msgTypes[46]
+	mi := &file_v1_control_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2979,7 +3171,7 @@ func (x *LogRecord) String() string {
 func (*LogRecord) ProtoMessage() {}
 
 func (x *LogRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[46]
+	mi := &file_v1_control_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2992,7 +3184,7 @@ func (x *LogRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogRecord.ProtoReflect.Descriptor instead.
 func (*LogRecord) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{46}
+	return file_v1_control_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *LogRecord) GetTimeUnixNano() int64 {
@@ -3031,7 +3223,7 @@ type ShutdownRequest struct {
 
 func (x *ShutdownRequest) Reset() {
 	*x = ShutdownRequest{}
-	mi := &file_v1_control_proto_msgTypes[47]
+	mi := &file_v1_control_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3043,7 +3235,7 @@ func (x *ShutdownRequest) String() string {
 func (*ShutdownRequest) ProtoMessage() {}
 
 func (x *ShutdownRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[47]
+	mi := &file_v1_control_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3056,7 +3248,7 @@ func (x *ShutdownRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShutdownRequest.ProtoReflect.Descriptor instead.
 func (*ShutdownRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{47}
+	return file_v1_control_proto_rawDescGZIP(), []int{50}
 }
 
 type ShutdownResponse struct {
@@ -3067,7 +3259,7 @@ type ShutdownResponse struct {
 
 func (x *ShutdownResponse) Reset() {
 	*x = ShutdownResponse{}
-	mi := &file_v1_control_proto_msgTypes[48]
+	mi := &file_v1_control_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3079,7 +3271,7 @@ func (x *ShutdownResponse) String() string {
 func (*ShutdownResponse) ProtoMessage() {}
 
 func (x *ShutdownResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[48]
+	mi := &file_v1_control_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3092,7 +3284,7 @@ func (x *ShutdownResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShutdownResponse.ProtoReflect.Descriptor instead.
 func (*ShutdownResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{48}
+	return file_v1_control_proto_rawDescGZIP(), []int{51}
 }
 
 var File_v1_control_proto protoreflect.FileDescriptor
@@ -3114,7 +3306,18 @@ const file_v1_control_proto_rawDesc = "" +
 	"\x04pane\x18\x01 \x01(\v2\x1a.tessera.control.v1.ObjectR\x04pane\"(\n" +
 	"\fCloseRequest\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\"\x0f\n" +
-	"\rCloseResponse\"Q\n" +
+	"\rCloseResponse\"A\n" +
+	"\x0fCommandsRequest\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x14\n" +
+	"\x05limit\x18\x02 \x01(\x05R\x05limit\"\x99\x01\n" +
+	"\x13PluginCommandRecord\x12$\n" +
+	"\x0etime_unix_nano\x18\x01 \x01(\x03R\ftimeUnixNano\x12\x16\n" +
+	"\x06worker\x18\x02 \x01(\tR\x06worker\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\x12\x18\n" +
+	"\aoutcome\x18\x04 \x01(\tR\aoutcome\x12\x16\n" +
+	"\x06detail\x18\x05 \x01(\tR\x06detail\"W\n" +
+	"\x10CommandsResponse\x12C\n" +
+	"\bcommands\x18\x01 \x03(\v2'.tessera.control.v1.PluginCommandRecordR\bcommands\"Q\n" +
 	"\x12PermissionsRequest\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\x12!\n" +
 	"\fpending_only\x18\x02 \x01(\bR\vpendingOnly\"\xeb\x01\n" +
@@ -3197,14 +3400,16 @@ const file_v1_control_proto_rawDesc = "" +
 	"\bidentity\x18\x1f \x01(\tR\bidentity\x1a9\n" +
 	"\vConfigEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xad\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xdd\x01\n" +
 	"\vPluginStats\x12\x14\n" +
 	"\x05calls\x18\x01 \x01(\x04R\x05calls\x12\x1a\n" +
 	"\bcommands\x18\x02 \x01(\x04R\bcommands\x12\x16\n" +
 	"\x06denied\x18\x03 \x01(\x04R\x06denied\x12 \n" +
 	"\vunsupported\x18\x04 \x01(\x04R\vunsupported\x12\x18\n" +
 	"\adropped\x18\x05 \x01(\x04R\adropped\x12\x18\n" +
-	"\arenders\x18\x06 \x01(\x04R\arenders\"+\n" +
+	"\arenders\x18\x06 \x01(\x04R\arenders\x12\x18\n" +
+	"\acrashes\x18\a \x01(\x04R\acrashes\x12\x14\n" +
+	"\x05moves\x18\b \x01(\x04R\x05moves\"+\n" +
 	"\x0fDescribeRequest\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\"\xb1\x01\n" +
 	"\x10DescribeResponse\x122\n" +
@@ -3328,7 +3533,7 @@ const file_v1_control_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x11\n" +
 	"\x0fShutdownRequest\"\x12\n" +
-	"\x10ShutdownResponse2\xf3\x0e\n" +
+	"\x10ShutdownResponse2\xca\x0f\n" +
 	"\x0eControlService\x12O\n" +
 	"\x06Status\x12!.tessera.control.v1.StatusRequest\x1a\".tessera.control.v1.StatusResponse\x12I\n" +
 	"\x04List\x12\x1f.tessera.control.v1.ListRequest\x1a .tessera.control.v1.ListResponse\x12U\n" +
@@ -3353,7 +3558,8 @@ const file_v1_control_proto_rawDesc = "" +
 	"\vPermissions\x12&.tessera.control.v1.PermissionsRequest\x1a'.tessera.control.v1.PermissionsResponse\x12R\n" +
 	"\x05Grant\x12 .tessera.control.v1.GrantRequest\x1a'.tessera.control.v1.PermissionsResponse\x12P\n" +
 	"\x04Deny\x12\x1f.tessera.control.v1.DenyRequest\x1a'.tessera.control.v1.PermissionsResponse\x12T\n" +
-	"\x06Revoke\x12!.tessera.control.v1.RevokeRequest\x1a'.tessera.control.v1.PermissionsResponseB:Z8github.com/tessera-ws/tessera/proto/control/v1;controlv1b\x06proto3"
+	"\x06Revoke\x12!.tessera.control.v1.RevokeRequest\x1a'.tessera.control.v1.PermissionsResponse\x12U\n" +
+	"\bCommands\x12#.tessera.control.v1.CommandsRequest\x1a$.tessera.control.v1.CommandsResponseB:Z8github.com/tessera-ws/tessera/proto/control/v1;controlv1b\x06proto3"
 
 var (
 	file_v1_control_proto_rawDescOnce sync.Once
@@ -3367,7 +3573,7 @@ func file_v1_control_proto_rawDescGZIP() []byte {
 	return file_v1_control_proto_rawDescData
 }
 
-var file_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 52)
+var file_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 55)
 var file_v1_control_proto_goTypes = []any{
 	(*NewTabRequest)(nil),       // 0: tessera.control.v1.NewTabRequest
 	(*NewTabResponse)(nil),      // 1: tessera.control.v1.NewTabResponse
@@ -3375,126 +3581,132 @@ var file_v1_control_proto_goTypes = []any{
 	(*OpenPaneResponse)(nil),    // 3: tessera.control.v1.OpenPaneResponse
 	(*CloseRequest)(nil),        // 4: tessera.control.v1.CloseRequest
 	(*CloseResponse)(nil),       // 5: tessera.control.v1.CloseResponse
-	(*PermissionsRequest)(nil),  // 6: tessera.control.v1.PermissionsRequest
-	(*PluginPermissions)(nil),   // 7: tessera.control.v1.PluginPermissions
-	(*PermissionsResponse)(nil), // 8: tessera.control.v1.PermissionsResponse
-	(*GrantRequest)(nil),        // 9: tessera.control.v1.GrantRequest
-	(*DenyRequest)(nil),         // 10: tessera.control.v1.DenyRequest
-	(*RevokeRequest)(nil),       // 11: tessera.control.v1.RevokeRequest
-	(*StatusRequest)(nil),       // 12: tessera.control.v1.StatusRequest
-	(*StatusResponse)(nil),      // 13: tessera.control.v1.StatusResponse
-	(*ListRequest)(nil),         // 14: tessera.control.v1.ListRequest
-	(*ListResponse)(nil),        // 15: tessera.control.v1.ListResponse
-	(*Object)(nil),              // 16: tessera.control.v1.Object
-	(*PluginStats)(nil),         // 17: tessera.control.v1.PluginStats
-	(*DescribeRequest)(nil),     // 18: tessera.control.v1.DescribeRequest
-	(*DescribeResponse)(nil),    // 19: tessera.control.v1.DescribeResponse
-	(*PlanRequest)(nil),         // 20: tessera.control.v1.PlanRequest
-	(*Diagnostic)(nil),          // 21: tessera.control.v1.Diagnostic
-	(*Change)(nil),              // 22: tessera.control.v1.Change
-	(*AttrChange)(nil),          // 23: tessera.control.v1.AttrChange
-	(*PlanResponse)(nil),        // 24: tessera.control.v1.PlanResponse
-	(*ApplyRequest)(nil),        // 25: tessera.control.v1.ApplyRequest
-	(*ApplyResponse)(nil),       // 26: tessera.control.v1.ApplyResponse
-	(*RenderRequest)(nil),       // 27: tessera.control.v1.RenderRequest
-	(*RenderResponse)(nil),      // 28: tessera.control.v1.RenderResponse
-	(*ScreenRequest)(nil),       // 29: tessera.control.v1.ScreenRequest
-	(*ScreenResponse)(nil),      // 30: tessera.control.v1.ScreenResponse
-	(*ScrollbackRequest)(nil),   // 31: tessera.control.v1.ScrollbackRequest
-	(*ScrollbackResponse)(nil),  // 32: tessera.control.v1.ScrollbackResponse
-	(*WriteRequest)(nil),        // 33: tessera.control.v1.WriteRequest
-	(*WriteResponse)(nil),       // 34: tessera.control.v1.WriteResponse
-	(*SendKeysRequest)(nil),     // 35: tessera.control.v1.SendKeysRequest
-	(*SendKeysResponse)(nil),    // 36: tessera.control.v1.SendKeysResponse
-	(*ResizeRequest)(nil),       // 37: tessera.control.v1.ResizeRequest
-	(*ResizeResponse)(nil),      // 38: tessera.control.v1.ResizeResponse
-	(*ReloadRequest)(nil),       // 39: tessera.control.v1.ReloadRequest
-	(*ReloadResponse)(nil),      // 40: tessera.control.v1.ReloadResponse
-	(*RestartRequest)(nil),      // 41: tessera.control.v1.RestartRequest
-	(*RestartResponse)(nil),     // 42: tessera.control.v1.RestartResponse
-	(*EventsRequest)(nil),       // 43: tessera.control.v1.EventsRequest
-	(*Event)(nil),               // 44: tessera.control.v1.Event
-	(*LogsRequest)(nil),         // 45: tessera.control.v1.LogsRequest
-	(*LogRecord)(nil),           // 46: tessera.control.v1.LogRecord
-	(*ShutdownRequest)(nil),     // 47: tessera.control.v1.ShutdownRequest
-	(*ShutdownResponse)(nil),    // 48: tessera.control.v1.ShutdownResponse
-	nil,                         // 49: tessera.control.v1.Object.ConfigEntry
-	nil,                         // 50: tessera.control.v1.Event.FieldsEntry
-	nil,                         // 51: tessera.control.v1.LogRecord.AttrsEntry
+	(*CommandsRequest)(nil),     // 6: tessera.control.v1.CommandsRequest
+	(*PluginCommandRecord)(nil), // 7: tessera.control.v1.PluginCommandRecord
+	(*CommandsResponse)(nil),    // 8: tessera.control.v1.CommandsResponse
+	(*PermissionsRequest)(nil),  // 9: tessera.control.v1.PermissionsRequest
+	(*PluginPermissions)(nil),   // 10: tessera.control.v1.PluginPermissions
+	(*PermissionsResponse)(nil), // 11: tessera.control.v1.PermissionsResponse
+	(*GrantRequest)(nil),        // 12: tessera.control.v1.GrantRequest
+	(*DenyRequest)(nil),         // 13: tessera.control.v1.DenyRequest
+	(*RevokeRequest)(nil),       // 14: tessera.control.v1.RevokeRequest
+	(*StatusRequest)(nil),       // 15: tessera.control.v1.StatusRequest
+	(*StatusResponse)(nil),      // 16: tessera.control.v1.StatusResponse
+	(*ListRequest)(nil),         // 17: tessera.control.v1.ListRequest
+	(*ListResponse)(nil),        // 18: tessera.control.v1.ListResponse
+	(*Object)(nil),              // 19: tessera.control.v1.Object
+	(*PluginStats)(nil),         // 20: tessera.control.v1.PluginStats
+	(*DescribeRequest)(nil),     // 21: tessera.control.v1.DescribeRequest
+	(*DescribeResponse)(nil),    // 22: tessera.control.v1.DescribeResponse
+	(*PlanRequest)(nil),         // 23: tessera.control.v1.PlanRequest
+	(*Diagnostic)(nil),          // 24: tessera.control.v1.Diagnostic
+	(*Change)(nil),              // 25: tessera.control.v1.Change
+	(*AttrChange)(nil),          // 26: tessera.control.v1.AttrChange
+	(*PlanResponse)(nil),        // 27: tessera.control.v1.PlanResponse
+	(*ApplyRequest)(nil),        // 28: tessera.control.v1.ApplyRequest
+	(*ApplyResponse)(nil),       // 29: tessera.control.v1.ApplyResponse
+	(*RenderRequest)(nil),       // 30: tessera.control.v1.RenderRequest
+	(*RenderResponse)(nil),      // 31: tessera.control.v1.RenderResponse
+	(*ScreenRequest)(nil),       // 32: tessera.control.v1.ScreenRequest
+	(*ScreenResponse)(nil),      // 33: tessera.control.v1.ScreenResponse
+	(*ScrollbackRequest)(nil),   // 34: tessera.control.v1.ScrollbackRequest
+	(*ScrollbackResponse)(nil),  // 35: tessera.control.v1.ScrollbackResponse
+	(*WriteRequest)(nil),        // 36: tessera.control.v1.WriteRequest
+	(*WriteResponse)(nil),       // 37: tessera.control.v1.WriteResponse
+	(*SendKeysRequest)(nil),     // 38: tessera.control.v1.SendKeysRequest
+	(*SendKeysResponse)(nil),    // 39: tessera.control.v1.SendKeysResponse
+	(*ResizeRequest)(nil),       // 40: tessera.control.v1.ResizeRequest
+	(*ResizeResponse)(nil),      // 41: tessera.control.v1.ResizeResponse
+	(*ReloadRequest)(nil),       // 42: tessera.control.v1.ReloadRequest
+	(*ReloadResponse)(nil),      // 43: tessera.control.v1.ReloadResponse
+	(*RestartRequest)(nil),      // 44: tessera.control.v1.RestartRequest
+	(*RestartResponse)(nil),     // 45: tessera.control.v1.RestartResponse
+	(*EventsRequest)(nil),       // 46: tessera.control.v1.EventsRequest
+	(*Event)(nil),               // 47: tessera.control.v1.Event
+	(*LogsRequest)(nil),         // 48: tessera.control.v1.LogsRequest
+	(*LogRecord)(nil),           // 49: tessera.control.v1.LogRecord
+	(*ShutdownRequest)(nil),     // 50: tessera.control.v1.ShutdownRequest
+	(*ShutdownResponse)(nil),    // 51: tessera.control.v1.ShutdownResponse
+	nil,                         // 52: tessera.control.v1.Object.ConfigEntry
+	nil,                         // 53: tessera.control.v1.Event.FieldsEntry
+	nil,                         // 54: tessera.control.v1.LogRecord.AttrsEntry
 }
 var file_v1_control_proto_depIdxs = []int32{
-	16, // 0: tessera.control.v1.NewTabResponse.tab:type_name -> tessera.control.v1.Object
-	16, // 1: tessera.control.v1.OpenPaneResponse.pane:type_name -> tessera.control.v1.Object
-	7,  // 2: tessera.control.v1.PermissionsResponse.plugins:type_name -> tessera.control.v1.PluginPermissions
-	21, // 3: tessera.control.v1.StatusResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
-	16, // 4: tessera.control.v1.ListResponse.objects:type_name -> tessera.control.v1.Object
-	49, // 5: tessera.control.v1.Object.config:type_name -> tessera.control.v1.Object.ConfigEntry
-	17, // 6: tessera.control.v1.Object.stats:type_name -> tessera.control.v1.PluginStats
-	16, // 7: tessera.control.v1.DescribeResponse.object:type_name -> tessera.control.v1.Object
-	16, // 8: tessera.control.v1.DescribeResponse.children:type_name -> tessera.control.v1.Object
-	44, // 9: tessera.control.v1.DescribeResponse.recent:type_name -> tessera.control.v1.Event
-	23, // 10: tessera.control.v1.Change.attributes:type_name -> tessera.control.v1.AttrChange
-	22, // 11: tessera.control.v1.PlanResponse.changes:type_name -> tessera.control.v1.Change
-	21, // 12: tessera.control.v1.PlanResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
-	22, // 13: tessera.control.v1.ApplyResponse.changes:type_name -> tessera.control.v1.Change
-	21, // 14: tessera.control.v1.ApplyResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
-	16, // 15: tessera.control.v1.ApplyResponse.failed:type_name -> tessera.control.v1.Object
-	16, // 16: tessera.control.v1.ApplyResponse.started:type_name -> tessera.control.v1.Object
-	16, // 17: tessera.control.v1.ReloadResponse.object:type_name -> tessera.control.v1.Object
-	16, // 18: tessera.control.v1.RestartResponse.object:type_name -> tessera.control.v1.Object
-	50, // 19: tessera.control.v1.Event.fields:type_name -> tessera.control.v1.Event.FieldsEntry
-	51, // 20: tessera.control.v1.LogRecord.attrs:type_name -> tessera.control.v1.LogRecord.AttrsEntry
-	12, // 21: tessera.control.v1.ControlService.Status:input_type -> tessera.control.v1.StatusRequest
-	14, // 22: tessera.control.v1.ControlService.List:input_type -> tessera.control.v1.ListRequest
-	18, // 23: tessera.control.v1.ControlService.Describe:input_type -> tessera.control.v1.DescribeRequest
-	20, // 24: tessera.control.v1.ControlService.Plan:input_type -> tessera.control.v1.PlanRequest
-	25, // 25: tessera.control.v1.ControlService.Apply:input_type -> tessera.control.v1.ApplyRequest
-	27, // 26: tessera.control.v1.ControlService.Render:input_type -> tessera.control.v1.RenderRequest
-	29, // 27: tessera.control.v1.ControlService.Screen:input_type -> tessera.control.v1.ScreenRequest
-	31, // 28: tessera.control.v1.ControlService.Scrollback:input_type -> tessera.control.v1.ScrollbackRequest
-	33, // 29: tessera.control.v1.ControlService.Write:input_type -> tessera.control.v1.WriteRequest
-	35, // 30: tessera.control.v1.ControlService.SendKeys:input_type -> tessera.control.v1.SendKeysRequest
-	37, // 31: tessera.control.v1.ControlService.Resize:input_type -> tessera.control.v1.ResizeRequest
-	39, // 32: tessera.control.v1.ControlService.Reload:input_type -> tessera.control.v1.ReloadRequest
-	41, // 33: tessera.control.v1.ControlService.Restart:input_type -> tessera.control.v1.RestartRequest
-	43, // 34: tessera.control.v1.ControlService.Events:input_type -> tessera.control.v1.EventsRequest
-	45, // 35: tessera.control.v1.ControlService.Logs:input_type -> tessera.control.v1.LogsRequest
-	47, // 36: tessera.control.v1.ControlService.Shutdown:input_type -> tessera.control.v1.ShutdownRequest
-	0,  // 37: tessera.control.v1.ControlService.NewTab:input_type -> tessera.control.v1.NewTabRequest
-	2,  // 38: tessera.control.v1.ControlService.OpenPane:input_type -> tessera.control.v1.OpenPaneRequest
-	4,  // 39: tessera.control.v1.ControlService.Close:input_type -> tessera.control.v1.CloseRequest
-	6,  // 40: tessera.control.v1.ControlService.Permissions:input_type -> tessera.control.v1.PermissionsRequest
-	9,  // 41: tessera.control.v1.ControlService.Grant:input_type -> tessera.control.v1.GrantRequest
-	10, // 42: tessera.control.v1.ControlService.Deny:input_type -> tessera.control.v1.DenyRequest
-	11, // 43: tessera.control.v1.ControlService.Revoke:input_type -> tessera.control.v1.RevokeRequest
-	13, // 44: tessera.control.v1.ControlService.Status:output_type -> tessera.control.v1.StatusResponse
-	15, // 45: tessera.control.v1.ControlService.List:output_type -> tessera.control.v1.ListResponse
-	19, // 46: tessera.control.v1.ControlService.Describe:output_type -> tessera.control.v1.DescribeResponse
-	24, // 47: tessera.control.v1.ControlService.Plan:output_type -> tessera.control.v1.PlanResponse
-	26, // 48: tessera.control.v1.ControlService.Apply:output_type -> tessera.control.v1.ApplyResponse
-	28, // 49: tessera.control.v1.ControlService.Render:output_type -> tessera.control.v1.RenderResponse
-	30, // 50: tessera.control.v1.ControlService.Screen:output_type -> tessera.control.v1.ScreenResponse
-	32, // 51: tessera.control.v1.ControlService.Scrollback:output_type -> tessera.control.v1.ScrollbackResponse
-	34, // 52: tessera.control.v1.ControlService.Write:output_type -> tessera.control.v1.WriteResponse
-	36, // 53: tessera.control.v1.ControlService.SendKeys:output_type -> tessera.control.v1.SendKeysResponse
-	38, // 54: tessera.control.v1.ControlService.Resize:output_type -> tessera.control.v1.ResizeResponse
-	40, // 55: tessera.control.v1.ControlService.Reload:output_type -> tessera.control.v1.ReloadResponse
-	42, // 56: tessera.control.v1.ControlService.Restart:output_type -> tessera.control.v1.RestartResponse
-	44, // 57: tessera.control.v1.ControlService.Events:output_type -> tessera.control.v1.Event
-	46, // 58: tessera.control.v1.ControlService.Logs:output_type -> tessera.control.v1.LogRecord
-	48, // 59: tessera.control.v1.ControlService.Shutdown:output_type -> tessera.control.v1.ShutdownResponse
-	1,  // 60: tessera.control.v1.ControlService.NewTab:output_type -> tessera.control.v1.NewTabResponse
-	3,  // 61: tessera.control.v1.ControlService.OpenPane:output_type -> tessera.control.v1.OpenPaneResponse
-	5,  // 62: tessera.control.v1.ControlService.Close:output_type -> tessera.control.v1.CloseResponse
-	8,  // 63: tessera.control.v1.ControlService.Permissions:output_type -> tessera.control.v1.PermissionsResponse
-	8,  // 64: tessera.control.v1.ControlService.Grant:output_type -> tessera.control.v1.PermissionsResponse
-	8,  // 65: tessera.control.v1.ControlService.Deny:output_type -> tessera.control.v1.PermissionsResponse
-	8,  // 66: tessera.control.v1.ControlService.Revoke:output_type -> tessera.control.v1.PermissionsResponse
-	44, // [44:67] is the sub-list for method output_type
-	21, // [21:44] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	19, // 0: tessera.control.v1.NewTabResponse.tab:type_name -> tessera.control.v1.Object
+	19, // 1: tessera.control.v1.OpenPaneResponse.pane:type_name -> tessera.control.v1.Object
+	7,  // 2: tessera.control.v1.CommandsResponse.commands:type_name -> tessera.control.v1.PluginCommandRecord
+	10, // 3: tessera.control.v1.PermissionsResponse.plugins:type_name -> tessera.control.v1.PluginPermissions
+	24, // 4: tessera.control.v1.StatusResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
+	19, // 5: tessera.control.v1.ListResponse.objects:type_name -> tessera.control.v1.Object
+	52, // 6: tessera.control.v1.Object.config:type_name -> tessera.control.v1.Object.ConfigEntry
+	20, // 7: tessera.control.v1.Object.stats:type_name -> tessera.control.v1.PluginStats
+	19, // 8: tessera.control.v1.DescribeResponse.object:type_name -> tessera.control.v1.Object
+	19, // 9: tessera.control.v1.DescribeResponse.children:type_name -> tessera.control.v1.Object
+	47, // 10: tessera.control.v1.DescribeResponse.recent:type_name -> tessera.control.v1.Event
+	26, // 11: tessera.control.v1.Change.attributes:type_name -> tessera.control.v1.AttrChange
+	25, // 12: tessera.control.v1.PlanResponse.changes:type_name -> tessera.control.v1.Change
+	24, // 13: tessera.control.v1.PlanResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
+	25, // 14: tessera.control.v1.ApplyResponse.changes:type_name -> tessera.control.v1.Change
+	24, // 15: tessera.control.v1.ApplyResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
+	19, // 16: tessera.control.v1.ApplyResponse.failed:type_name -> tessera.control.v1.Object
+	19, // 17: tessera.control.v1.ApplyResponse.started:type_name -> tessera.control.v1.Object
+	19, // 18: tessera.control.v1.ReloadResponse.object:type_name -> tessera.control.v1.Object
+	19, // 19: tessera.control.v1.RestartResponse.object:type_name -> tessera.control.v1.Object
+	53, // 20: tessera.control.v1.Event.fields:type_name -> tessera.control.v1.Event.FieldsEntry
+	54, // 21: tessera.control.v1.LogRecord.attrs:type_name -> tessera.control.v1.LogRecord.AttrsEntry
+	15, // 22: tessera.control.v1.ControlService.Status:input_type -> tessera.control.v1.StatusRequest
+	17, // 23: tessera.control.v1.ControlService.List:input_type -> tessera.control.v1.ListRequest
+	21, // 24: tessera.control.v1.ControlService.Describe:input_type -> tessera.control.v1.DescribeRequest
+	23, // 25: tessera.control.v1.ControlService.Plan:input_type -> tessera.control.v1.PlanRequest
+	28, // 26: tessera.control.v1.ControlService.Apply:input_type -> tessera.control.v1.ApplyRequest
+	30, // 27: tessera.control.v1.ControlService.Render:input_type -> tessera.control.v1.RenderRequest
+	32, // 28: tessera.control.v1.ControlService.Screen:input_type -> tessera.control.v1.ScreenRequest
+	34, // 29: tessera.control.v1.ControlService.Scrollback:input_type -> tessera.control.v1.ScrollbackRequest
+	36, // 30: tessera.control.v1.ControlService.Write:input_type -> tessera.control.v1.WriteRequest
+	38, // 31: tessera.control.v1.ControlService.SendKeys:input_type -> tessera.control.v1.SendKeysRequest
+	40, // 32: tessera.control.v1.ControlService.Resize:input_type -> tessera.control.v1.ResizeRequest
+	42, // 33: tessera.control.v1.ControlService.Reload:input_type -> tessera.control.v1.ReloadRequest
+	44, // 34: tessera.control.v1.ControlService.Restart:input_type -> tessera.control.v1.RestartRequest
+	46, // 35: tessera.control.v1.ControlService.Events:input_type -> tessera.control.v1.EventsRequest
+	48, // 36: tessera.control.v1.ControlService.Logs:input_type -> tessera.control.v1.LogsRequest
+	50, // 37: tessera.control.v1.ControlService.Shutdown:input_type -> tessera.control.v1.ShutdownRequest
+	0,  // 38: tessera.control.v1.ControlService.NewTab:input_type -> tessera.control.v1.NewTabRequest
+	2,  // 39: tessera.control.v1.ControlService.OpenPane:input_type -> tessera.control.v1.OpenPaneRequest
+	4,  // 40: tessera.control.v1.ControlService.Close:input_type -> tessera.control.v1.CloseRequest
+	9,  // 41: tessera.control.v1.ControlService.Permissions:input_type -> tessera.control.v1.PermissionsRequest
+	12, // 42: tessera.control.v1.ControlService.Grant:input_type -> tessera.control.v1.GrantRequest
+	13, // 43: tessera.control.v1.ControlService.Deny:input_type -> tessera.control.v1.DenyRequest
+	14, // 44: tessera.control.v1.ControlService.Revoke:input_type -> tessera.control.v1.RevokeRequest
+	6,  // 45: tessera.control.v1.ControlService.Commands:input_type -> tessera.control.v1.CommandsRequest
+	16, // 46: tessera.control.v1.ControlService.Status:output_type -> tessera.control.v1.StatusResponse
+	18, // 47: tessera.control.v1.ControlService.List:output_type -> tessera.control.v1.ListResponse
+	22, // 48: tessera.control.v1.ControlService.Describe:output_type -> tessera.control.v1.DescribeResponse
+	27, // 49: tessera.control.v1.ControlService.Plan:output_type -> tessera.control.v1.PlanResponse
+	29, // 50: tessera.control.v1.ControlService.Apply:output_type -> tessera.control.v1.ApplyResponse
+	31, // 51: tessera.control.v1.ControlService.Render:output_type -> tessera.control.v1.RenderResponse
+	33, // 52: tessera.control.v1.ControlService.Screen:output_type -> tessera.control.v1.ScreenResponse
+	35, // 53: tessera.control.v1.ControlService.Scrollback:output_type -> tessera.control.v1.ScrollbackResponse
+	37, // 54: tessera.control.v1.ControlService.Write:output_type -> tessera.control.v1.WriteResponse
+	39, // 55: tessera.control.v1.ControlService.SendKeys:output_type -> tessera.control.v1.SendKeysResponse
+	41, // 56: tessera.control.v1.ControlService.Resize:output_type -> tessera.control.v1.ResizeResponse
+	43, // 57: tessera.control.v1.ControlService.Reload:output_type -> tessera.control.v1.ReloadResponse
+	45, // 58: tessera.control.v1.ControlService.Restart:output_type -> tessera.control.v1.RestartResponse
+	47, // 59: tessera.control.v1.ControlService.Events:output_type -> tessera.control.v1.Event
+	49, // 60: tessera.control.v1.ControlService.Logs:output_type -> tessera.control.v1.LogRecord
+	51, // 61: tessera.control.v1.ControlService.Shutdown:output_type -> tessera.control.v1.ShutdownResponse
+	1,  // 62: tessera.control.v1.ControlService.NewTab:output_type -> tessera.control.v1.NewTabResponse
+	3,  // 63: tessera.control.v1.ControlService.OpenPane:output_type -> tessera.control.v1.OpenPaneResponse
+	5,  // 64: tessera.control.v1.ControlService.Close:output_type -> tessera.control.v1.CloseResponse
+	11, // 65: tessera.control.v1.ControlService.Permissions:output_type -> tessera.control.v1.PermissionsResponse
+	11, // 66: tessera.control.v1.ControlService.Grant:output_type -> tessera.control.v1.PermissionsResponse
+	11, // 67: tessera.control.v1.ControlService.Deny:output_type -> tessera.control.v1.PermissionsResponse
+	11, // 68: tessera.control.v1.ControlService.Revoke:output_type -> tessera.control.v1.PermissionsResponse
+	8,  // 69: tessera.control.v1.ControlService.Commands:output_type -> tessera.control.v1.CommandsResponse
+	46, // [46:70] is the sub-list for method output_type
+	22, // [22:46] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_v1_control_proto_init() }
@@ -3502,14 +3714,14 @@ func file_v1_control_proto_init() {
 	if File_v1_control_proto != nil {
 		return
 	}
-	file_v1_control_proto_msgTypes[23].OneofWrappers = []any{}
+	file_v1_control_proto_msgTypes[26].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_v1_control_proto_rawDesc), len(file_v1_control_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   52,
+			NumMessages:   55,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -85,6 +85,8 @@ const (
 	ControlServiceDenyProcedure = "/tessera.control.v1.ControlService/Deny"
 	// ControlServiceRevokeProcedure is the fully-qualified name of the ControlService's Revoke RPC.
 	ControlServiceRevokeProcedure = "/tessera.control.v1.ControlService/Revoke"
+	// ControlServiceCommandsProcedure is the fully-qualified name of the ControlService's Commands RPC.
+	ControlServiceCommandsProcedure = "/tessera.control.v1.ControlService/Commands"
 )
 
 // ControlServiceClient is a client for the tessera.control.v1.ControlService service.
@@ -137,6 +139,9 @@ type ControlServiceClient interface {
 	Deny(context.Context, *connect.Request[v1.DenyRequest]) (*connect.Response[v1.PermissionsResponse], error)
 	// Revoke takes permissions back at once; the answer persists.
 	Revoke(context.Context, *connect.Request[v1.RevokeRequest]) (*connect.Response[v1.PermissionsResponse], error)
+	// Commands lists a plugin's recent commands, denied and unsupported ones
+	// marked.
+	Commands(context.Context, *connect.Request[v1.CommandsRequest]) (*connect.Response[v1.CommandsResponse], error)
 }
 
 // NewControlServiceClient constructs a client for the tessera.control.v1.ControlService service. By
@@ -288,6 +293,12 @@ func NewControlServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithSchema(controlServiceMethods.ByName("Revoke")),
 			connect.WithClientOptions(opts...),
 		),
+		commands: connect.NewClient[v1.CommandsRequest, v1.CommandsResponse](
+			httpClient,
+			baseURL+ControlServiceCommandsProcedure,
+			connect.WithSchema(controlServiceMethods.ByName("Commands")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -316,6 +327,7 @@ type controlServiceClient struct {
 	grant       *connect.Client[v1.GrantRequest, v1.PermissionsResponse]
 	deny        *connect.Client[v1.DenyRequest, v1.PermissionsResponse]
 	revoke      *connect.Client[v1.RevokeRequest, v1.PermissionsResponse]
+	commands    *connect.Client[v1.CommandsRequest, v1.CommandsResponse]
 }
 
 // Status calls tessera.control.v1.ControlService.Status.
@@ -433,6 +445,11 @@ func (c *controlServiceClient) Revoke(ctx context.Context, req *connect.Request[
 	return c.revoke.CallUnary(ctx, req)
 }
 
+// Commands calls tessera.control.v1.ControlService.Commands.
+func (c *controlServiceClient) Commands(ctx context.Context, req *connect.Request[v1.CommandsRequest]) (*connect.Response[v1.CommandsResponse], error) {
+	return c.commands.CallUnary(ctx, req)
+}
+
 // ControlServiceHandler is an implementation of the tessera.control.v1.ControlService service.
 type ControlServiceHandler interface {
 	// Status describes the daemon: workspace, pid, uptime, counts.
@@ -483,6 +500,9 @@ type ControlServiceHandler interface {
 	Deny(context.Context, *connect.Request[v1.DenyRequest]) (*connect.Response[v1.PermissionsResponse], error)
 	// Revoke takes permissions back at once; the answer persists.
 	Revoke(context.Context, *connect.Request[v1.RevokeRequest]) (*connect.Response[v1.PermissionsResponse], error)
+	// Commands lists a plugin's recent commands, denied and unsupported ones
+	// marked.
+	Commands(context.Context, *connect.Request[v1.CommandsRequest]) (*connect.Response[v1.CommandsResponse], error)
 }
 
 // NewControlServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -630,6 +650,12 @@ func NewControlServiceHandler(svc ControlServiceHandler, opts ...connect.Handler
 		connect.WithSchema(controlServiceMethods.ByName("Revoke")),
 		connect.WithHandlerOptions(opts...),
 	)
+	controlServiceCommandsHandler := connect.NewUnaryHandler(
+		ControlServiceCommandsProcedure,
+		svc.Commands,
+		connect.WithSchema(controlServiceMethods.ByName("Commands")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/tessera.control.v1.ControlService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case ControlServiceStatusProcedure:
@@ -678,6 +704,8 @@ func NewControlServiceHandler(svc ControlServiceHandler, opts ...connect.Handler
 			controlServiceDenyHandler.ServeHTTP(w, r)
 		case ControlServiceRevokeProcedure:
 			controlServiceRevokeHandler.ServeHTTP(w, r)
+		case ControlServiceCommandsProcedure:
+			controlServiceCommandsHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -777,4 +805,8 @@ func (UnimplementedControlServiceHandler) Deny(context.Context, *connect.Request
 
 func (UnimplementedControlServiceHandler) Revoke(context.Context, *connect.Request[v1.RevokeRequest]) (*connect.Response[v1.PermissionsResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tessera.control.v1.ControlService.Revoke is not implemented"))
+}
+
+func (UnimplementedControlServiceHandler) Commands(context.Context, *connect.Request[v1.CommandsRequest]) (*connect.Response[v1.CommandsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tessera.control.v1.ControlService.Commands is not implemented"))
 }
