@@ -113,6 +113,10 @@ type objectJSON struct {
 	Id        int    `json:"id"`
 	Managed   bool   `json:"managed"`
 	LastError string `json:"lastError"`
+	Restarts  int    `json:"restarts"`
+	Stats     struct {
+		Crashes string `json:"crashes"`
+	} `json:"stats"`
 }
 
 // objects lists panes and plugins by address.
