@@ -374,7 +374,6 @@ func BenchmarkDaemonPaneChange(b *testing.B) {
 				}
 				cancel()
 				d.stop()
-				b.Logf("%s: %v", path, times)
 				slices.Sort(times)
 				b.ReportMetric(times[len(times)/2], "ms/change")
 				b.ReportMetric(times[len(times)*9/10], "p90-ms")
