@@ -6,7 +6,7 @@ BUF       := github.com/bufbuild/buf/cmd/buf@v1.75.0
 PROTOC_GEN_GO := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 PROTOC_GEN_CONNECT := connectrpc.com/connect/cmd/protoc-gen-connect-go@v1.19.1
 
-.PHONY: all build generate test plugins proto bench bench-screen lint fmt demo clean
+.PHONY: all build generate test plugins proto bench bench-screen bench-daemon lint fmt demo clean
 
 all: build plugins
 
@@ -61,13 +61,22 @@ proto:
 BENCH_WASI := FirstFrame|UpdateRender|CommandRoundTrip|MemoryPerPlugin|MemoryGrowing|Deadline
 # Terminal screen: throughput, memory per pane, and tmux as the reference.
 BENCH_SCREEN := Write|PaneMemory|TmuxThroughput
+# The daemon (the real binary, real ptys, the socket): 200-pane apply, one
+# pane's change, RSS of terminal and plugin panes, cat of 100 MB against tmux.
+BENCH_DAEMON := Daemon
 
 bench: $(SDK_PB)
 	{ date -u; uptime; $(GO) version; } > bench/latest.txt
 	$(GO) test -run='^$$' -bench='$(BENCH_WASI)' -benchmem -count=6 -timeout 40m ./wasi/ | tee -a bench/latest.txt
 	$(GO) test -run='^$$' -bench=1000Panes -benchmem -count=6 ./config | tee -a bench/latest.txt
 	$(MAKE) --no-print-directory bench-screen
+	$(MAKE) --no-print-directory bench-daemon
 	uptime >> bench/latest.txt
+
+# The daemon's figures (about 6 minutes; tmux from `make deps`). One op per
+# run: each benchmark repeats its own measurement where one is too noisy.
+bench-daemon: $(SDK_PB) deps
+	$(GO) test -run='^$$' -bench='$(BENCH_DAEMON)' -benchtime=1x -count=5 -timeout 40m ./daemon | tee -a bench/latest.txt
 
 # The terminal emulator's figures (internal/screen; tmux is a test dependency).
 bench-screen:
