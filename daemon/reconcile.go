@@ -322,6 +322,7 @@ func (d *Daemon) applyPane(s *session, t *tab, p *pane, addr, name string, tp *c
 	p.tcfg = tp
 	if !sameTerminal(old, tp) {
 		d.log.Info("pane changed: restarting it", "pane", addr)
+		p.ready, p.readyDone = make(chan struct{}), false
 		d.restartTerminal(p)
 	}
 	return p
@@ -504,8 +505,8 @@ func (d *Daemon) terminalExited(p *pane, run int, pr *process) {
 		policy, closeOnExit = p.tcfg.Restart, p.tcfg.CloseOnExit
 	}
 	if policy == config.RestartAlways || (policy == config.RestartOnFailure && pr.status != 0) {
-		if time.Since(pr.started) > time.Minute {
-			p.restarts = 0
+		if time.Since(pr.started) > 10*time.Second {
+			p.restarts = 0 // it ran a while: not a crash loop
 		}
 		delay := backoff(0, p.restarts)
 		if p.restarts >= maxPaneRestarts {
