@@ -402,6 +402,9 @@ func (d *Daemon) handleCommand(pn *pane, c *wasi.CommandContext, cmd *pluginpb.P
 			return nil, err
 		}
 		return nil, nil
+	case pluginpb.CommandName_DumpSessionLayout:
+		return &pluginpb.DumpSessionLayoutResponse{Result: &pluginpb.DumpSessionLayoutResponse_LayoutContent{
+			LayoutContent: d.dumpLayout(s)}}, nil
 	case pluginpb.CommandName_GenerateRandomName:
 		return &pluginpb.GenerateRandomNameResponse{Name: fmt.Sprintf("tab-%d", time.Now().UnixNano()%100000)}, nil
 

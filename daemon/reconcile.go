@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/tessera-ws/tessera/config"
+	"github.com/tessera-ws/tessera/proto/pluginpb"
 )
 
 func jsonMarshal(v any) ([]byte, error) { return json.MarshalIndent(v, "", "  ") }
@@ -43,6 +44,7 @@ func workspaceHash(ws *config.Workspace) string {
 // and changed. An invalid file changes nothing: its diagnostics go to the
 // log and the event stream. Loop only.
 func (d *Daemon) reload(why string) (*config.Workspace, hcl.Diagnostics, *config.Plan) {
+	d.log.Info("reading the workspace", "why", why)
 	ws, files, diags := d.load("")
 	d.lastFiles = files
 	if diags.HasErrors() {
@@ -81,7 +83,7 @@ func (d *Daemon) apply(ws *config.Workspace) *config.Plan {
 	for _, sc := range ws.Sessions {
 		s := d.findSession(sc.Address)
 		if s == nil {
-			s = &session{addr: sc.Address, name: sc.Name, managed: true, created: time.Now()}
+			s = &session{addr: sc.Address, name: sc.Name, managed: true, created: time.Now(), mode: pluginpb.InputMode_Normal}
 			d.sessions = append(d.sessions, s)
 			s.listDirty = true
 			d.events.publish(EvSessionCreated, s.addr, "session created", nil)

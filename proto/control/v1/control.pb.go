@@ -318,6 +318,195 @@ func (*CloseResponse) Descriptor() ([]byte, []int) {
 	return file_v1_control_proto_rawDescGZIP(), []int{5}
 }
 
+type SetModeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Session name or address ("" for the only session).
+	Session string `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	// Mode is an input mode name: normal, locked, pane, tab, resize, move,
+	// scroll, search, session, ... (case-insensitive).
+	Mode          string `protobuf:"bytes,2,opt,name=mode,proto3" json:"mode,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetModeRequest) Reset() {
+	*x = SetModeRequest{}
+	mi := &file_v1_control_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetModeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetModeRequest) ProtoMessage() {}
+
+func (x *SetModeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetModeRequest.ProtoReflect.Descriptor instead.
+func (*SetModeRequest) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *SetModeRequest) GetSession() string {
+	if x != nil {
+		return x.Session
+	}
+	return ""
+}
+
+func (x *SetModeRequest) GetMode() string {
+	if x != nil {
+		return x.Mode
+	}
+	return ""
+}
+
+type SetModeResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Mode          string                 `protobuf:"bytes,1,opt,name=mode,proto3" json:"mode,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetModeResponse) Reset() {
+	*x = SetModeResponse{}
+	mi := &file_v1_control_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetModeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetModeResponse) ProtoMessage() {}
+
+func (x *SetModeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetModeResponse.ProtoReflect.Descriptor instead.
+func (*SetModeResponse) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *SetModeResponse) GetMode() string {
+	if x != nil {
+		return x.Mode
+	}
+	return ""
+}
+
+type DumpLayoutRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Session name or address ("" for the only session).
+	Session       string `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DumpLayoutRequest) Reset() {
+	*x = DumpLayoutRequest{}
+	mi := &file_v1_control_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DumpLayoutRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DumpLayoutRequest) ProtoMessage() {}
+
+func (x *DumpLayoutRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DumpLayoutRequest.ProtoReflect.Descriptor instead.
+func (*DumpLayoutRequest) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *DumpLayoutRequest) GetSession() string {
+	if x != nil {
+		return x.Session
+	}
+	return ""
+}
+
+type DumpLayoutResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Hcl is a workspace file that brings the session up as it runs now.
+	Hcl           string `protobuf:"bytes,1,opt,name=hcl,proto3" json:"hcl,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DumpLayoutResponse) Reset() {
+	*x = DumpLayoutResponse{}
+	mi := &file_v1_control_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DumpLayoutResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DumpLayoutResponse) ProtoMessage() {}
+
+func (x *DumpLayoutResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DumpLayoutResponse.ProtoReflect.Descriptor instead.
+func (*DumpLayoutResponse) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *DumpLayoutResponse) GetHcl() string {
+	if x != nil {
+		return x.Hcl
+	}
+	return ""
+}
+
 type CommandsRequest struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Address string                 `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
@@ -329,7 +518,7 @@ type CommandsRequest struct {
 
 func (x *CommandsRequest) Reset() {
 	*x = CommandsRequest{}
-	mi := &file_v1_control_proto_msgTypes[6]
+	mi := &file_v1_control_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -341,7 +530,7 @@ func (x *CommandsRequest) String() string {
 func (*CommandsRequest) ProtoMessage() {}
 
 func (x *CommandsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[6]
+	mi := &file_v1_control_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -354,7 +543,7 @@ func (x *CommandsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommandsRequest.ProtoReflect.Descriptor instead.
 func (*CommandsRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{6}
+	return file_v1_control_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CommandsRequest) GetAddress() string {
@@ -385,7 +574,7 @@ type PluginCommandRecord struct {
 
 func (x *PluginCommandRecord) Reset() {
 	*x = PluginCommandRecord{}
-	mi := &file_v1_control_proto_msgTypes[7]
+	mi := &file_v1_control_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -397,7 +586,7 @@ func (x *PluginCommandRecord) String() string {
 func (*PluginCommandRecord) ProtoMessage() {}
 
 func (x *PluginCommandRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[7]
+	mi := &file_v1_control_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -410,7 +599,7 @@ func (x *PluginCommandRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginCommandRecord.ProtoReflect.Descriptor instead.
 func (*PluginCommandRecord) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{7}
+	return file_v1_control_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *PluginCommandRecord) GetTimeUnixNano() int64 {
@@ -457,7 +646,7 @@ type CommandsResponse struct {
 
 func (x *CommandsResponse) Reset() {
 	*x = CommandsResponse{}
-	mi := &file_v1_control_proto_msgTypes[8]
+	mi := &file_v1_control_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -469,7 +658,7 @@ func (x *CommandsResponse) String() string {
 func (*CommandsResponse) ProtoMessage() {}
 
 func (x *CommandsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[8]
+	mi := &file_v1_control_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -482,7 +671,7 @@ func (x *CommandsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommandsResponse.ProtoReflect.Descriptor instead.
 func (*CommandsResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{8}
+	return file_v1_control_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CommandsResponse) GetCommands() []*PluginCommandRecord {
@@ -504,7 +693,7 @@ type PermissionsRequest struct {
 
 func (x *PermissionsRequest) Reset() {
 	*x = PermissionsRequest{}
-	mi := &file_v1_control_proto_msgTypes[9]
+	mi := &file_v1_control_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -516,7 +705,7 @@ func (x *PermissionsRequest) String() string {
 func (*PermissionsRequest) ProtoMessage() {}
 
 func (x *PermissionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[9]
+	mi := &file_v1_control_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -529,7 +718,7 @@ func (x *PermissionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PermissionsRequest.ProtoReflect.Descriptor instead.
 func (*PermissionsRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{9}
+	return file_v1_control_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *PermissionsRequest) GetAddress() string {
@@ -565,7 +754,7 @@ type PluginPermissions struct {
 
 func (x *PluginPermissions) Reset() {
 	*x = PluginPermissions{}
-	mi := &file_v1_control_proto_msgTypes[10]
+	mi := &file_v1_control_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -577,7 +766,7 @@ func (x *PluginPermissions) String() string {
 func (*PluginPermissions) ProtoMessage() {}
 
 func (x *PluginPermissions) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[10]
+	mi := &file_v1_control_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -590,7 +779,7 @@ func (x *PluginPermissions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginPermissions.ProtoReflect.Descriptor instead.
 func (*PluginPermissions) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{10}
+	return file_v1_control_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *PluginPermissions) GetAddress() string {
@@ -651,7 +840,7 @@ type PermissionsResponse struct {
 
 func (x *PermissionsResponse) Reset() {
 	*x = PermissionsResponse{}
-	mi := &file_v1_control_proto_msgTypes[11]
+	mi := &file_v1_control_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -663,7 +852,7 @@ func (x *PermissionsResponse) String() string {
 func (*PermissionsResponse) ProtoMessage() {}
 
 func (x *PermissionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[11]
+	mi := &file_v1_control_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -676,7 +865,7 @@ func (x *PermissionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PermissionsResponse.ProtoReflect.Descriptor instead.
 func (*PermissionsResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{11}
+	return file_v1_control_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *PermissionsResponse) GetPlugins() []*PluginPermissions {
@@ -699,7 +888,7 @@ type GrantRequest struct {
 
 func (x *GrantRequest) Reset() {
 	*x = GrantRequest{}
-	mi := &file_v1_control_proto_msgTypes[12]
+	mi := &file_v1_control_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -711,7 +900,7 @@ func (x *GrantRequest) String() string {
 func (*GrantRequest) ProtoMessage() {}
 
 func (x *GrantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[12]
+	mi := &file_v1_control_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -724,7 +913,7 @@ func (x *GrantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GrantRequest.ProtoReflect.Descriptor instead.
 func (*GrantRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{12}
+	return file_v1_control_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GrantRequest) GetAddress() string {
@@ -757,7 +946,7 @@ type DenyRequest struct {
 
 func (x *DenyRequest) Reset() {
 	*x = DenyRequest{}
-	mi := &file_v1_control_proto_msgTypes[13]
+	mi := &file_v1_control_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -769,7 +958,7 @@ func (x *DenyRequest) String() string {
 func (*DenyRequest) ProtoMessage() {}
 
 func (x *DenyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[13]
+	mi := &file_v1_control_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -782,7 +971,7 @@ func (x *DenyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DenyRequest.ProtoReflect.Descriptor instead.
 func (*DenyRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{13}
+	return file_v1_control_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *DenyRequest) GetAddress() string {
@@ -803,7 +992,7 @@ type RevokeRequest struct {
 
 func (x *RevokeRequest) Reset() {
 	*x = RevokeRequest{}
-	mi := &file_v1_control_proto_msgTypes[14]
+	mi := &file_v1_control_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -815,7 +1004,7 @@ func (x *RevokeRequest) String() string {
 func (*RevokeRequest) ProtoMessage() {}
 
 func (x *RevokeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[14]
+	mi := &file_v1_control_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -828,7 +1017,7 @@ func (x *RevokeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeRequest.ProtoReflect.Descriptor instead.
 func (*RevokeRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{14}
+	return file_v1_control_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *RevokeRequest) GetAddress() string {
@@ -860,7 +1049,7 @@ type StatusRequest struct {
 
 func (x *StatusRequest) Reset() {
 	*x = StatusRequest{}
-	mi := &file_v1_control_proto_msgTypes[15]
+	mi := &file_v1_control_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -872,7 +1061,7 @@ func (x *StatusRequest) String() string {
 func (*StatusRequest) ProtoMessage() {}
 
 func (x *StatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[15]
+	mi := &file_v1_control_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -885,7 +1074,7 @@ func (x *StatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusRequest.ProtoReflect.Descriptor instead.
 func (*StatusRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{15}
+	return file_v1_control_proto_rawDescGZIP(), []int{19}
 }
 
 type StatusResponse struct {
@@ -912,7 +1101,7 @@ type StatusResponse struct {
 
 func (x *StatusResponse) Reset() {
 	*x = StatusResponse{}
-	mi := &file_v1_control_proto_msgTypes[16]
+	mi := &file_v1_control_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -924,7 +1113,7 @@ func (x *StatusResponse) String() string {
 func (*StatusResponse) ProtoMessage() {}
 
 func (x *StatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[16]
+	mi := &file_v1_control_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -937,7 +1126,7 @@ func (x *StatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusResponse.ProtoReflect.Descriptor instead.
 func (*StatusResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{16}
+	return file_v1_control_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *StatusResponse) GetWorkspace() string {
@@ -1037,7 +1226,7 @@ type ListRequest struct {
 
 func (x *ListRequest) Reset() {
 	*x = ListRequest{}
-	mi := &file_v1_control_proto_msgTypes[17]
+	mi := &file_v1_control_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1049,7 +1238,7 @@ func (x *ListRequest) String() string {
 func (*ListRequest) ProtoMessage() {}
 
 func (x *ListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[17]
+	mi := &file_v1_control_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1062,7 +1251,7 @@ func (x *ListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRequest.ProtoReflect.Descriptor instead.
 func (*ListRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{17}
+	return file_v1_control_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListRequest) GetKinds() []string {
@@ -1088,7 +1277,7 @@ type ListResponse struct {
 
 func (x *ListResponse) Reset() {
 	*x = ListResponse{}
-	mi := &file_v1_control_proto_msgTypes[18]
+	mi := &file_v1_control_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1100,7 +1289,7 @@ func (x *ListResponse) String() string {
 func (*ListResponse) ProtoMessage() {}
 
 func (x *ListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[18]
+	mi := &file_v1_control_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1113,7 +1302,7 @@ func (x *ListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListResponse.ProtoReflect.Descriptor instead.
 func (*ListResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{18}
+	return file_v1_control_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListResponse) GetObjects() []*Object {
@@ -1171,7 +1360,7 @@ type Object struct {
 
 func (x *Object) Reset() {
 	*x = Object{}
-	mi := &file_v1_control_proto_msgTypes[19]
+	mi := &file_v1_control_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1183,7 +1372,7 @@ func (x *Object) String() string {
 func (*Object) ProtoMessage() {}
 
 func (x *Object) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[19]
+	mi := &file_v1_control_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1196,7 +1385,7 @@ func (x *Object) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Object.ProtoReflect.Descriptor instead.
 func (*Object) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{19}
+	return file_v1_control_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *Object) GetAddress() string {
@@ -1434,7 +1623,7 @@ type PluginStats struct {
 
 func (x *PluginStats) Reset() {
 	*x = PluginStats{}
-	mi := &file_v1_control_proto_msgTypes[20]
+	mi := &file_v1_control_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1446,7 +1635,7 @@ func (x *PluginStats) String() string {
 func (*PluginStats) ProtoMessage() {}
 
 func (x *PluginStats) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[20]
+	mi := &file_v1_control_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1459,7 +1648,7 @@ func (x *PluginStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginStats.ProtoReflect.Descriptor instead.
 func (*PluginStats) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{20}
+	return file_v1_control_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *PluginStats) GetCalls() uint64 {
@@ -1527,7 +1716,7 @@ type DescribeRequest struct {
 
 func (x *DescribeRequest) Reset() {
 	*x = DescribeRequest{}
-	mi := &file_v1_control_proto_msgTypes[21]
+	mi := &file_v1_control_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1539,7 +1728,7 @@ func (x *DescribeRequest) String() string {
 func (*DescribeRequest) ProtoMessage() {}
 
 func (x *DescribeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[21]
+	mi := &file_v1_control_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1552,7 +1741,7 @@ func (x *DescribeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeRequest.ProtoReflect.Descriptor instead.
 func (*DescribeRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{21}
+	return file_v1_control_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *DescribeRequest) GetAddress() string {
@@ -1575,7 +1764,7 @@ type DescribeResponse struct {
 
 func (x *DescribeResponse) Reset() {
 	*x = DescribeResponse{}
-	mi := &file_v1_control_proto_msgTypes[22]
+	mi := &file_v1_control_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1587,7 +1776,7 @@ func (x *DescribeResponse) String() string {
 func (*DescribeResponse) ProtoMessage() {}
 
 func (x *DescribeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[22]
+	mi := &file_v1_control_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1600,7 +1789,7 @@ func (x *DescribeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeResponse.ProtoReflect.Descriptor instead.
 func (*DescribeResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{22}
+	return file_v1_control_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *DescribeResponse) GetObject() *Object {
@@ -1635,7 +1824,7 @@ type PlanRequest struct {
 
 func (x *PlanRequest) Reset() {
 	*x = PlanRequest{}
-	mi := &file_v1_control_proto_msgTypes[23]
+	mi := &file_v1_control_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1647,7 +1836,7 @@ func (x *PlanRequest) String() string {
 func (*PlanRequest) ProtoMessage() {}
 
 func (x *PlanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[23]
+	mi := &file_v1_control_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1660,7 +1849,7 @@ func (x *PlanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlanRequest.ProtoReflect.Descriptor instead.
 func (*PlanRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{23}
+	return file_v1_control_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *PlanRequest) GetPath() string {
@@ -1684,7 +1873,7 @@ type Diagnostic struct {
 
 func (x *Diagnostic) Reset() {
 	*x = Diagnostic{}
-	mi := &file_v1_control_proto_msgTypes[24]
+	mi := &file_v1_control_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1696,7 +1885,7 @@ func (x *Diagnostic) String() string {
 func (*Diagnostic) ProtoMessage() {}
 
 func (x *Diagnostic) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[24]
+	mi := &file_v1_control_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1709,7 +1898,7 @@ func (x *Diagnostic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Diagnostic.ProtoReflect.Descriptor instead.
 func (*Diagnostic) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{24}
+	return file_v1_control_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *Diagnostic) GetSeverity() string {
@@ -1767,7 +1956,7 @@ type Change struct {
 
 func (x *Change) Reset() {
 	*x = Change{}
-	mi := &file_v1_control_proto_msgTypes[25]
+	mi := &file_v1_control_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1779,7 +1968,7 @@ func (x *Change) String() string {
 func (*Change) ProtoMessage() {}
 
 func (x *Change) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[25]
+	mi := &file_v1_control_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1792,7 +1981,7 @@ func (x *Change) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Change.ProtoReflect.Descriptor instead.
 func (*Change) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{25}
+	return file_v1_control_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *Change) GetAddress() string {
@@ -1837,7 +2026,7 @@ type AttrChange struct {
 
 func (x *AttrChange) Reset() {
 	*x = AttrChange{}
-	mi := &file_v1_control_proto_msgTypes[26]
+	mi := &file_v1_control_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1849,7 +2038,7 @@ func (x *AttrChange) String() string {
 func (*AttrChange) ProtoMessage() {}
 
 func (x *AttrChange) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[26]
+	mi := &file_v1_control_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1862,7 +2051,7 @@ func (x *AttrChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttrChange.ProtoReflect.Descriptor instead.
 func (*AttrChange) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{26}
+	return file_v1_control_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *AttrChange) GetName() string {
@@ -1910,7 +2099,7 @@ type PlanResponse struct {
 
 func (x *PlanResponse) Reset() {
 	*x = PlanResponse{}
-	mi := &file_v1_control_proto_msgTypes[27]
+	mi := &file_v1_control_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1922,7 +2111,7 @@ func (x *PlanResponse) String() string {
 func (*PlanResponse) ProtoMessage() {}
 
 func (x *PlanResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[27]
+	mi := &file_v1_control_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1935,7 +2124,7 @@ func (x *PlanResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlanResponse.ProtoReflect.Descriptor instead.
 func (*PlanResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{27}
+	return file_v1_control_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *PlanResponse) GetChanges() []*Change {
@@ -1986,7 +2175,7 @@ type ApplyRequest struct {
 
 func (x *ApplyRequest) Reset() {
 	*x = ApplyRequest{}
-	mi := &file_v1_control_proto_msgTypes[28]
+	mi := &file_v1_control_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1998,7 +2187,7 @@ func (x *ApplyRequest) String() string {
 func (*ApplyRequest) ProtoMessage() {}
 
 func (x *ApplyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[28]
+	mi := &file_v1_control_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2011,7 +2200,7 @@ func (x *ApplyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyRequest.ProtoReflect.Descriptor instead.
 func (*ApplyRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{28}
+	return file_v1_control_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ApplyRequest) GetPath() string {
@@ -2045,7 +2234,7 @@ type ApplyResponse struct {
 
 func (x *ApplyResponse) Reset() {
 	*x = ApplyResponse{}
-	mi := &file_v1_control_proto_msgTypes[29]
+	mi := &file_v1_control_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2057,7 +2246,7 @@ func (x *ApplyResponse) String() string {
 func (*ApplyResponse) ProtoMessage() {}
 
 func (x *ApplyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[29]
+	mi := &file_v1_control_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2070,7 +2259,7 @@ func (x *ApplyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyResponse.ProtoReflect.Descriptor instead.
 func (*ApplyResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{29}
+	return file_v1_control_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ApplyResponse) GetChanges() []*Change {
@@ -2126,7 +2315,7 @@ type RenderRequest struct {
 
 func (x *RenderRequest) Reset() {
 	*x = RenderRequest{}
-	mi := &file_v1_control_proto_msgTypes[30]
+	mi := &file_v1_control_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2138,7 +2327,7 @@ func (x *RenderRequest) String() string {
 func (*RenderRequest) ProtoMessage() {}
 
 func (x *RenderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[30]
+	mi := &file_v1_control_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2151,7 +2340,7 @@ func (x *RenderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenderRequest.ProtoReflect.Descriptor instead.
 func (*RenderRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{30}
+	return file_v1_control_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *RenderRequest) GetAddress() string {
@@ -2187,7 +2376,7 @@ type RenderResponse struct {
 
 func (x *RenderResponse) Reset() {
 	*x = RenderResponse{}
-	mi := &file_v1_control_proto_msgTypes[31]
+	mi := &file_v1_control_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2199,7 +2388,7 @@ func (x *RenderResponse) String() string {
 func (*RenderResponse) ProtoMessage() {}
 
 func (x *RenderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[31]
+	mi := &file_v1_control_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2212,7 +2401,7 @@ func (x *RenderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenderResponse.ProtoReflect.Descriptor instead.
 func (*RenderResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{31}
+	return file_v1_control_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *RenderResponse) GetLines() []string {
@@ -2245,7 +2434,7 @@ type ScreenRequest struct {
 
 func (x *ScreenRequest) Reset() {
 	*x = ScreenRequest{}
-	mi := &file_v1_control_proto_msgTypes[32]
+	mi := &file_v1_control_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2257,7 +2446,7 @@ func (x *ScreenRequest) String() string {
 func (*ScreenRequest) ProtoMessage() {}
 
 func (x *ScreenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[32]
+	mi := &file_v1_control_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2270,7 +2459,7 @@ func (x *ScreenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScreenRequest.ProtoReflect.Descriptor instead.
 func (*ScreenRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{32}
+	return file_v1_control_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ScreenRequest) GetAddress() string {
@@ -2295,7 +2484,7 @@ type ScreenResponse struct {
 
 func (x *ScreenResponse) Reset() {
 	*x = ScreenResponse{}
-	mi := &file_v1_control_proto_msgTypes[33]
+	mi := &file_v1_control_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2307,7 +2496,7 @@ func (x *ScreenResponse) String() string {
 func (*ScreenResponse) ProtoMessage() {}
 
 func (x *ScreenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[33]
+	mi := &file_v1_control_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2320,7 +2509,7 @@ func (x *ScreenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScreenResponse.ProtoReflect.Descriptor instead.
 func (*ScreenResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{33}
+	return file_v1_control_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ScreenResponse) GetLines() []string {
@@ -2384,7 +2573,7 @@ type ScrollbackRequest struct {
 
 func (x *ScrollbackRequest) Reset() {
 	*x = ScrollbackRequest{}
-	mi := &file_v1_control_proto_msgTypes[34]
+	mi := &file_v1_control_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2396,7 +2585,7 @@ func (x *ScrollbackRequest) String() string {
 func (*ScrollbackRequest) ProtoMessage() {}
 
 func (x *ScrollbackRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[34]
+	mi := &file_v1_control_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2409,7 +2598,7 @@ func (x *ScrollbackRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScrollbackRequest.ProtoReflect.Descriptor instead.
 func (*ScrollbackRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{34}
+	return file_v1_control_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ScrollbackRequest) GetAddress() string {
@@ -2442,7 +2631,7 @@ type ScrollbackResponse struct {
 
 func (x *ScrollbackResponse) Reset() {
 	*x = ScrollbackResponse{}
-	mi := &file_v1_control_proto_msgTypes[35]
+	mi := &file_v1_control_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2454,7 +2643,7 @@ func (x *ScrollbackResponse) String() string {
 func (*ScrollbackResponse) ProtoMessage() {}
 
 func (x *ScrollbackResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[35]
+	mi := &file_v1_control_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2467,7 +2656,7 @@ func (x *ScrollbackResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScrollbackResponse.ProtoReflect.Descriptor instead.
 func (*ScrollbackResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{35}
+	return file_v1_control_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ScrollbackResponse) GetLines() []string {
@@ -2487,7 +2676,7 @@ type WriteRequest struct {
 
 func (x *WriteRequest) Reset() {
 	*x = WriteRequest{}
-	mi := &file_v1_control_proto_msgTypes[36]
+	mi := &file_v1_control_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2499,7 +2688,7 @@ func (x *WriteRequest) String() string {
 func (*WriteRequest) ProtoMessage() {}
 
 func (x *WriteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[36]
+	mi := &file_v1_control_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2512,7 +2701,7 @@ func (x *WriteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteRequest.ProtoReflect.Descriptor instead.
 func (*WriteRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{36}
+	return file_v1_control_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *WriteRequest) GetAddress() string {
@@ -2537,7 +2726,7 @@ type WriteResponse struct {
 
 func (x *WriteResponse) Reset() {
 	*x = WriteResponse{}
-	mi := &file_v1_control_proto_msgTypes[37]
+	mi := &file_v1_control_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2549,7 +2738,7 @@ func (x *WriteResponse) String() string {
 func (*WriteResponse) ProtoMessage() {}
 
 func (x *WriteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[37]
+	mi := &file_v1_control_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2562,7 +2751,7 @@ func (x *WriteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteResponse.ProtoReflect.Descriptor instead.
 func (*WriteResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{37}
+	return file_v1_control_proto_rawDescGZIP(), []int{41}
 }
 
 type SendKeysRequest struct {
@@ -2576,7 +2765,7 @@ type SendKeysRequest struct {
 
 func (x *SendKeysRequest) Reset() {
 	*x = SendKeysRequest{}
-	mi := &file_v1_control_proto_msgTypes[38]
+	mi := &file_v1_control_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2588,7 +2777,7 @@ func (x *SendKeysRequest) String() string {
 func (*SendKeysRequest) ProtoMessage() {}
 
 func (x *SendKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[38]
+	mi := &file_v1_control_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2601,7 +2790,7 @@ func (x *SendKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendKeysRequest.ProtoReflect.Descriptor instead.
 func (*SendKeysRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{38}
+	return file_v1_control_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *SendKeysRequest) GetAddress() string {
@@ -2626,7 +2815,7 @@ type SendKeysResponse struct {
 
 func (x *SendKeysResponse) Reset() {
 	*x = SendKeysResponse{}
-	mi := &file_v1_control_proto_msgTypes[39]
+	mi := &file_v1_control_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2638,7 +2827,7 @@ func (x *SendKeysResponse) String() string {
 func (*SendKeysResponse) ProtoMessage() {}
 
 func (x *SendKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[39]
+	mi := &file_v1_control_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2651,7 +2840,7 @@ func (x *SendKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendKeysResponse.ProtoReflect.Descriptor instead.
 func (*SendKeysResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{39}
+	return file_v1_control_proto_rawDescGZIP(), []int{43}
 }
 
 type ResizeRequest struct {
@@ -2665,7 +2854,7 @@ type ResizeRequest struct {
 
 func (x *ResizeRequest) Reset() {
 	*x = ResizeRequest{}
-	mi := &file_v1_control_proto_msgTypes[40]
+	mi := &file_v1_control_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2677,7 +2866,7 @@ func (x *ResizeRequest) String() string {
 func (*ResizeRequest) ProtoMessage() {}
 
 func (x *ResizeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[40]
+	mi := &file_v1_control_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2690,7 +2879,7 @@ func (x *ResizeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResizeRequest.ProtoReflect.Descriptor instead.
 func (*ResizeRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{40}
+	return file_v1_control_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ResizeRequest) GetAddress() string {
@@ -2722,7 +2911,7 @@ type ResizeResponse struct {
 
 func (x *ResizeResponse) Reset() {
 	*x = ResizeResponse{}
-	mi := &file_v1_control_proto_msgTypes[41]
+	mi := &file_v1_control_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2734,7 +2923,7 @@ func (x *ResizeResponse) String() string {
 func (*ResizeResponse) ProtoMessage() {}
 
 func (x *ResizeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[41]
+	mi := &file_v1_control_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2747,7 +2936,7 @@ func (x *ResizeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResizeResponse.ProtoReflect.Descriptor instead.
 func (*ResizeResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{41}
+	return file_v1_control_proto_rawDescGZIP(), []int{45}
 }
 
 type ReloadRequest struct {
@@ -2759,7 +2948,7 @@ type ReloadRequest struct {
 
 func (x *ReloadRequest) Reset() {
 	*x = ReloadRequest{}
-	mi := &file_v1_control_proto_msgTypes[42]
+	mi := &file_v1_control_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2771,7 +2960,7 @@ func (x *ReloadRequest) String() string {
 func (*ReloadRequest) ProtoMessage() {}
 
 func (x *ReloadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[42]
+	mi := &file_v1_control_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2784,7 +2973,7 @@ func (x *ReloadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadRequest.ProtoReflect.Descriptor instead.
 func (*ReloadRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{42}
+	return file_v1_control_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ReloadRequest) GetAddress() string {
@@ -2803,7 +2992,7 @@ type ReloadResponse struct {
 
 func (x *ReloadResponse) Reset() {
 	*x = ReloadResponse{}
-	mi := &file_v1_control_proto_msgTypes[43]
+	mi := &file_v1_control_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2815,7 +3004,7 @@ func (x *ReloadResponse) String() string {
 func (*ReloadResponse) ProtoMessage() {}
 
 func (x *ReloadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[43]
+	mi := &file_v1_control_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2828,7 +3017,7 @@ func (x *ReloadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadResponse.ProtoReflect.Descriptor instead.
 func (*ReloadResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{43}
+	return file_v1_control_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *ReloadResponse) GetObject() *Object {
@@ -2847,7 +3036,7 @@ type RestartRequest struct {
 
 func (x *RestartRequest) Reset() {
 	*x = RestartRequest{}
-	mi := &file_v1_control_proto_msgTypes[44]
+	mi := &file_v1_control_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2859,7 +3048,7 @@ func (x *RestartRequest) String() string {
 func (*RestartRequest) ProtoMessage() {}
 
 func (x *RestartRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[44]
+	mi := &file_v1_control_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2872,7 +3061,7 @@ func (x *RestartRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RestartRequest.ProtoReflect.Descriptor instead.
 func (*RestartRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{44}
+	return file_v1_control_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *RestartRequest) GetAddress() string {
@@ -2891,7 +3080,7 @@ type RestartResponse struct {
 
 func (x *RestartResponse) Reset() {
 	*x = RestartResponse{}
-	mi := &file_v1_control_proto_msgTypes[45]
+	mi := &file_v1_control_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2903,7 +3092,7 @@ func (x *RestartResponse) String() string {
 func (*RestartResponse) ProtoMessage() {}
 
 func (x *RestartResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[45]
+	mi := &file_v1_control_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2916,7 +3105,7 @@ func (x *RestartResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RestartResponse.ProtoReflect.Descriptor instead.
 func (*RestartResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{45}
+	return file_v1_control_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *RestartResponse) GetObject() *Object {
@@ -2938,7 +3127,7 @@ type EventsRequest struct {
 
 func (x *EventsRequest) Reset() {
 	*x = EventsRequest{}
-	mi := &file_v1_control_proto_msgTypes[46]
+	mi := &file_v1_control_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2950,7 +3139,7 @@ func (x *EventsRequest) String() string {
 func (*EventsRequest) ProtoMessage() {}
 
 func (x *EventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[46]
+	mi := &file_v1_control_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2963,7 +3152,7 @@ func (x *EventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventsRequest.ProtoReflect.Descriptor instead.
 func (*EventsRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{46}
+	return file_v1_control_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *EventsRequest) GetTypes() []string {
@@ -3000,7 +3189,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_v1_control_proto_msgTypes[47]
+	mi := &file_v1_control_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3012,7 +3201,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[47]
+	mi := &file_v1_control_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3025,7 +3214,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{47}
+	return file_v1_control_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *Event) GetSeq() uint64 {
@@ -3098,7 +3287,7 @@ type LogsRequest struct {
 
 func (x *LogsRequest) Reset() {
 	*x = LogsRequest{}
-	mi := &file_v1_control_proto_msgTypes[48]
+	mi := &file_v1_control_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3110,7 +3299,7 @@ func (x *LogsRequest) String() string {
 func (*LogsRequest) ProtoMessage() {}
 
 func (x *LogsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[48]
+	mi := &file_v1_control_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3123,7 +3312,7 @@ func (x *LogsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogsRequest.ProtoReflect.Descriptor instead.
 func (*LogsRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{48}
+	return file_v1_control_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *LogsRequest) GetAddress() string {
@@ -3159,7 +3348,7 @@ type LogRecord struct {
 
 func (x *LogRecord) Reset() {
 	*x = LogRecord{}
-	mi := &file_v1_control_proto_msgTypes[49]
+	mi := &file_v1_control_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3171,7 +3360,7 @@ func (x *LogRecord) String() string {
 func (*LogRecord) ProtoMessage() {}
 
 func (x *LogRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[49]
+	mi := &file_v1_control_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3184,7 +3373,7 @@ func (x *LogRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogRecord.ProtoReflect.Descriptor instead.
 func (*LogRecord) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{49}
+	return file_v1_control_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *LogRecord) GetTimeUnixNano() int64 {
@@ -3223,7 +3412,7 @@ type ShutdownRequest struct {
 
 func (x *ShutdownRequest) Reset() {
 	*x = ShutdownRequest{}
-	mi := &file_v1_control_proto_msgTypes[50]
+	mi := &file_v1_control_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3235,7 +3424,7 @@ func (x *ShutdownRequest) String() string {
 func (*ShutdownRequest) ProtoMessage() {}
 
 func (x *ShutdownRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[50]
+	mi := &file_v1_control_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3248,7 +3437,7 @@ func (x *ShutdownRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShutdownRequest.ProtoReflect.Descriptor instead.
 func (*ShutdownRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{50}
+	return file_v1_control_proto_rawDescGZIP(), []int{54}
 }
 
 type ShutdownResponse struct {
@@ -3259,7 +3448,7 @@ type ShutdownResponse struct {
 
 func (x *ShutdownResponse) Reset() {
 	*x = ShutdownResponse{}
-	mi := &file_v1_control_proto_msgTypes[51]
+	mi := &file_v1_control_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3271,7 +3460,7 @@ func (x *ShutdownResponse) String() string {
 func (*ShutdownResponse) ProtoMessage() {}
 
 func (x *ShutdownResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[51]
+	mi := &file_v1_control_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3284,7 +3473,7 @@ func (x *ShutdownResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShutdownResponse.ProtoReflect.Descriptor instead.
 func (*ShutdownResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{51}
+	return file_v1_control_proto_rawDescGZIP(), []int{55}
 }
 
 var File_v1_control_proto protoreflect.FileDescriptor
@@ -3306,7 +3495,16 @@ const file_v1_control_proto_rawDesc = "" +
 	"\x04pane\x18\x01 \x01(\v2\x1a.tessera.control.v1.ObjectR\x04pane\"(\n" +
 	"\fCloseRequest\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\"\x0f\n" +
-	"\rCloseResponse\"A\n" +
+	"\rCloseResponse\">\n" +
+	"\x0eSetModeRequest\x12\x18\n" +
+	"\asession\x18\x01 \x01(\tR\asession\x12\x12\n" +
+	"\x04mode\x18\x02 \x01(\tR\x04mode\"%\n" +
+	"\x0fSetModeResponse\x12\x12\n" +
+	"\x04mode\x18\x01 \x01(\tR\x04mode\"-\n" +
+	"\x11DumpLayoutRequest\x12\x18\n" +
+	"\asession\x18\x01 \x01(\tR\asession\"&\n" +
+	"\x12DumpLayoutResponse\x12\x10\n" +
+	"\x03hcl\x18\x01 \x01(\tR\x03hcl\"A\n" +
 	"\x0fCommandsRequest\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x14\n" +
 	"\x05limit\x18\x02 \x01(\x05R\x05limit\"\x99\x01\n" +
@@ -3533,7 +3731,7 @@ const file_v1_control_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x11\n" +
 	"\x0fShutdownRequest\"\x12\n" +
-	"\x10ShutdownResponse2\xca\x0f\n" +
+	"\x10ShutdownResponse2\xfb\x10\n" +
 	"\x0eControlService\x12O\n" +
 	"\x06Status\x12!.tessera.control.v1.StatusRequest\x1a\".tessera.control.v1.StatusResponse\x12I\n" +
 	"\x04List\x12\x1f.tessera.control.v1.ListRequest\x1a .tessera.control.v1.ListResponse\x12U\n" +
@@ -3559,7 +3757,10 @@ const file_v1_control_proto_rawDesc = "" +
 	"\x05Grant\x12 .tessera.control.v1.GrantRequest\x1a'.tessera.control.v1.PermissionsResponse\x12P\n" +
 	"\x04Deny\x12\x1f.tessera.control.v1.DenyRequest\x1a'.tessera.control.v1.PermissionsResponse\x12T\n" +
 	"\x06Revoke\x12!.tessera.control.v1.RevokeRequest\x1a'.tessera.control.v1.PermissionsResponse\x12U\n" +
-	"\bCommands\x12#.tessera.control.v1.CommandsRequest\x1a$.tessera.control.v1.CommandsResponseB:Z8github.com/tessera-ws/tessera/proto/control/v1;controlv1b\x06proto3"
+	"\bCommands\x12#.tessera.control.v1.CommandsRequest\x1a$.tessera.control.v1.CommandsResponse\x12R\n" +
+	"\aSetMode\x12\".tessera.control.v1.SetModeRequest\x1a#.tessera.control.v1.SetModeResponse\x12[\n" +
+	"\n" +
+	"DumpLayout\x12%.tessera.control.v1.DumpLayoutRequest\x1a&.tessera.control.v1.DumpLayoutResponseB:Z8github.com/tessera-ws/tessera/proto/control/v1;controlv1b\x06proto3"
 
 var (
 	file_v1_control_proto_rawDescOnce sync.Once
@@ -3573,7 +3774,7 @@ func file_v1_control_proto_rawDescGZIP() []byte {
 	return file_v1_control_proto_rawDescData
 }
 
-var file_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 55)
+var file_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 59)
 var file_v1_control_proto_goTypes = []any{
 	(*NewTabRequest)(nil),       // 0: tessera.control.v1.NewTabRequest
 	(*NewTabResponse)(nil),      // 1: tessera.control.v1.NewTabResponse
@@ -3581,129 +3782,137 @@ var file_v1_control_proto_goTypes = []any{
 	(*OpenPaneResponse)(nil),    // 3: tessera.control.v1.OpenPaneResponse
 	(*CloseRequest)(nil),        // 4: tessera.control.v1.CloseRequest
 	(*CloseResponse)(nil),       // 5: tessera.control.v1.CloseResponse
-	(*CommandsRequest)(nil),     // 6: tessera.control.v1.CommandsRequest
-	(*PluginCommandRecord)(nil), // 7: tessera.control.v1.PluginCommandRecord
-	(*CommandsResponse)(nil),    // 8: tessera.control.v1.CommandsResponse
-	(*PermissionsRequest)(nil),  // 9: tessera.control.v1.PermissionsRequest
-	(*PluginPermissions)(nil),   // 10: tessera.control.v1.PluginPermissions
-	(*PermissionsResponse)(nil), // 11: tessera.control.v1.PermissionsResponse
-	(*GrantRequest)(nil),        // 12: tessera.control.v1.GrantRequest
-	(*DenyRequest)(nil),         // 13: tessera.control.v1.DenyRequest
-	(*RevokeRequest)(nil),       // 14: tessera.control.v1.RevokeRequest
-	(*StatusRequest)(nil),       // 15: tessera.control.v1.StatusRequest
-	(*StatusResponse)(nil),      // 16: tessera.control.v1.StatusResponse
-	(*ListRequest)(nil),         // 17: tessera.control.v1.ListRequest
-	(*ListResponse)(nil),        // 18: tessera.control.v1.ListResponse
-	(*Object)(nil),              // 19: tessera.control.v1.Object
-	(*PluginStats)(nil),         // 20: tessera.control.v1.PluginStats
-	(*DescribeRequest)(nil),     // 21: tessera.control.v1.DescribeRequest
-	(*DescribeResponse)(nil),    // 22: tessera.control.v1.DescribeResponse
-	(*PlanRequest)(nil),         // 23: tessera.control.v1.PlanRequest
-	(*Diagnostic)(nil),          // 24: tessera.control.v1.Diagnostic
-	(*Change)(nil),              // 25: tessera.control.v1.Change
-	(*AttrChange)(nil),          // 26: tessera.control.v1.AttrChange
-	(*PlanResponse)(nil),        // 27: tessera.control.v1.PlanResponse
-	(*ApplyRequest)(nil),        // 28: tessera.control.v1.ApplyRequest
-	(*ApplyResponse)(nil),       // 29: tessera.control.v1.ApplyResponse
-	(*RenderRequest)(nil),       // 30: tessera.control.v1.RenderRequest
-	(*RenderResponse)(nil),      // 31: tessera.control.v1.RenderResponse
-	(*ScreenRequest)(nil),       // 32: tessera.control.v1.ScreenRequest
-	(*ScreenResponse)(nil),      // 33: tessera.control.v1.ScreenResponse
-	(*ScrollbackRequest)(nil),   // 34: tessera.control.v1.ScrollbackRequest
-	(*ScrollbackResponse)(nil),  // 35: tessera.control.v1.ScrollbackResponse
-	(*WriteRequest)(nil),        // 36: tessera.control.v1.WriteRequest
-	(*WriteResponse)(nil),       // 37: tessera.control.v1.WriteResponse
-	(*SendKeysRequest)(nil),     // 38: tessera.control.v1.SendKeysRequest
-	(*SendKeysResponse)(nil),    // 39: tessera.control.v1.SendKeysResponse
-	(*ResizeRequest)(nil),       // 40: tessera.control.v1.ResizeRequest
-	(*ResizeResponse)(nil),      // 41: tessera.control.v1.ResizeResponse
-	(*ReloadRequest)(nil),       // 42: tessera.control.v1.ReloadRequest
-	(*ReloadResponse)(nil),      // 43: tessera.control.v1.ReloadResponse
-	(*RestartRequest)(nil),      // 44: tessera.control.v1.RestartRequest
-	(*RestartResponse)(nil),     // 45: tessera.control.v1.RestartResponse
-	(*EventsRequest)(nil),       // 46: tessera.control.v1.EventsRequest
-	(*Event)(nil),               // 47: tessera.control.v1.Event
-	(*LogsRequest)(nil),         // 48: tessera.control.v1.LogsRequest
-	(*LogRecord)(nil),           // 49: tessera.control.v1.LogRecord
-	(*ShutdownRequest)(nil),     // 50: tessera.control.v1.ShutdownRequest
-	(*ShutdownResponse)(nil),    // 51: tessera.control.v1.ShutdownResponse
-	nil,                         // 52: tessera.control.v1.Object.ConfigEntry
-	nil,                         // 53: tessera.control.v1.Event.FieldsEntry
-	nil,                         // 54: tessera.control.v1.LogRecord.AttrsEntry
+	(*SetModeRequest)(nil),      // 6: tessera.control.v1.SetModeRequest
+	(*SetModeResponse)(nil),     // 7: tessera.control.v1.SetModeResponse
+	(*DumpLayoutRequest)(nil),   // 8: tessera.control.v1.DumpLayoutRequest
+	(*DumpLayoutResponse)(nil),  // 9: tessera.control.v1.DumpLayoutResponse
+	(*CommandsRequest)(nil),     // 10: tessera.control.v1.CommandsRequest
+	(*PluginCommandRecord)(nil), // 11: tessera.control.v1.PluginCommandRecord
+	(*CommandsResponse)(nil),    // 12: tessera.control.v1.CommandsResponse
+	(*PermissionsRequest)(nil),  // 13: tessera.control.v1.PermissionsRequest
+	(*PluginPermissions)(nil),   // 14: tessera.control.v1.PluginPermissions
+	(*PermissionsResponse)(nil), // 15: tessera.control.v1.PermissionsResponse
+	(*GrantRequest)(nil),        // 16: tessera.control.v1.GrantRequest
+	(*DenyRequest)(nil),         // 17: tessera.control.v1.DenyRequest
+	(*RevokeRequest)(nil),       // 18: tessera.control.v1.RevokeRequest
+	(*StatusRequest)(nil),       // 19: tessera.control.v1.StatusRequest
+	(*StatusResponse)(nil),      // 20: tessera.control.v1.StatusResponse
+	(*ListRequest)(nil),         // 21: tessera.control.v1.ListRequest
+	(*ListResponse)(nil),        // 22: tessera.control.v1.ListResponse
+	(*Object)(nil),              // 23: tessera.control.v1.Object
+	(*PluginStats)(nil),         // 24: tessera.control.v1.PluginStats
+	(*DescribeRequest)(nil),     // 25: tessera.control.v1.DescribeRequest
+	(*DescribeResponse)(nil),    // 26: tessera.control.v1.DescribeResponse
+	(*PlanRequest)(nil),         // 27: tessera.control.v1.PlanRequest
+	(*Diagnostic)(nil),          // 28: tessera.control.v1.Diagnostic
+	(*Change)(nil),              // 29: tessera.control.v1.Change
+	(*AttrChange)(nil),          // 30: tessera.control.v1.AttrChange
+	(*PlanResponse)(nil),        // 31: tessera.control.v1.PlanResponse
+	(*ApplyRequest)(nil),        // 32: tessera.control.v1.ApplyRequest
+	(*ApplyResponse)(nil),       // 33: tessera.control.v1.ApplyResponse
+	(*RenderRequest)(nil),       // 34: tessera.control.v1.RenderRequest
+	(*RenderResponse)(nil),      // 35: tessera.control.v1.RenderResponse
+	(*ScreenRequest)(nil),       // 36: tessera.control.v1.ScreenRequest
+	(*ScreenResponse)(nil),      // 37: tessera.control.v1.ScreenResponse
+	(*ScrollbackRequest)(nil),   // 38: tessera.control.v1.ScrollbackRequest
+	(*ScrollbackResponse)(nil),  // 39: tessera.control.v1.ScrollbackResponse
+	(*WriteRequest)(nil),        // 40: tessera.control.v1.WriteRequest
+	(*WriteResponse)(nil),       // 41: tessera.control.v1.WriteResponse
+	(*SendKeysRequest)(nil),     // 42: tessera.control.v1.SendKeysRequest
+	(*SendKeysResponse)(nil),    // 43: tessera.control.v1.SendKeysResponse
+	(*ResizeRequest)(nil),       // 44: tessera.control.v1.ResizeRequest
+	(*ResizeResponse)(nil),      // 45: tessera.control.v1.ResizeResponse
+	(*ReloadRequest)(nil),       // 46: tessera.control.v1.ReloadRequest
+	(*ReloadResponse)(nil),      // 47: tessera.control.v1.ReloadResponse
+	(*RestartRequest)(nil),      // 48: tessera.control.v1.RestartRequest
+	(*RestartResponse)(nil),     // 49: tessera.control.v1.RestartResponse
+	(*EventsRequest)(nil),       // 50: tessera.control.v1.EventsRequest
+	(*Event)(nil),               // 51: tessera.control.v1.Event
+	(*LogsRequest)(nil),         // 52: tessera.control.v1.LogsRequest
+	(*LogRecord)(nil),           // 53: tessera.control.v1.LogRecord
+	(*ShutdownRequest)(nil),     // 54: tessera.control.v1.ShutdownRequest
+	(*ShutdownResponse)(nil),    // 55: tessera.control.v1.ShutdownResponse
+	nil,                         // 56: tessera.control.v1.Object.ConfigEntry
+	nil,                         // 57: tessera.control.v1.Event.FieldsEntry
+	nil,                         // 58: tessera.control.v1.LogRecord.AttrsEntry
 }
 var file_v1_control_proto_depIdxs = []int32{
-	19, // 0: tessera.control.v1.NewTabResponse.tab:type_name -> tessera.control.v1.Object
-	19, // 1: tessera.control.v1.OpenPaneResponse.pane:type_name -> tessera.control.v1.Object
-	7,  // 2: tessera.control.v1.CommandsResponse.commands:type_name -> tessera.control.v1.PluginCommandRecord
-	10, // 3: tessera.control.v1.PermissionsResponse.plugins:type_name -> tessera.control.v1.PluginPermissions
-	24, // 4: tessera.control.v1.StatusResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
-	19, // 5: tessera.control.v1.ListResponse.objects:type_name -> tessera.control.v1.Object
-	52, // 6: tessera.control.v1.Object.config:type_name -> tessera.control.v1.Object.ConfigEntry
-	20, // 7: tessera.control.v1.Object.stats:type_name -> tessera.control.v1.PluginStats
-	19, // 8: tessera.control.v1.DescribeResponse.object:type_name -> tessera.control.v1.Object
-	19, // 9: tessera.control.v1.DescribeResponse.children:type_name -> tessera.control.v1.Object
-	47, // 10: tessera.control.v1.DescribeResponse.recent:type_name -> tessera.control.v1.Event
-	26, // 11: tessera.control.v1.Change.attributes:type_name -> tessera.control.v1.AttrChange
-	25, // 12: tessera.control.v1.PlanResponse.changes:type_name -> tessera.control.v1.Change
-	24, // 13: tessera.control.v1.PlanResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
-	25, // 14: tessera.control.v1.ApplyResponse.changes:type_name -> tessera.control.v1.Change
-	24, // 15: tessera.control.v1.ApplyResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
-	19, // 16: tessera.control.v1.ApplyResponse.failed:type_name -> tessera.control.v1.Object
-	19, // 17: tessera.control.v1.ApplyResponse.started:type_name -> tessera.control.v1.Object
-	19, // 18: tessera.control.v1.ReloadResponse.object:type_name -> tessera.control.v1.Object
-	19, // 19: tessera.control.v1.RestartResponse.object:type_name -> tessera.control.v1.Object
-	53, // 20: tessera.control.v1.Event.fields:type_name -> tessera.control.v1.Event.FieldsEntry
-	54, // 21: tessera.control.v1.LogRecord.attrs:type_name -> tessera.control.v1.LogRecord.AttrsEntry
-	15, // 22: tessera.control.v1.ControlService.Status:input_type -> tessera.control.v1.StatusRequest
-	17, // 23: tessera.control.v1.ControlService.List:input_type -> tessera.control.v1.ListRequest
-	21, // 24: tessera.control.v1.ControlService.Describe:input_type -> tessera.control.v1.DescribeRequest
-	23, // 25: tessera.control.v1.ControlService.Plan:input_type -> tessera.control.v1.PlanRequest
-	28, // 26: tessera.control.v1.ControlService.Apply:input_type -> tessera.control.v1.ApplyRequest
-	30, // 27: tessera.control.v1.ControlService.Render:input_type -> tessera.control.v1.RenderRequest
-	32, // 28: tessera.control.v1.ControlService.Screen:input_type -> tessera.control.v1.ScreenRequest
-	34, // 29: tessera.control.v1.ControlService.Scrollback:input_type -> tessera.control.v1.ScrollbackRequest
-	36, // 30: tessera.control.v1.ControlService.Write:input_type -> tessera.control.v1.WriteRequest
-	38, // 31: tessera.control.v1.ControlService.SendKeys:input_type -> tessera.control.v1.SendKeysRequest
-	40, // 32: tessera.control.v1.ControlService.Resize:input_type -> tessera.control.v1.ResizeRequest
-	42, // 33: tessera.control.v1.ControlService.Reload:input_type -> tessera.control.v1.ReloadRequest
-	44, // 34: tessera.control.v1.ControlService.Restart:input_type -> tessera.control.v1.RestartRequest
-	46, // 35: tessera.control.v1.ControlService.Events:input_type -> tessera.control.v1.EventsRequest
-	48, // 36: tessera.control.v1.ControlService.Logs:input_type -> tessera.control.v1.LogsRequest
-	50, // 37: tessera.control.v1.ControlService.Shutdown:input_type -> tessera.control.v1.ShutdownRequest
+	23, // 0: tessera.control.v1.NewTabResponse.tab:type_name -> tessera.control.v1.Object
+	23, // 1: tessera.control.v1.OpenPaneResponse.pane:type_name -> tessera.control.v1.Object
+	11, // 2: tessera.control.v1.CommandsResponse.commands:type_name -> tessera.control.v1.PluginCommandRecord
+	14, // 3: tessera.control.v1.PermissionsResponse.plugins:type_name -> tessera.control.v1.PluginPermissions
+	28, // 4: tessera.control.v1.StatusResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
+	23, // 5: tessera.control.v1.ListResponse.objects:type_name -> tessera.control.v1.Object
+	56, // 6: tessera.control.v1.Object.config:type_name -> tessera.control.v1.Object.ConfigEntry
+	24, // 7: tessera.control.v1.Object.stats:type_name -> tessera.control.v1.PluginStats
+	23, // 8: tessera.control.v1.DescribeResponse.object:type_name -> tessera.control.v1.Object
+	23, // 9: tessera.control.v1.DescribeResponse.children:type_name -> tessera.control.v1.Object
+	51, // 10: tessera.control.v1.DescribeResponse.recent:type_name -> tessera.control.v1.Event
+	30, // 11: tessera.control.v1.Change.attributes:type_name -> tessera.control.v1.AttrChange
+	29, // 12: tessera.control.v1.PlanResponse.changes:type_name -> tessera.control.v1.Change
+	28, // 13: tessera.control.v1.PlanResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
+	29, // 14: tessera.control.v1.ApplyResponse.changes:type_name -> tessera.control.v1.Change
+	28, // 15: tessera.control.v1.ApplyResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
+	23, // 16: tessera.control.v1.ApplyResponse.failed:type_name -> tessera.control.v1.Object
+	23, // 17: tessera.control.v1.ApplyResponse.started:type_name -> tessera.control.v1.Object
+	23, // 18: tessera.control.v1.ReloadResponse.object:type_name -> tessera.control.v1.Object
+	23, // 19: tessera.control.v1.RestartResponse.object:type_name -> tessera.control.v1.Object
+	57, // 20: tessera.control.v1.Event.fields:type_name -> tessera.control.v1.Event.FieldsEntry
+	58, // 21: tessera.control.v1.LogRecord.attrs:type_name -> tessera.control.v1.LogRecord.AttrsEntry
+	19, // 22: tessera.control.v1.ControlService.Status:input_type -> tessera.control.v1.StatusRequest
+	21, // 23: tessera.control.v1.ControlService.List:input_type -> tessera.control.v1.ListRequest
+	25, // 24: tessera.control.v1.ControlService.Describe:input_type -> tessera.control.v1.DescribeRequest
+	27, // 25: tessera.control.v1.ControlService.Plan:input_type -> tessera.control.v1.PlanRequest
+	32, // 26: tessera.control.v1.ControlService.Apply:input_type -> tessera.control.v1.ApplyRequest
+	34, // 27: tessera.control.v1.ControlService.Render:input_type -> tessera.control.v1.RenderRequest
+	36, // 28: tessera.control.v1.ControlService.Screen:input_type -> tessera.control.v1.ScreenRequest
+	38, // 29: tessera.control.v1.ControlService.Scrollback:input_type -> tessera.control.v1.ScrollbackRequest
+	40, // 30: tessera.control.v1.ControlService.Write:input_type -> tessera.control.v1.WriteRequest
+	42, // 31: tessera.control.v1.ControlService.SendKeys:input_type -> tessera.control.v1.SendKeysRequest
+	44, // 32: tessera.control.v1.ControlService.Resize:input_type -> tessera.control.v1.ResizeRequest
+	46, // 33: tessera.control.v1.ControlService.Reload:input_type -> tessera.control.v1.ReloadRequest
+	48, // 34: tessera.control.v1.ControlService.Restart:input_type -> tessera.control.v1.RestartRequest
+	50, // 35: tessera.control.v1.ControlService.Events:input_type -> tessera.control.v1.EventsRequest
+	52, // 36: tessera.control.v1.ControlService.Logs:input_type -> tessera.control.v1.LogsRequest
+	54, // 37: tessera.control.v1.ControlService.Shutdown:input_type -> tessera.control.v1.ShutdownRequest
 	0,  // 38: tessera.control.v1.ControlService.NewTab:input_type -> tessera.control.v1.NewTabRequest
 	2,  // 39: tessera.control.v1.ControlService.OpenPane:input_type -> tessera.control.v1.OpenPaneRequest
 	4,  // 40: tessera.control.v1.ControlService.Close:input_type -> tessera.control.v1.CloseRequest
-	9,  // 41: tessera.control.v1.ControlService.Permissions:input_type -> tessera.control.v1.PermissionsRequest
-	12, // 42: tessera.control.v1.ControlService.Grant:input_type -> tessera.control.v1.GrantRequest
-	13, // 43: tessera.control.v1.ControlService.Deny:input_type -> tessera.control.v1.DenyRequest
-	14, // 44: tessera.control.v1.ControlService.Revoke:input_type -> tessera.control.v1.RevokeRequest
-	6,  // 45: tessera.control.v1.ControlService.Commands:input_type -> tessera.control.v1.CommandsRequest
-	16, // 46: tessera.control.v1.ControlService.Status:output_type -> tessera.control.v1.StatusResponse
-	18, // 47: tessera.control.v1.ControlService.List:output_type -> tessera.control.v1.ListResponse
-	22, // 48: tessera.control.v1.ControlService.Describe:output_type -> tessera.control.v1.DescribeResponse
-	27, // 49: tessera.control.v1.ControlService.Plan:output_type -> tessera.control.v1.PlanResponse
-	29, // 50: tessera.control.v1.ControlService.Apply:output_type -> tessera.control.v1.ApplyResponse
-	31, // 51: tessera.control.v1.ControlService.Render:output_type -> tessera.control.v1.RenderResponse
-	33, // 52: tessera.control.v1.ControlService.Screen:output_type -> tessera.control.v1.ScreenResponse
-	35, // 53: tessera.control.v1.ControlService.Scrollback:output_type -> tessera.control.v1.ScrollbackResponse
-	37, // 54: tessera.control.v1.ControlService.Write:output_type -> tessera.control.v1.WriteResponse
-	39, // 55: tessera.control.v1.ControlService.SendKeys:output_type -> tessera.control.v1.SendKeysResponse
-	41, // 56: tessera.control.v1.ControlService.Resize:output_type -> tessera.control.v1.ResizeResponse
-	43, // 57: tessera.control.v1.ControlService.Reload:output_type -> tessera.control.v1.ReloadResponse
-	45, // 58: tessera.control.v1.ControlService.Restart:output_type -> tessera.control.v1.RestartResponse
-	47, // 59: tessera.control.v1.ControlService.Events:output_type -> tessera.control.v1.Event
-	49, // 60: tessera.control.v1.ControlService.Logs:output_type -> tessera.control.v1.LogRecord
-	51, // 61: tessera.control.v1.ControlService.Shutdown:output_type -> tessera.control.v1.ShutdownResponse
-	1,  // 62: tessera.control.v1.ControlService.NewTab:output_type -> tessera.control.v1.NewTabResponse
-	3,  // 63: tessera.control.v1.ControlService.OpenPane:output_type -> tessera.control.v1.OpenPaneResponse
-	5,  // 64: tessera.control.v1.ControlService.Close:output_type -> tessera.control.v1.CloseResponse
-	11, // 65: tessera.control.v1.ControlService.Permissions:output_type -> tessera.control.v1.PermissionsResponse
-	11, // 66: tessera.control.v1.ControlService.Grant:output_type -> tessera.control.v1.PermissionsResponse
-	11, // 67: tessera.control.v1.ControlService.Deny:output_type -> tessera.control.v1.PermissionsResponse
-	11, // 68: tessera.control.v1.ControlService.Revoke:output_type -> tessera.control.v1.PermissionsResponse
-	8,  // 69: tessera.control.v1.ControlService.Commands:output_type -> tessera.control.v1.CommandsResponse
-	46, // [46:70] is the sub-list for method output_type
-	22, // [22:46] is the sub-list for method input_type
+	13, // 41: tessera.control.v1.ControlService.Permissions:input_type -> tessera.control.v1.PermissionsRequest
+	16, // 42: tessera.control.v1.ControlService.Grant:input_type -> tessera.control.v1.GrantRequest
+	17, // 43: tessera.control.v1.ControlService.Deny:input_type -> tessera.control.v1.DenyRequest
+	18, // 44: tessera.control.v1.ControlService.Revoke:input_type -> tessera.control.v1.RevokeRequest
+	10, // 45: tessera.control.v1.ControlService.Commands:input_type -> tessera.control.v1.CommandsRequest
+	6,  // 46: tessera.control.v1.ControlService.SetMode:input_type -> tessera.control.v1.SetModeRequest
+	8,  // 47: tessera.control.v1.ControlService.DumpLayout:input_type -> tessera.control.v1.DumpLayoutRequest
+	20, // 48: tessera.control.v1.ControlService.Status:output_type -> tessera.control.v1.StatusResponse
+	22, // 49: tessera.control.v1.ControlService.List:output_type -> tessera.control.v1.ListResponse
+	26, // 50: tessera.control.v1.ControlService.Describe:output_type -> tessera.control.v1.DescribeResponse
+	31, // 51: tessera.control.v1.ControlService.Plan:output_type -> tessera.control.v1.PlanResponse
+	33, // 52: tessera.control.v1.ControlService.Apply:output_type -> tessera.control.v1.ApplyResponse
+	35, // 53: tessera.control.v1.ControlService.Render:output_type -> tessera.control.v1.RenderResponse
+	37, // 54: tessera.control.v1.ControlService.Screen:output_type -> tessera.control.v1.ScreenResponse
+	39, // 55: tessera.control.v1.ControlService.Scrollback:output_type -> tessera.control.v1.ScrollbackResponse
+	41, // 56: tessera.control.v1.ControlService.Write:output_type -> tessera.control.v1.WriteResponse
+	43, // 57: tessera.control.v1.ControlService.SendKeys:output_type -> tessera.control.v1.SendKeysResponse
+	45, // 58: tessera.control.v1.ControlService.Resize:output_type -> tessera.control.v1.ResizeResponse
+	47, // 59: tessera.control.v1.ControlService.Reload:output_type -> tessera.control.v1.ReloadResponse
+	49, // 60: tessera.control.v1.ControlService.Restart:output_type -> tessera.control.v1.RestartResponse
+	51, // 61: tessera.control.v1.ControlService.Events:output_type -> tessera.control.v1.Event
+	53, // 62: tessera.control.v1.ControlService.Logs:output_type -> tessera.control.v1.LogRecord
+	55, // 63: tessera.control.v1.ControlService.Shutdown:output_type -> tessera.control.v1.ShutdownResponse
+	1,  // 64: tessera.control.v1.ControlService.NewTab:output_type -> tessera.control.v1.NewTabResponse
+	3,  // 65: tessera.control.v1.ControlService.OpenPane:output_type -> tessera.control.v1.OpenPaneResponse
+	5,  // 66: tessera.control.v1.ControlService.Close:output_type -> tessera.control.v1.CloseResponse
+	15, // 67: tessera.control.v1.ControlService.Permissions:output_type -> tessera.control.v1.PermissionsResponse
+	15, // 68: tessera.control.v1.ControlService.Grant:output_type -> tessera.control.v1.PermissionsResponse
+	15, // 69: tessera.control.v1.ControlService.Deny:output_type -> tessera.control.v1.PermissionsResponse
+	15, // 70: tessera.control.v1.ControlService.Revoke:output_type -> tessera.control.v1.PermissionsResponse
+	12, // 71: tessera.control.v1.ControlService.Commands:output_type -> tessera.control.v1.CommandsResponse
+	7,  // 72: tessera.control.v1.ControlService.SetMode:output_type -> tessera.control.v1.SetModeResponse
+	9,  // 73: tessera.control.v1.ControlService.DumpLayout:output_type -> tessera.control.v1.DumpLayoutResponse
+	48, // [48:74] is the sub-list for method output_type
+	22, // [22:48] is the sub-list for method input_type
 	22, // [22:22] is the sub-list for extension type_name
 	22, // [22:22] is the sub-list for extension extendee
 	0,  // [0:22] is the sub-list for field type_name
@@ -3714,14 +3923,14 @@ func file_v1_control_proto_init() {
 	if File_v1_control_proto != nil {
 		return
 	}
-	file_v1_control_proto_msgTypes[26].OneofWrappers = []any{}
+	file_v1_control_proto_msgTypes[30].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_v1_control_proto_rawDesc), len(file_v1_control_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   55,
+			NumMessages:   59,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -87,6 +87,11 @@ const (
 	ControlServiceRevokeProcedure = "/tessera.control.v1.ControlService/Revoke"
 	// ControlServiceCommandsProcedure is the fully-qualified name of the ControlService's Commands RPC.
 	ControlServiceCommandsProcedure = "/tessera.control.v1.ControlService/Commands"
+	// ControlServiceSetModeProcedure is the fully-qualified name of the ControlService's SetMode RPC.
+	ControlServiceSetModeProcedure = "/tessera.control.v1.ControlService/SetMode"
+	// ControlServiceDumpLayoutProcedure is the fully-qualified name of the ControlService's DumpLayout
+	// RPC.
+	ControlServiceDumpLayoutProcedure = "/tessera.control.v1.ControlService/DumpLayout"
 )
 
 // ControlServiceClient is a client for the tessera.control.v1.ControlService service.
@@ -142,6 +147,10 @@ type ControlServiceClient interface {
 	// Commands lists a plugin's recent commands, denied and unsupported ones
 	// marked.
 	Commands(context.Context, *connect.Request[v1.CommandsRequest]) (*connect.Response[v1.CommandsResponse], error)
+	// SetMode switches a session's input mode (what plugins see in ModeUpdate).
+	SetMode(context.Context, *connect.Request[v1.SetModeRequest]) (*connect.Response[v1.SetModeResponse], error)
+	// DumpLayout writes a running session as a workspace file.
+	DumpLayout(context.Context, *connect.Request[v1.DumpLayoutRequest]) (*connect.Response[v1.DumpLayoutResponse], error)
 }
 
 // NewControlServiceClient constructs a client for the tessera.control.v1.ControlService service. By
@@ -299,6 +308,18 @@ func NewControlServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithSchema(controlServiceMethods.ByName("Commands")),
 			connect.WithClientOptions(opts...),
 		),
+		setMode: connect.NewClient[v1.SetModeRequest, v1.SetModeResponse](
+			httpClient,
+			baseURL+ControlServiceSetModeProcedure,
+			connect.WithSchema(controlServiceMethods.ByName("SetMode")),
+			connect.WithClientOptions(opts...),
+		),
+		dumpLayout: connect.NewClient[v1.DumpLayoutRequest, v1.DumpLayoutResponse](
+			httpClient,
+			baseURL+ControlServiceDumpLayoutProcedure,
+			connect.WithSchema(controlServiceMethods.ByName("DumpLayout")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -328,6 +349,8 @@ type controlServiceClient struct {
 	deny        *connect.Client[v1.DenyRequest, v1.PermissionsResponse]
 	revoke      *connect.Client[v1.RevokeRequest, v1.PermissionsResponse]
 	commands    *connect.Client[v1.CommandsRequest, v1.CommandsResponse]
+	setMode     *connect.Client[v1.SetModeRequest, v1.SetModeResponse]
+	dumpLayout  *connect.Client[v1.DumpLayoutRequest, v1.DumpLayoutResponse]
 }
 
 // Status calls tessera.control.v1.ControlService.Status.
@@ -450,6 +473,16 @@ func (c *controlServiceClient) Commands(ctx context.Context, req *connect.Reques
 	return c.commands.CallUnary(ctx, req)
 }
 
+// SetMode calls tessera.control.v1.ControlService.SetMode.
+func (c *controlServiceClient) SetMode(ctx context.Context, req *connect.Request[v1.SetModeRequest]) (*connect.Response[v1.SetModeResponse], error) {
+	return c.setMode.CallUnary(ctx, req)
+}
+
+// DumpLayout calls tessera.control.v1.ControlService.DumpLayout.
+func (c *controlServiceClient) DumpLayout(ctx context.Context, req *connect.Request[v1.DumpLayoutRequest]) (*connect.Response[v1.DumpLayoutResponse], error) {
+	return c.dumpLayout.CallUnary(ctx, req)
+}
+
 // ControlServiceHandler is an implementation of the tessera.control.v1.ControlService service.
 type ControlServiceHandler interface {
 	// Status describes the daemon: workspace, pid, uptime, counts.
@@ -503,6 +536,10 @@ type ControlServiceHandler interface {
 	// Commands lists a plugin's recent commands, denied and unsupported ones
 	// marked.
 	Commands(context.Context, *connect.Request[v1.CommandsRequest]) (*connect.Response[v1.CommandsResponse], error)
+	// SetMode switches a session's input mode (what plugins see in ModeUpdate).
+	SetMode(context.Context, *connect.Request[v1.SetModeRequest]) (*connect.Response[v1.SetModeResponse], error)
+	// DumpLayout writes a running session as a workspace file.
+	DumpLayout(context.Context, *connect.Request[v1.DumpLayoutRequest]) (*connect.Response[v1.DumpLayoutResponse], error)
 }
 
 // NewControlServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -656,6 +693,18 @@ func NewControlServiceHandler(svc ControlServiceHandler, opts ...connect.Handler
 		connect.WithSchema(controlServiceMethods.ByName("Commands")),
 		connect.WithHandlerOptions(opts...),
 	)
+	controlServiceSetModeHandler := connect.NewUnaryHandler(
+		ControlServiceSetModeProcedure,
+		svc.SetMode,
+		connect.WithSchema(controlServiceMethods.ByName("SetMode")),
+		connect.WithHandlerOptions(opts...),
+	)
+	controlServiceDumpLayoutHandler := connect.NewUnaryHandler(
+		ControlServiceDumpLayoutProcedure,
+		svc.DumpLayout,
+		connect.WithSchema(controlServiceMethods.ByName("DumpLayout")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/tessera.control.v1.ControlService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case ControlServiceStatusProcedure:
@@ -706,6 +755,10 @@ func NewControlServiceHandler(svc ControlServiceHandler, opts ...connect.Handler
 			controlServiceRevokeHandler.ServeHTTP(w, r)
 		case ControlServiceCommandsProcedure:
 			controlServiceCommandsHandler.ServeHTTP(w, r)
+		case ControlServiceSetModeProcedure:
+			controlServiceSetModeHandler.ServeHTTP(w, r)
+		case ControlServiceDumpLayoutProcedure:
+			controlServiceDumpLayoutHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -809,4 +862,12 @@ func (UnimplementedControlServiceHandler) Revoke(context.Context, *connect.Reque
 
 func (UnimplementedControlServiceHandler) Commands(context.Context, *connect.Request[v1.CommandsRequest]) (*connect.Response[v1.CommandsResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tessera.control.v1.ControlService.Commands is not implemented"))
+}
+
+func (UnimplementedControlServiceHandler) SetMode(context.Context, *connect.Request[v1.SetModeRequest]) (*connect.Response[v1.SetModeResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tessera.control.v1.ControlService.SetMode is not implemented"))
+}
+
+func (UnimplementedControlServiceHandler) DumpLayout(context.Context, *connect.Request[v1.DumpLayoutRequest]) (*connect.Response[v1.DumpLayoutResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tessera.control.v1.ControlService.DumpLayout is not implemented"))
 }
