@@ -4,6 +4,7 @@ BIN       := bin
 PLUGINS   := $(patsubst examples/plugins/%/main.go,examples/plugins/%.wasm,$(wildcard examples/plugins/*/main.go))
 BUF       := github.com/bufbuild/buf/cmd/buf@v1.75.0
 PROTOC_GEN_GO := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .PHONY: all build generate test plugins proto bench lint fmt demo clean
 
@@ -54,6 +55,7 @@ bench: $(SDK_PB)
 lint: $(SDK_PB)
 	@test -z "$$(gofmt -l .)" || (echo "gofmt needed:"; gofmt -l .; exit 1)
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 
 fmt:
 	gofmt -w .
