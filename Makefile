@@ -5,6 +5,7 @@ PLUGINS   := $(patsubst examples/plugins/%/main.go,examples/plugins/%.wasm,$(wil
 BUF       := github.com/bufbuild/buf/cmd/buf@v1.75.0
 PROTOC_GEN_GO := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 PROTOC_GEN_CONNECT := connectrpc.com/connect/cmd/protoc-gen-connect-go@v1.19.1
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .PHONY: all build generate test plugins proto bench bench-screen bench-daemon lint fmt demo clean
 
@@ -85,6 +86,7 @@ bench-screen:
 lint: $(SDK_PB)
 	@test -z "$$(gofmt -l .)" || (echo "gofmt needed:"; gofmt -l .; exit 1)
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 
 fmt:
 	gofmt -w .
