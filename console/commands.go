@@ -310,7 +310,7 @@ func (c *Console) scrollback(ctx context.Context, args []string) error {
 	n := 0
 	if len(pos) == 2 {
 		if n, err = strconv.Atoi(pos[1]); err != nil || n < 0 {
-			return fmt.Errorf("N must be a count of lines, got %q", pos[1])
+			return fmt.Errorf("the line count must be a number, got %q", pos[1])
 		}
 	}
 	res, err := c.client.Scrollback(ctx, connect.NewRequest(&controlv1.ScrollbackRequest{Address: pos[0], Lines: int32(n), Ansi: ansi}))

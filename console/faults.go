@@ -24,7 +24,7 @@ func (c *Console) commands(ctx context.Context, args []string) error {
 	if len(args) == 2 {
 		n, err := strconv.Atoi(args[1])
 		if err != nil || n < 0 {
-			return fmt.Errorf("N must be a count, got %q", args[1])
+			return fmt.Errorf("the count must be a number, got %q", args[1])
 		}
 		req.Limit = int32(n)
 	}

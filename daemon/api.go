@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sort"
 	"strings"
 	"time"
 
@@ -331,18 +330,6 @@ func (a *api) target(ctx context.Context, addr string) (*pane, error) {
 		return nil, lookupErr(lerr)
 	}
 	return p, nil
-}
-
-func kindOf(o any) string {
-	switch v := o.(type) {
-	case *session:
-		return KindSession
-	case *tab:
-		return KindTab
-	case *pane:
-		return v.kind
-	}
-	return "object"
 }
 
 // livePlugin returns the running plugin of a plugin pane.
@@ -771,15 +758,6 @@ func (d *Daemon) objectProto(o any) *controlv1.Object {
 		return op
 	}
 	return &controlv1.Object{}
-}
-
-func sortedKeys(m map[string]string) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 // jsonValue encodes a plan value as JSON text; nil (absent) stays nil.

@@ -96,7 +96,6 @@ type Daemon struct {
 	nextPaneID   uint32
 	nextPluginID uint32
 	nextTabID    uint32
-	unmanagedSeq int
 	dirty        map[*session]bool
 	perms        *permStore
 }
