@@ -25,6 +25,678 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type AttachInput struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Input:
+	//
+	//	*AttachInput_Start
+	//	*AttachInput_Data
+	//	*AttachInput_Keys
+	//	*AttachInput_Mouse
+	//	*AttachInput_Resize
+	Input         isAttachInput_Input `protobuf_oneof:"input"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttachInput) Reset() {
+	*x = AttachInput{}
+	mi := &file_v1_control_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttachInput) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttachInput) ProtoMessage() {}
+
+func (x *AttachInput) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttachInput.ProtoReflect.Descriptor instead.
+func (*AttachInput) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *AttachInput) GetInput() isAttachInput_Input {
+	if x != nil {
+		return x.Input
+	}
+	return nil
+}
+
+func (x *AttachInput) GetStart() *AttachStart {
+	if x != nil {
+		if x, ok := x.Input.(*AttachInput_Start); ok {
+			return x.Start
+		}
+	}
+	return nil
+}
+
+func (x *AttachInput) GetData() []byte {
+	if x != nil {
+		if x, ok := x.Input.(*AttachInput_Data); ok {
+			return x.Data
+		}
+	}
+	return nil
+}
+
+func (x *AttachInput) GetKeys() *AttachKeys {
+	if x != nil {
+		if x, ok := x.Input.(*AttachInput_Keys); ok {
+			return x.Keys
+		}
+	}
+	return nil
+}
+
+func (x *AttachInput) GetMouse() *AttachMouse {
+	if x != nil {
+		if x, ok := x.Input.(*AttachInput_Mouse); ok {
+			return x.Mouse
+		}
+	}
+	return nil
+}
+
+func (x *AttachInput) GetResize() *AttachSize {
+	if x != nil {
+		if x, ok := x.Input.(*AttachInput_Resize); ok {
+			return x.Resize
+		}
+	}
+	return nil
+}
+
+type isAttachInput_Input interface {
+	isAttachInput_Input()
+}
+
+type AttachInput_Start struct {
+	// Start must be the first message, and only the first.
+	Start *AttachStart `protobuf:"bytes,1,opt,name=start,proto3,oneof"`
+}
+
+type AttachInput_Data struct {
+	// Data is raw input for a terminal pane's pty.
+	Data []byte `protobuf:"bytes,2,opt,name=data,proto3,oneof"`
+}
+
+type AttachInput_Keys struct {
+	// Keys by name ("Enter", "Ctrl+c", "Down", "a"): Key events to a
+	// plugin, their terminal encoding to a terminal pane.
+	Keys *AttachKeys `protobuf:"bytes,3,opt,name=keys,proto3,oneof"`
+}
+
+type AttachInput_Mouse struct {
+	// Mouse is a mouse event for a plugin.
+	Mouse *AttachMouse `protobuf:"bytes,4,opt,name=mouse,proto3,oneof"`
+}
+
+type AttachInput_Resize struct {
+	// Resize is the client's new size.
+	Resize *AttachSize `protobuf:"bytes,5,opt,name=resize,proto3,oneof"`
+}
+
+func (*AttachInput_Start) isAttachInput_Input() {}
+
+func (*AttachInput_Data) isAttachInput_Input() {}
+
+func (*AttachInput_Keys) isAttachInput_Input() {}
+
+func (*AttachInput_Mouse) isAttachInput_Input() {}
+
+func (*AttachInput_Resize) isAttachInput_Input() {}
+
+type AttachStart struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Address string                 `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	Rows    int32                  `protobuf:"varint,2,opt,name=rows,proto3" json:"rows,omitempty"`
+	Cols    int32                  `protobuf:"varint,3,opt,name=cols,proto3" json:"cols,omitempty"`
+	// ReadOnly follows the screen only: input is refused and the client's
+	// size does not count.
+	ReadOnly      bool `protobuf:"varint,4,opt,name=read_only,json=readOnly,proto3" json:"read_only,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttachStart) Reset() {
+	*x = AttachStart{}
+	mi := &file_v1_control_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttachStart) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttachStart) ProtoMessage() {}
+
+func (x *AttachStart) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttachStart.ProtoReflect.Descriptor instead.
+func (*AttachStart) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *AttachStart) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *AttachStart) GetRows() int32 {
+	if x != nil {
+		return x.Rows
+	}
+	return 0
+}
+
+func (x *AttachStart) GetCols() int32 {
+	if x != nil {
+		return x.Cols
+	}
+	return 0
+}
+
+func (x *AttachStart) GetReadOnly() bool {
+	if x != nil {
+		return x.ReadOnly
+	}
+	return false
+}
+
+type AttachKeys struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Keys          []string               `protobuf:"bytes,1,rep,name=keys,proto3" json:"keys,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttachKeys) Reset() {
+	*x = AttachKeys{}
+	mi := &file_v1_control_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttachKeys) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttachKeys) ProtoMessage() {}
+
+func (x *AttachKeys) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttachKeys.ProtoReflect.Descriptor instead.
+func (*AttachKeys) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *AttachKeys) GetKeys() []string {
+	if x != nil {
+		return x.Keys
+	}
+	return nil
+}
+
+type AttachMouse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Action is "left", "right", "hold", "release", "hover", "scroll-up",
+	// "scroll-down", "scroll-left" or "scroll-right".
+	Action string `protobuf:"bytes,1,opt,name=action,proto3" json:"action,omitempty"`
+	// Row and col are 0-based in the pane (clicks, hold, release, hover).
+	Row int32 `protobuf:"varint,2,opt,name=row,proto3" json:"row,omitempty"`
+	Col int32 `protobuf:"varint,3,opt,name=col,proto3" json:"col,omitempty"`
+	// Lines is the count of a scroll.
+	Lines         int32 `protobuf:"varint,4,opt,name=lines,proto3" json:"lines,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttachMouse) Reset() {
+	*x = AttachMouse{}
+	mi := &file_v1_control_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttachMouse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttachMouse) ProtoMessage() {}
+
+func (x *AttachMouse) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttachMouse.ProtoReflect.Descriptor instead.
+func (*AttachMouse) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *AttachMouse) GetAction() string {
+	if x != nil {
+		return x.Action
+	}
+	return ""
+}
+
+func (x *AttachMouse) GetRow() int32 {
+	if x != nil {
+		return x.Row
+	}
+	return 0
+}
+
+func (x *AttachMouse) GetCol() int32 {
+	if x != nil {
+		return x.Col
+	}
+	return 0
+}
+
+func (x *AttachMouse) GetLines() int32 {
+	if x != nil {
+		return x.Lines
+	}
+	return 0
+}
+
+type AttachSize struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Rows          int32                  `protobuf:"varint,1,opt,name=rows,proto3" json:"rows,omitempty"`
+	Cols          int32                  `protobuf:"varint,2,opt,name=cols,proto3" json:"cols,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttachSize) Reset() {
+	*x = AttachSize{}
+	mi := &file_v1_control_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttachSize) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttachSize) ProtoMessage() {}
+
+func (x *AttachSize) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttachSize.ProtoReflect.Descriptor instead.
+func (*AttachSize) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *AttachSize) GetRows() int32 {
+	if x != nil {
+		return x.Rows
+	}
+	return 0
+}
+
+func (x *AttachSize) GetCols() int32 {
+	if x != nil {
+		return x.Cols
+	}
+	return 0
+}
+
+type AttachOutput struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Full is set when rows_changed holds every row of the screen and the
+	// client should clear what it drew before (the first message, and after
+	// the pane's size changed).
+	Full bool `protobuf:"varint,1,opt,name=full,proto3" json:"full,omitempty"`
+	// The pane's size.
+	Rows int32 `protobuf:"varint,2,opt,name=rows,proto3" json:"rows,omitempty"`
+	Cols int32 `protobuf:"varint,3,opt,name=cols,proto3" json:"cols,omitempty"`
+	// Rows that changed, as ANSI text (SGR styles only, no newline).
+	RowsChanged   []*AttachRow   `protobuf:"bytes,4,rep,name=rows_changed,json=rowsChanged,proto3" json:"rows_changed,omitempty"`
+	CursorRow     int32          `protobuf:"varint,5,opt,name=cursor_row,json=cursorRow,proto3" json:"cursor_row,omitempty"`
+	CursorCol     int32          `protobuf:"varint,6,opt,name=cursor_col,json=cursorCol,proto3" json:"cursor_col,omitempty"`
+	CursorVisible bool           `protobuf:"varint,7,opt,name=cursor_visible,json=cursorVisible,proto3" json:"cursor_visible,omitempty"`
+	Title         string         `protobuf:"bytes,8,opt,name=title,proto3" json:"title,omitempty"`
+	Modes         *TerminalModes `protobuf:"bytes,9,opt,name=modes,proto3" json:"modes,omitempty"`
+	// Address and kind ("terminal_pane", "plugin_pane", "background_plugin")
+	// of what is attached; set on the first message.
+	Address string `protobuf:"bytes,10,opt,name=address,proto3" json:"address,omitempty"`
+	Kind    string `protobuf:"bytes,11,opt,name=kind,proto3" json:"kind,omitempty"`
+	// Notice is a one-line message for the client's status line (the
+	// process exited, the plugin crashed, the size is held smaller by
+	// another client).
+	Notice string `protobuf:"bytes,12,opt,name=notice,proto3" json:"notice,omitempty"`
+	// Ended is set on the last message: why the attach ends.
+	Ended         string `protobuf:"bytes,13,opt,name=ended,proto3" json:"ended,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttachOutput) Reset() {
+	*x = AttachOutput{}
+	mi := &file_v1_control_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttachOutput) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttachOutput) ProtoMessage() {}
+
+func (x *AttachOutput) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttachOutput.ProtoReflect.Descriptor instead.
+func (*AttachOutput) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *AttachOutput) GetFull() bool {
+	if x != nil {
+		return x.Full
+	}
+	return false
+}
+
+func (x *AttachOutput) GetRows() int32 {
+	if x != nil {
+		return x.Rows
+	}
+	return 0
+}
+
+func (x *AttachOutput) GetCols() int32 {
+	if x != nil {
+		return x.Cols
+	}
+	return 0
+}
+
+func (x *AttachOutput) GetRowsChanged() []*AttachRow {
+	if x != nil {
+		return x.RowsChanged
+	}
+	return nil
+}
+
+func (x *AttachOutput) GetCursorRow() int32 {
+	if x != nil {
+		return x.CursorRow
+	}
+	return 0
+}
+
+func (x *AttachOutput) GetCursorCol() int32 {
+	if x != nil {
+		return x.CursorCol
+	}
+	return 0
+}
+
+func (x *AttachOutput) GetCursorVisible() bool {
+	if x != nil {
+		return x.CursorVisible
+	}
+	return false
+}
+
+func (x *AttachOutput) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *AttachOutput) GetModes() *TerminalModes {
+	if x != nil {
+		return x.Modes
+	}
+	return nil
+}
+
+func (x *AttachOutput) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *AttachOutput) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *AttachOutput) GetNotice() string {
+	if x != nil {
+		return x.Notice
+	}
+	return ""
+}
+
+func (x *AttachOutput) GetEnded() string {
+	if x != nil {
+		return x.Ended
+	}
+	return ""
+}
+
+type AttachRow struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Row           int32                  `protobuf:"varint,1,opt,name=row,proto3" json:"row,omitempty"`
+	Ansi          string                 `protobuf:"bytes,2,opt,name=ansi,proto3" json:"ansi,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttachRow) Reset() {
+	*x = AttachRow{}
+	mi := &file_v1_control_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttachRow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttachRow) ProtoMessage() {}
+
+func (x *AttachRow) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttachRow.ProtoReflect.Descriptor instead.
+func (*AttachRow) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *AttachRow) GetRow() int32 {
+	if x != nil {
+		return x.Row
+	}
+	return 0
+}
+
+func (x *AttachRow) GetAnsi() string {
+	if x != nil {
+		return x.Ansi
+	}
+	return ""
+}
+
+// TerminalModes are the modes of a terminal pane a client mirrors so that
+// the keys and mouse it sends are encoded as the program expects.
+type TerminalModes struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	AppCursor      bool                   `protobuf:"varint,1,opt,name=app_cursor,json=appCursor,proto3" json:"app_cursor,omitempty"`
+	AppKeypad      bool                   `protobuf:"varint,2,opt,name=app_keypad,json=appKeypad,proto3" json:"app_keypad,omitempty"`
+	BracketedPaste bool                   `protobuf:"varint,3,opt,name=bracketed_paste,json=bracketedPaste,proto3" json:"bracketed_paste,omitempty"`
+	// Mouse is the tracking mode: 0 none, 9 (X10), 1000, 1002 or 1003.
+	Mouse         int32 `protobuf:"varint,4,opt,name=mouse,proto3" json:"mouse,omitempty"`
+	MouseSgr      bool  `protobuf:"varint,5,opt,name=mouse_sgr,json=mouseSgr,proto3" json:"mouse_sgr,omitempty"`
+	FocusEvents   bool  `protobuf:"varint,6,opt,name=focus_events,json=focusEvents,proto3" json:"focus_events,omitempty"`
+	AltScreen     bool  `protobuf:"varint,7,opt,name=alt_screen,json=altScreen,proto3" json:"alt_screen,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TerminalModes) Reset() {
+	*x = TerminalModes{}
+	mi := &file_v1_control_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TerminalModes) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TerminalModes) ProtoMessage() {}
+
+func (x *TerminalModes) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TerminalModes.ProtoReflect.Descriptor instead.
+func (*TerminalModes) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *TerminalModes) GetAppCursor() bool {
+	if x != nil {
+		return x.AppCursor
+	}
+	return false
+}
+
+func (x *TerminalModes) GetAppKeypad() bool {
+	if x != nil {
+		return x.AppKeypad
+	}
+	return false
+}
+
+func (x *TerminalModes) GetBracketedPaste() bool {
+	if x != nil {
+		return x.BracketedPaste
+	}
+	return false
+}
+
+func (x *TerminalModes) GetMouse() int32 {
+	if x != nil {
+		return x.Mouse
+	}
+	return 0
+}
+
+func (x *TerminalModes) GetMouseSgr() bool {
+	if x != nil {
+		return x.MouseSgr
+	}
+	return false
+}
+
+func (x *TerminalModes) GetFocusEvents() bool {
+	if x != nil {
+		return x.FocusEvents
+	}
+	return false
+}
+
+func (x *TerminalModes) GetAltScreen() bool {
+	if x != nil {
+		return x.AltScreen
+	}
+	return false
+}
+
 type NewTabRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Session is the session's name or address ("" for the only session).
@@ -37,7 +709,7 @@ type NewTabRequest struct {
 
 func (x *NewTabRequest) Reset() {
 	*x = NewTabRequest{}
-	mi := &file_v1_control_proto_msgTypes[0]
+	mi := &file_v1_control_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -49,7 +721,7 @@ func (x *NewTabRequest) String() string {
 func (*NewTabRequest) ProtoMessage() {}
 
 func (x *NewTabRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[0]
+	mi := &file_v1_control_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -62,7 +734,7 @@ func (x *NewTabRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NewTabRequest.ProtoReflect.Descriptor instead.
 func (*NewTabRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{0}
+	return file_v1_control_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *NewTabRequest) GetSession() string {
@@ -88,7 +760,7 @@ type NewTabResponse struct {
 
 func (x *NewTabResponse) Reset() {
 	*x = NewTabResponse{}
-	mi := &file_v1_control_proto_msgTypes[1]
+	mi := &file_v1_control_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -100,7 +772,7 @@ func (x *NewTabResponse) String() string {
 func (*NewTabResponse) ProtoMessage() {}
 
 func (x *NewTabResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[1]
+	mi := &file_v1_control_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -113,7 +785,7 @@ func (x *NewTabResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NewTabResponse.ProtoReflect.Descriptor instead.
 func (*NewTabResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{1}
+	return file_v1_control_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *NewTabResponse) GetTab() *Object {
@@ -138,7 +810,7 @@ type OpenPaneRequest struct {
 
 func (x *OpenPaneRequest) Reset() {
 	*x = OpenPaneRequest{}
-	mi := &file_v1_control_proto_msgTypes[2]
+	mi := &file_v1_control_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -150,7 +822,7 @@ func (x *OpenPaneRequest) String() string {
 func (*OpenPaneRequest) ProtoMessage() {}
 
 func (x *OpenPaneRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[2]
+	mi := &file_v1_control_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -163,7 +835,7 @@ func (x *OpenPaneRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenPaneRequest.ProtoReflect.Descriptor instead.
 func (*OpenPaneRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{2}
+	return file_v1_control_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *OpenPaneRequest) GetTab() string {
@@ -203,7 +875,7 @@ type OpenPaneResponse struct {
 
 func (x *OpenPaneResponse) Reset() {
 	*x = OpenPaneResponse{}
-	mi := &file_v1_control_proto_msgTypes[3]
+	mi := &file_v1_control_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -215,7 +887,7 @@ func (x *OpenPaneResponse) String() string {
 func (*OpenPaneResponse) ProtoMessage() {}
 
 func (x *OpenPaneResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[3]
+	mi := &file_v1_control_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -228,7 +900,7 @@ func (x *OpenPaneResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenPaneResponse.ProtoReflect.Descriptor instead.
 func (*OpenPaneResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{3}
+	return file_v1_control_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *OpenPaneResponse) GetPane() *Object {
@@ -247,7 +919,7 @@ type CloseRequest struct {
 
 func (x *CloseRequest) Reset() {
 	*x = CloseRequest{}
-	mi := &file_v1_control_proto_msgTypes[4]
+	mi := &file_v1_control_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -259,7 +931,7 @@ func (x *CloseRequest) String() string {
 func (*CloseRequest) ProtoMessage() {}
 
 func (x *CloseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[4]
+	mi := &file_v1_control_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -272,7 +944,7 @@ func (x *CloseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseRequest.ProtoReflect.Descriptor instead.
 func (*CloseRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{4}
+	return file_v1_control_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CloseRequest) GetAddress() string {
@@ -290,7 +962,7 @@ type CloseResponse struct {
 
 func (x *CloseResponse) Reset() {
 	*x = CloseResponse{}
-	mi := &file_v1_control_proto_msgTypes[5]
+	mi := &file_v1_control_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -302,7 +974,7 @@ func (x *CloseResponse) String() string {
 func (*CloseResponse) ProtoMessage() {}
 
 func (x *CloseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[5]
+	mi := &file_v1_control_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -315,7 +987,7 @@ func (x *CloseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseResponse.ProtoReflect.Descriptor instead.
 func (*CloseResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{5}
+	return file_v1_control_proto_rawDescGZIP(), []int{13}
 }
 
 type StatusRequest struct {
@@ -326,7 +998,7 @@ type StatusRequest struct {
 
 func (x *StatusRequest) Reset() {
 	*x = StatusRequest{}
-	mi := &file_v1_control_proto_msgTypes[6]
+	mi := &file_v1_control_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -338,7 +1010,7 @@ func (x *StatusRequest) String() string {
 func (*StatusRequest) ProtoMessage() {}
 
 func (x *StatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[6]
+	mi := &file_v1_control_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -351,7 +1023,7 @@ func (x *StatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusRequest.ProtoReflect.Descriptor instead.
 func (*StatusRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{6}
+	return file_v1_control_proto_rawDescGZIP(), []int{14}
 }
 
 type StatusResponse struct {
@@ -378,7 +1050,7 @@ type StatusResponse struct {
 
 func (x *StatusResponse) Reset() {
 	*x = StatusResponse{}
-	mi := &file_v1_control_proto_msgTypes[7]
+	mi := &file_v1_control_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -390,7 +1062,7 @@ func (x *StatusResponse) String() string {
 func (*StatusResponse) ProtoMessage() {}
 
 func (x *StatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[7]
+	mi := &file_v1_control_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -403,7 +1075,7 @@ func (x *StatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusResponse.ProtoReflect.Descriptor instead.
 func (*StatusResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{7}
+	return file_v1_control_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *StatusResponse) GetWorkspace() string {
@@ -503,7 +1175,7 @@ type ListRequest struct {
 
 func (x *ListRequest) Reset() {
 	*x = ListRequest{}
-	mi := &file_v1_control_proto_msgTypes[8]
+	mi := &file_v1_control_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -515,7 +1187,7 @@ func (x *ListRequest) String() string {
 func (*ListRequest) ProtoMessage() {}
 
 func (x *ListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[8]
+	mi := &file_v1_control_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -528,7 +1200,7 @@ func (x *ListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRequest.ProtoReflect.Descriptor instead.
 func (*ListRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{8}
+	return file_v1_control_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListRequest) GetKinds() []string {
@@ -554,7 +1226,7 @@ type ListResponse struct {
 
 func (x *ListResponse) Reset() {
 	*x = ListResponse{}
-	mi := &file_v1_control_proto_msgTypes[9]
+	mi := &file_v1_control_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -566,7 +1238,7 @@ func (x *ListResponse) String() string {
 func (*ListResponse) ProtoMessage() {}
 
 func (x *ListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[9]
+	mi := &file_v1_control_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -579,7 +1251,7 @@ func (x *ListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListResponse.ProtoReflect.Descriptor instead.
 func (*ListResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{9}
+	return file_v1_control_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListResponse) GetObjects() []*Object {
@@ -637,7 +1309,7 @@ type Object struct {
 
 func (x *Object) Reset() {
 	*x = Object{}
-	mi := &file_v1_control_proto_msgTypes[10]
+	mi := &file_v1_control_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -649,7 +1321,7 @@ func (x *Object) String() string {
 func (*Object) ProtoMessage() {}
 
 func (x *Object) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[10]
+	mi := &file_v1_control_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -662,7 +1334,7 @@ func (x *Object) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Object.ProtoReflect.Descriptor instead.
 func (*Object) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{10}
+	return file_v1_control_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Object) GetAddress() string {
@@ -896,7 +1568,7 @@ type PluginStats struct {
 
 func (x *PluginStats) Reset() {
 	*x = PluginStats{}
-	mi := &file_v1_control_proto_msgTypes[11]
+	mi := &file_v1_control_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -908,7 +1580,7 @@ func (x *PluginStats) String() string {
 func (*PluginStats) ProtoMessage() {}
 
 func (x *PluginStats) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[11]
+	mi := &file_v1_control_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -921,7 +1593,7 @@ func (x *PluginStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginStats.ProtoReflect.Descriptor instead.
 func (*PluginStats) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{11}
+	return file_v1_control_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *PluginStats) GetCalls() uint64 {
@@ -975,7 +1647,7 @@ type DescribeRequest struct {
 
 func (x *DescribeRequest) Reset() {
 	*x = DescribeRequest{}
-	mi := &file_v1_control_proto_msgTypes[12]
+	mi := &file_v1_control_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -987,7 +1659,7 @@ func (x *DescribeRequest) String() string {
 func (*DescribeRequest) ProtoMessage() {}
 
 func (x *DescribeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[12]
+	mi := &file_v1_control_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1000,7 +1672,7 @@ func (x *DescribeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeRequest.ProtoReflect.Descriptor instead.
 func (*DescribeRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{12}
+	return file_v1_control_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *DescribeRequest) GetAddress() string {
@@ -1023,7 +1695,7 @@ type DescribeResponse struct {
 
 func (x *DescribeResponse) Reset() {
 	*x = DescribeResponse{}
-	mi := &file_v1_control_proto_msgTypes[13]
+	mi := &file_v1_control_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1035,7 +1707,7 @@ func (x *DescribeResponse) String() string {
 func (*DescribeResponse) ProtoMessage() {}
 
 func (x *DescribeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[13]
+	mi := &file_v1_control_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1048,7 +1720,7 @@ func (x *DescribeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeResponse.ProtoReflect.Descriptor instead.
 func (*DescribeResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{13}
+	return file_v1_control_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *DescribeResponse) GetObject() *Object {
@@ -1083,7 +1755,7 @@ type PlanRequest struct {
 
 func (x *PlanRequest) Reset() {
 	*x = PlanRequest{}
-	mi := &file_v1_control_proto_msgTypes[14]
+	mi := &file_v1_control_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1095,7 +1767,7 @@ func (x *PlanRequest) String() string {
 func (*PlanRequest) ProtoMessage() {}
 
 func (x *PlanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[14]
+	mi := &file_v1_control_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1108,7 +1780,7 @@ func (x *PlanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlanRequest.ProtoReflect.Descriptor instead.
 func (*PlanRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{14}
+	return file_v1_control_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *PlanRequest) GetPath() string {
@@ -1132,7 +1804,7 @@ type Diagnostic struct {
 
 func (x *Diagnostic) Reset() {
 	*x = Diagnostic{}
-	mi := &file_v1_control_proto_msgTypes[15]
+	mi := &file_v1_control_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1144,7 +1816,7 @@ func (x *Diagnostic) String() string {
 func (*Diagnostic) ProtoMessage() {}
 
 func (x *Diagnostic) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[15]
+	mi := &file_v1_control_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1157,7 +1829,7 @@ func (x *Diagnostic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Diagnostic.ProtoReflect.Descriptor instead.
 func (*Diagnostic) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{15}
+	return file_v1_control_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *Diagnostic) GetSeverity() string {
@@ -1215,7 +1887,7 @@ type Change struct {
 
 func (x *Change) Reset() {
 	*x = Change{}
-	mi := &file_v1_control_proto_msgTypes[16]
+	mi := &file_v1_control_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1227,7 +1899,7 @@ func (x *Change) String() string {
 func (*Change) ProtoMessage() {}
 
 func (x *Change) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[16]
+	mi := &file_v1_control_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1240,7 +1912,7 @@ func (x *Change) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Change.ProtoReflect.Descriptor instead.
 func (*Change) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{16}
+	return file_v1_control_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *Change) GetAddress() string {
@@ -1285,7 +1957,7 @@ type AttrChange struct {
 
 func (x *AttrChange) Reset() {
 	*x = AttrChange{}
-	mi := &file_v1_control_proto_msgTypes[17]
+	mi := &file_v1_control_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1297,7 +1969,7 @@ func (x *AttrChange) String() string {
 func (*AttrChange) ProtoMessage() {}
 
 func (x *AttrChange) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[17]
+	mi := &file_v1_control_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1310,7 +1982,7 @@ func (x *AttrChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttrChange.ProtoReflect.Descriptor instead.
 func (*AttrChange) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{17}
+	return file_v1_control_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *AttrChange) GetName() string {
@@ -1358,7 +2030,7 @@ type PlanResponse struct {
 
 func (x *PlanResponse) Reset() {
 	*x = PlanResponse{}
-	mi := &file_v1_control_proto_msgTypes[18]
+	mi := &file_v1_control_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1370,7 +2042,7 @@ func (x *PlanResponse) String() string {
 func (*PlanResponse) ProtoMessage() {}
 
 func (x *PlanResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[18]
+	mi := &file_v1_control_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1383,7 +2055,7 @@ func (x *PlanResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlanResponse.ProtoReflect.Descriptor instead.
 func (*PlanResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{18}
+	return file_v1_control_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *PlanResponse) GetChanges() []*Change {
@@ -1434,7 +2106,7 @@ type ApplyRequest struct {
 
 func (x *ApplyRequest) Reset() {
 	*x = ApplyRequest{}
-	mi := &file_v1_control_proto_msgTypes[19]
+	mi := &file_v1_control_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1446,7 +2118,7 @@ func (x *ApplyRequest) String() string {
 func (*ApplyRequest) ProtoMessage() {}
 
 func (x *ApplyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[19]
+	mi := &file_v1_control_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1459,7 +2131,7 @@ func (x *ApplyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyRequest.ProtoReflect.Descriptor instead.
 func (*ApplyRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{19}
+	return file_v1_control_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ApplyRequest) GetPath() string {
@@ -1493,7 +2165,7 @@ type ApplyResponse struct {
 
 func (x *ApplyResponse) Reset() {
 	*x = ApplyResponse{}
-	mi := &file_v1_control_proto_msgTypes[20]
+	mi := &file_v1_control_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1505,7 +2177,7 @@ func (x *ApplyResponse) String() string {
 func (*ApplyResponse) ProtoMessage() {}
 
 func (x *ApplyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[20]
+	mi := &file_v1_control_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1518,7 +2190,7 @@ func (x *ApplyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyResponse.ProtoReflect.Descriptor instead.
 func (*ApplyResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{20}
+	return file_v1_control_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ApplyResponse) GetChanges() []*Change {
@@ -1574,7 +2246,7 @@ type RenderRequest struct {
 
 func (x *RenderRequest) Reset() {
 	*x = RenderRequest{}
-	mi := &file_v1_control_proto_msgTypes[21]
+	mi := &file_v1_control_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1586,7 +2258,7 @@ func (x *RenderRequest) String() string {
 func (*RenderRequest) ProtoMessage() {}
 
 func (x *RenderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[21]
+	mi := &file_v1_control_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1599,7 +2271,7 @@ func (x *RenderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenderRequest.ProtoReflect.Descriptor instead.
 func (*RenderRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{21}
+	return file_v1_control_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *RenderRequest) GetAddress() string {
@@ -1635,7 +2307,7 @@ type RenderResponse struct {
 
 func (x *RenderResponse) Reset() {
 	*x = RenderResponse{}
-	mi := &file_v1_control_proto_msgTypes[22]
+	mi := &file_v1_control_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1647,7 +2319,7 @@ func (x *RenderResponse) String() string {
 func (*RenderResponse) ProtoMessage() {}
 
 func (x *RenderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[22]
+	mi := &file_v1_control_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1660,7 +2332,7 @@ func (x *RenderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenderResponse.ProtoReflect.Descriptor instead.
 func (*RenderResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{22}
+	return file_v1_control_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *RenderResponse) GetLines() []string {
@@ -1693,7 +2365,7 @@ type ScreenRequest struct {
 
 func (x *ScreenRequest) Reset() {
 	*x = ScreenRequest{}
-	mi := &file_v1_control_proto_msgTypes[23]
+	mi := &file_v1_control_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1705,7 +2377,7 @@ func (x *ScreenRequest) String() string {
 func (*ScreenRequest) ProtoMessage() {}
 
 func (x *ScreenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[23]
+	mi := &file_v1_control_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1718,7 +2390,7 @@ func (x *ScreenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScreenRequest.ProtoReflect.Descriptor instead.
 func (*ScreenRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{23}
+	return file_v1_control_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ScreenRequest) GetAddress() string {
@@ -1743,7 +2415,7 @@ type ScreenResponse struct {
 
 func (x *ScreenResponse) Reset() {
 	*x = ScreenResponse{}
-	mi := &file_v1_control_proto_msgTypes[24]
+	mi := &file_v1_control_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1755,7 +2427,7 @@ func (x *ScreenResponse) String() string {
 func (*ScreenResponse) ProtoMessage() {}
 
 func (x *ScreenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[24]
+	mi := &file_v1_control_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1768,7 +2440,7 @@ func (x *ScreenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScreenResponse.ProtoReflect.Descriptor instead.
 func (*ScreenResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{24}
+	return file_v1_control_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ScreenResponse) GetLines() []string {
@@ -1832,7 +2504,7 @@ type ScrollbackRequest struct {
 
 func (x *ScrollbackRequest) Reset() {
 	*x = ScrollbackRequest{}
-	mi := &file_v1_control_proto_msgTypes[25]
+	mi := &file_v1_control_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1844,7 +2516,7 @@ func (x *ScrollbackRequest) String() string {
 func (*ScrollbackRequest) ProtoMessage() {}
 
 func (x *ScrollbackRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[25]
+	mi := &file_v1_control_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1857,7 +2529,7 @@ func (x *ScrollbackRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScrollbackRequest.ProtoReflect.Descriptor instead.
 func (*ScrollbackRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{25}
+	return file_v1_control_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ScrollbackRequest) GetAddress() string {
@@ -1890,7 +2562,7 @@ type ScrollbackResponse struct {
 
 func (x *ScrollbackResponse) Reset() {
 	*x = ScrollbackResponse{}
-	mi := &file_v1_control_proto_msgTypes[26]
+	mi := &file_v1_control_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1902,7 +2574,7 @@ func (x *ScrollbackResponse) String() string {
 func (*ScrollbackResponse) ProtoMessage() {}
 
 func (x *ScrollbackResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[26]
+	mi := &file_v1_control_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1915,7 +2587,7 @@ func (x *ScrollbackResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScrollbackResponse.ProtoReflect.Descriptor instead.
 func (*ScrollbackResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{26}
+	return file_v1_control_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ScrollbackResponse) GetLines() []string {
@@ -1935,7 +2607,7 @@ type WriteRequest struct {
 
 func (x *WriteRequest) Reset() {
 	*x = WriteRequest{}
-	mi := &file_v1_control_proto_msgTypes[27]
+	mi := &file_v1_control_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1947,7 +2619,7 @@ func (x *WriteRequest) String() string {
 func (*WriteRequest) ProtoMessage() {}
 
 func (x *WriteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[27]
+	mi := &file_v1_control_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1960,7 +2632,7 @@ func (x *WriteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteRequest.ProtoReflect.Descriptor instead.
 func (*WriteRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{27}
+	return file_v1_control_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *WriteRequest) GetAddress() string {
@@ -1985,7 +2657,7 @@ type WriteResponse struct {
 
 func (x *WriteResponse) Reset() {
 	*x = WriteResponse{}
-	mi := &file_v1_control_proto_msgTypes[28]
+	mi := &file_v1_control_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1997,7 +2669,7 @@ func (x *WriteResponse) String() string {
 func (*WriteResponse) ProtoMessage() {}
 
 func (x *WriteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[28]
+	mi := &file_v1_control_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2010,7 +2682,7 @@ func (x *WriteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteResponse.ProtoReflect.Descriptor instead.
 func (*WriteResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{28}
+	return file_v1_control_proto_rawDescGZIP(), []int{36}
 }
 
 type SendKeysRequest struct {
@@ -2024,7 +2696,7 @@ type SendKeysRequest struct {
 
 func (x *SendKeysRequest) Reset() {
 	*x = SendKeysRequest{}
-	mi := &file_v1_control_proto_msgTypes[29]
+	mi := &file_v1_control_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2036,7 +2708,7 @@ func (x *SendKeysRequest) String() string {
 func (*SendKeysRequest) ProtoMessage() {}
 
 func (x *SendKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[29]
+	mi := &file_v1_control_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2049,7 +2721,7 @@ func (x *SendKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendKeysRequest.ProtoReflect.Descriptor instead.
 func (*SendKeysRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{29}
+	return file_v1_control_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *SendKeysRequest) GetAddress() string {
@@ -2074,7 +2746,7 @@ type SendKeysResponse struct {
 
 func (x *SendKeysResponse) Reset() {
 	*x = SendKeysResponse{}
-	mi := &file_v1_control_proto_msgTypes[30]
+	mi := &file_v1_control_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2086,7 +2758,7 @@ func (x *SendKeysResponse) String() string {
 func (*SendKeysResponse) ProtoMessage() {}
 
 func (x *SendKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[30]
+	mi := &file_v1_control_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2099,7 +2771,7 @@ func (x *SendKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendKeysResponse.ProtoReflect.Descriptor instead.
 func (*SendKeysResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{30}
+	return file_v1_control_proto_rawDescGZIP(), []int{38}
 }
 
 type ResizeRequest struct {
@@ -2113,7 +2785,7 @@ type ResizeRequest struct {
 
 func (x *ResizeRequest) Reset() {
 	*x = ResizeRequest{}
-	mi := &file_v1_control_proto_msgTypes[31]
+	mi := &file_v1_control_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2125,7 +2797,7 @@ func (x *ResizeRequest) String() string {
 func (*ResizeRequest) ProtoMessage() {}
 
 func (x *ResizeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[31]
+	mi := &file_v1_control_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2138,7 +2810,7 @@ func (x *ResizeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResizeRequest.ProtoReflect.Descriptor instead.
 func (*ResizeRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{31}
+	return file_v1_control_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ResizeRequest) GetAddress() string {
@@ -2170,7 +2842,7 @@ type ResizeResponse struct {
 
 func (x *ResizeResponse) Reset() {
 	*x = ResizeResponse{}
-	mi := &file_v1_control_proto_msgTypes[32]
+	mi := &file_v1_control_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2182,7 +2854,7 @@ func (x *ResizeResponse) String() string {
 func (*ResizeResponse) ProtoMessage() {}
 
 func (x *ResizeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[32]
+	mi := &file_v1_control_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2195,7 +2867,7 @@ func (x *ResizeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResizeResponse.ProtoReflect.Descriptor instead.
 func (*ResizeResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{32}
+	return file_v1_control_proto_rawDescGZIP(), []int{40}
 }
 
 type ReloadRequest struct {
@@ -2207,7 +2879,7 @@ type ReloadRequest struct {
 
 func (x *ReloadRequest) Reset() {
 	*x = ReloadRequest{}
-	mi := &file_v1_control_proto_msgTypes[33]
+	mi := &file_v1_control_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2219,7 +2891,7 @@ func (x *ReloadRequest) String() string {
 func (*ReloadRequest) ProtoMessage() {}
 
 func (x *ReloadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[33]
+	mi := &file_v1_control_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2232,7 +2904,7 @@ func (x *ReloadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadRequest.ProtoReflect.Descriptor instead.
 func (*ReloadRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{33}
+	return file_v1_control_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ReloadRequest) GetAddress() string {
@@ -2251,7 +2923,7 @@ type ReloadResponse struct {
 
 func (x *ReloadResponse) Reset() {
 	*x = ReloadResponse{}
-	mi := &file_v1_control_proto_msgTypes[34]
+	mi := &file_v1_control_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2263,7 +2935,7 @@ func (x *ReloadResponse) String() string {
 func (*ReloadResponse) ProtoMessage() {}
 
 func (x *ReloadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[34]
+	mi := &file_v1_control_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2276,7 +2948,7 @@ func (x *ReloadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadResponse.ProtoReflect.Descriptor instead.
 func (*ReloadResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{34}
+	return file_v1_control_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ReloadResponse) GetObject() *Object {
@@ -2295,7 +2967,7 @@ type RestartRequest struct {
 
 func (x *RestartRequest) Reset() {
 	*x = RestartRequest{}
-	mi := &file_v1_control_proto_msgTypes[35]
+	mi := &file_v1_control_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2307,7 +2979,7 @@ func (x *RestartRequest) String() string {
 func (*RestartRequest) ProtoMessage() {}
 
 func (x *RestartRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[35]
+	mi := &file_v1_control_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2320,7 +2992,7 @@ func (x *RestartRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RestartRequest.ProtoReflect.Descriptor instead.
 func (*RestartRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{35}
+	return file_v1_control_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *RestartRequest) GetAddress() string {
@@ -2339,7 +3011,7 @@ type RestartResponse struct {
 
 func (x *RestartResponse) Reset() {
 	*x = RestartResponse{}
-	mi := &file_v1_control_proto_msgTypes[36]
+	mi := &file_v1_control_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2351,7 +3023,7 @@ func (x *RestartResponse) String() string {
 func (*RestartResponse) ProtoMessage() {}
 
 func (x *RestartResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[36]
+	mi := &file_v1_control_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2364,7 +3036,7 @@ func (x *RestartResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RestartResponse.ProtoReflect.Descriptor instead.
 func (*RestartResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{36}
+	return file_v1_control_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *RestartResponse) GetObject() *Object {
@@ -2386,7 +3058,7 @@ type EventsRequest struct {
 
 func (x *EventsRequest) Reset() {
 	*x = EventsRequest{}
-	mi := &file_v1_control_proto_msgTypes[37]
+	mi := &file_v1_control_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2398,7 +3070,7 @@ func (x *EventsRequest) String() string {
 func (*EventsRequest) ProtoMessage() {}
 
 func (x *EventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[37]
+	mi := &file_v1_control_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2411,7 +3083,7 @@ func (x *EventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventsRequest.ProtoReflect.Descriptor instead.
 func (*EventsRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{37}
+	return file_v1_control_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *EventsRequest) GetTypes() []string {
@@ -2448,7 +3120,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_v1_control_proto_msgTypes[38]
+	mi := &file_v1_control_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2460,7 +3132,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[38]
+	mi := &file_v1_control_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2473,7 +3145,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{38}
+	return file_v1_control_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *Event) GetSeq() uint64 {
@@ -2546,7 +3218,7 @@ type LogsRequest struct {
 
 func (x *LogsRequest) Reset() {
 	*x = LogsRequest{}
-	mi := &file_v1_control_proto_msgTypes[39]
+	mi := &file_v1_control_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2558,7 +3230,7 @@ func (x *LogsRequest) String() string {
 func (*LogsRequest) ProtoMessage() {}
 
 func (x *LogsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[39]
+	mi := &file_v1_control_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2571,7 +3243,7 @@ func (x *LogsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogsRequest.ProtoReflect.Descriptor instead.
 func (*LogsRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{39}
+	return file_v1_control_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *LogsRequest) GetAddress() string {
@@ -2607,7 +3279,7 @@ type LogRecord struct {
 
 func (x *LogRecord) Reset() {
 	*x = LogRecord{}
-	mi := &file_v1_control_proto_msgTypes[40]
+	mi := &file_v1_control_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2619,7 +3291,7 @@ func (x *LogRecord) String() string {
 func (*LogRecord) ProtoMessage() {}
 
 func (x *LogRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[40]
+	mi := &file_v1_control_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2632,7 +3304,7 @@ func (x *LogRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogRecord.ProtoReflect.Descriptor instead.
 func (*LogRecord) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{40}
+	return file_v1_control_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *LogRecord) GetTimeUnixNano() int64 {
@@ -2671,7 +3343,7 @@ type ShutdownRequest struct {
 
 func (x *ShutdownRequest) Reset() {
 	*x = ShutdownRequest{}
-	mi := &file_v1_control_proto_msgTypes[41]
+	mi := &file_v1_control_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2683,7 +3355,7 @@ func (x *ShutdownRequest) String() string {
 func (*ShutdownRequest) ProtoMessage() {}
 
 func (x *ShutdownRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[41]
+	mi := &file_v1_control_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2696,7 +3368,7 @@ func (x *ShutdownRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShutdownRequest.ProtoReflect.Descriptor instead.
 func (*ShutdownRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{41}
+	return file_v1_control_proto_rawDescGZIP(), []int{49}
 }
 
 type ShutdownResponse struct {
@@ -2707,7 +3379,7 @@ type ShutdownResponse struct {
 
 func (x *ShutdownResponse) Reset() {
 	*x = ShutdownResponse{}
-	mi := &file_v1_control_proto_msgTypes[42]
+	mi := &file_v1_control_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2719,7 +3391,7 @@ func (x *ShutdownResponse) String() string {
 func (*ShutdownResponse) ProtoMessage() {}
 
 func (x *ShutdownResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[42]
+	mi := &file_v1_control_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2732,14 +3404,69 @@ func (x *ShutdownResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShutdownResponse.ProtoReflect.Descriptor instead.
 func (*ShutdownResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{42}
+	return file_v1_control_proto_rawDescGZIP(), []int{50}
 }
 
 var File_v1_control_proto protoreflect.FileDescriptor
 
 const file_v1_control_proto_rawDesc = "" +
 	"\n" +
-	"\x10v1/control.proto\x12\x12tessera.control.v1\"=\n" +
+	"\x10v1/control.proto\x12\x12tessera.control.v1\"\x8e\x02\n" +
+	"\vAttachInput\x127\n" +
+	"\x05start\x18\x01 \x01(\v2\x1f.tessera.control.v1.AttachStartH\x00R\x05start\x12\x14\n" +
+	"\x04data\x18\x02 \x01(\fH\x00R\x04data\x124\n" +
+	"\x04keys\x18\x03 \x01(\v2\x1e.tessera.control.v1.AttachKeysH\x00R\x04keys\x127\n" +
+	"\x05mouse\x18\x04 \x01(\v2\x1f.tessera.control.v1.AttachMouseH\x00R\x05mouse\x128\n" +
+	"\x06resize\x18\x05 \x01(\v2\x1e.tessera.control.v1.AttachSizeH\x00R\x06resizeB\a\n" +
+	"\x05input\"l\n" +
+	"\vAttachStart\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x12\n" +
+	"\x04rows\x18\x02 \x01(\x05R\x04rows\x12\x12\n" +
+	"\x04cols\x18\x03 \x01(\x05R\x04cols\x12\x1b\n" +
+	"\tread_only\x18\x04 \x01(\bR\breadOnly\" \n" +
+	"\n" +
+	"AttachKeys\x12\x12\n" +
+	"\x04keys\x18\x01 \x03(\tR\x04keys\"_\n" +
+	"\vAttachMouse\x12\x16\n" +
+	"\x06action\x18\x01 \x01(\tR\x06action\x12\x10\n" +
+	"\x03row\x18\x02 \x01(\x05R\x03row\x12\x10\n" +
+	"\x03col\x18\x03 \x01(\x05R\x03col\x12\x14\n" +
+	"\x05lines\x18\x04 \x01(\x05R\x05lines\"4\n" +
+	"\n" +
+	"AttachSize\x12\x12\n" +
+	"\x04rows\x18\x01 \x01(\x05R\x04rows\x12\x12\n" +
+	"\x04cols\x18\x02 \x01(\x05R\x04cols\"\x9c\x03\n" +
+	"\fAttachOutput\x12\x12\n" +
+	"\x04full\x18\x01 \x01(\bR\x04full\x12\x12\n" +
+	"\x04rows\x18\x02 \x01(\x05R\x04rows\x12\x12\n" +
+	"\x04cols\x18\x03 \x01(\x05R\x04cols\x12@\n" +
+	"\frows_changed\x18\x04 \x03(\v2\x1d.tessera.control.v1.AttachRowR\vrowsChanged\x12\x1d\n" +
+	"\n" +
+	"cursor_row\x18\x05 \x01(\x05R\tcursorRow\x12\x1d\n" +
+	"\n" +
+	"cursor_col\x18\x06 \x01(\x05R\tcursorCol\x12%\n" +
+	"\x0ecursor_visible\x18\a \x01(\bR\rcursorVisible\x12\x14\n" +
+	"\x05title\x18\b \x01(\tR\x05title\x127\n" +
+	"\x05modes\x18\t \x01(\v2!.tessera.control.v1.TerminalModesR\x05modes\x12\x18\n" +
+	"\aaddress\x18\n" +
+	" \x01(\tR\aaddress\x12\x12\n" +
+	"\x04kind\x18\v \x01(\tR\x04kind\x12\x16\n" +
+	"\x06notice\x18\f \x01(\tR\x06notice\x12\x14\n" +
+	"\x05ended\x18\r \x01(\tR\x05ended\"1\n" +
+	"\tAttachRow\x12\x10\n" +
+	"\x03row\x18\x01 \x01(\x05R\x03row\x12\x12\n" +
+	"\x04ansi\x18\x02 \x01(\tR\x04ansi\"\xeb\x01\n" +
+	"\rTerminalModes\x12\x1d\n" +
+	"\n" +
+	"app_cursor\x18\x01 \x01(\bR\tappCursor\x12\x1d\n" +
+	"\n" +
+	"app_keypad\x18\x02 \x01(\bR\tappKeypad\x12'\n" +
+	"\x0fbracketed_paste\x18\x03 \x01(\bR\x0ebracketedPaste\x12\x14\n" +
+	"\x05mouse\x18\x04 \x01(\x05R\x05mouse\x12\x1b\n" +
+	"\tmouse_sgr\x18\x05 \x01(\bR\bmouseSgr\x12!\n" +
+	"\ffocus_events\x18\x06 \x01(\bR\vfocusEvents\x12\x1d\n" +
+	"\n" +
+	"alt_screen\x18\a \x01(\bR\taltScreen\"=\n" +
 	"\rNewTabRequest\x12\x18\n" +
 	"\asession\x18\x01 \x01(\tR\asession\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\">\n" +
@@ -2944,7 +3671,7 @@ const file_v1_control_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x11\n" +
 	"\x0fShutdownRequest\"\x12\n" +
-	"\x10ShutdownResponse2\x97\f\n" +
+	"\x10ShutdownResponse2\xe8\f\n" +
 	"\x0eControlService\x12O\n" +
 	"\x06Status\x12!.tessera.control.v1.StatusRequest\x1a\".tessera.control.v1.StatusResponse\x12I\n" +
 	"\x04List\x12\x1f.tessera.control.v1.ListRequest\x1a .tessera.control.v1.ListResponse\x12U\n" +
@@ -2965,7 +3692,8 @@ const file_v1_control_proto_rawDesc = "" +
 	"\bShutdown\x12#.tessera.control.v1.ShutdownRequest\x1a$.tessera.control.v1.ShutdownResponse\x12O\n" +
 	"\x06NewTab\x12!.tessera.control.v1.NewTabRequest\x1a\".tessera.control.v1.NewTabResponse\x12U\n" +
 	"\bOpenPane\x12#.tessera.control.v1.OpenPaneRequest\x1a$.tessera.control.v1.OpenPaneResponse\x12L\n" +
-	"\x05Close\x12 .tessera.control.v1.CloseRequest\x1a!.tessera.control.v1.CloseResponseB:Z8github.com/tessera-ws/tessera/proto/control/v1;controlv1b\x06proto3"
+	"\x05Close\x12 .tessera.control.v1.CloseRequest\x1a!.tessera.control.v1.CloseResponse\x12O\n" +
+	"\x06Attach\x12\x1f.tessera.control.v1.AttachInput\x1a .tessera.control.v1.AttachOutput(\x010\x01B:Z8github.com/tessera-ws/tessera/proto/control/v1;controlv1b\x06proto3"
 
 var (
 	file_v1_control_proto_rawDescOnce sync.Once
@@ -2979,119 +3707,135 @@ func file_v1_control_proto_rawDescGZIP() []byte {
 	return file_v1_control_proto_rawDescData
 }
 
-var file_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 46)
+var file_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 54)
 var file_v1_control_proto_goTypes = []any{
-	(*NewTabRequest)(nil),      // 0: tessera.control.v1.NewTabRequest
-	(*NewTabResponse)(nil),     // 1: tessera.control.v1.NewTabResponse
-	(*OpenPaneRequest)(nil),    // 2: tessera.control.v1.OpenPaneRequest
-	(*OpenPaneResponse)(nil),   // 3: tessera.control.v1.OpenPaneResponse
-	(*CloseRequest)(nil),       // 4: tessera.control.v1.CloseRequest
-	(*CloseResponse)(nil),      // 5: tessera.control.v1.CloseResponse
-	(*StatusRequest)(nil),      // 6: tessera.control.v1.StatusRequest
-	(*StatusResponse)(nil),     // 7: tessera.control.v1.StatusResponse
-	(*ListRequest)(nil),        // 8: tessera.control.v1.ListRequest
-	(*ListResponse)(nil),       // 9: tessera.control.v1.ListResponse
-	(*Object)(nil),             // 10: tessera.control.v1.Object
-	(*PluginStats)(nil),        // 11: tessera.control.v1.PluginStats
-	(*DescribeRequest)(nil),    // 12: tessera.control.v1.DescribeRequest
-	(*DescribeResponse)(nil),   // 13: tessera.control.v1.DescribeResponse
-	(*PlanRequest)(nil),        // 14: tessera.control.v1.PlanRequest
-	(*Diagnostic)(nil),         // 15: tessera.control.v1.Diagnostic
-	(*Change)(nil),             // 16: tessera.control.v1.Change
-	(*AttrChange)(nil),         // 17: tessera.control.v1.AttrChange
-	(*PlanResponse)(nil),       // 18: tessera.control.v1.PlanResponse
-	(*ApplyRequest)(nil),       // 19: tessera.control.v1.ApplyRequest
-	(*ApplyResponse)(nil),      // 20: tessera.control.v1.ApplyResponse
-	(*RenderRequest)(nil),      // 21: tessera.control.v1.RenderRequest
-	(*RenderResponse)(nil),     // 22: tessera.control.v1.RenderResponse
-	(*ScreenRequest)(nil),      // 23: tessera.control.v1.ScreenRequest
-	(*ScreenResponse)(nil),     // 24: tessera.control.v1.ScreenResponse
-	(*ScrollbackRequest)(nil),  // 25: tessera.control.v1.ScrollbackRequest
-	(*ScrollbackResponse)(nil), // 26: tessera.control.v1.ScrollbackResponse
-	(*WriteRequest)(nil),       // 27: tessera.control.v1.WriteRequest
-	(*WriteResponse)(nil),      // 28: tessera.control.v1.WriteResponse
-	(*SendKeysRequest)(nil),    // 29: tessera.control.v1.SendKeysRequest
-	(*SendKeysResponse)(nil),   // 30: tessera.control.v1.SendKeysResponse
-	(*ResizeRequest)(nil),      // 31: tessera.control.v1.ResizeRequest
-	(*ResizeResponse)(nil),     // 32: tessera.control.v1.ResizeResponse
-	(*ReloadRequest)(nil),      // 33: tessera.control.v1.ReloadRequest
-	(*ReloadResponse)(nil),     // 34: tessera.control.v1.ReloadResponse
-	(*RestartRequest)(nil),     // 35: tessera.control.v1.RestartRequest
-	(*RestartResponse)(nil),    // 36: tessera.control.v1.RestartResponse
-	(*EventsRequest)(nil),      // 37: tessera.control.v1.EventsRequest
-	(*Event)(nil),              // 38: tessera.control.v1.Event
-	(*LogsRequest)(nil),        // 39: tessera.control.v1.LogsRequest
-	(*LogRecord)(nil),          // 40: tessera.control.v1.LogRecord
-	(*ShutdownRequest)(nil),    // 41: tessera.control.v1.ShutdownRequest
-	(*ShutdownResponse)(nil),   // 42: tessera.control.v1.ShutdownResponse
-	nil,                        // 43: tessera.control.v1.Object.ConfigEntry
-	nil,                        // 44: tessera.control.v1.Event.FieldsEntry
-	nil,                        // 45: tessera.control.v1.LogRecord.AttrsEntry
+	(*AttachInput)(nil),        // 0: tessera.control.v1.AttachInput
+	(*AttachStart)(nil),        // 1: tessera.control.v1.AttachStart
+	(*AttachKeys)(nil),         // 2: tessera.control.v1.AttachKeys
+	(*AttachMouse)(nil),        // 3: tessera.control.v1.AttachMouse
+	(*AttachSize)(nil),         // 4: tessera.control.v1.AttachSize
+	(*AttachOutput)(nil),       // 5: tessera.control.v1.AttachOutput
+	(*AttachRow)(nil),          // 6: tessera.control.v1.AttachRow
+	(*TerminalModes)(nil),      // 7: tessera.control.v1.TerminalModes
+	(*NewTabRequest)(nil),      // 8: tessera.control.v1.NewTabRequest
+	(*NewTabResponse)(nil),     // 9: tessera.control.v1.NewTabResponse
+	(*OpenPaneRequest)(nil),    // 10: tessera.control.v1.OpenPaneRequest
+	(*OpenPaneResponse)(nil),   // 11: tessera.control.v1.OpenPaneResponse
+	(*CloseRequest)(nil),       // 12: tessera.control.v1.CloseRequest
+	(*CloseResponse)(nil),      // 13: tessera.control.v1.CloseResponse
+	(*StatusRequest)(nil),      // 14: tessera.control.v1.StatusRequest
+	(*StatusResponse)(nil),     // 15: tessera.control.v1.StatusResponse
+	(*ListRequest)(nil),        // 16: tessera.control.v1.ListRequest
+	(*ListResponse)(nil),       // 17: tessera.control.v1.ListResponse
+	(*Object)(nil),             // 18: tessera.control.v1.Object
+	(*PluginStats)(nil),        // 19: tessera.control.v1.PluginStats
+	(*DescribeRequest)(nil),    // 20: tessera.control.v1.DescribeRequest
+	(*DescribeResponse)(nil),   // 21: tessera.control.v1.DescribeResponse
+	(*PlanRequest)(nil),        // 22: tessera.control.v1.PlanRequest
+	(*Diagnostic)(nil),         // 23: tessera.control.v1.Diagnostic
+	(*Change)(nil),             // 24: tessera.control.v1.Change
+	(*AttrChange)(nil),         // 25: tessera.control.v1.AttrChange
+	(*PlanResponse)(nil),       // 26: tessera.control.v1.PlanResponse
+	(*ApplyRequest)(nil),       // 27: tessera.control.v1.ApplyRequest
+	(*ApplyResponse)(nil),      // 28: tessera.control.v1.ApplyResponse
+	(*RenderRequest)(nil),      // 29: tessera.control.v1.RenderRequest
+	(*RenderResponse)(nil),     // 30: tessera.control.v1.RenderResponse
+	(*ScreenRequest)(nil),      // 31: tessera.control.v1.ScreenRequest
+	(*ScreenResponse)(nil),     // 32: tessera.control.v1.ScreenResponse
+	(*ScrollbackRequest)(nil),  // 33: tessera.control.v1.ScrollbackRequest
+	(*ScrollbackResponse)(nil), // 34: tessera.control.v1.ScrollbackResponse
+	(*WriteRequest)(nil),       // 35: tessera.control.v1.WriteRequest
+	(*WriteResponse)(nil),      // 36: tessera.control.v1.WriteResponse
+	(*SendKeysRequest)(nil),    // 37: tessera.control.v1.SendKeysRequest
+	(*SendKeysResponse)(nil),   // 38: tessera.control.v1.SendKeysResponse
+	(*ResizeRequest)(nil),      // 39: tessera.control.v1.ResizeRequest
+	(*ResizeResponse)(nil),     // 40: tessera.control.v1.ResizeResponse
+	(*ReloadRequest)(nil),      // 41: tessera.control.v1.ReloadRequest
+	(*ReloadResponse)(nil),     // 42: tessera.control.v1.ReloadResponse
+	(*RestartRequest)(nil),     // 43: tessera.control.v1.RestartRequest
+	(*RestartResponse)(nil),    // 44: tessera.control.v1.RestartResponse
+	(*EventsRequest)(nil),      // 45: tessera.control.v1.EventsRequest
+	(*Event)(nil),              // 46: tessera.control.v1.Event
+	(*LogsRequest)(nil),        // 47: tessera.control.v1.LogsRequest
+	(*LogRecord)(nil),          // 48: tessera.control.v1.LogRecord
+	(*ShutdownRequest)(nil),    // 49: tessera.control.v1.ShutdownRequest
+	(*ShutdownResponse)(nil),   // 50: tessera.control.v1.ShutdownResponse
+	nil,                        // 51: tessera.control.v1.Object.ConfigEntry
+	nil,                        // 52: tessera.control.v1.Event.FieldsEntry
+	nil,                        // 53: tessera.control.v1.LogRecord.AttrsEntry
 }
 var file_v1_control_proto_depIdxs = []int32{
-	10, // 0: tessera.control.v1.NewTabResponse.tab:type_name -> tessera.control.v1.Object
-	10, // 1: tessera.control.v1.OpenPaneResponse.pane:type_name -> tessera.control.v1.Object
-	15, // 2: tessera.control.v1.StatusResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
-	10, // 3: tessera.control.v1.ListResponse.objects:type_name -> tessera.control.v1.Object
-	43, // 4: tessera.control.v1.Object.config:type_name -> tessera.control.v1.Object.ConfigEntry
-	11, // 5: tessera.control.v1.Object.stats:type_name -> tessera.control.v1.PluginStats
-	10, // 6: tessera.control.v1.DescribeResponse.object:type_name -> tessera.control.v1.Object
-	10, // 7: tessera.control.v1.DescribeResponse.children:type_name -> tessera.control.v1.Object
-	38, // 8: tessera.control.v1.DescribeResponse.recent:type_name -> tessera.control.v1.Event
-	17, // 9: tessera.control.v1.Change.attributes:type_name -> tessera.control.v1.AttrChange
-	16, // 10: tessera.control.v1.PlanResponse.changes:type_name -> tessera.control.v1.Change
-	15, // 11: tessera.control.v1.PlanResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
-	16, // 12: tessera.control.v1.ApplyResponse.changes:type_name -> tessera.control.v1.Change
-	15, // 13: tessera.control.v1.ApplyResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
-	10, // 14: tessera.control.v1.ApplyResponse.failed:type_name -> tessera.control.v1.Object
-	10, // 15: tessera.control.v1.ApplyResponse.started:type_name -> tessera.control.v1.Object
-	10, // 16: tessera.control.v1.ReloadResponse.object:type_name -> tessera.control.v1.Object
-	10, // 17: tessera.control.v1.RestartResponse.object:type_name -> tessera.control.v1.Object
-	44, // 18: tessera.control.v1.Event.fields:type_name -> tessera.control.v1.Event.FieldsEntry
-	45, // 19: tessera.control.v1.LogRecord.attrs:type_name -> tessera.control.v1.LogRecord.AttrsEntry
-	6,  // 20: tessera.control.v1.ControlService.Status:input_type -> tessera.control.v1.StatusRequest
-	8,  // 21: tessera.control.v1.ControlService.List:input_type -> tessera.control.v1.ListRequest
-	12, // 22: tessera.control.v1.ControlService.Describe:input_type -> tessera.control.v1.DescribeRequest
-	14, // 23: tessera.control.v1.ControlService.Plan:input_type -> tessera.control.v1.PlanRequest
-	19, // 24: tessera.control.v1.ControlService.Apply:input_type -> tessera.control.v1.ApplyRequest
-	21, // 25: tessera.control.v1.ControlService.Render:input_type -> tessera.control.v1.RenderRequest
-	23, // 26: tessera.control.v1.ControlService.Screen:input_type -> tessera.control.v1.ScreenRequest
-	25, // 27: tessera.control.v1.ControlService.Scrollback:input_type -> tessera.control.v1.ScrollbackRequest
-	27, // 28: tessera.control.v1.ControlService.Write:input_type -> tessera.control.v1.WriteRequest
-	29, // 29: tessera.control.v1.ControlService.SendKeys:input_type -> tessera.control.v1.SendKeysRequest
-	31, // 30: tessera.control.v1.ControlService.Resize:input_type -> tessera.control.v1.ResizeRequest
-	33, // 31: tessera.control.v1.ControlService.Reload:input_type -> tessera.control.v1.ReloadRequest
-	35, // 32: tessera.control.v1.ControlService.Restart:input_type -> tessera.control.v1.RestartRequest
-	37, // 33: tessera.control.v1.ControlService.Events:input_type -> tessera.control.v1.EventsRequest
-	39, // 34: tessera.control.v1.ControlService.Logs:input_type -> tessera.control.v1.LogsRequest
-	41, // 35: tessera.control.v1.ControlService.Shutdown:input_type -> tessera.control.v1.ShutdownRequest
-	0,  // 36: tessera.control.v1.ControlService.NewTab:input_type -> tessera.control.v1.NewTabRequest
-	2,  // 37: tessera.control.v1.ControlService.OpenPane:input_type -> tessera.control.v1.OpenPaneRequest
-	4,  // 38: tessera.control.v1.ControlService.Close:input_type -> tessera.control.v1.CloseRequest
-	7,  // 39: tessera.control.v1.ControlService.Status:output_type -> tessera.control.v1.StatusResponse
-	9,  // 40: tessera.control.v1.ControlService.List:output_type -> tessera.control.v1.ListResponse
-	13, // 41: tessera.control.v1.ControlService.Describe:output_type -> tessera.control.v1.DescribeResponse
-	18, // 42: tessera.control.v1.ControlService.Plan:output_type -> tessera.control.v1.PlanResponse
-	20, // 43: tessera.control.v1.ControlService.Apply:output_type -> tessera.control.v1.ApplyResponse
-	22, // 44: tessera.control.v1.ControlService.Render:output_type -> tessera.control.v1.RenderResponse
-	24, // 45: tessera.control.v1.ControlService.Screen:output_type -> tessera.control.v1.ScreenResponse
-	26, // 46: tessera.control.v1.ControlService.Scrollback:output_type -> tessera.control.v1.ScrollbackResponse
-	28, // 47: tessera.control.v1.ControlService.Write:output_type -> tessera.control.v1.WriteResponse
-	30, // 48: tessera.control.v1.ControlService.SendKeys:output_type -> tessera.control.v1.SendKeysResponse
-	32, // 49: tessera.control.v1.ControlService.Resize:output_type -> tessera.control.v1.ResizeResponse
-	34, // 50: tessera.control.v1.ControlService.Reload:output_type -> tessera.control.v1.ReloadResponse
-	36, // 51: tessera.control.v1.ControlService.Restart:output_type -> tessera.control.v1.RestartResponse
-	38, // 52: tessera.control.v1.ControlService.Events:output_type -> tessera.control.v1.Event
-	40, // 53: tessera.control.v1.ControlService.Logs:output_type -> tessera.control.v1.LogRecord
-	42, // 54: tessera.control.v1.ControlService.Shutdown:output_type -> tessera.control.v1.ShutdownResponse
-	1,  // 55: tessera.control.v1.ControlService.NewTab:output_type -> tessera.control.v1.NewTabResponse
-	3,  // 56: tessera.control.v1.ControlService.OpenPane:output_type -> tessera.control.v1.OpenPaneResponse
-	5,  // 57: tessera.control.v1.ControlService.Close:output_type -> tessera.control.v1.CloseResponse
-	39, // [39:58] is the sub-list for method output_type
-	20, // [20:39] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	1,  // 0: tessera.control.v1.AttachInput.start:type_name -> tessera.control.v1.AttachStart
+	2,  // 1: tessera.control.v1.AttachInput.keys:type_name -> tessera.control.v1.AttachKeys
+	3,  // 2: tessera.control.v1.AttachInput.mouse:type_name -> tessera.control.v1.AttachMouse
+	4,  // 3: tessera.control.v1.AttachInput.resize:type_name -> tessera.control.v1.AttachSize
+	6,  // 4: tessera.control.v1.AttachOutput.rows_changed:type_name -> tessera.control.v1.AttachRow
+	7,  // 5: tessera.control.v1.AttachOutput.modes:type_name -> tessera.control.v1.TerminalModes
+	18, // 6: tessera.control.v1.NewTabResponse.tab:type_name -> tessera.control.v1.Object
+	18, // 7: tessera.control.v1.OpenPaneResponse.pane:type_name -> tessera.control.v1.Object
+	23, // 8: tessera.control.v1.StatusResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
+	18, // 9: tessera.control.v1.ListResponse.objects:type_name -> tessera.control.v1.Object
+	51, // 10: tessera.control.v1.Object.config:type_name -> tessera.control.v1.Object.ConfigEntry
+	19, // 11: tessera.control.v1.Object.stats:type_name -> tessera.control.v1.PluginStats
+	18, // 12: tessera.control.v1.DescribeResponse.object:type_name -> tessera.control.v1.Object
+	18, // 13: tessera.control.v1.DescribeResponse.children:type_name -> tessera.control.v1.Object
+	46, // 14: tessera.control.v1.DescribeResponse.recent:type_name -> tessera.control.v1.Event
+	25, // 15: tessera.control.v1.Change.attributes:type_name -> tessera.control.v1.AttrChange
+	24, // 16: tessera.control.v1.PlanResponse.changes:type_name -> tessera.control.v1.Change
+	23, // 17: tessera.control.v1.PlanResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
+	24, // 18: tessera.control.v1.ApplyResponse.changes:type_name -> tessera.control.v1.Change
+	23, // 19: tessera.control.v1.ApplyResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
+	18, // 20: tessera.control.v1.ApplyResponse.failed:type_name -> tessera.control.v1.Object
+	18, // 21: tessera.control.v1.ApplyResponse.started:type_name -> tessera.control.v1.Object
+	18, // 22: tessera.control.v1.ReloadResponse.object:type_name -> tessera.control.v1.Object
+	18, // 23: tessera.control.v1.RestartResponse.object:type_name -> tessera.control.v1.Object
+	52, // 24: tessera.control.v1.Event.fields:type_name -> tessera.control.v1.Event.FieldsEntry
+	53, // 25: tessera.control.v1.LogRecord.attrs:type_name -> tessera.control.v1.LogRecord.AttrsEntry
+	14, // 26: tessera.control.v1.ControlService.Status:input_type -> tessera.control.v1.StatusRequest
+	16, // 27: tessera.control.v1.ControlService.List:input_type -> tessera.control.v1.ListRequest
+	20, // 28: tessera.control.v1.ControlService.Describe:input_type -> tessera.control.v1.DescribeRequest
+	22, // 29: tessera.control.v1.ControlService.Plan:input_type -> tessera.control.v1.PlanRequest
+	27, // 30: tessera.control.v1.ControlService.Apply:input_type -> tessera.control.v1.ApplyRequest
+	29, // 31: tessera.control.v1.ControlService.Render:input_type -> tessera.control.v1.RenderRequest
+	31, // 32: tessera.control.v1.ControlService.Screen:input_type -> tessera.control.v1.ScreenRequest
+	33, // 33: tessera.control.v1.ControlService.Scrollback:input_type -> tessera.control.v1.ScrollbackRequest
+	35, // 34: tessera.control.v1.ControlService.Write:input_type -> tessera.control.v1.WriteRequest
+	37, // 35: tessera.control.v1.ControlService.SendKeys:input_type -> tessera.control.v1.SendKeysRequest
+	39, // 36: tessera.control.v1.ControlService.Resize:input_type -> tessera.control.v1.ResizeRequest
+	41, // 37: tessera.control.v1.ControlService.Reload:input_type -> tessera.control.v1.ReloadRequest
+	43, // 38: tessera.control.v1.ControlService.Restart:input_type -> tessera.control.v1.RestartRequest
+	45, // 39: tessera.control.v1.ControlService.Events:input_type -> tessera.control.v1.EventsRequest
+	47, // 40: tessera.control.v1.ControlService.Logs:input_type -> tessera.control.v1.LogsRequest
+	49, // 41: tessera.control.v1.ControlService.Shutdown:input_type -> tessera.control.v1.ShutdownRequest
+	8,  // 42: tessera.control.v1.ControlService.NewTab:input_type -> tessera.control.v1.NewTabRequest
+	10, // 43: tessera.control.v1.ControlService.OpenPane:input_type -> tessera.control.v1.OpenPaneRequest
+	12, // 44: tessera.control.v1.ControlService.Close:input_type -> tessera.control.v1.CloseRequest
+	0,  // 45: tessera.control.v1.ControlService.Attach:input_type -> tessera.control.v1.AttachInput
+	15, // 46: tessera.control.v1.ControlService.Status:output_type -> tessera.control.v1.StatusResponse
+	17, // 47: tessera.control.v1.ControlService.List:output_type -> tessera.control.v1.ListResponse
+	21, // 48: tessera.control.v1.ControlService.Describe:output_type -> tessera.control.v1.DescribeResponse
+	26, // 49: tessera.control.v1.ControlService.Plan:output_type -> tessera.control.v1.PlanResponse
+	28, // 50: tessera.control.v1.ControlService.Apply:output_type -> tessera.control.v1.ApplyResponse
+	30, // 51: tessera.control.v1.ControlService.Render:output_type -> tessera.control.v1.RenderResponse
+	32, // 52: tessera.control.v1.ControlService.Screen:output_type -> tessera.control.v1.ScreenResponse
+	34, // 53: tessera.control.v1.ControlService.Scrollback:output_type -> tessera.control.v1.ScrollbackResponse
+	36, // 54: tessera.control.v1.ControlService.Write:output_type -> tessera.control.v1.WriteResponse
+	38, // 55: tessera.control.v1.ControlService.SendKeys:output_type -> tessera.control.v1.SendKeysResponse
+	40, // 56: tessera.control.v1.ControlService.Resize:output_type -> tessera.control.v1.ResizeResponse
+	42, // 57: tessera.control.v1.ControlService.Reload:output_type -> tessera.control.v1.ReloadResponse
+	44, // 58: tessera.control.v1.ControlService.Restart:output_type -> tessera.control.v1.RestartResponse
+	46, // 59: tessera.control.v1.ControlService.Events:output_type -> tessera.control.v1.Event
+	48, // 60: tessera.control.v1.ControlService.Logs:output_type -> tessera.control.v1.LogRecord
+	50, // 61: tessera.control.v1.ControlService.Shutdown:output_type -> tessera.control.v1.ShutdownResponse
+	9,  // 62: tessera.control.v1.ControlService.NewTab:output_type -> tessera.control.v1.NewTabResponse
+	11, // 63: tessera.control.v1.ControlService.OpenPane:output_type -> tessera.control.v1.OpenPaneResponse
+	13, // 64: tessera.control.v1.ControlService.Close:output_type -> tessera.control.v1.CloseResponse
+	5,  // 65: tessera.control.v1.ControlService.Attach:output_type -> tessera.control.v1.AttachOutput
+	46, // [46:66] is the sub-list for method output_type
+	26, // [26:46] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_v1_control_proto_init() }
@@ -3099,14 +3843,21 @@ func file_v1_control_proto_init() {
 	if File_v1_control_proto != nil {
 		return
 	}
-	file_v1_control_proto_msgTypes[17].OneofWrappers = []any{}
+	file_v1_control_proto_msgTypes[0].OneofWrappers = []any{
+		(*AttachInput_Start)(nil),
+		(*AttachInput_Data)(nil),
+		(*AttachInput_Keys)(nil),
+		(*AttachInput_Mouse)(nil),
+		(*AttachInput_Resize)(nil),
+	}
+	file_v1_control_proto_msgTypes[25].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_v1_control_proto_rawDesc), len(file_v1_control_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   46,
+			NumMessages:   54,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -76,6 +76,8 @@ const (
 	ControlServiceOpenPaneProcedure = "/tessera.control.v1.ControlService/OpenPane"
 	// ControlServiceCloseProcedure is the fully-qualified name of the ControlService's Close RPC.
 	ControlServiceCloseProcedure = "/tessera.control.v1.ControlService/Close"
+	// ControlServiceAttachProcedure is the fully-qualified name of the ControlService's Attach RPC.
+	ControlServiceAttachProcedure = "/tessera.control.v1.ControlService/Attach"
 )
 
 // ControlServiceClient is a client for the tessera.control.v1.ControlService service.
@@ -119,6 +121,14 @@ type ControlServiceClient interface {
 	// Close closes a pane, a plugin or a tab (managed ones come back on the
 	// next apply unless removed from the file).
 	Close(context.Context, *connect.Request[v1.CloseRequest]) (*connect.Response[v1.CloseResponse], error)
+	// Attach follows a pane or plugin live and sends it input. The first
+	// input message is a start (address, the client's size, read_only); the
+	// next ones carry input and resizes. The output starts with the whole
+	// screen, then sends the rows that changed, the cursor, the title and the
+	// terminal modes as they change. Every attached client that is not read
+	// only gives its size; the pane takes the smallest (restored when the
+	// last one detaches). A read-only attach is how `watch` follows a screen.
+	Attach(context.Context) *connect.BidiStreamForClient[v1.AttachInput, v1.AttachOutput]
 }
 
 // NewControlServiceClient constructs a client for the tessera.control.v1.ControlService service. By
@@ -246,6 +256,12 @@ func NewControlServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithSchema(controlServiceMethods.ByName("Close")),
 			connect.WithClientOptions(opts...),
 		),
+		attach: connect.NewClient[v1.AttachInput, v1.AttachOutput](
+			httpClient,
+			baseURL+ControlServiceAttachProcedure,
+			connect.WithSchema(controlServiceMethods.ByName("Attach")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -270,6 +286,7 @@ type controlServiceClient struct {
 	newTab     *connect.Client[v1.NewTabRequest, v1.NewTabResponse]
 	openPane   *connect.Client[v1.OpenPaneRequest, v1.OpenPaneResponse]
 	close      *connect.Client[v1.CloseRequest, v1.CloseResponse]
+	attach     *connect.Client[v1.AttachInput, v1.AttachOutput]
 }
 
 // Status calls tessera.control.v1.ControlService.Status.
@@ -367,6 +384,11 @@ func (c *controlServiceClient) Close(ctx context.Context, req *connect.Request[v
 	return c.close.CallUnary(ctx, req)
 }
 
+// Attach calls tessera.control.v1.ControlService.Attach.
+func (c *controlServiceClient) Attach(ctx context.Context) *connect.BidiStreamForClient[v1.AttachInput, v1.AttachOutput] {
+	return c.attach.CallBidiStream(ctx)
+}
+
 // ControlServiceHandler is an implementation of the tessera.control.v1.ControlService service.
 type ControlServiceHandler interface {
 	// Status describes the daemon: workspace, pid, uptime, counts.
@@ -408,6 +430,14 @@ type ControlServiceHandler interface {
 	// Close closes a pane, a plugin or a tab (managed ones come back on the
 	// next apply unless removed from the file).
 	Close(context.Context, *connect.Request[v1.CloseRequest]) (*connect.Response[v1.CloseResponse], error)
+	// Attach follows a pane or plugin live and sends it input. The first
+	// input message is a start (address, the client's size, read_only); the
+	// next ones carry input and resizes. The output starts with the whole
+	// screen, then sends the rows that changed, the cursor, the title and the
+	// terminal modes as they change. Every attached client that is not read
+	// only gives its size; the pane takes the smallest (restored when the
+	// last one detaches). A read-only attach is how `watch` follows a screen.
+	Attach(context.Context, *connect.BidiStream[v1.AttachInput, v1.AttachOutput]) error
 }
 
 // NewControlServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -531,6 +561,12 @@ func NewControlServiceHandler(svc ControlServiceHandler, opts ...connect.Handler
 		connect.WithSchema(controlServiceMethods.ByName("Close")),
 		connect.WithHandlerOptions(opts...),
 	)
+	controlServiceAttachHandler := connect.NewBidiStreamHandler(
+		ControlServiceAttachProcedure,
+		svc.Attach,
+		connect.WithSchema(controlServiceMethods.ByName("Attach")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/tessera.control.v1.ControlService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case ControlServiceStatusProcedure:
@@ -571,6 +607,8 @@ func NewControlServiceHandler(svc ControlServiceHandler, opts ...connect.Handler
 			controlServiceOpenPaneHandler.ServeHTTP(w, r)
 		case ControlServiceCloseProcedure:
 			controlServiceCloseHandler.ServeHTTP(w, r)
+		case ControlServiceAttachProcedure:
+			controlServiceAttachHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -654,4 +692,8 @@ func (UnimplementedControlServiceHandler) OpenPane(context.Context, *connect.Req
 
 func (UnimplementedControlServiceHandler) Close(context.Context, *connect.Request[v1.CloseRequest]) (*connect.Response[v1.CloseResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tessera.control.v1.ControlService.Close is not implemented"))
+}
+
+func (UnimplementedControlServiceHandler) Attach(context.Context, *connect.BidiStream[v1.AttachInput, v1.AttachOutput]) error {
+	return connect.NewError(connect.CodeUnimplemented, errors.New("tessera.control.v1.ControlService.Attach is not implemented"))
 }
