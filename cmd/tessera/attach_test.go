@@ -1,8 +1,12 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tessera-ws/tessera/internal/testutil/guestbuild"
 )
 
 func TestAttachTerminalPane(t *testing.T) {
@@ -41,5 +45,58 @@ func TestAttachTerminalPane(t *testing.T) {
 	}
 	if s := e.console("screen shell"); !strings.Contains(s, "42-attached") {
 		t.Fatalf("the pane's screen lost what was typed:\n%s", s)
+	}
+}
+
+// pickerWorkspace writes the picker test guest next to the workspace file
+// and returns a workspace with it in a plugin pane.
+func pickerWorkspace(t *testing.T, e *daemonEnv) string {
+	wasm := guestbuild.Build(t, "../../console/testdata/guests/picker")
+	b, err := os.ReadFile(wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(e.dir, "picker.wasm"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return `
+plugin "picker" {
+  source = "picker.wasm"
+}
+
+session "dev" {
+  tab "code" {
+    pane "shell" {}
+    plugin_pane "chooser" {
+      plugin = plugin.picker
+    }
+  }
+}
+`
+}
+
+func TestAttachPluginMovesSelection(t *testing.T) {
+	e := newDaemonEnv(t)
+	e.write(pickerWorkspace(t, e))
+	e.mustRun("up", e.file)
+
+	pt := e.startPty(12, 60, nil, "attach", "-w", e.file, "--detach-key", "Ctrl+]", "chooser")
+	pt.waitText("Ctrl+] detaches")
+	pt.waitText("picker 11x60") // rendered at the terminal's size
+	pt.waitText("> alpha")
+	pt.typeText("\x1b[B") // Down
+	pt.waitText("> bravo")
+	pt.typeText("j")
+	pt.waitText("> charlie")
+	pt.typeText("\x1bOA") // Up, application cursor encoding
+	pt.waitText("> bravo")
+	pt.typeText("\x1b[<0;3;5M\x1b[<0;3;5m") // click on the 4th item's row
+	pt.waitText("> delta")
+	pt.typeText("\x1d") // Ctrl+]
+	if code := pt.wait(); code != 0 {
+		t.Fatalf("attach exited %d; screen:\n%s", code, pt.text())
+	}
+	if s := e.console("screen chooser"); !strings.Contains(s, "> delta") || !strings.Contains(s, "picker 24x80") {
+		t.Fatalf("after detach the plugin shows:\n%s", s)
 	}
 }
