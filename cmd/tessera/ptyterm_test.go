@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -135,3 +136,6 @@ func (pt *ptyTerm) wait() int {
 	}
 	return 0
 }
+
+// base is the directory holding the test's workspace and XDG directories.
+func (e *daemonEnv) base() string { return filepath.Dir(e.dir) }
