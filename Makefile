@@ -7,7 +7,7 @@ PROTOC_GEN_GO := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 PROTOC_GEN_CONNECT := connectrpc.com/connect/cmd/protoc-gen-connect-go@v1.19.1
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build generate test plugins proto bench bench-screen bench-daemon lint fmt demo clean
+.PHONY: all build generate test plugins proto bench bench-screen bench-daemon bench-attach lint fmt demo clean
 
 all: build plugins
 
@@ -72,6 +72,7 @@ bench: $(SDK_PB)
 	$(GO) test -run='^$$' -bench=1000Panes -benchmem -count=6 ./config | tee -a bench/latest.txt
 	$(MAKE) --no-print-directory bench-screen
 	$(MAKE) --no-print-directory bench-daemon
+	$(MAKE) --no-print-directory bench-attach
 	uptime >> bench/latest.txt
 
 # The daemon's figures (about 6 minutes; tmux from `make deps`). One op per
@@ -82,6 +83,13 @@ bench-daemon: $(SDK_PB) deps
 # The terminal emulator's figures (internal/screen; tmux is a test dependency).
 bench-screen:
 	$(GO) test -run='^$$' -bench='$(BENCH_SCREEN)' -benchmem -count=6 -timeout 30m ./internal/screen | tee -a bench/latest.txt
+
+# Attach: a key typed in `tessera attach` to the shell's echo drawn there
+# (real processes and ptys; p50/p99), and the daemon's cost of an update
+# for one echoed key and for a screenful of fast scrolling output.
+bench-attach: $(SDK_PB)
+	$(GO) test -run='^$$' -bench=AttachKeyEcho -benchtime=2000x -count=3 ./cmd/tessera | tee -a bench/latest.txt
+	$(GO) test -run='^$$' -bench=AttachRedraw -benchmem -count=6 ./daemon | tee -a bench/latest.txt
 
 lint: $(SDK_PB)
 	@test -z "$$(gofmt -l .)" || (echo "gofmt needed:"; gofmt -l .; exit 1)

@@ -3476,6 +3476,678 @@ func (*ShutdownResponse) Descriptor() ([]byte, []int) {
 	return file_v1_control_proto_rawDescGZIP(), []int{55}
 }
 
+type AttachInput struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Input:
+	//
+	//	*AttachInput_Start
+	//	*AttachInput_Data
+	//	*AttachInput_Keys
+	//	*AttachInput_Mouse
+	//	*AttachInput_Resize
+	Input         isAttachInput_Input `protobuf_oneof:"input"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttachInput) Reset() {
+	*x = AttachInput{}
+	mi := &file_v1_control_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttachInput) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttachInput) ProtoMessage() {}
+
+func (x *AttachInput) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttachInput.ProtoReflect.Descriptor instead.
+func (*AttachInput) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *AttachInput) GetInput() isAttachInput_Input {
+	if x != nil {
+		return x.Input
+	}
+	return nil
+}
+
+func (x *AttachInput) GetStart() *AttachStart {
+	if x != nil {
+		if x, ok := x.Input.(*AttachInput_Start); ok {
+			return x.Start
+		}
+	}
+	return nil
+}
+
+func (x *AttachInput) GetData() []byte {
+	if x != nil {
+		if x, ok := x.Input.(*AttachInput_Data); ok {
+			return x.Data
+		}
+	}
+	return nil
+}
+
+func (x *AttachInput) GetKeys() *AttachKeys {
+	if x != nil {
+		if x, ok := x.Input.(*AttachInput_Keys); ok {
+			return x.Keys
+		}
+	}
+	return nil
+}
+
+func (x *AttachInput) GetMouse() *AttachMouse {
+	if x != nil {
+		if x, ok := x.Input.(*AttachInput_Mouse); ok {
+			return x.Mouse
+		}
+	}
+	return nil
+}
+
+func (x *AttachInput) GetResize() *AttachSize {
+	if x != nil {
+		if x, ok := x.Input.(*AttachInput_Resize); ok {
+			return x.Resize
+		}
+	}
+	return nil
+}
+
+type isAttachInput_Input interface {
+	isAttachInput_Input()
+}
+
+type AttachInput_Start struct {
+	// Start must be the first message, and only the first.
+	Start *AttachStart `protobuf:"bytes,1,opt,name=start,proto3,oneof"`
+}
+
+type AttachInput_Data struct {
+	// Data is raw input for a terminal pane's pty.
+	Data []byte `protobuf:"bytes,2,opt,name=data,proto3,oneof"`
+}
+
+type AttachInput_Keys struct {
+	// Keys by name ("Enter", "Ctrl+c", "Down", "a"): Key events to a
+	// plugin, their terminal encoding to a terminal pane.
+	Keys *AttachKeys `protobuf:"bytes,3,opt,name=keys,proto3,oneof"`
+}
+
+type AttachInput_Mouse struct {
+	// Mouse is a mouse event for a plugin.
+	Mouse *AttachMouse `protobuf:"bytes,4,opt,name=mouse,proto3,oneof"`
+}
+
+type AttachInput_Resize struct {
+	// Resize is the client's new size.
+	Resize *AttachSize `protobuf:"bytes,5,opt,name=resize,proto3,oneof"`
+}
+
+func (*AttachInput_Start) isAttachInput_Input() {}
+
+func (*AttachInput_Data) isAttachInput_Input() {}
+
+func (*AttachInput_Keys) isAttachInput_Input() {}
+
+func (*AttachInput_Mouse) isAttachInput_Input() {}
+
+func (*AttachInput_Resize) isAttachInput_Input() {}
+
+type AttachStart struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Address string                 `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	Rows    int32                  `protobuf:"varint,2,opt,name=rows,proto3" json:"rows,omitempty"`
+	Cols    int32                  `protobuf:"varint,3,opt,name=cols,proto3" json:"cols,omitempty"`
+	// ReadOnly follows the screen only: input is refused and the client's
+	// size does not count.
+	ReadOnly      bool `protobuf:"varint,4,opt,name=read_only,json=readOnly,proto3" json:"read_only,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttachStart) Reset() {
+	*x = AttachStart{}
+	mi := &file_v1_control_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttachStart) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttachStart) ProtoMessage() {}
+
+func (x *AttachStart) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttachStart.ProtoReflect.Descriptor instead.
+func (*AttachStart) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *AttachStart) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *AttachStart) GetRows() int32 {
+	if x != nil {
+		return x.Rows
+	}
+	return 0
+}
+
+func (x *AttachStart) GetCols() int32 {
+	if x != nil {
+		return x.Cols
+	}
+	return 0
+}
+
+func (x *AttachStart) GetReadOnly() bool {
+	if x != nil {
+		return x.ReadOnly
+	}
+	return false
+}
+
+type AttachKeys struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Keys          []string               `protobuf:"bytes,1,rep,name=keys,proto3" json:"keys,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttachKeys) Reset() {
+	*x = AttachKeys{}
+	mi := &file_v1_control_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttachKeys) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttachKeys) ProtoMessage() {}
+
+func (x *AttachKeys) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttachKeys.ProtoReflect.Descriptor instead.
+func (*AttachKeys) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{58}
+}
+
+func (x *AttachKeys) GetKeys() []string {
+	if x != nil {
+		return x.Keys
+	}
+	return nil
+}
+
+type AttachMouse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Action is "left", "right", "hold", "release", "hover", "scroll-up",
+	// "scroll-down", "scroll-left" or "scroll-right".
+	Action string `protobuf:"bytes,1,opt,name=action,proto3" json:"action,omitempty"`
+	// Row and col are 0-based in the pane (clicks, hold, release, hover).
+	Row int32 `protobuf:"varint,2,opt,name=row,proto3" json:"row,omitempty"`
+	Col int32 `protobuf:"varint,3,opt,name=col,proto3" json:"col,omitempty"`
+	// Lines is the count of a scroll.
+	Lines         int32 `protobuf:"varint,4,opt,name=lines,proto3" json:"lines,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttachMouse) Reset() {
+	*x = AttachMouse{}
+	mi := &file_v1_control_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttachMouse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttachMouse) ProtoMessage() {}
+
+func (x *AttachMouse) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttachMouse.ProtoReflect.Descriptor instead.
+func (*AttachMouse) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *AttachMouse) GetAction() string {
+	if x != nil {
+		return x.Action
+	}
+	return ""
+}
+
+func (x *AttachMouse) GetRow() int32 {
+	if x != nil {
+		return x.Row
+	}
+	return 0
+}
+
+func (x *AttachMouse) GetCol() int32 {
+	if x != nil {
+		return x.Col
+	}
+	return 0
+}
+
+func (x *AttachMouse) GetLines() int32 {
+	if x != nil {
+		return x.Lines
+	}
+	return 0
+}
+
+type AttachSize struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Rows          int32                  `protobuf:"varint,1,opt,name=rows,proto3" json:"rows,omitempty"`
+	Cols          int32                  `protobuf:"varint,2,opt,name=cols,proto3" json:"cols,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttachSize) Reset() {
+	*x = AttachSize{}
+	mi := &file_v1_control_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttachSize) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttachSize) ProtoMessage() {}
+
+func (x *AttachSize) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttachSize.ProtoReflect.Descriptor instead.
+func (*AttachSize) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *AttachSize) GetRows() int32 {
+	if x != nil {
+		return x.Rows
+	}
+	return 0
+}
+
+func (x *AttachSize) GetCols() int32 {
+	if x != nil {
+		return x.Cols
+	}
+	return 0
+}
+
+type AttachOutput struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Full is set when rows_changed holds every row of the screen and the
+	// client should clear what it drew before (the first message, and after
+	// the pane's size changed).
+	Full bool `protobuf:"varint,1,opt,name=full,proto3" json:"full,omitempty"`
+	// The pane's size.
+	Rows int32 `protobuf:"varint,2,opt,name=rows,proto3" json:"rows,omitempty"`
+	Cols int32 `protobuf:"varint,3,opt,name=cols,proto3" json:"cols,omitempty"`
+	// Rows that changed, as ANSI text (SGR styles only, no newline).
+	RowsChanged   []*AttachRow   `protobuf:"bytes,4,rep,name=rows_changed,json=rowsChanged,proto3" json:"rows_changed,omitempty"`
+	CursorRow     int32          `protobuf:"varint,5,opt,name=cursor_row,json=cursorRow,proto3" json:"cursor_row,omitempty"`
+	CursorCol     int32          `protobuf:"varint,6,opt,name=cursor_col,json=cursorCol,proto3" json:"cursor_col,omitempty"`
+	CursorVisible bool           `protobuf:"varint,7,opt,name=cursor_visible,json=cursorVisible,proto3" json:"cursor_visible,omitempty"`
+	Title         string         `protobuf:"bytes,8,opt,name=title,proto3" json:"title,omitempty"`
+	Modes         *TerminalModes `protobuf:"bytes,9,opt,name=modes,proto3" json:"modes,omitempty"`
+	// Address and kind ("terminal_pane", "plugin_pane", "background_plugin")
+	// of what is attached; set on the first message.
+	Address string `protobuf:"bytes,10,opt,name=address,proto3" json:"address,omitempty"`
+	Kind    string `protobuf:"bytes,11,opt,name=kind,proto3" json:"kind,omitempty"`
+	// Notice is a one-line message for the client's status line (the
+	// process exited, the plugin crashed, the size is held smaller by
+	// another client).
+	Notice string `protobuf:"bytes,12,opt,name=notice,proto3" json:"notice,omitempty"`
+	// Ended is set on the last message: why the attach ends.
+	Ended         string `protobuf:"bytes,13,opt,name=ended,proto3" json:"ended,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttachOutput) Reset() {
+	*x = AttachOutput{}
+	mi := &file_v1_control_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttachOutput) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttachOutput) ProtoMessage() {}
+
+func (x *AttachOutput) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttachOutput.ProtoReflect.Descriptor instead.
+func (*AttachOutput) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *AttachOutput) GetFull() bool {
+	if x != nil {
+		return x.Full
+	}
+	return false
+}
+
+func (x *AttachOutput) GetRows() int32 {
+	if x != nil {
+		return x.Rows
+	}
+	return 0
+}
+
+func (x *AttachOutput) GetCols() int32 {
+	if x != nil {
+		return x.Cols
+	}
+	return 0
+}
+
+func (x *AttachOutput) GetRowsChanged() []*AttachRow {
+	if x != nil {
+		return x.RowsChanged
+	}
+	return nil
+}
+
+func (x *AttachOutput) GetCursorRow() int32 {
+	if x != nil {
+		return x.CursorRow
+	}
+	return 0
+}
+
+func (x *AttachOutput) GetCursorCol() int32 {
+	if x != nil {
+		return x.CursorCol
+	}
+	return 0
+}
+
+func (x *AttachOutput) GetCursorVisible() bool {
+	if x != nil {
+		return x.CursorVisible
+	}
+	return false
+}
+
+func (x *AttachOutput) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *AttachOutput) GetModes() *TerminalModes {
+	if x != nil {
+		return x.Modes
+	}
+	return nil
+}
+
+func (x *AttachOutput) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *AttachOutput) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *AttachOutput) GetNotice() string {
+	if x != nil {
+		return x.Notice
+	}
+	return ""
+}
+
+func (x *AttachOutput) GetEnded() string {
+	if x != nil {
+		return x.Ended
+	}
+	return ""
+}
+
+type AttachRow struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Row           int32                  `protobuf:"varint,1,opt,name=row,proto3" json:"row,omitempty"`
+	Ansi          string                 `protobuf:"bytes,2,opt,name=ansi,proto3" json:"ansi,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttachRow) Reset() {
+	*x = AttachRow{}
+	mi := &file_v1_control_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttachRow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttachRow) ProtoMessage() {}
+
+func (x *AttachRow) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttachRow.ProtoReflect.Descriptor instead.
+func (*AttachRow) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{62}
+}
+
+func (x *AttachRow) GetRow() int32 {
+	if x != nil {
+		return x.Row
+	}
+	return 0
+}
+
+func (x *AttachRow) GetAnsi() string {
+	if x != nil {
+		return x.Ansi
+	}
+	return ""
+}
+
+// TerminalModes are the modes of a terminal pane a client mirrors so that
+// the keys and mouse it sends are encoded as the program expects.
+type TerminalModes struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	AppCursor      bool                   `protobuf:"varint,1,opt,name=app_cursor,json=appCursor,proto3" json:"app_cursor,omitempty"`
+	AppKeypad      bool                   `protobuf:"varint,2,opt,name=app_keypad,json=appKeypad,proto3" json:"app_keypad,omitempty"`
+	BracketedPaste bool                   `protobuf:"varint,3,opt,name=bracketed_paste,json=bracketedPaste,proto3" json:"bracketed_paste,omitempty"`
+	// Mouse is the tracking mode: 0 none, 9 (X10), 1000, 1002 or 1003.
+	Mouse         int32 `protobuf:"varint,4,opt,name=mouse,proto3" json:"mouse,omitempty"`
+	MouseSgr      bool  `protobuf:"varint,5,opt,name=mouse_sgr,json=mouseSgr,proto3" json:"mouse_sgr,omitempty"`
+	FocusEvents   bool  `protobuf:"varint,6,opt,name=focus_events,json=focusEvents,proto3" json:"focus_events,omitempty"`
+	AltScreen     bool  `protobuf:"varint,7,opt,name=alt_screen,json=altScreen,proto3" json:"alt_screen,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TerminalModes) Reset() {
+	*x = TerminalModes{}
+	mi := &file_v1_control_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TerminalModes) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TerminalModes) ProtoMessage() {}
+
+func (x *TerminalModes) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TerminalModes.ProtoReflect.Descriptor instead.
+func (*TerminalModes) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{63}
+}
+
+func (x *TerminalModes) GetAppCursor() bool {
+	if x != nil {
+		return x.AppCursor
+	}
+	return false
+}
+
+func (x *TerminalModes) GetAppKeypad() bool {
+	if x != nil {
+		return x.AppKeypad
+	}
+	return false
+}
+
+func (x *TerminalModes) GetBracketedPaste() bool {
+	if x != nil {
+		return x.BracketedPaste
+	}
+	return false
+}
+
+func (x *TerminalModes) GetMouse() int32 {
+	if x != nil {
+		return x.Mouse
+	}
+	return 0
+}
+
+func (x *TerminalModes) GetMouseSgr() bool {
+	if x != nil {
+		return x.MouseSgr
+	}
+	return false
+}
+
+func (x *TerminalModes) GetFocusEvents() bool {
+	if x != nil {
+		return x.FocusEvents
+	}
+	return false
+}
+
+func (x *TerminalModes) GetAltScreen() bool {
+	if x != nil {
+		return x.AltScreen
+	}
+	return false
+}
+
 var File_v1_control_proto protoreflect.FileDescriptor
 
 const file_v1_control_proto_rawDesc = "" +
@@ -3731,7 +4403,62 @@ const file_v1_control_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x11\n" +
 	"\x0fShutdownRequest\"\x12\n" +
-	"\x10ShutdownResponse2\xfb\x10\n" +
+	"\x10ShutdownResponse\"\x8e\x02\n" +
+	"\vAttachInput\x127\n" +
+	"\x05start\x18\x01 \x01(\v2\x1f.tessera.control.v1.AttachStartH\x00R\x05start\x12\x14\n" +
+	"\x04data\x18\x02 \x01(\fH\x00R\x04data\x124\n" +
+	"\x04keys\x18\x03 \x01(\v2\x1e.tessera.control.v1.AttachKeysH\x00R\x04keys\x127\n" +
+	"\x05mouse\x18\x04 \x01(\v2\x1f.tessera.control.v1.AttachMouseH\x00R\x05mouse\x128\n" +
+	"\x06resize\x18\x05 \x01(\v2\x1e.tessera.control.v1.AttachSizeH\x00R\x06resizeB\a\n" +
+	"\x05input\"l\n" +
+	"\vAttachStart\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x12\n" +
+	"\x04rows\x18\x02 \x01(\x05R\x04rows\x12\x12\n" +
+	"\x04cols\x18\x03 \x01(\x05R\x04cols\x12\x1b\n" +
+	"\tread_only\x18\x04 \x01(\bR\breadOnly\" \n" +
+	"\n" +
+	"AttachKeys\x12\x12\n" +
+	"\x04keys\x18\x01 \x03(\tR\x04keys\"_\n" +
+	"\vAttachMouse\x12\x16\n" +
+	"\x06action\x18\x01 \x01(\tR\x06action\x12\x10\n" +
+	"\x03row\x18\x02 \x01(\x05R\x03row\x12\x10\n" +
+	"\x03col\x18\x03 \x01(\x05R\x03col\x12\x14\n" +
+	"\x05lines\x18\x04 \x01(\x05R\x05lines\"4\n" +
+	"\n" +
+	"AttachSize\x12\x12\n" +
+	"\x04rows\x18\x01 \x01(\x05R\x04rows\x12\x12\n" +
+	"\x04cols\x18\x02 \x01(\x05R\x04cols\"\x9c\x03\n" +
+	"\fAttachOutput\x12\x12\n" +
+	"\x04full\x18\x01 \x01(\bR\x04full\x12\x12\n" +
+	"\x04rows\x18\x02 \x01(\x05R\x04rows\x12\x12\n" +
+	"\x04cols\x18\x03 \x01(\x05R\x04cols\x12@\n" +
+	"\frows_changed\x18\x04 \x03(\v2\x1d.tessera.control.v1.AttachRowR\vrowsChanged\x12\x1d\n" +
+	"\n" +
+	"cursor_row\x18\x05 \x01(\x05R\tcursorRow\x12\x1d\n" +
+	"\n" +
+	"cursor_col\x18\x06 \x01(\x05R\tcursorCol\x12%\n" +
+	"\x0ecursor_visible\x18\a \x01(\bR\rcursorVisible\x12\x14\n" +
+	"\x05title\x18\b \x01(\tR\x05title\x127\n" +
+	"\x05modes\x18\t \x01(\v2!.tessera.control.v1.TerminalModesR\x05modes\x12\x18\n" +
+	"\aaddress\x18\n" +
+	" \x01(\tR\aaddress\x12\x12\n" +
+	"\x04kind\x18\v \x01(\tR\x04kind\x12\x16\n" +
+	"\x06notice\x18\f \x01(\tR\x06notice\x12\x14\n" +
+	"\x05ended\x18\r \x01(\tR\x05ended\"1\n" +
+	"\tAttachRow\x12\x10\n" +
+	"\x03row\x18\x01 \x01(\x05R\x03row\x12\x12\n" +
+	"\x04ansi\x18\x02 \x01(\tR\x04ansi\"\xeb\x01\n" +
+	"\rTerminalModes\x12\x1d\n" +
+	"\n" +
+	"app_cursor\x18\x01 \x01(\bR\tappCursor\x12\x1d\n" +
+	"\n" +
+	"app_keypad\x18\x02 \x01(\bR\tappKeypad\x12'\n" +
+	"\x0fbracketed_paste\x18\x03 \x01(\bR\x0ebracketedPaste\x12\x14\n" +
+	"\x05mouse\x18\x04 \x01(\x05R\x05mouse\x12\x1b\n" +
+	"\tmouse_sgr\x18\x05 \x01(\bR\bmouseSgr\x12!\n" +
+	"\ffocus_events\x18\x06 \x01(\bR\vfocusEvents\x12\x1d\n" +
+	"\n" +
+	"alt_screen\x18\a \x01(\bR\taltScreen2\xcc\x11\n" +
 	"\x0eControlService\x12O\n" +
 	"\x06Status\x12!.tessera.control.v1.StatusRequest\x1a\".tessera.control.v1.StatusResponse\x12I\n" +
 	"\x04List\x12\x1f.tessera.control.v1.ListRequest\x1a .tessera.control.v1.ListResponse\x12U\n" +
@@ -3760,7 +4487,8 @@ const file_v1_control_proto_rawDesc = "" +
 	"\bCommands\x12#.tessera.control.v1.CommandsRequest\x1a$.tessera.control.v1.CommandsResponse\x12R\n" +
 	"\aSetMode\x12\".tessera.control.v1.SetModeRequest\x1a#.tessera.control.v1.SetModeResponse\x12[\n" +
 	"\n" +
-	"DumpLayout\x12%.tessera.control.v1.DumpLayoutRequest\x1a&.tessera.control.v1.DumpLayoutResponseB:Z8github.com/tessera-ws/tessera/proto/control/v1;controlv1b\x06proto3"
+	"DumpLayout\x12%.tessera.control.v1.DumpLayoutRequest\x1a&.tessera.control.v1.DumpLayoutResponse\x12O\n" +
+	"\x06Attach\x12\x1f.tessera.control.v1.AttachInput\x1a .tessera.control.v1.AttachOutput(\x010\x01B:Z8github.com/tessera-ws/tessera/proto/control/v1;controlv1b\x06proto3"
 
 var (
 	file_v1_control_proto_rawDescOnce sync.Once
@@ -3774,7 +4502,7 @@ func file_v1_control_proto_rawDescGZIP() []byte {
 	return file_v1_control_proto_rawDescData
 }
 
-var file_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 59)
+var file_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 67)
 var file_v1_control_proto_goTypes = []any{
 	(*NewTabRequest)(nil),       // 0: tessera.control.v1.NewTabRequest
 	(*NewTabResponse)(nil),      // 1: tessera.control.v1.NewTabResponse
@@ -3832,9 +4560,17 @@ var file_v1_control_proto_goTypes = []any{
 	(*LogRecord)(nil),           // 53: tessera.control.v1.LogRecord
 	(*ShutdownRequest)(nil),     // 54: tessera.control.v1.ShutdownRequest
 	(*ShutdownResponse)(nil),    // 55: tessera.control.v1.ShutdownResponse
-	nil,                         // 56: tessera.control.v1.Object.ConfigEntry
-	nil,                         // 57: tessera.control.v1.Event.FieldsEntry
-	nil,                         // 58: tessera.control.v1.LogRecord.AttrsEntry
+	(*AttachInput)(nil),         // 56: tessera.control.v1.AttachInput
+	(*AttachStart)(nil),         // 57: tessera.control.v1.AttachStart
+	(*AttachKeys)(nil),          // 58: tessera.control.v1.AttachKeys
+	(*AttachMouse)(nil),         // 59: tessera.control.v1.AttachMouse
+	(*AttachSize)(nil),          // 60: tessera.control.v1.AttachSize
+	(*AttachOutput)(nil),        // 61: tessera.control.v1.AttachOutput
+	(*AttachRow)(nil),           // 62: tessera.control.v1.AttachRow
+	(*TerminalModes)(nil),       // 63: tessera.control.v1.TerminalModes
+	nil,                         // 64: tessera.control.v1.Object.ConfigEntry
+	nil,                         // 65: tessera.control.v1.Event.FieldsEntry
+	nil,                         // 66: tessera.control.v1.LogRecord.AttrsEntry
 }
 var file_v1_control_proto_depIdxs = []int32{
 	23, // 0: tessera.control.v1.NewTabResponse.tab:type_name -> tessera.control.v1.Object
@@ -3843,7 +4579,7 @@ var file_v1_control_proto_depIdxs = []int32{
 	14, // 3: tessera.control.v1.PermissionsResponse.plugins:type_name -> tessera.control.v1.PluginPermissions
 	28, // 4: tessera.control.v1.StatusResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
 	23, // 5: tessera.control.v1.ListResponse.objects:type_name -> tessera.control.v1.Object
-	56, // 6: tessera.control.v1.Object.config:type_name -> tessera.control.v1.Object.ConfigEntry
+	64, // 6: tessera.control.v1.Object.config:type_name -> tessera.control.v1.Object.ConfigEntry
 	24, // 7: tessera.control.v1.Object.stats:type_name -> tessera.control.v1.PluginStats
 	23, // 8: tessera.control.v1.DescribeResponse.object:type_name -> tessera.control.v1.Object
 	23, // 9: tessera.control.v1.DescribeResponse.children:type_name -> tessera.control.v1.Object
@@ -3857,65 +4593,73 @@ var file_v1_control_proto_depIdxs = []int32{
 	23, // 17: tessera.control.v1.ApplyResponse.started:type_name -> tessera.control.v1.Object
 	23, // 18: tessera.control.v1.ReloadResponse.object:type_name -> tessera.control.v1.Object
 	23, // 19: tessera.control.v1.RestartResponse.object:type_name -> tessera.control.v1.Object
-	57, // 20: tessera.control.v1.Event.fields:type_name -> tessera.control.v1.Event.FieldsEntry
-	58, // 21: tessera.control.v1.LogRecord.attrs:type_name -> tessera.control.v1.LogRecord.AttrsEntry
-	19, // 22: tessera.control.v1.ControlService.Status:input_type -> tessera.control.v1.StatusRequest
-	21, // 23: tessera.control.v1.ControlService.List:input_type -> tessera.control.v1.ListRequest
-	25, // 24: tessera.control.v1.ControlService.Describe:input_type -> tessera.control.v1.DescribeRequest
-	27, // 25: tessera.control.v1.ControlService.Plan:input_type -> tessera.control.v1.PlanRequest
-	32, // 26: tessera.control.v1.ControlService.Apply:input_type -> tessera.control.v1.ApplyRequest
-	34, // 27: tessera.control.v1.ControlService.Render:input_type -> tessera.control.v1.RenderRequest
-	36, // 28: tessera.control.v1.ControlService.Screen:input_type -> tessera.control.v1.ScreenRequest
-	38, // 29: tessera.control.v1.ControlService.Scrollback:input_type -> tessera.control.v1.ScrollbackRequest
-	40, // 30: tessera.control.v1.ControlService.Write:input_type -> tessera.control.v1.WriteRequest
-	42, // 31: tessera.control.v1.ControlService.SendKeys:input_type -> tessera.control.v1.SendKeysRequest
-	44, // 32: tessera.control.v1.ControlService.Resize:input_type -> tessera.control.v1.ResizeRequest
-	46, // 33: tessera.control.v1.ControlService.Reload:input_type -> tessera.control.v1.ReloadRequest
-	48, // 34: tessera.control.v1.ControlService.Restart:input_type -> tessera.control.v1.RestartRequest
-	50, // 35: tessera.control.v1.ControlService.Events:input_type -> tessera.control.v1.EventsRequest
-	52, // 36: tessera.control.v1.ControlService.Logs:input_type -> tessera.control.v1.LogsRequest
-	54, // 37: tessera.control.v1.ControlService.Shutdown:input_type -> tessera.control.v1.ShutdownRequest
-	0,  // 38: tessera.control.v1.ControlService.NewTab:input_type -> tessera.control.v1.NewTabRequest
-	2,  // 39: tessera.control.v1.ControlService.OpenPane:input_type -> tessera.control.v1.OpenPaneRequest
-	4,  // 40: tessera.control.v1.ControlService.Close:input_type -> tessera.control.v1.CloseRequest
-	13, // 41: tessera.control.v1.ControlService.Permissions:input_type -> tessera.control.v1.PermissionsRequest
-	16, // 42: tessera.control.v1.ControlService.Grant:input_type -> tessera.control.v1.GrantRequest
-	17, // 43: tessera.control.v1.ControlService.Deny:input_type -> tessera.control.v1.DenyRequest
-	18, // 44: tessera.control.v1.ControlService.Revoke:input_type -> tessera.control.v1.RevokeRequest
-	10, // 45: tessera.control.v1.ControlService.Commands:input_type -> tessera.control.v1.CommandsRequest
-	6,  // 46: tessera.control.v1.ControlService.SetMode:input_type -> tessera.control.v1.SetModeRequest
-	8,  // 47: tessera.control.v1.ControlService.DumpLayout:input_type -> tessera.control.v1.DumpLayoutRequest
-	20, // 48: tessera.control.v1.ControlService.Status:output_type -> tessera.control.v1.StatusResponse
-	22, // 49: tessera.control.v1.ControlService.List:output_type -> tessera.control.v1.ListResponse
-	26, // 50: tessera.control.v1.ControlService.Describe:output_type -> tessera.control.v1.DescribeResponse
-	31, // 51: tessera.control.v1.ControlService.Plan:output_type -> tessera.control.v1.PlanResponse
-	33, // 52: tessera.control.v1.ControlService.Apply:output_type -> tessera.control.v1.ApplyResponse
-	35, // 53: tessera.control.v1.ControlService.Render:output_type -> tessera.control.v1.RenderResponse
-	37, // 54: tessera.control.v1.ControlService.Screen:output_type -> tessera.control.v1.ScreenResponse
-	39, // 55: tessera.control.v1.ControlService.Scrollback:output_type -> tessera.control.v1.ScrollbackResponse
-	41, // 56: tessera.control.v1.ControlService.Write:output_type -> tessera.control.v1.WriteResponse
-	43, // 57: tessera.control.v1.ControlService.SendKeys:output_type -> tessera.control.v1.SendKeysResponse
-	45, // 58: tessera.control.v1.ControlService.Resize:output_type -> tessera.control.v1.ResizeResponse
-	47, // 59: tessera.control.v1.ControlService.Reload:output_type -> tessera.control.v1.ReloadResponse
-	49, // 60: tessera.control.v1.ControlService.Restart:output_type -> tessera.control.v1.RestartResponse
-	51, // 61: tessera.control.v1.ControlService.Events:output_type -> tessera.control.v1.Event
-	53, // 62: tessera.control.v1.ControlService.Logs:output_type -> tessera.control.v1.LogRecord
-	55, // 63: tessera.control.v1.ControlService.Shutdown:output_type -> tessera.control.v1.ShutdownResponse
-	1,  // 64: tessera.control.v1.ControlService.NewTab:output_type -> tessera.control.v1.NewTabResponse
-	3,  // 65: tessera.control.v1.ControlService.OpenPane:output_type -> tessera.control.v1.OpenPaneResponse
-	5,  // 66: tessera.control.v1.ControlService.Close:output_type -> tessera.control.v1.CloseResponse
-	15, // 67: tessera.control.v1.ControlService.Permissions:output_type -> tessera.control.v1.PermissionsResponse
-	15, // 68: tessera.control.v1.ControlService.Grant:output_type -> tessera.control.v1.PermissionsResponse
-	15, // 69: tessera.control.v1.ControlService.Deny:output_type -> tessera.control.v1.PermissionsResponse
-	15, // 70: tessera.control.v1.ControlService.Revoke:output_type -> tessera.control.v1.PermissionsResponse
-	12, // 71: tessera.control.v1.ControlService.Commands:output_type -> tessera.control.v1.CommandsResponse
-	7,  // 72: tessera.control.v1.ControlService.SetMode:output_type -> tessera.control.v1.SetModeResponse
-	9,  // 73: tessera.control.v1.ControlService.DumpLayout:output_type -> tessera.control.v1.DumpLayoutResponse
-	48, // [48:74] is the sub-list for method output_type
-	22, // [22:48] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	65, // 20: tessera.control.v1.Event.fields:type_name -> tessera.control.v1.Event.FieldsEntry
+	66, // 21: tessera.control.v1.LogRecord.attrs:type_name -> tessera.control.v1.LogRecord.AttrsEntry
+	57, // 22: tessera.control.v1.AttachInput.start:type_name -> tessera.control.v1.AttachStart
+	58, // 23: tessera.control.v1.AttachInput.keys:type_name -> tessera.control.v1.AttachKeys
+	59, // 24: tessera.control.v1.AttachInput.mouse:type_name -> tessera.control.v1.AttachMouse
+	60, // 25: tessera.control.v1.AttachInput.resize:type_name -> tessera.control.v1.AttachSize
+	62, // 26: tessera.control.v1.AttachOutput.rows_changed:type_name -> tessera.control.v1.AttachRow
+	63, // 27: tessera.control.v1.AttachOutput.modes:type_name -> tessera.control.v1.TerminalModes
+	19, // 28: tessera.control.v1.ControlService.Status:input_type -> tessera.control.v1.StatusRequest
+	21, // 29: tessera.control.v1.ControlService.List:input_type -> tessera.control.v1.ListRequest
+	25, // 30: tessera.control.v1.ControlService.Describe:input_type -> tessera.control.v1.DescribeRequest
+	27, // 31: tessera.control.v1.ControlService.Plan:input_type -> tessera.control.v1.PlanRequest
+	32, // 32: tessera.control.v1.ControlService.Apply:input_type -> tessera.control.v1.ApplyRequest
+	34, // 33: tessera.control.v1.ControlService.Render:input_type -> tessera.control.v1.RenderRequest
+	36, // 34: tessera.control.v1.ControlService.Screen:input_type -> tessera.control.v1.ScreenRequest
+	38, // 35: tessera.control.v1.ControlService.Scrollback:input_type -> tessera.control.v1.ScrollbackRequest
+	40, // 36: tessera.control.v1.ControlService.Write:input_type -> tessera.control.v1.WriteRequest
+	42, // 37: tessera.control.v1.ControlService.SendKeys:input_type -> tessera.control.v1.SendKeysRequest
+	44, // 38: tessera.control.v1.ControlService.Resize:input_type -> tessera.control.v1.ResizeRequest
+	46, // 39: tessera.control.v1.ControlService.Reload:input_type -> tessera.control.v1.ReloadRequest
+	48, // 40: tessera.control.v1.ControlService.Restart:input_type -> tessera.control.v1.RestartRequest
+	50, // 41: tessera.control.v1.ControlService.Events:input_type -> tessera.control.v1.EventsRequest
+	52, // 42: tessera.control.v1.ControlService.Logs:input_type -> tessera.control.v1.LogsRequest
+	54, // 43: tessera.control.v1.ControlService.Shutdown:input_type -> tessera.control.v1.ShutdownRequest
+	0,  // 44: tessera.control.v1.ControlService.NewTab:input_type -> tessera.control.v1.NewTabRequest
+	2,  // 45: tessera.control.v1.ControlService.OpenPane:input_type -> tessera.control.v1.OpenPaneRequest
+	4,  // 46: tessera.control.v1.ControlService.Close:input_type -> tessera.control.v1.CloseRequest
+	13, // 47: tessera.control.v1.ControlService.Permissions:input_type -> tessera.control.v1.PermissionsRequest
+	16, // 48: tessera.control.v1.ControlService.Grant:input_type -> tessera.control.v1.GrantRequest
+	17, // 49: tessera.control.v1.ControlService.Deny:input_type -> tessera.control.v1.DenyRequest
+	18, // 50: tessera.control.v1.ControlService.Revoke:input_type -> tessera.control.v1.RevokeRequest
+	10, // 51: tessera.control.v1.ControlService.Commands:input_type -> tessera.control.v1.CommandsRequest
+	6,  // 52: tessera.control.v1.ControlService.SetMode:input_type -> tessera.control.v1.SetModeRequest
+	8,  // 53: tessera.control.v1.ControlService.DumpLayout:input_type -> tessera.control.v1.DumpLayoutRequest
+	56, // 54: tessera.control.v1.ControlService.Attach:input_type -> tessera.control.v1.AttachInput
+	20, // 55: tessera.control.v1.ControlService.Status:output_type -> tessera.control.v1.StatusResponse
+	22, // 56: tessera.control.v1.ControlService.List:output_type -> tessera.control.v1.ListResponse
+	26, // 57: tessera.control.v1.ControlService.Describe:output_type -> tessera.control.v1.DescribeResponse
+	31, // 58: tessera.control.v1.ControlService.Plan:output_type -> tessera.control.v1.PlanResponse
+	33, // 59: tessera.control.v1.ControlService.Apply:output_type -> tessera.control.v1.ApplyResponse
+	35, // 60: tessera.control.v1.ControlService.Render:output_type -> tessera.control.v1.RenderResponse
+	37, // 61: tessera.control.v1.ControlService.Screen:output_type -> tessera.control.v1.ScreenResponse
+	39, // 62: tessera.control.v1.ControlService.Scrollback:output_type -> tessera.control.v1.ScrollbackResponse
+	41, // 63: tessera.control.v1.ControlService.Write:output_type -> tessera.control.v1.WriteResponse
+	43, // 64: tessera.control.v1.ControlService.SendKeys:output_type -> tessera.control.v1.SendKeysResponse
+	45, // 65: tessera.control.v1.ControlService.Resize:output_type -> tessera.control.v1.ResizeResponse
+	47, // 66: tessera.control.v1.ControlService.Reload:output_type -> tessera.control.v1.ReloadResponse
+	49, // 67: tessera.control.v1.ControlService.Restart:output_type -> tessera.control.v1.RestartResponse
+	51, // 68: tessera.control.v1.ControlService.Events:output_type -> tessera.control.v1.Event
+	53, // 69: tessera.control.v1.ControlService.Logs:output_type -> tessera.control.v1.LogRecord
+	55, // 70: tessera.control.v1.ControlService.Shutdown:output_type -> tessera.control.v1.ShutdownResponse
+	1,  // 71: tessera.control.v1.ControlService.NewTab:output_type -> tessera.control.v1.NewTabResponse
+	3,  // 72: tessera.control.v1.ControlService.OpenPane:output_type -> tessera.control.v1.OpenPaneResponse
+	5,  // 73: tessera.control.v1.ControlService.Close:output_type -> tessera.control.v1.CloseResponse
+	15, // 74: tessera.control.v1.ControlService.Permissions:output_type -> tessera.control.v1.PermissionsResponse
+	15, // 75: tessera.control.v1.ControlService.Grant:output_type -> tessera.control.v1.PermissionsResponse
+	15, // 76: tessera.control.v1.ControlService.Deny:output_type -> tessera.control.v1.PermissionsResponse
+	15, // 77: tessera.control.v1.ControlService.Revoke:output_type -> tessera.control.v1.PermissionsResponse
+	12, // 78: tessera.control.v1.ControlService.Commands:output_type -> tessera.control.v1.CommandsResponse
+	7,  // 79: tessera.control.v1.ControlService.SetMode:output_type -> tessera.control.v1.SetModeResponse
+	9,  // 80: tessera.control.v1.ControlService.DumpLayout:output_type -> tessera.control.v1.DumpLayoutResponse
+	61, // 81: tessera.control.v1.ControlService.Attach:output_type -> tessera.control.v1.AttachOutput
+	55, // [55:82] is the sub-list for method output_type
+	28, // [28:55] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_v1_control_proto_init() }
@@ -3924,13 +4668,20 @@ func file_v1_control_proto_init() {
 		return
 	}
 	file_v1_control_proto_msgTypes[30].OneofWrappers = []any{}
+	file_v1_control_proto_msgTypes[56].OneofWrappers = []any{
+		(*AttachInput_Start)(nil),
+		(*AttachInput_Data)(nil),
+		(*AttachInput_Keys)(nil),
+		(*AttachInput_Mouse)(nil),
+		(*AttachInput_Resize)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_v1_control_proto_rawDesc), len(file_v1_control_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   59,
+			NumMessages:   67,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -92,6 +92,8 @@ const (
 	// ControlServiceDumpLayoutProcedure is the fully-qualified name of the ControlService's DumpLayout
 	// RPC.
 	ControlServiceDumpLayoutProcedure = "/tessera.control.v1.ControlService/DumpLayout"
+	// ControlServiceAttachProcedure is the fully-qualified name of the ControlService's Attach RPC.
+	ControlServiceAttachProcedure = "/tessera.control.v1.ControlService/Attach"
 )
 
 // ControlServiceClient is a client for the tessera.control.v1.ControlService service.
@@ -151,6 +153,14 @@ type ControlServiceClient interface {
 	SetMode(context.Context, *connect.Request[v1.SetModeRequest]) (*connect.Response[v1.SetModeResponse], error)
 	// DumpLayout writes a running session as a workspace file.
 	DumpLayout(context.Context, *connect.Request[v1.DumpLayoutRequest]) (*connect.Response[v1.DumpLayoutResponse], error)
+	// Attach follows a pane or plugin live and sends it input. The first
+	// input message is a start (address, the client's size, read_only); the
+	// next ones carry input and resizes. The output starts with the whole
+	// screen, then sends the rows that changed, the cursor, the title and the
+	// terminal modes as they change. Every attached client that is not read
+	// only gives its size; the pane takes the smallest (restored when the
+	// last one detaches). A read-only attach is how `watch` follows a screen.
+	Attach(context.Context) *connect.BidiStreamForClient[v1.AttachInput, v1.AttachOutput]
 }
 
 // NewControlServiceClient constructs a client for the tessera.control.v1.ControlService service. By
@@ -320,6 +330,12 @@ func NewControlServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithSchema(controlServiceMethods.ByName("DumpLayout")),
 			connect.WithClientOptions(opts...),
 		),
+		attach: connect.NewClient[v1.AttachInput, v1.AttachOutput](
+			httpClient,
+			baseURL+ControlServiceAttachProcedure,
+			connect.WithSchema(controlServiceMethods.ByName("Attach")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -351,6 +367,7 @@ type controlServiceClient struct {
 	commands    *connect.Client[v1.CommandsRequest, v1.CommandsResponse]
 	setMode     *connect.Client[v1.SetModeRequest, v1.SetModeResponse]
 	dumpLayout  *connect.Client[v1.DumpLayoutRequest, v1.DumpLayoutResponse]
+	attach      *connect.Client[v1.AttachInput, v1.AttachOutput]
 }
 
 // Status calls tessera.control.v1.ControlService.Status.
@@ -483,6 +500,11 @@ func (c *controlServiceClient) DumpLayout(ctx context.Context, req *connect.Requ
 	return c.dumpLayout.CallUnary(ctx, req)
 }
 
+// Attach calls tessera.control.v1.ControlService.Attach.
+func (c *controlServiceClient) Attach(ctx context.Context) *connect.BidiStreamForClient[v1.AttachInput, v1.AttachOutput] {
+	return c.attach.CallBidiStream(ctx)
+}
+
 // ControlServiceHandler is an implementation of the tessera.control.v1.ControlService service.
 type ControlServiceHandler interface {
 	// Status describes the daemon: workspace, pid, uptime, counts.
@@ -540,6 +562,14 @@ type ControlServiceHandler interface {
 	SetMode(context.Context, *connect.Request[v1.SetModeRequest]) (*connect.Response[v1.SetModeResponse], error)
 	// DumpLayout writes a running session as a workspace file.
 	DumpLayout(context.Context, *connect.Request[v1.DumpLayoutRequest]) (*connect.Response[v1.DumpLayoutResponse], error)
+	// Attach follows a pane or plugin live and sends it input. The first
+	// input message is a start (address, the client's size, read_only); the
+	// next ones carry input and resizes. The output starts with the whole
+	// screen, then sends the rows that changed, the cursor, the title and the
+	// terminal modes as they change. Every attached client that is not read
+	// only gives its size; the pane takes the smallest (restored when the
+	// last one detaches). A read-only attach is how `watch` follows a screen.
+	Attach(context.Context, *connect.BidiStream[v1.AttachInput, v1.AttachOutput]) error
 }
 
 // NewControlServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -705,6 +735,12 @@ func NewControlServiceHandler(svc ControlServiceHandler, opts ...connect.Handler
 		connect.WithSchema(controlServiceMethods.ByName("DumpLayout")),
 		connect.WithHandlerOptions(opts...),
 	)
+	controlServiceAttachHandler := connect.NewBidiStreamHandler(
+		ControlServiceAttachProcedure,
+		svc.Attach,
+		connect.WithSchema(controlServiceMethods.ByName("Attach")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/tessera.control.v1.ControlService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case ControlServiceStatusProcedure:
@@ -759,6 +795,8 @@ func NewControlServiceHandler(svc ControlServiceHandler, opts ...connect.Handler
 			controlServiceSetModeHandler.ServeHTTP(w, r)
 		case ControlServiceDumpLayoutProcedure:
 			controlServiceDumpLayoutHandler.ServeHTTP(w, r)
+		case ControlServiceAttachProcedure:
+			controlServiceAttachHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -870,4 +908,8 @@ func (UnimplementedControlServiceHandler) SetMode(context.Context, *connect.Requ
 
 func (UnimplementedControlServiceHandler) DumpLayout(context.Context, *connect.Request[v1.DumpLayoutRequest]) (*connect.Response[v1.DumpLayoutResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tessera.control.v1.ControlService.DumpLayout is not implemented"))
+}
+
+func (UnimplementedControlServiceHandler) Attach(context.Context, *connect.BidiStream[v1.AttachInput, v1.AttachOutput]) error {
+	return connect.NewError(connect.CodeUnimplemented, errors.New("tessera.control.v1.ControlService.Attach is not implemented"))
 }
