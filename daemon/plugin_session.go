@@ -115,13 +115,12 @@ func (d *Daemon) zellijSession(s *session) *zellij.Session {
 			if p.currentState() == StateClosed {
 				continue
 			}
-			zp := zellij.Pane{ID: p.zellijID(), Title: p.name, Focused: j == t.focus, Y: y}
+			zp := zellij.Pane{ID: p.zellijID(), Title: p.name, Focused: j == t.focus, Y: y, Suppressed: p.hidden, Floating: p.floating}
 			if p.plug != nil {
 				zp.IsPlugin = true
 				zp.PluginURL = p.plug.inst.Source.URL()
 				zp.Rows, zp.Cols = p.plug.view.size()
 				zp.NotSelectable = p.plug.notSelectable
-				zp.Suppressed = p.plug.hidden
 			} else {
 				if p.term != nil {
 					p.term.mu.Lock()
@@ -212,6 +211,7 @@ func (d *Daemon) handleCommand(pn *pane, c *wasi.CommandContext, cmd *pluginpb.P
 	case pluginpb.CommandName_HideSelf, pluginpb.CommandName_ShowSelf:
 		if pn.plug != nil {
 			pn.plug.hidden = n == pluginpb.CommandName_HideSelf
+			pn.hidden = pn.plug.hidden
 			if p := pn.plug.p; p != nil {
 				p.Post(zellij.VisibleEvent(!pn.plug.hidden))
 			}
@@ -412,6 +412,9 @@ func (d *Daemon) handleCommand(pn *pane, c *wasi.CommandContext, cmd *pluginpb.P
 	case pluginpb.CommandName_RunCommand:
 		d.runCommand(pn, cmd.GetRunCommandPayload())
 		return nil, nil
+	}
+	if reply, ok, err := d.handlePaneCommand(pn, cmd); ok {
+		return reply, err
 	}
 	return nil, unsupported("%s is not carried out by the daemon", n)
 }
