@@ -387,8 +387,13 @@ func (d *Daemon) stopPlugin(pn *pane, final string) {
 	}
 	if p := po.p; p != nil {
 		po.p = nil
-		p.Post(&pluginpb.Event{Name: pluginpb.EventType_BeforeClose})
-		d.closePluginAsync(p)
+		// BeforeClose reaches a subscribed plugin before it is closed: the
+		// close waits (briefly) until the plugin has processed it.
+		if p.Post(&pluginpb.Event{Name: pluginpb.EventType_BeforeClose}) {
+			d.closePluginAfterSync(p)
+		} else {
+			d.closePluginAsync(p)
+		}
 	}
 	if po.tmpDir != "" {
 		tmp := po.tmpDir
@@ -398,6 +403,21 @@ func (d *Daemon) stopPlugin(pn *pane, final string) {
 	po.state = final
 	pn.markReady()
 	d.events.publish(EvPluginStopped, pn.addr, "stopped", nil)
+}
+
+// beforeCloseGrace bounds how long a closing plugin may take to handle
+// BeforeClose.
+const beforeCloseGrace = time.Second
+
+func (d *Daemon) closePluginAfterSync(p *wasi.Plugin) {
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), beforeCloseGrace)
+		_ = p.Sync(ctx)
+		cancel()
+		d.closePluginAsync(p)
+	}()
 }
 
 func (d *Daemon) closePluginAsync(p *wasi.Plugin) {
