@@ -70,6 +70,7 @@ bench: $(SDK_PB)
 	{ date -u; uptime; $(GO) version; } > bench/latest.txt
 	$(GO) test -run='^$$' -bench='$(BENCH_WASI)' -benchmem -count=6 -timeout 40m ./wasi/ | tee -a bench/latest.txt
 	$(GO) test -run='^$$' -bench=1000Panes -benchmem -count=6 ./config | tee -a bench/latest.txt
+	$(GO) test -run='^$$' -bench=PluginRunFirstFrameCold -benchtime=5x -count=3 ./cmd/tessera | tee -a bench/latest.txt
 	$(MAKE) --no-print-directory bench-screen
 	$(MAKE) --no-print-directory bench-daemon
 	$(MAKE) --no-print-directory bench-attach
