@@ -97,6 +97,7 @@ type Daemon struct {
 	nextTabID    uint32
 	unmanagedSeq int
 	dirty        map[*session]bool
+	pipes        pipeTable
 }
 
 // New prepares a daemon for the workspace: it resolves its paths and takes

@@ -2735,6 +2735,439 @@ func (*ShutdownResponse) Descriptor() ([]byte, []int) {
 	return file_v1_control_proto_rawDescGZIP(), []int{42}
 }
 
+// PipeRequest is one message of a CLI pipe's client: PipeOpen first, then lines.
+type PipeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Msg:
+	//
+	//	*PipeRequest_Open
+	//	*PipeRequest_Line
+	Msg           isPipeRequest_Msg `protobuf_oneof:"msg"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PipeRequest) Reset() {
+	*x = PipeRequest{}
+	mi := &file_v1_control_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PipeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PipeRequest) ProtoMessage() {}
+
+func (x *PipeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PipeRequest.ProtoReflect.Descriptor instead.
+func (*PipeRequest) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *PipeRequest) GetMsg() isPipeRequest_Msg {
+	if x != nil {
+		return x.Msg
+	}
+	return nil
+}
+
+func (x *PipeRequest) GetOpen() *PipeOpen {
+	if x != nil {
+		if x, ok := x.Msg.(*PipeRequest_Open); ok {
+			return x.Open
+		}
+	}
+	return nil
+}
+
+func (x *PipeRequest) GetLine() *PipeLine {
+	if x != nil {
+		if x, ok := x.Msg.(*PipeRequest_Line); ok {
+			return x.Line
+		}
+	}
+	return nil
+}
+
+type isPipeRequest_Msg interface {
+	isPipeRequest_Msg()
+}
+
+type PipeRequest_Open struct {
+	Open *PipeOpen `protobuf:"bytes,1,opt,name=open,proto3,oneof"`
+}
+
+type PipeRequest_Line struct {
+	Line *PipeLine `protobuf:"bytes,2,opt,name=line,proto3,oneof"`
+}
+
+func (*PipeRequest_Open) isPipeRequest_Msg() {}
+
+func (*PipeRequest_Line) isPipeRequest_Msg() {}
+
+// PipeOpen starts a CLI pipe.
+type PipeOpen struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Name is the message name plugins see (default: the plugin URL, else the
+	// pipe id).
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Plugin directs the messages to the plugin at this URL (file:/x.wasm,
+	// a plain path, zellij:NAME, builtin:NAME, https://…); "" broadcasts to
+	// every running plugin.
+	Plugin string `protobuf:"bytes,2,opt,name=plugin,proto3" json:"plugin,omitempty"`
+	// PluginConfiguration selects the instance: the same URL and the same
+	// configuration are the same plugin. Without a running one, one is loaded
+	// as an unmanaged background plugin.
+	PluginConfiguration map[string]string `protobuf:"bytes,3,rep,name=plugin_configuration,json=pluginConfiguration,proto3" json:"plugin_configuration,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Args are the message's arguments.
+	Args map[string]string `protobuf:"bytes,4,rep,name=args,proto3" json:"args,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Cwd resolves a relative plugin path (the client's directory).
+	Cwd string `protobuf:"bytes,5,opt,name=cwd,proto3" json:"cwd,omitempty"`
+	// Session loads a plugin not running yet ("" for the first session).
+	Session       string `protobuf:"bytes,6,opt,name=session,proto3" json:"session,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PipeOpen) Reset() {
+	*x = PipeOpen{}
+	mi := &file_v1_control_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PipeOpen) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PipeOpen) ProtoMessage() {}
+
+func (x *PipeOpen) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PipeOpen.ProtoReflect.Descriptor instead.
+func (*PipeOpen) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *PipeOpen) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *PipeOpen) GetPlugin() string {
+	if x != nil {
+		return x.Plugin
+	}
+	return ""
+}
+
+func (x *PipeOpen) GetPluginConfiguration() map[string]string {
+	if x != nil {
+		return x.PluginConfiguration
+	}
+	return nil
+}
+
+func (x *PipeOpen) GetArgs() map[string]string {
+	if x != nil {
+		return x.Args
+	}
+	return nil
+}
+
+func (x *PipeOpen) GetCwd() string {
+	if x != nil {
+		return x.Cwd
+	}
+	return ""
+}
+
+func (x *PipeOpen) GetSession() string {
+	if x != nil {
+		return x.Session
+	}
+	return ""
+}
+
+// PipeLine is one pipe message.
+type PipeLine struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Payload is absent in the final message of a piped input (its end).
+	Payload       *string `protobuf:"bytes,1,opt,name=payload,proto3,oneof" json:"payload,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PipeLine) Reset() {
+	*x = PipeLine{}
+	mi := &file_v1_control_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PipeLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PipeLine) ProtoMessage() {}
+
+func (x *PipeLine) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PipeLine.ProtoReflect.Descriptor instead.
+func (*PipeLine) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *PipeLine) GetPayload() string {
+	if x != nil && x.Payload != nil {
+		return *x.Payload
+	}
+	return ""
+}
+
+// PipeResponse is one message of the daemon to a CLI pipe.
+type PipeResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Msg:
+	//
+	//	*PipeResponse_Opened
+	//	*PipeResponse_Output
+	//	*PipeResponse_Released
+	Msg           isPipeResponse_Msg `protobuf_oneof:"msg"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PipeResponse) Reset() {
+	*x = PipeResponse{}
+	mi := &file_v1_control_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PipeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PipeResponse) ProtoMessage() {}
+
+func (x *PipeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PipeResponse.ProtoReflect.Descriptor instead.
+func (*PipeResponse) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *PipeResponse) GetMsg() isPipeResponse_Msg {
+	if x != nil {
+		return x.Msg
+	}
+	return nil
+}
+
+func (x *PipeResponse) GetOpened() *PipeOpened {
+	if x != nil {
+		if x, ok := x.Msg.(*PipeResponse_Opened); ok {
+			return x.Opened
+		}
+	}
+	return nil
+}
+
+func (x *PipeResponse) GetOutput() string {
+	if x != nil {
+		if x, ok := x.Msg.(*PipeResponse_Output); ok {
+			return x.Output
+		}
+	}
+	return ""
+}
+
+func (x *PipeResponse) GetReleased() *PipeReleased {
+	if x != nil {
+		if x, ok := x.Msg.(*PipeResponse_Released); ok {
+			return x.Released
+		}
+	}
+	return nil
+}
+
+type isPipeResponse_Msg interface {
+	isPipeResponse_Msg()
+}
+
+type PipeResponse_Opened struct {
+	Opened *PipeOpened `protobuf:"bytes,1,opt,name=opened,proto3,oneof"`
+}
+
+type PipeResponse_Output struct {
+	// Output is text a plugin sent with cli_pipe_output, for stdout.
+	Output string `protobuf:"bytes,2,opt,name=output,proto3,oneof"`
+}
+
+type PipeResponse_Released struct {
+	Released *PipeReleased `protobuf:"bytes,3,opt,name=released,proto3,oneof"`
+}
+
+func (*PipeResponse_Opened) isPipeResponse_Msg() {}
+
+func (*PipeResponse_Output) isPipeResponse_Msg() {}
+
+func (*PipeResponse_Released) isPipeResponse_Msg() {}
+
+// PipeOpened tells the pipe's id (the cli_source_id plugins see).
+type PipeOpened struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PipeId        string                 `protobuf:"bytes,1,opt,name=pipe_id,json=pipeId,proto3" json:"pipe_id,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PipeOpened) Reset() {
+	*x = PipeOpened{}
+	mi := &file_v1_control_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PipeOpened) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PipeOpened) ProtoMessage() {}
+
+func (x *PipeOpened) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PipeOpened.ProtoReflect.Descriptor instead.
+func (*PipeOpened) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *PipeOpened) GetPipeId() string {
+	if x != nil {
+		return x.PipeId
+	}
+	return ""
+}
+
+func (x *PipeOpened) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// PipeReleased says that line `line` (1-based) was released by every
+// plugin that got it; the client may send the next one.
+type PipeReleased struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Line  uint64                 `protobuf:"varint,1,opt,name=line,proto3" json:"line,omitempty"`
+	// Recipients are the addresses of the plugins that got the line.
+	Recipients    []string `protobuf:"bytes,2,rep,name=recipients,proto3" json:"recipients,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PipeReleased) Reset() {
+	*x = PipeReleased{}
+	mi := &file_v1_control_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PipeReleased) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PipeReleased) ProtoMessage() {}
+
+func (x *PipeReleased) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PipeReleased.ProtoReflect.Descriptor instead.
+func (*PipeReleased) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *PipeReleased) GetLine() uint64 {
+	if x != nil {
+		return x.Line
+	}
+	return 0
+}
+
+func (x *PipeReleased) GetRecipients() []string {
+	if x != nil {
+		return x.Recipients
+	}
+	return nil
+}
+
 var File_v1_control_proto protoreflect.FileDescriptor
 
 const file_v1_control_proto_rawDesc = "" +
@@ -2944,7 +3377,42 @@ const file_v1_control_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x11\n" +
 	"\x0fShutdownRequest\"\x12\n" +
-	"\x10ShutdownResponse2\x97\f\n" +
+	"\x10ShutdownResponse\"|\n" +
+	"\vPipeRequest\x122\n" +
+	"\x04open\x18\x01 \x01(\v2\x1c.tessera.control.v1.PipeOpenH\x00R\x04open\x122\n" +
+	"\x04line\x18\x02 \x01(\v2\x1c.tessera.control.v1.PipeLineH\x00R\x04lineB\x05\n" +
+	"\x03msg\"\x89\x03\n" +
+	"\bPipeOpen\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
+	"\x06plugin\x18\x02 \x01(\tR\x06plugin\x12h\n" +
+	"\x14plugin_configuration\x18\x03 \x03(\v25.tessera.control.v1.PipeOpen.PluginConfigurationEntryR\x13pluginConfiguration\x12:\n" +
+	"\x04args\x18\x04 \x03(\v2&.tessera.control.v1.PipeOpen.ArgsEntryR\x04args\x12\x10\n" +
+	"\x03cwd\x18\x05 \x01(\tR\x03cwd\x12\x18\n" +
+	"\asession\x18\x06 \x01(\tR\asession\x1aF\n" +
+	"\x18PluginConfigurationEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a7\n" +
+	"\tArgsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"5\n" +
+	"\bPipeLine\x12\x1d\n" +
+	"\apayload\x18\x01 \x01(\tH\x00R\apayload\x88\x01\x01B\n" +
+	"\n" +
+	"\b_payload\"\xa9\x01\n" +
+	"\fPipeResponse\x128\n" +
+	"\x06opened\x18\x01 \x01(\v2\x1e.tessera.control.v1.PipeOpenedH\x00R\x06opened\x12\x18\n" +
+	"\x06output\x18\x02 \x01(\tH\x00R\x06output\x12>\n" +
+	"\breleased\x18\x03 \x01(\v2 .tessera.control.v1.PipeReleasedH\x00R\breleasedB\x05\n" +
+	"\x03msg\"9\n" +
+	"\n" +
+	"PipeOpened\x12\x17\n" +
+	"\apipe_id\x18\x01 \x01(\tR\x06pipeId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"B\n" +
+	"\fPipeReleased\x12\x12\n" +
+	"\x04line\x18\x01 \x01(\x04R\x04line\x12\x1e\n" +
+	"\n" +
+	"recipients\x18\x02 \x03(\tR\n" +
+	"recipients2\xe6\f\n" +
 	"\x0eControlService\x12O\n" +
 	"\x06Status\x12!.tessera.control.v1.StatusRequest\x1a\".tessera.control.v1.StatusResponse\x12I\n" +
 	"\x04List\x12\x1f.tessera.control.v1.ListRequest\x1a .tessera.control.v1.ListResponse\x12U\n" +
@@ -2965,7 +3433,8 @@ const file_v1_control_proto_rawDesc = "" +
 	"\bShutdown\x12#.tessera.control.v1.ShutdownRequest\x1a$.tessera.control.v1.ShutdownResponse\x12O\n" +
 	"\x06NewTab\x12!.tessera.control.v1.NewTabRequest\x1a\".tessera.control.v1.NewTabResponse\x12U\n" +
 	"\bOpenPane\x12#.tessera.control.v1.OpenPaneRequest\x1a$.tessera.control.v1.OpenPaneResponse\x12L\n" +
-	"\x05Close\x12 .tessera.control.v1.CloseRequest\x1a!.tessera.control.v1.CloseResponseB:Z8github.com/tessera-ws/tessera/proto/control/v1;controlv1b\x06proto3"
+	"\x05Close\x12 .tessera.control.v1.CloseRequest\x1a!.tessera.control.v1.CloseResponse\x12M\n" +
+	"\x04Pipe\x12\x1f.tessera.control.v1.PipeRequest\x1a .tessera.control.v1.PipeResponse(\x010\x01B:Z8github.com/tessera-ws/tessera/proto/control/v1;controlv1b\x06proto3"
 
 var (
 	file_v1_control_proto_rawDescOnce sync.Once
@@ -2979,7 +3448,7 @@ func file_v1_control_proto_rawDescGZIP() []byte {
 	return file_v1_control_proto_rawDescData
 }
 
-var file_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 46)
+var file_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 54)
 var file_v1_control_proto_goTypes = []any{
 	(*NewTabRequest)(nil),      // 0: tessera.control.v1.NewTabRequest
 	(*NewTabResponse)(nil),     // 1: tessera.control.v1.NewTabResponse
@@ -3024,16 +3493,24 @@ var file_v1_control_proto_goTypes = []any{
 	(*LogRecord)(nil),          // 40: tessera.control.v1.LogRecord
 	(*ShutdownRequest)(nil),    // 41: tessera.control.v1.ShutdownRequest
 	(*ShutdownResponse)(nil),   // 42: tessera.control.v1.ShutdownResponse
-	nil,                        // 43: tessera.control.v1.Object.ConfigEntry
-	nil,                        // 44: tessera.control.v1.Event.FieldsEntry
-	nil,                        // 45: tessera.control.v1.LogRecord.AttrsEntry
+	(*PipeRequest)(nil),        // 43: tessera.control.v1.PipeRequest
+	(*PipeOpen)(nil),           // 44: tessera.control.v1.PipeOpen
+	(*PipeLine)(nil),           // 45: tessera.control.v1.PipeLine
+	(*PipeResponse)(nil),       // 46: tessera.control.v1.PipeResponse
+	(*PipeOpened)(nil),         // 47: tessera.control.v1.PipeOpened
+	(*PipeReleased)(nil),       // 48: tessera.control.v1.PipeReleased
+	nil,                        // 49: tessera.control.v1.Object.ConfigEntry
+	nil,                        // 50: tessera.control.v1.Event.FieldsEntry
+	nil,                        // 51: tessera.control.v1.LogRecord.AttrsEntry
+	nil,                        // 52: tessera.control.v1.PipeOpen.PluginConfigurationEntry
+	nil,                        // 53: tessera.control.v1.PipeOpen.ArgsEntry
 }
 var file_v1_control_proto_depIdxs = []int32{
 	10, // 0: tessera.control.v1.NewTabResponse.tab:type_name -> tessera.control.v1.Object
 	10, // 1: tessera.control.v1.OpenPaneResponse.pane:type_name -> tessera.control.v1.Object
 	15, // 2: tessera.control.v1.StatusResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
 	10, // 3: tessera.control.v1.ListResponse.objects:type_name -> tessera.control.v1.Object
-	43, // 4: tessera.control.v1.Object.config:type_name -> tessera.control.v1.Object.ConfigEntry
+	49, // 4: tessera.control.v1.Object.config:type_name -> tessera.control.v1.Object.ConfigEntry
 	11, // 5: tessera.control.v1.Object.stats:type_name -> tessera.control.v1.PluginStats
 	10, // 6: tessera.control.v1.DescribeResponse.object:type_name -> tessera.control.v1.Object
 	10, // 7: tessera.control.v1.DescribeResponse.children:type_name -> tessera.control.v1.Object
@@ -3047,51 +3524,59 @@ var file_v1_control_proto_depIdxs = []int32{
 	10, // 15: tessera.control.v1.ApplyResponse.started:type_name -> tessera.control.v1.Object
 	10, // 16: tessera.control.v1.ReloadResponse.object:type_name -> tessera.control.v1.Object
 	10, // 17: tessera.control.v1.RestartResponse.object:type_name -> tessera.control.v1.Object
-	44, // 18: tessera.control.v1.Event.fields:type_name -> tessera.control.v1.Event.FieldsEntry
-	45, // 19: tessera.control.v1.LogRecord.attrs:type_name -> tessera.control.v1.LogRecord.AttrsEntry
-	6,  // 20: tessera.control.v1.ControlService.Status:input_type -> tessera.control.v1.StatusRequest
-	8,  // 21: tessera.control.v1.ControlService.List:input_type -> tessera.control.v1.ListRequest
-	12, // 22: tessera.control.v1.ControlService.Describe:input_type -> tessera.control.v1.DescribeRequest
-	14, // 23: tessera.control.v1.ControlService.Plan:input_type -> tessera.control.v1.PlanRequest
-	19, // 24: tessera.control.v1.ControlService.Apply:input_type -> tessera.control.v1.ApplyRequest
-	21, // 25: tessera.control.v1.ControlService.Render:input_type -> tessera.control.v1.RenderRequest
-	23, // 26: tessera.control.v1.ControlService.Screen:input_type -> tessera.control.v1.ScreenRequest
-	25, // 27: tessera.control.v1.ControlService.Scrollback:input_type -> tessera.control.v1.ScrollbackRequest
-	27, // 28: tessera.control.v1.ControlService.Write:input_type -> tessera.control.v1.WriteRequest
-	29, // 29: tessera.control.v1.ControlService.SendKeys:input_type -> tessera.control.v1.SendKeysRequest
-	31, // 30: tessera.control.v1.ControlService.Resize:input_type -> tessera.control.v1.ResizeRequest
-	33, // 31: tessera.control.v1.ControlService.Reload:input_type -> tessera.control.v1.ReloadRequest
-	35, // 32: tessera.control.v1.ControlService.Restart:input_type -> tessera.control.v1.RestartRequest
-	37, // 33: tessera.control.v1.ControlService.Events:input_type -> tessera.control.v1.EventsRequest
-	39, // 34: tessera.control.v1.ControlService.Logs:input_type -> tessera.control.v1.LogsRequest
-	41, // 35: tessera.control.v1.ControlService.Shutdown:input_type -> tessera.control.v1.ShutdownRequest
-	0,  // 36: tessera.control.v1.ControlService.NewTab:input_type -> tessera.control.v1.NewTabRequest
-	2,  // 37: tessera.control.v1.ControlService.OpenPane:input_type -> tessera.control.v1.OpenPaneRequest
-	4,  // 38: tessera.control.v1.ControlService.Close:input_type -> tessera.control.v1.CloseRequest
-	7,  // 39: tessera.control.v1.ControlService.Status:output_type -> tessera.control.v1.StatusResponse
-	9,  // 40: tessera.control.v1.ControlService.List:output_type -> tessera.control.v1.ListResponse
-	13, // 41: tessera.control.v1.ControlService.Describe:output_type -> tessera.control.v1.DescribeResponse
-	18, // 42: tessera.control.v1.ControlService.Plan:output_type -> tessera.control.v1.PlanResponse
-	20, // 43: tessera.control.v1.ControlService.Apply:output_type -> tessera.control.v1.ApplyResponse
-	22, // 44: tessera.control.v1.ControlService.Render:output_type -> tessera.control.v1.RenderResponse
-	24, // 45: tessera.control.v1.ControlService.Screen:output_type -> tessera.control.v1.ScreenResponse
-	26, // 46: tessera.control.v1.ControlService.Scrollback:output_type -> tessera.control.v1.ScrollbackResponse
-	28, // 47: tessera.control.v1.ControlService.Write:output_type -> tessera.control.v1.WriteResponse
-	30, // 48: tessera.control.v1.ControlService.SendKeys:output_type -> tessera.control.v1.SendKeysResponse
-	32, // 49: tessera.control.v1.ControlService.Resize:output_type -> tessera.control.v1.ResizeResponse
-	34, // 50: tessera.control.v1.ControlService.Reload:output_type -> tessera.control.v1.ReloadResponse
-	36, // 51: tessera.control.v1.ControlService.Restart:output_type -> tessera.control.v1.RestartResponse
-	38, // 52: tessera.control.v1.ControlService.Events:output_type -> tessera.control.v1.Event
-	40, // 53: tessera.control.v1.ControlService.Logs:output_type -> tessera.control.v1.LogRecord
-	42, // 54: tessera.control.v1.ControlService.Shutdown:output_type -> tessera.control.v1.ShutdownResponse
-	1,  // 55: tessera.control.v1.ControlService.NewTab:output_type -> tessera.control.v1.NewTabResponse
-	3,  // 56: tessera.control.v1.ControlService.OpenPane:output_type -> tessera.control.v1.OpenPaneResponse
-	5,  // 57: tessera.control.v1.ControlService.Close:output_type -> tessera.control.v1.CloseResponse
-	39, // [39:58] is the sub-list for method output_type
-	20, // [20:39] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	50, // 18: tessera.control.v1.Event.fields:type_name -> tessera.control.v1.Event.FieldsEntry
+	51, // 19: tessera.control.v1.LogRecord.attrs:type_name -> tessera.control.v1.LogRecord.AttrsEntry
+	44, // 20: tessera.control.v1.PipeRequest.open:type_name -> tessera.control.v1.PipeOpen
+	45, // 21: tessera.control.v1.PipeRequest.line:type_name -> tessera.control.v1.PipeLine
+	52, // 22: tessera.control.v1.PipeOpen.plugin_configuration:type_name -> tessera.control.v1.PipeOpen.PluginConfigurationEntry
+	53, // 23: tessera.control.v1.PipeOpen.args:type_name -> tessera.control.v1.PipeOpen.ArgsEntry
+	47, // 24: tessera.control.v1.PipeResponse.opened:type_name -> tessera.control.v1.PipeOpened
+	48, // 25: tessera.control.v1.PipeResponse.released:type_name -> tessera.control.v1.PipeReleased
+	6,  // 26: tessera.control.v1.ControlService.Status:input_type -> tessera.control.v1.StatusRequest
+	8,  // 27: tessera.control.v1.ControlService.List:input_type -> tessera.control.v1.ListRequest
+	12, // 28: tessera.control.v1.ControlService.Describe:input_type -> tessera.control.v1.DescribeRequest
+	14, // 29: tessera.control.v1.ControlService.Plan:input_type -> tessera.control.v1.PlanRequest
+	19, // 30: tessera.control.v1.ControlService.Apply:input_type -> tessera.control.v1.ApplyRequest
+	21, // 31: tessera.control.v1.ControlService.Render:input_type -> tessera.control.v1.RenderRequest
+	23, // 32: tessera.control.v1.ControlService.Screen:input_type -> tessera.control.v1.ScreenRequest
+	25, // 33: tessera.control.v1.ControlService.Scrollback:input_type -> tessera.control.v1.ScrollbackRequest
+	27, // 34: tessera.control.v1.ControlService.Write:input_type -> tessera.control.v1.WriteRequest
+	29, // 35: tessera.control.v1.ControlService.SendKeys:input_type -> tessera.control.v1.SendKeysRequest
+	31, // 36: tessera.control.v1.ControlService.Resize:input_type -> tessera.control.v1.ResizeRequest
+	33, // 37: tessera.control.v1.ControlService.Reload:input_type -> tessera.control.v1.ReloadRequest
+	35, // 38: tessera.control.v1.ControlService.Restart:input_type -> tessera.control.v1.RestartRequest
+	37, // 39: tessera.control.v1.ControlService.Events:input_type -> tessera.control.v1.EventsRequest
+	39, // 40: tessera.control.v1.ControlService.Logs:input_type -> tessera.control.v1.LogsRequest
+	41, // 41: tessera.control.v1.ControlService.Shutdown:input_type -> tessera.control.v1.ShutdownRequest
+	0,  // 42: tessera.control.v1.ControlService.NewTab:input_type -> tessera.control.v1.NewTabRequest
+	2,  // 43: tessera.control.v1.ControlService.OpenPane:input_type -> tessera.control.v1.OpenPaneRequest
+	4,  // 44: tessera.control.v1.ControlService.Close:input_type -> tessera.control.v1.CloseRequest
+	43, // 45: tessera.control.v1.ControlService.Pipe:input_type -> tessera.control.v1.PipeRequest
+	7,  // 46: tessera.control.v1.ControlService.Status:output_type -> tessera.control.v1.StatusResponse
+	9,  // 47: tessera.control.v1.ControlService.List:output_type -> tessera.control.v1.ListResponse
+	13, // 48: tessera.control.v1.ControlService.Describe:output_type -> tessera.control.v1.DescribeResponse
+	18, // 49: tessera.control.v1.ControlService.Plan:output_type -> tessera.control.v1.PlanResponse
+	20, // 50: tessera.control.v1.ControlService.Apply:output_type -> tessera.control.v1.ApplyResponse
+	22, // 51: tessera.control.v1.ControlService.Render:output_type -> tessera.control.v1.RenderResponse
+	24, // 52: tessera.control.v1.ControlService.Screen:output_type -> tessera.control.v1.ScreenResponse
+	26, // 53: tessera.control.v1.ControlService.Scrollback:output_type -> tessera.control.v1.ScrollbackResponse
+	28, // 54: tessera.control.v1.ControlService.Write:output_type -> tessera.control.v1.WriteResponse
+	30, // 55: tessera.control.v1.ControlService.SendKeys:output_type -> tessera.control.v1.SendKeysResponse
+	32, // 56: tessera.control.v1.ControlService.Resize:output_type -> tessera.control.v1.ResizeResponse
+	34, // 57: tessera.control.v1.ControlService.Reload:output_type -> tessera.control.v1.ReloadResponse
+	36, // 58: tessera.control.v1.ControlService.Restart:output_type -> tessera.control.v1.RestartResponse
+	38, // 59: tessera.control.v1.ControlService.Events:output_type -> tessera.control.v1.Event
+	40, // 60: tessera.control.v1.ControlService.Logs:output_type -> tessera.control.v1.LogRecord
+	42, // 61: tessera.control.v1.ControlService.Shutdown:output_type -> tessera.control.v1.ShutdownResponse
+	1,  // 62: tessera.control.v1.ControlService.NewTab:output_type -> tessera.control.v1.NewTabResponse
+	3,  // 63: tessera.control.v1.ControlService.OpenPane:output_type -> tessera.control.v1.OpenPaneResponse
+	5,  // 64: tessera.control.v1.ControlService.Close:output_type -> tessera.control.v1.CloseResponse
+	46, // 65: tessera.control.v1.ControlService.Pipe:output_type -> tessera.control.v1.PipeResponse
+	46, // [46:66] is the sub-list for method output_type
+	26, // [26:46] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_v1_control_proto_init() }
@@ -3100,13 +3585,23 @@ func file_v1_control_proto_init() {
 		return
 	}
 	file_v1_control_proto_msgTypes[17].OneofWrappers = []any{}
+	file_v1_control_proto_msgTypes[43].OneofWrappers = []any{
+		(*PipeRequest_Open)(nil),
+		(*PipeRequest_Line)(nil),
+	}
+	file_v1_control_proto_msgTypes[45].OneofWrappers = []any{}
+	file_v1_control_proto_msgTypes[46].OneofWrappers = []any{
+		(*PipeResponse_Opened)(nil),
+		(*PipeResponse_Output)(nil),
+		(*PipeResponse_Released)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_v1_control_proto_rawDesc), len(file_v1_control_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   46,
+			NumMessages:   54,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

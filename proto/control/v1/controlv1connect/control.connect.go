@@ -76,6 +76,8 @@ const (
 	ControlServiceOpenPaneProcedure = "/tessera.control.v1.ControlService/OpenPane"
 	// ControlServiceCloseProcedure is the fully-qualified name of the ControlService's Close RPC.
 	ControlServiceCloseProcedure = "/tessera.control.v1.ControlService/Close"
+	// ControlServicePipeProcedure is the fully-qualified name of the ControlService's Pipe RPC.
+	ControlServicePipeProcedure = "/tessera.control.v1.ControlService/Pipe"
 )
 
 // ControlServiceClient is a client for the tessera.control.v1.ControlService service.
@@ -119,6 +121,15 @@ type ControlServiceClient interface {
 	// Close closes a pane, a plugin or a tab (managed ones come back on the
 	// next apply unless removed from the file).
 	Close(context.Context, *connect.Request[v1.CloseRequest]) (*connect.Response[v1.CloseResponse], error)
+	// Pipe carries a CLI pipe (`tessera pipe`) to plugins. The client sends a
+	// PipeOpen, then one PipeLine per message; it sends the next line only
+	// once the previous one was released by every plugin that got it. The
+	// daemon answers with PipeOpened, then the plugins' cli_pipe_output text
+	// as it comes and a PipeReleased per line. The stream ends without error
+	// when the client has closed its side and every line was released; it
+	// ends with an error naming the plugin when a recipient goes away
+	// (crashed, closed) holding a line, or when no plugin received a message.
+	Pipe(context.Context) *connect.BidiStreamForClient[v1.PipeRequest, v1.PipeResponse]
 }
 
 // NewControlServiceClient constructs a client for the tessera.control.v1.ControlService service. By
@@ -246,6 +257,12 @@ func NewControlServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithSchema(controlServiceMethods.ByName("Close")),
 			connect.WithClientOptions(opts...),
 		),
+		pipe: connect.NewClient[v1.PipeRequest, v1.PipeResponse](
+			httpClient,
+			baseURL+ControlServicePipeProcedure,
+			connect.WithSchema(controlServiceMethods.ByName("Pipe")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -270,6 +287,7 @@ type controlServiceClient struct {
 	newTab     *connect.Client[v1.NewTabRequest, v1.NewTabResponse]
 	openPane   *connect.Client[v1.OpenPaneRequest, v1.OpenPaneResponse]
 	close      *connect.Client[v1.CloseRequest, v1.CloseResponse]
+	pipe       *connect.Client[v1.PipeRequest, v1.PipeResponse]
 }
 
 // Status calls tessera.control.v1.ControlService.Status.
@@ -367,6 +385,11 @@ func (c *controlServiceClient) Close(ctx context.Context, req *connect.Request[v
 	return c.close.CallUnary(ctx, req)
 }
 
+// Pipe calls tessera.control.v1.ControlService.Pipe.
+func (c *controlServiceClient) Pipe(ctx context.Context) *connect.BidiStreamForClient[v1.PipeRequest, v1.PipeResponse] {
+	return c.pipe.CallBidiStream(ctx)
+}
+
 // ControlServiceHandler is an implementation of the tessera.control.v1.ControlService service.
 type ControlServiceHandler interface {
 	// Status describes the daemon: workspace, pid, uptime, counts.
@@ -408,6 +431,15 @@ type ControlServiceHandler interface {
 	// Close closes a pane, a plugin or a tab (managed ones come back on the
 	// next apply unless removed from the file).
 	Close(context.Context, *connect.Request[v1.CloseRequest]) (*connect.Response[v1.CloseResponse], error)
+	// Pipe carries a CLI pipe (`tessera pipe`) to plugins. The client sends a
+	// PipeOpen, then one PipeLine per message; it sends the next line only
+	// once the previous one was released by every plugin that got it. The
+	// daemon answers with PipeOpened, then the plugins' cli_pipe_output text
+	// as it comes and a PipeReleased per line. The stream ends without error
+	// when the client has closed its side and every line was released; it
+	// ends with an error naming the plugin when a recipient goes away
+	// (crashed, closed) holding a line, or when no plugin received a message.
+	Pipe(context.Context, *connect.BidiStream[v1.PipeRequest, v1.PipeResponse]) error
 }
 
 // NewControlServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -531,6 +563,12 @@ func NewControlServiceHandler(svc ControlServiceHandler, opts ...connect.Handler
 		connect.WithSchema(controlServiceMethods.ByName("Close")),
 		connect.WithHandlerOptions(opts...),
 	)
+	controlServicePipeHandler := connect.NewBidiStreamHandler(
+		ControlServicePipeProcedure,
+		svc.Pipe,
+		connect.WithSchema(controlServiceMethods.ByName("Pipe")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/tessera.control.v1.ControlService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case ControlServiceStatusProcedure:
@@ -571,6 +609,8 @@ func NewControlServiceHandler(svc ControlServiceHandler, opts ...connect.Handler
 			controlServiceOpenPaneHandler.ServeHTTP(w, r)
 		case ControlServiceCloseProcedure:
 			controlServiceCloseHandler.ServeHTTP(w, r)
+		case ControlServicePipeProcedure:
+			controlServicePipeHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -654,4 +694,8 @@ func (UnimplementedControlServiceHandler) OpenPane(context.Context, *connect.Req
 
 func (UnimplementedControlServiceHandler) Close(context.Context, *connect.Request[v1.CloseRequest]) (*connect.Response[v1.CloseResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tessera.control.v1.ControlService.Close is not implemented"))
+}
+
+func (UnimplementedControlServiceHandler) Pipe(context.Context, *connect.BidiStream[v1.PipeRequest, v1.PipeResponse]) error {
+	return connect.NewError(connect.CodeUnimplemented, errors.New("tessera.control.v1.ControlService.Pipe is not implemented"))
 }
