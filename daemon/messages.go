@@ -448,10 +448,31 @@ func (d *Daemon) deliverWhenRunning(pn *pane, msg *pluginpb.PipeMessage, failed 
 	}
 }
 
-// errPluginGone is wrapped by the errors of pipes whose plugin went away.
-var errPluginGone = errors.New("plugin went away")
+// pipeGoneError ends a pipe whose plugin went away.
+type pipeGoneError struct {
+	addr, why string
+}
 
-// goneError describes a plugin that went away.
+func (e *pipeGoneError) Error() string { return "plugin " + e.addr + " " + e.why }
+
+// goneError describes a plugin that went away; why reads after its
+// address ("crashed in pipe: …", "was closed").
 func goneError(pn *pane, why string) error {
-	return fmt.Errorf("%w: plugin %s %s", errPluginGone, pn.addr, why)
+	return &pipeGoneError{addr: pn.addr, why: why}
+}
+
+// crashWhy turns a plugin's last error ("plugin 3: crashed in update: …")
+// into what follows its address.
+func crashWhy(lastErr string) string {
+	if strings.HasPrefix(lastErr, "plugin ") {
+		if _, rest, ok := strings.Cut(lastErr, ": "); ok {
+			lastErr = rest
+		}
+	}
+	for _, w := range []string{"crashed", "timed out", "out of memory", "exited"} {
+		if strings.HasPrefix(lastErr, w) {
+			return lastErr
+		}
+	}
+	return "crashed: " + lastErr
 }

@@ -220,7 +220,8 @@ func (d *Daemon) failPipe(cp *cliPipe, err error) {
 	cp.done = true
 	delete(d.pipes.byID, cp.id)
 	code := connect.CodeAborted
-	if !errors.Is(err, errPluginGone) {
+	var ge *pipeGoneError
+	if !errors.As(err, &ge) {
 		code = connect.CodeFailedPrecondition
 	}
 	d.log.Info("pipe failed", "pipe", cp.id, "name", cp.name, "err", err)
@@ -276,19 +277,11 @@ func (d *Daemon) pipeNext(cp *cliPipe) {
 			d.whenSettled(r.loading, func() { d.pipeNext(cp) })
 			return
 		case r.broken != nil:
-			why := r.broken.plug.state
-			if e := r.broken.plug.lastErr; e != "" {
-				why += ": " + e
-			}
-			d.failPipe(cp, goneError(r.broken, why))
+			d.failPipe(cp, goneError(r.broken, brokenWhy(r.broken)))
 			return
 		case cp.loaded != nil:
 			// The plugin this pipe loaded went away before it ran.
-			why := cp.loaded.plug.state
-			if e := cp.loaded.plug.lastErr; e != "" {
-				why += ": " + e
-			}
-			d.failPipe(cp, goneError(cp.loaded, why))
+			d.failPipe(cp, goneError(cp.loaded, brokenWhy(cp.loaded)))
 			return
 		default:
 			s := d.pipeSession(cp.sess)
@@ -342,7 +335,7 @@ func (d *Daemon) pipeDeliveryFailed(cp *cliPipe, pn *pane, p *wasi.Plugin, err e
 	var ce *wasi.CrashError
 	switch {
 	case errors.As(err, &ce):
-		why = "crashed: " + ce.Reason()
+		why = ce.Reason()
 	case errors.Is(err, wasi.ErrClosed):
 		why = "was closed"
 	}
@@ -423,4 +416,16 @@ func (d *Daemon) pipesPluginGone(pn *pane, why string) {
 			d.failPipe(cp, goneError(pn, why))
 		}
 	}
+}
+
+// brokenWhy says why a plugin that should get a message cannot.
+func brokenWhy(pn *pane) string {
+	po := pn.plug
+	switch {
+	case po.state == StateCrashed && po.lastErr != "":
+		return crashWhy(po.lastErr)
+	case po.lastErr != "":
+		return po.state + ": " + po.lastErr
+	}
+	return "is " + po.state
 }

@@ -304,7 +304,7 @@ func (d *Daemon) pluginCrashed(pn *pane, loadNo int, err error) {
 	po.lastErr = oneLine(err.Error())
 	d.log.Error("plugin crashed", "plugin", pn.addr, "err", po.lastErr)
 	d.events.publish(EvPluginCrashed, pn.addr, po.lastErr, nil)
-	d.pipesPluginGone(pn, "crashed: "+po.lastErr)
+	d.pipesPluginGone(pn, crashWhy(po.lastErr))
 	if p := po.p; p != nil {
 		po.p = nil
 		d.closePluginAsync(p)

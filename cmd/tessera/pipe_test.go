@@ -133,6 +133,39 @@ func TestDaemonPipes(t *testing.T) {
 		t.Errorf("console pipe: %q", out)
 	}
 
+	// A plugin closed while it holds a line ends the pipe, naming it.
+	e.write(fmt.Sprintf(piperWorkspace, wasm) + `
+session "side" {
+  tab "t" {
+    plugin_pane "q" {
+      plugin = plugin.piper
+      config = { role = "side" }
+    }
+  }
+}
+`)
+	e.mustRun("apply", "-w", e.file)
+	cmd := exec.Command(tesseraBin, "pipe", "-w", e.file, "--plugin", url, "-c", "role=side", "--name", "park", "x")
+	cmd.Env, cmd.Dir = e.env, e.dir
+	var parkErr bytes.Buffer
+	cmd.Stderr = &parkErr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	e.waitFor("the plugin to hold the line", func() bool { return strings.Contains(e.console("screen q"), "parked=true") })
+	select {
+	case err := <-exited:
+		t.Fatalf("the pipe ended while the plugin held its line: %v, %s", err, parkErr.String())
+	default:
+	}
+	e.console("close q")
+	err := <-exited
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(parkErr.String(), "session.side.tab.t.pane.q was closed") {
+		t.Fatalf("pipe to a closed plugin: %v, stderr %q", err, parkErr.String())
+	}
+
 	// The target crashing ends the pipe with status 1, naming it.
 	out, errOut, code = e.pipe("", "--plugin", url, "-c", "role=main", "--name", "crash", "boom")
 	t.Logf("crash: %s", errOut)

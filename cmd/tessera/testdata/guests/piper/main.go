@@ -9,6 +9,7 @@
 //   - hold: blocks the pipe, and on a timer writes "late:PAYLOAD" and
 //     unblocks it. A hold message arriving while another is held writes
 //     "OVERLAP": the host sent a line the plugin had not released.
+//   - park: blocks the pipe for good (render shows "parked").
 //   - crash: panics.
 //   - forward: sends PAYLOAD to another instance of itself (zellij:OWN_URL
 //     with role=receiver), which answers the sender by id with "ack".
@@ -38,6 +39,7 @@ type piper struct {
 	payload string
 	ack     string
 	got     int
+	parked  bool
 }
 
 func (p *piper) Load(cfg map[string]string) {
@@ -76,6 +78,9 @@ func (p *piper) Pipe(msg *pb.PipeMessage) bool {
 		p.held, p.payload = id, msg.GetPayload()
 		sdk.BlockCliPipeInput(id)
 		sdk.SetTimeout(100 * time.Millisecond)
+	case "park":
+		sdk.BlockCliPipeInput(id)
+		p.parked = true
 	case "crash":
 		panic("asked to crash: " + msg.GetPayload())
 	case "forward":
@@ -100,5 +105,5 @@ func (p *piper) Update(ev *pb.Event) bool {
 }
 
 func (p *piper) Render(rows, cols int) {
-	fmt.Fprintf(os.Stdout, "role=%s messages=%d\nack: %s", p.role, p.got, p.ack)
+	fmt.Fprintf(os.Stdout, "role=%s messages=%d parked=%v\nack: %s", p.role, p.got, p.parked, p.ack)
 }
