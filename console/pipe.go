@@ -75,14 +75,14 @@ func RunPipe(ctx context.Context, client controlv1connect.ControlServiceClient, 
 				ended <- err
 				return
 			}
-			switch m := res.Msg.(type) {
-			case *controlv1.PipeResponse_Output:
-				if _, err := io.WriteString(out, m.Output); err != nil {
+			if res.Output != "" {
+				if _, err := io.WriteString(out, res.Output); err != nil {
 					ended <- fmt.Errorf("writing the output: %w", err)
 					return
 				}
-			case *controlv1.PipeResponse_Released:
-				released <- m.Released.Line
+			}
+			if res.Released != nil {
+				released <- res.Released.Line
 			}
 		}
 	}()

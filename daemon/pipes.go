@@ -157,7 +157,7 @@ func (a *api) Pipe(ctx context.Context, st *connect.BidiStream[controlv1.PipeReq
 		return err
 	}
 	defer d.post(func() { d.closeCliPipe(cp) })
-	if err := st.Send(&controlv1.PipeResponse{Msg: &controlv1.PipeResponse_Opened{Opened: &controlv1.PipeOpened{PipeId: cp.id, Name: cp.name}}}); err != nil {
+	if err := st.Send(&controlv1.PipeResponse{Opened: &controlv1.PipeOpened{PipeId: cp.id, Name: cp.name}}); err != nil {
 		return err
 	}
 
@@ -188,8 +188,24 @@ func (a *api) Pipe(ctx context.Context, st *connect.BidiStream[controlv1.PipeReq
 
 	for {
 		items, finished, ferr := cp.out.take()
+		// Output and the release that follows it travel in one message.
+		var msg *controlv1.PipeResponse
 		for _, it := range items {
-			if err := st.Send(it); err != nil {
+			if msg == nil {
+				msg = it
+			} else {
+				msg.Output += it.Output
+				msg.Released = it.Released
+			}
+			if msg.Released != nil {
+				if err := st.Send(msg); err != nil {
+					return err
+				}
+				msg = nil
+			}
+		}
+		if msg != nil {
+			if err := st.Send(msg); err != nil {
 				return err
 			}
 		}
@@ -349,8 +365,7 @@ func (d *Daemon) pipeReleased(cp *cliPipe, pn *pane) {
 		return
 	}
 	cp.busy = false
-	cp.out.push(&controlv1.PipeResponse{Msg: &controlv1.PipeResponse_Released{Released: &controlv1.PipeReleased{
-		Line: cp.sent, Recipients: append([]string(nil), cp.to...)}}})
+	cp.out.push(&controlv1.PipeResponse{Released: &controlv1.PipeReleased{Line: cp.sent, Recipients: append([]string(nil), cp.to...)}})
 	d.pipeNext(cp)
 }
 
@@ -379,7 +394,7 @@ func (d *Daemon) onPipeControl(pn *pane, pc wasi.PipeControl) {
 	}
 	switch pc.Kind {
 	case wasi.PipeOutput:
-		cp.out.push(&controlv1.PipeResponse{Msg: &controlv1.PipeResponse_Output{Output: pc.Output}})
+		cp.out.push(&controlv1.PipeResponse{Output: pc.Output})
 	case wasi.PipeDone:
 		h := cp.holders[pn]
 		if h == nil || h.plugin != pc.Plugin || !h.inCall {

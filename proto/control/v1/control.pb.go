@@ -2960,15 +2960,15 @@ func (x *PipeLine) GetPayload() string {
 	return ""
 }
 
-// PipeResponse is one message of the daemon to a CLI pipe.
+// PipeResponse is one message of the daemon to a CLI pipe: the first has
+// opened; the others output, released or both (the output first).
 type PipeResponse struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	// Types that are valid to be assigned to Msg:
-	//
-	//	*PipeResponse_Opened
-	//	*PipeResponse_Output
-	//	*PipeResponse_Released
-	Msg           isPipeResponse_Msg `protobuf_oneof:"msg"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Opened *PipeOpened            `protobuf:"bytes,1,opt,name=opened,proto3" json:"opened,omitempty"`
+	// Output is text plugins sent with cli_pipe_output, in order, for stdout.
+	Output string `protobuf:"bytes,2,opt,name=output,proto3" json:"output,omitempty"`
+	// Released is set when a line was released (after output).
+	Released      *PipeReleased `protobuf:"bytes,3,opt,name=released,proto3" json:"released,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3003,62 +3003,26 @@ func (*PipeResponse) Descriptor() ([]byte, []int) {
 	return file_v1_control_proto_rawDescGZIP(), []int{46}
 }
 
-func (x *PipeResponse) GetMsg() isPipeResponse_Msg {
-	if x != nil {
-		return x.Msg
-	}
-	return nil
-}
-
 func (x *PipeResponse) GetOpened() *PipeOpened {
 	if x != nil {
-		if x, ok := x.Msg.(*PipeResponse_Opened); ok {
-			return x.Opened
-		}
+		return x.Opened
 	}
 	return nil
 }
 
 func (x *PipeResponse) GetOutput() string {
 	if x != nil {
-		if x, ok := x.Msg.(*PipeResponse_Output); ok {
-			return x.Output
-		}
+		return x.Output
 	}
 	return ""
 }
 
 func (x *PipeResponse) GetReleased() *PipeReleased {
 	if x != nil {
-		if x, ok := x.Msg.(*PipeResponse_Released); ok {
-			return x.Released
-		}
+		return x.Released
 	}
 	return nil
 }
-
-type isPipeResponse_Msg interface {
-	isPipeResponse_Msg()
-}
-
-type PipeResponse_Opened struct {
-	Opened *PipeOpened `protobuf:"bytes,1,opt,name=opened,proto3,oneof"`
-}
-
-type PipeResponse_Output struct {
-	// Output is text a plugin sent with cli_pipe_output, for stdout.
-	Output string `protobuf:"bytes,2,opt,name=output,proto3,oneof"`
-}
-
-type PipeResponse_Released struct {
-	Released *PipeReleased `protobuf:"bytes,3,opt,name=released,proto3,oneof"`
-}
-
-func (*PipeResponse_Opened) isPipeResponse_Msg() {}
-
-func (*PipeResponse_Output) isPipeResponse_Msg() {}
-
-func (*PipeResponse_Released) isPipeResponse_Msg() {}
 
 // PipeOpened tells the pipe's id (the cli_source_id plugins see).
 type PipeOpened struct {
@@ -3398,12 +3362,11 @@ const file_v1_control_proto_rawDesc = "" +
 	"\bPipeLine\x12\x1d\n" +
 	"\apayload\x18\x01 \x01(\tH\x00R\apayload\x88\x01\x01B\n" +
 	"\n" +
-	"\b_payload\"\xa9\x01\n" +
-	"\fPipeResponse\x128\n" +
-	"\x06opened\x18\x01 \x01(\v2\x1e.tessera.control.v1.PipeOpenedH\x00R\x06opened\x12\x18\n" +
-	"\x06output\x18\x02 \x01(\tH\x00R\x06output\x12>\n" +
-	"\breleased\x18\x03 \x01(\v2 .tessera.control.v1.PipeReleasedH\x00R\breleasedB\x05\n" +
-	"\x03msg\"9\n" +
+	"\b_payload\"\x9c\x01\n" +
+	"\fPipeResponse\x126\n" +
+	"\x06opened\x18\x01 \x01(\v2\x1e.tessera.control.v1.PipeOpenedR\x06opened\x12\x16\n" +
+	"\x06output\x18\x02 \x01(\tR\x06output\x12<\n" +
+	"\breleased\x18\x03 \x01(\v2 .tessera.control.v1.PipeReleasedR\breleased\"9\n" +
 	"\n" +
 	"PipeOpened\x12\x17\n" +
 	"\apipe_id\x18\x01 \x01(\tR\x06pipeId\x12\x12\n" +
@@ -3590,11 +3553,6 @@ func file_v1_control_proto_init() {
 		(*PipeRequest_Line)(nil),
 	}
 	file_v1_control_proto_msgTypes[45].OneofWrappers = []any{}
-	file_v1_control_proto_msgTypes[46].OneofWrappers = []any{
-		(*PipeResponse_Opened)(nil),
-		(*PipeResponse_Output)(nil),
-		(*PipeResponse_Released)(nil),
-	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
