@@ -6,7 +6,7 @@ BUF       := github.com/bufbuild/buf/cmd/buf@v1.75.0
 PROTOC_GEN_GO := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 PROTOC_GEN_CONNECT := connectrpc.com/connect/cmd/protoc-gen-connect-go@v1.19.1
 
-.PHONY: all build generate test plugins proto bench bench-screen lint fmt demo clean
+.PHONY: all build generate test plugins proto bench bench-screen bench-pipe lint fmt demo clean
 
 all: build plugins
 
@@ -59,6 +59,9 @@ proto:
 # memory during load) and deadline cost, then config's 1000-pane parse.
 # Raw output, with the time, load and Go version, in bench/latest.txt.
 BENCH_WASI := FirstFrame|UpdateRender|CommandRoundTrip|MemoryPerPlugin|MemoryGrowing|Deadline
+# Pipes: `tessera pipe` lines per second into a plugin that renders on each
+# (the filter example), end to end with the CLI process, and in-process.
+BENCH_PIPE_N := 20000x
 # Terminal screen: throughput, memory per pane, and tmux as the reference.
 BENCH_SCREEN := Write|PaneMemory|TmuxThroughput
 
@@ -67,7 +70,14 @@ bench: $(SDK_PB)
 	$(GO) test -run='^$$' -bench='$(BENCH_WASI)' -benchmem -count=6 -timeout 40m ./wasi/ | tee -a bench/latest.txt
 	$(GO) test -run='^$$' -bench=1000Panes -benchmem -count=6 ./config | tee -a bench/latest.txt
 	$(MAKE) --no-print-directory bench-screen
+	$(MAKE) --no-print-directory bench-pipe
 	uptime >> bench/latest.txt
+
+# `tessera pipe` messages per second (cmd/tessera: the real binary and
+# daemon; daemon: the control API and daemon in-process).
+bench-pipe:
+	$(GO) test -run='^$$' -bench='^BenchmarkPipe$$' -benchtime=$(BENCH_PIPE_N) -count=6 -timeout 30m ./cmd/tessera | tee -a bench/latest.txt
+	$(GO) test -run='^$$' -bench='^BenchmarkPipeInProcess$$' -benchtime=$(BENCH_PIPE_N) -count=6 -timeout 30m ./daemon | tee -a bench/latest.txt
 
 # The terminal emulator's figures (internal/screen; tmux is a test dependency).
 bench-screen:

@@ -216,6 +216,8 @@ func (a *api) Pipe(ctx context.Context, st *connect.BidiStream[controlv1.PipeReq
 		case <-cp.out.kick:
 		case <-ctx.Done():
 			return connect.NewError(connect.CodeCanceled, ctx.Err())
+		case <-d.shutdownReq:
+			return cerr(connect.CodeUnavailable, "the daemon is shutting down")
 		case <-d.done:
 			return cerr(connect.CodeUnavailable, "the daemon is shutting down")
 		}

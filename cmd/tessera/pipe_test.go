@@ -168,14 +168,46 @@ session "side" {
 
 	// The target crashing ends the pipe with status 1, naming it.
 	out, errOut, code = e.pipe("", "--plugin", url, "-c", "role=main", "--name", "crash", "boom")
-	t.Logf("crash: %s", errOut)
 	if code != 1 || !strings.Contains(errOut, "session.dev.tab.main.pane.p") || !strings.Contains(errOut, "crash") {
 		t.Fatalf("crash: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 
-	// A bad plugin location is a usage problem said plainly.
-	_, errOut, code = e.pipe("", "--plugin", "ftp:x", "--name", "echo", "x")
+	// The daemon going away ends a pipe waiting for a release with status 1.
+	cmd = exec.Command(tesseraBin, "pipe", "-w", e.file, "--plugin", url, "-c", "role=cli", "--name", "park", "x")
+	cmd.Env, cmd.Dir = e.env, e.dir
+	parkErr.Reset()
+	cmd.Stderr = &parkErr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { exited <- cmd.Wait() }()
+	e.waitFor("the background plugin to hold the line", func() bool {
+		return strings.Contains(e.console("render "+e.background()[0].Address+" 2x80"), "parked=true")
+	})
+	e.mustRun("down", "-w", e.file)
+	err = <-exited
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(parkErr.String(), "went away") {
+		t.Fatalf("pipe when the daemon stops: %v, stderr %q", err, parkErr.String())
+	}
+}
+
+func TestPipeUsage(t *testing.T) {
+	e := newDaemonEnv(t)
+	e.write(twoPanes)
+	e.mustRun("up", e.file)
+	// A bad plugin location is a problem said plainly.
+	_, errOut, code := e.pipe("", "--plugin", "ftp:x", "--name", "echo", "x")
 	if code != 1 || !strings.Contains(errOut, "not supported") {
 		t.Fatalf("bad URL: exit %d, stderr %q", code, errOut)
+	}
+	// A broadcast nobody receives is not handled.
+	_, errOut, code = e.pipe("", "--name", "echo", "x")
+	if code != 1 || !strings.Contains(errOut, "no plugin is running") {
+		t.Fatalf("broadcast without plugins: exit %d, stderr %q", code, errOut)
+	}
+	// A configuration without a plugin is a usage error.
+	_, errOut, code = e.pipe("", "-c", "a=b", "x")
+	if code != 2 || !strings.Contains(errOut, "--plugin") {
+		t.Fatalf("configuration without --plugin: exit %d, stderr %q", code, errOut)
 	}
 }
