@@ -5,8 +5,9 @@ PLUGINS   := $(patsubst examples/plugins/%/main.go,examples/plugins/%.wasm,$(wil
 BUF       := github.com/bufbuild/buf/cmd/buf@v1.75.0
 PROTOC_GEN_GO := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 PROTOC_GEN_CONNECT := connectrpc.com/connect/cmd/protoc-gen-connect-go@v1.19.1
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build generate test plugins proto bench bench-screen bench-pipe lint fmt demo clean
+.PHONY: all build generate test plugins proto bench bench-screen bench-daemon bench-attach bench-pipe lint fmt demo clean
 
 all: build plugins
 
@@ -64,14 +65,25 @@ BENCH_WASI := FirstFrame|UpdateRender|CommandRoundTrip|MemoryPerPlugin|MemoryGro
 BENCH_PIPE_N := 20000x
 # Terminal screen: throughput, memory per pane, and tmux as the reference.
 BENCH_SCREEN := Write|PaneMemory|TmuxThroughput
+# The daemon (the real binary, real ptys, the socket): 200-pane apply, one
+# pane's change, RSS of terminal and plugin panes, cat of 100 MB against tmux.
+BENCH_DAEMON := Daemon
 
 bench: $(SDK_PB)
 	{ date -u; uptime; $(GO) version; } > bench/latest.txt
 	$(GO) test -run='^$$' -bench='$(BENCH_WASI)' -benchmem -count=6 -timeout 40m ./wasi/ | tee -a bench/latest.txt
 	$(GO) test -run='^$$' -bench=1000Panes -benchmem -count=6 ./config | tee -a bench/latest.txt
+	$(GO) test -run='^$$' -bench=PluginRunFirstFrameCold -benchtime=5x -count=3 ./cmd/tessera | tee -a bench/latest.txt
 	$(MAKE) --no-print-directory bench-screen
+	$(MAKE) --no-print-directory bench-daemon
+	$(MAKE) --no-print-directory bench-attach
 	$(MAKE) --no-print-directory bench-pipe
 	uptime >> bench/latest.txt
+
+# The daemon's figures (about 6 minutes; tmux from `make deps`). One op per
+# run: each benchmark repeats its own measurement where one is too noisy.
+bench-daemon: $(SDK_PB) deps
+	$(GO) test -run='^$$' -bench='$(BENCH_DAEMON)' -benchtime=1x -count=5 -timeout 40m ./daemon | tee -a bench/latest.txt
 
 # `tessera pipe` messages per second (cmd/tessera: the real binary and
 # daemon; daemon: the control API and daemon in-process).
@@ -83,9 +95,17 @@ bench-pipe:
 bench-screen:
 	$(GO) test -run='^$$' -bench='$(BENCH_SCREEN)' -benchmem -count=6 -timeout 30m ./internal/screen | tee -a bench/latest.txt
 
+# Attach: a key typed in `tessera attach` to the shell's echo drawn there
+# (real processes and ptys; p50/p99), and the daemon's cost of an update
+# for one echoed key and for a screenful of fast scrolling output.
+bench-attach: $(SDK_PB)
+	$(GO) test -run='^$$' -bench=AttachKeyEcho -benchtime=2000x -count=3 ./cmd/tessera | tee -a bench/latest.txt
+	$(GO) test -run='^$$' -bench=AttachRedraw -benchmem -count=6 ./daemon | tee -a bench/latest.txt
+
 lint: $(SDK_PB)
 	@test -z "$$(gofmt -l .)" || (echo "gofmt needed:"; gofmt -l .; exit 1)
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 
 fmt:
 	gofmt -w .

@@ -5,6 +5,7 @@ go 1.26
 require (
 	connectrpc.com/connect v1.19.1
 	github.com/agext/levenshtein v1.2.1
+	github.com/chzyer/readline v1.5.1
 	github.com/creack/pty v1.1.24
 	github.com/fsnotify/fsnotify v1.9.0
 	github.com/hashicorp/hcl/v2 v2.25.0

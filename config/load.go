@@ -201,10 +201,6 @@ func normalize(diags hcl.Diagnostics) hcl.Diagnostics {
 	return out
 }
 
-type decl struct {
-	block *hcl.Block
-}
-
 func (l *loader) run(files []File) *Workspace {
 	if len(files) == 0 {
 		l.errorf(nil, "No configuration files", "Give at least one workspace file.")

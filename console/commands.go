@@ -50,6 +50,7 @@ func init() {
 	register(&Command{Name: "apply", Summary: "make the running session match the workspace files", Group: groupWorkspace, Example: "apply", run: (*Console).apply})
 	register(&Command{Name: "logs", Args: "[-f] [-n N] [ADDR]", Summary: "recent daemon log records (-f follows)", Group: groupFollow, Example: "logs -n 20 status", run: (*Console).logs})
 	register(&Command{Name: "events", Args: "[--type T]... [-n N] [ADDR]", Summary: "follow the event stream (-n stops after N events)", Group: groupFollow, Example: "events --type pane -n 5", run: (*Console).events})
+	register(&Command{Name: "watch", Args: "ADDR", Summary: "redraw a pane's or plugin's screen in place as it changes (Ctrl-C stops)", Group: groupFollow, Example: "watch status", run: (*Console).watch})
 	register(&Command{Name: "help", Args: "[CMD]", Summary: "list commands, or one command's usage", Group: groupConsole, Example: "help screen", run: (*Console).help})
 }
 
@@ -310,7 +311,7 @@ func (c *Console) scrollback(ctx context.Context, args []string) error {
 	n := 0
 	if len(pos) == 2 {
 		if n, err = strconv.Atoi(pos[1]); err != nil || n < 0 {
-			return fmt.Errorf("N must be a count of lines, got %q", pos[1])
+			return fmt.Errorf("the line count must be a number, got %q", pos[1])
 		}
 	}
 	res, err := c.client.Scrollback(ctx, connect.NewRequest(&controlv1.ScrollbackRequest{Address: pos[0], Lines: int32(n), Ansi: ansi}))
@@ -362,7 +363,7 @@ func (c *Console) render(ctx context.Context, args []string) error {
 	if c.opt.JSON {
 		return c.printJSON(res.Msg)
 	}
-	if ansi {
+	if ansi || c.opt.Color {
 		_, err := io.WriteString(c.out, res.Msg.Ansi)
 		return err
 	}
@@ -564,8 +565,14 @@ func (c *Console) logs(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintf(c.out, "%s %-5s %s %s\n", time.Unix(0, r.TimeUnixNano).Format("15:04:05.000"), r.Level, r.Message, strings.Join(attrs, " "))
 	}
-	if err := stream.Err(); err != nil && ctx.Err() == nil {
+	if ctx.Err() != nil {
+		return nil
+	}
+	if err := stream.Err(); err != nil {
 		return err
+	}
+	if follow {
+		return errStreamEnded
 	}
 	return nil
 }
@@ -613,6 +620,8 @@ func (c *Console) events(ctx context.Context, args []string) error {
 			if err := c.printJSON(ev); err != nil {
 				return err
 			}
+		} else if ev.Lagged {
+			fmt.Fprintf(c.out, "%s -- lagged: %d events were dropped (this console fell behind) --\n", time.Unix(0, ev.TimeUnixNano).Format("15:04:05.000"), ev.Dropped)
 		} else {
 			addr := ev.Address
 			if addr == "" {
@@ -625,10 +634,13 @@ func (c *Console) events(ctx context.Context, args []string) error {
 			return nil
 		}
 	}
-	if err := stream.Err(); err != nil && ctx.Err() == nil {
+	if ctx.Err() != nil {
+		return nil
+	}
+	if err := stream.Err(); err != nil {
 		return err
 	}
-	return nil
+	return errStreamEnded
 }
 
 func (c *Console) help(_ context.Context, args []string) error {
@@ -648,7 +660,7 @@ func (c *Console) help(_ context.Context, args []string) error {
 		return usageError(registry["help"])
 	}
 	fmt.Fprintln(c.out, "ADDR is a config address (session.dev.tab.code.pane.tests) or a unique suffix of one (tests).")
-	for _, g := range []string{groupInspect, groupAct, groupWorkspace, groupFollow, groupConsole} {
+	for _, g := range []string{groupInspect, groupAct, groupPerms, groupWorkspace, groupFollow, groupConsole} {
 		fmt.Fprintf(c.out, "\n%s:\n", g)
 		for _, cmd := range Commands() {
 			if cmd.Group == g {
@@ -725,4 +737,31 @@ func (c *Console) close(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(c.out, "closed %s\n", args[0])
 	return nil
+}
+
+func (c *Console) watch(ctx context.Context, args []string) error {
+	if len(args) != 1 {
+		return usageError(registry["watch"])
+	}
+	if c.term == nil || !IsTerminal(c.term) {
+		return errors.New("watch draws on a terminal: run it at the console prompt, or use `screen ADDR` in scripts")
+	}
+	resized, stop := WatchResize()
+	defer stop()
+	err := Attach(ctx, c.client, AttachOptions{
+		Address:  args[0],
+		Out:      c.term,
+		Size:     func() (int, int) { return TermSize(c.term) },
+		Resized:  resized,
+		ReadOnly: true,
+		Hint:     "watching: Ctrl-C stops",
+	})
+	var ended *EndedError
+	switch {
+	case ctx.Err() != nil:
+		return nil
+	case errors.As(err, &ended):
+		return errors.New(ended.Reason)
+	}
+	return err
 }

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 
@@ -30,6 +31,10 @@ type Options struct {
 	JSON bool
 	// Width is the terminal width tables fit in (0: no limit).
 	Width int
+	// Color makes render draw with the plugin's colors (as --ansi does).
+	Color bool
+	// Term is the terminal watch draws on (nil: watch is refused).
+	Term *os.File
 }
 
 // Console runs console commands against one daemon.
@@ -37,11 +42,12 @@ type Console struct {
 	client controlv1connect.ControlServiceClient
 	out    io.Writer
 	opt    Options
+	term   *os.File // the terminal of watch (REPL or Options.Term)
 }
 
 // New returns a console writing its output to out.
 func New(client controlv1connect.ControlServiceClient, out io.Writer, opt Options) *Console {
-	return &Console{client: client, out: out, opt: opt}
+	return &Console{client: client, out: out, opt: opt, term: opt.Term}
 }
 
 // Command is one console command.
@@ -132,6 +138,12 @@ func (c *Console) RunScript(ctx context.Context, script string) error {
 	return nil
 }
 
+// errUnreachable and errStreamEnded mean the daemon may have gone away.
+var (
+	errUnreachable = errors.New("the daemon is not reachable (did it stop? see `tessera ps`)")
+	errStreamEnded = errors.New("the daemon ended the stream (did it stop?)")
+)
+
 // friendly turns a control API error into one line.
 func friendly(err error) error {
 	var ce *connect.Error
@@ -139,7 +151,7 @@ func friendly(err error) error {
 		switch ce.Code() {
 		case connect.CodeUnavailable:
 			if strings.Contains(ce.Message(), "connect") || strings.Contains(ce.Message(), "dial") || strings.Contains(ce.Message(), "EOF") {
-				return errors.New("the daemon is not reachable (did it stop? see `tessera ps`)")
+				return errUnreachable
 			}
 		}
 		return errors.New(ce.Message())

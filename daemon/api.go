@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sort"
 	"strings"
 	"time"
 
@@ -295,6 +294,12 @@ func (a *api) Apply(ctx context.Context, req *connect.Request[controlv1.ApplyReq
 		}
 	}
 	err = a.onLoop(ctx, func() {
+		for _, p := range a.d.pluginPanes() {
+			if pr := p.plug.pending; pr != nil {
+				res.Pending = append(res.Pending, fmt.Sprintf("%s asks for %s (tessera console -c 'grant %s all')",
+					p.addr, strings.Join(permissionNames(pr.perms), ", "), lastSegment(p.addr)))
+			}
+		}
 		for _, p := range waits {
 			op := a.d.objectProto(p)
 			switch op.State {
@@ -325,18 +330,6 @@ func (a *api) target(ctx context.Context, addr string) (*pane, error) {
 		return nil, lookupErr(lerr)
 	}
 	return p, nil
-}
-
-func kindOf(o any) string {
-	switch v := o.(type) {
-	case *session:
-		return KindSession
-	case *tab:
-		return KindTab
-	case *pane:
-		return v.kind
-	}
-	return "object"
 }
 
 // livePlugin returns the running plugin of a plugin pane.
@@ -722,6 +715,10 @@ func (d *Daemon) objectProto(o any) *controlv1.Object {
 			rows, cols := po.view.size()
 			op.Rows, op.Cols = int32(rows), int32(cols)
 			op.Permissions = po.inst.Permissions
+			v.cmds.mu.Lock()
+			crashes := uint64(v.cmds.crashes)
+			v.cmds.mu.Unlock()
+			op.Stats = &controlv1.PluginStats{Crashes: crashes}
 			if po.p != nil {
 				op.Id = po.id
 				op.Permissions = permissionNames(po.p.Permissions())
@@ -731,9 +728,9 @@ func (d *Daemon) objectProto(o any) *controlv1.Object {
 				}
 				op.Workers = po.p.Workers()
 				st := po.p.Stats()
-				op.Stats = &controlv1.PluginStats{Calls: st.Calls, Commands: st.Commands,
+				op.Stats = &controlv1.PluginStats{Calls: st.Calls, Commands: st.Commands, Crashes: crashes,
 					Denied: st.Incidents[wasi.IncidentDenied], Unsupported: st.Incidents[wasi.IncidentUnsupported],
-					Dropped: st.Incidents[wasi.IncidentRateLimited] + st.Incidents[wasi.IncidentQueueFull]}
+					Dropped: st.Incidents[wasi.IncidentRateLimited] + st.Incidents[wasi.IncidentQueueFull], Moves: st.Moves}
 			}
 			return op
 		}
@@ -761,15 +758,6 @@ func (d *Daemon) objectProto(o any) *controlv1.Object {
 		return op
 	}
 	return &controlv1.Object{}
-}
-
-func sortedKeys(m map[string]string) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 // jsonValue encodes a plan value as JSON text; nil (absent) stays nil.

@@ -20,6 +20,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -95,8 +96,9 @@ type Daemon struct {
 	nextPaneID   uint32
 	nextPluginID uint32
 	nextTabID    uint32
-	unmanagedSeq int
 	dirty        map[*session]bool
+	perms        *permStore
+	attach       attachRegistry
 	pipes        pipeTable
 }
 
@@ -133,6 +135,7 @@ func New(cfg Config) (*Daemon, error) {
 		done:        make(chan struct{}),
 		shutdownReq: make(chan struct{}),
 	}
+	d.attach.panes = map[*pane]*paneAttach{}
 	if err := os.MkdirAll(paths.RuntimeDir, 0o700); err != nil {
 		return nil, fmt.Errorf("runtime directory: %w", err)
 	}
@@ -147,6 +150,8 @@ func New(cfg Config) (*Daemon, error) {
 		return nil, err
 	}
 	d.lock = lock
+	perms, perr := loadPermStore(filepath.Join(paths.StateDir, permFile))
+	d.perms = perms
 	logf, err := openRotating(paths.Log, 10<<20)
 	if err != nil {
 		releaseLock(lock, paths.Lock)
@@ -158,6 +163,9 @@ func New(cfg Config) (*Daemon, error) {
 		w = io.MultiWriter(logf, cfg.Logger)
 	}
 	d.log = newRingLogger(d.logs, w, cfg.LogLevel)
+	if perr != nil {
+		d.log.Error("permission answers not loaded", "err", perr)
+	}
 	return d, nil
 }
 

@@ -37,6 +37,8 @@ type pluginObj struct {
 	mounts []wasi.Mount
 	// notSelectable and hidden mirror SetSelectable and HideSelf.
 	notSelectable, hidden bool
+	// pending is a permission request waiting for an admin's answer.
+	pending *pendingRequest
 }
 
 // pluginView holds a plugin's size and last frame; it guards itself.
@@ -182,7 +184,11 @@ func (d *Daemon) buildPluginConfig(pn *pane, cwd string) (wasi.PluginConfig, err
 		Mounts:     ms,
 		Env:        env,
 		Limits:     lim,
-		Granted:    permissionTypes(in.Permissions),
+		Granted:    d.initialGrants(po),
+		Permissions: func(req *wasi.PermissionRequest) {
+			// Must not block: the answer comes from the loop.
+			go d.post(func() { d.permissionRequested(pn, loadNo, req) })
+		},
 		InitialCwd: initialCwd,
 		// Called on the plugin's own observer goroutine, in order: it only
 		// updates the view (a leaf) and forwards to the loop.
@@ -198,7 +204,11 @@ func (d *Daemon) buildPluginConfig(pn *pane, cwd string) (wasi.PluginConfig, err
 			case wasi.ActivityStderr:
 				log.Debug("stderr", "line", a.Line)
 			case wasi.ActivityIncident:
-				d.events.publish(EvPluginIncident, addr, a.Incident.String(), map[string]string{"kind": a.Incident.Kind.String()})
+				typ := EvPluginIncident
+				if a.Incident.Kind == wasi.IncidentDenied {
+					typ = EvPermissionDenied
+				}
+				d.events.publish(typ, addr, a.Incident.String(), map[string]string{"kind": a.Incident.Kind.String()})
 			case wasi.ActivityCommand:
 				d.pluginCommand(pn, loadNo, a)
 			case wasi.ActivityPipe:
@@ -293,6 +303,7 @@ func (d *Daemon) pluginFailed(pn *pane, loadNo int, err error) {
 	d.events.publish(EvPluginFailed, pn.addr, po.lastErr, nil)
 	pn.markReady()
 	d.maybeRestartPlugin(pn)
+	d.showFault(pn, "failed to start")
 }
 
 func (d *Daemon) pluginCrashed(pn *pane, loadNo int, err error) {
@@ -302,6 +313,9 @@ func (d *Daemon) pluginCrashed(pn *pane, loadNo int, err error) {
 	}
 	po.state = StateCrashed
 	po.lastErr = oneLine(err.Error())
+	pn.cmds.mu.Lock()
+	pn.cmds.crashes++
+	pn.cmds.mu.Unlock()
 	d.log.Error("plugin crashed", "plugin", pn.addr, "err", po.lastErr)
 	d.events.publish(EvPluginCrashed, pn.addr, po.lastErr, nil)
 	d.pipesPluginGone(pn, crashWhy(po.lastErr))
@@ -311,6 +325,17 @@ func (d *Daemon) pluginCrashed(pn *pane, loadNo int, err error) {
 	}
 	pn.markReady()
 	d.maybeRestartPlugin(pn)
+	d.showFault(pn, "crashed")
+}
+
+// showFault replaces a failed plugin's stale frame with what happened.
+func (d *Daemon) showFault(pn *pane, what string) {
+	po := pn.plug
+	msg := fmt.Sprintf("\x1b[1;31m%s %s\x1b[0m\n%s\n", pn.name, what, po.lastErr)
+	if po.restartTimer != nil && (po.state == StateCrashed || po.state == StateFailed) {
+		msg += fmt.Sprintf("restart %d coming (policy %s)\n", po.restarts, po.inst.Restart.Policy)
+	}
+	po.view.setFrame([]byte(msg))
 }
 
 // maybeRestartPlugin applies the restart policy after a crash or a failed
@@ -324,6 +349,7 @@ func (d *Daemon) maybeRestartPlugin(pn *pane) {
 	if time.Since(po.started) > time.Minute {
 		po.restarts = 0 // it ran long enough: the count is of consecutive restarts
 	}
+	po.restartTimer = nil
 	if r.MaxRestarts > 0 && po.restarts >= r.MaxRestarts {
 		po.lastErr += fmt.Sprintf(" (not restarted: %d restarts, the cap)", po.restarts)
 		d.events.publish(EvPluginFailed, pn.addr, "restart cap reached", nil)
@@ -353,13 +379,22 @@ func backoff(base time.Duration, n int) time.Duration {
 func (d *Daemon) stopPlugin(pn *pane, final string) {
 	po := pn.plug
 	po.loads++ // supersede loads in flight
+	if pr := po.pending; pr != nil {
+		pr.req.Respond(false)
+		po.pending = nil
+	}
 	if po.restartTimer != nil {
 		po.restartTimer.Stop()
 	}
 	if p := po.p; p != nil {
 		po.p = nil
-		p.Post(&pluginpb.Event{Name: pluginpb.EventType_BeforeClose})
-		d.closePluginAsync(p)
+		// BeforeClose reaches a subscribed plugin before it is closed: the
+		// close waits (briefly) until the plugin has processed it.
+		if p.Post(&pluginpb.Event{Name: pluginpb.EventType_BeforeClose}) {
+			d.closePluginAfterSync(p)
+		} else {
+			d.closePluginAsync(p)
+		}
 	}
 	if po.tmpDir != "" {
 		tmp := po.tmpDir
@@ -370,6 +405,21 @@ func (d *Daemon) stopPlugin(pn *pane, final string) {
 	pn.markReady()
 	d.pipesPluginGone(pn, "was "+final)
 	d.events.publish(EvPluginStopped, pn.addr, "stopped", nil)
+}
+
+// beforeCloseGrace bounds how long a closing plugin may take to handle
+// BeforeClose.
+const beforeCloseGrace = time.Second
+
+func (d *Daemon) closePluginAfterSync(p *wasi.Plugin) {
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), beforeCloseGrace)
+		_ = p.Sync(ctx)
+		cancel()
+		d.closePluginAsync(p)
+	}()
 }
 
 func (d *Daemon) closePluginAsync(p *wasi.Plugin) {
@@ -407,6 +457,7 @@ func (d *Daemon) pluginCommand(pn *pane, loadNo int, a wasi.Activity) {
 	if a.Command == nil {
 		return
 	}
+	pn.cmds.add(a)
 	switch a.Outcome {
 	case wasi.CommandDenied, wasi.CommandUnsupported:
 		d.events.publish(EvPluginCommand, pn.addr, fmt.Sprintf("%s %s: %s", a.Command.GetName(), a.Outcome, a.Detail),

@@ -115,13 +115,12 @@ func (d *Daemon) zellijSession(s *session) *zellij.Session {
 			if p.currentState() == StateClosed {
 				continue
 			}
-			zp := zellij.Pane{ID: p.zellijID(), Title: p.name, Focused: j == t.focus, Y: y}
+			zp := zellij.Pane{ID: p.zellijID(), Title: p.name, Focused: j == t.focus, Y: y, Suppressed: p.hidden, Floating: p.floating}
 			if p.plug != nil {
 				zp.IsPlugin = true
 				zp.PluginURL = p.plug.inst.Source.URL()
 				zp.Rows, zp.Cols = p.plug.view.size()
 				zp.NotSelectable = p.plug.notSelectable
-				zp.Suppressed = p.plug.hidden
 			} else {
 				if p.term != nil {
 					p.term.mu.Lock()
@@ -212,6 +211,7 @@ func (d *Daemon) handleCommand(pn *pane, c *wasi.CommandContext, cmd *pluginpb.P
 	case pluginpb.CommandName_HideSelf, pluginpb.CommandName_ShowSelf:
 		if pn.plug != nil {
 			pn.plug.hidden = n == pluginpb.CommandName_HideSelf
+			pn.hidden = pn.plug.hidden
 			if p := pn.plug.p; p != nil {
 				p.Post(zellij.VisibleEvent(!pn.plug.hidden))
 			}
@@ -329,7 +329,25 @@ func (d *Daemon) handleCommand(pn *pane, c *wasi.CommandContext, cmd *pluginpb.P
 		t := d.activeTab(s)
 		np := d.openTerminal(t, filepath.Base(ct.GetPath()), argv, d.pluginPath(pn, ct.GetCwd()))
 		np.floating = n == pluginpb.CommandName_OpenCommandPaneFloating
+		d.commandPaneOpened(pn, np, p.GetContext())
 		return paneReply(n, np), nil
+	case pluginpb.CommandName_OpenFile, pluginpb.CommandName_OpenFileFloating, pluginpb.CommandName_OpenFileInPlace:
+		p := cmd.GetOpenFilePayload()
+		if p == nil {
+			p = cmd.GetOpenFileFloatingPayload()
+		}
+		if p == nil {
+			p = cmd.GetOpenFileInPlacePayload()
+		}
+		np, err := d.openFile(pn, p)
+		if err != nil {
+			return nil, err
+		}
+		np.floating = n == pluginpb.CommandName_OpenFileFloating
+		return paneReply(n, np), nil
+	case pluginpb.CommandName_WebRequest:
+		d.webRequest(pn, cmd.GetWebRequestPayload())
+		return nil, nil
 	case pluginpb.CommandName_CloseTerminalPane, pluginpb.CommandName_ClosePluginPane:
 		id := cmd.GetCloseTerminalPanePayload()
 		if n == pluginpb.CommandName_ClosePluginPane {
@@ -384,6 +402,9 @@ func (d *Daemon) handleCommand(pn *pane, c *wasi.CommandContext, cmd *pluginpb.P
 			return nil, err
 		}
 		return nil, nil
+	case pluginpb.CommandName_DumpSessionLayout:
+		return &pluginpb.DumpSessionLayoutResponse{Result: &pluginpb.DumpSessionLayoutResponse_LayoutContent{
+			LayoutContent: d.dumpLayout(s)}}, nil
 	case pluginpb.CommandName_GenerateRandomName:
 		return &pluginpb.GenerateRandomNameResponse{Name: fmt.Sprintf("tab-%d", time.Now().UnixNano()%100000)}, nil
 
@@ -395,6 +416,9 @@ func (d *Daemon) handleCommand(pn *pane, c *wasi.CommandContext, cmd *pluginpb.P
 	case pluginpb.CommandName_RunCommand:
 		d.runCommand(pn, cmd.GetRunCommandPayload())
 		return nil, nil
+	}
+	if reply, ok, err := d.handlePaneCommand(pn, cmd); ok {
+		return reply, err
 	}
 	return nil, unsupported("%s is not carried out by the daemon", n)
 }

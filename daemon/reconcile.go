@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/tessera-ws/tessera/config"
+	"github.com/tessera-ws/tessera/proto/pluginpb"
 )
 
 func jsonMarshal(v any) ([]byte, error) { return json.MarshalIndent(v, "", "  ") }
@@ -43,6 +44,7 @@ func workspaceHash(ws *config.Workspace) string {
 // and changed. An invalid file changes nothing: its diagnostics go to the
 // log and the event stream. Loop only.
 func (d *Daemon) reload(why string) (*config.Workspace, hcl.Diagnostics, *config.Plan) {
+	d.log.Info("reading the workspace", "why", why)
 	ws, files, diags := d.load("")
 	d.lastFiles = files
 	if diags.HasErrors() {
@@ -81,7 +83,7 @@ func (d *Daemon) apply(ws *config.Workspace) *config.Plan {
 	for _, sc := range ws.Sessions {
 		s := d.findSession(sc.Address)
 		if s == nil {
-			s = &session{addr: sc.Address, name: sc.Name, managed: true, created: time.Now()}
+			s = &session{addr: sc.Address, name: sc.Name, managed: true, created: time.Now(), mode: pluginpb.InputMode_Normal}
 			d.sessions = append(d.sessions, s)
 			s.listDirty = true
 			d.events.publish(EvSessionCreated, s.addr, "session created", nil)
@@ -322,6 +324,7 @@ func (d *Daemon) applyPane(s *session, t *tab, p *pane, addr, name string, tp *c
 	p.tcfg = tp
 	if !sameTerminal(old, tp) {
 		d.log.Info("pane changed: restarting it", "pane", addr)
+		p.ready, p.readyDone = make(chan struct{}), false
 		d.restartTerminal(p)
 	}
 	return p
@@ -362,6 +365,7 @@ func (d *Daemon) closePane(p *pane) {
 	var wg sync.WaitGroup
 	d.stopPane(p, StateClosed, &wg)
 	d.markDirty(p.sess)
+	d.paneClosedEvent(p)
 	d.events.publish(EvPaneClosed, p.addr, "closed", nil)
 }
 
@@ -494,6 +498,7 @@ func (d *Daemon) terminalExited(p *pane, run int, pr *process) {
 	p.status = pr.status
 	p.state = StateExited
 	d.markDirty(p.sess)
+	d.paneExitedEvents(p)
 	d.log.Info("pane exited", "pane", p.addr, "pid", pr.pid, "status", pr.status)
 	d.events.publish(EvPaneExited, p.addr, fmt.Sprintf("exited with status %d", pr.status), map[string]string{"status": fmt.Sprint(pr.status)})
 	policy := config.RestartNever
@@ -502,8 +507,8 @@ func (d *Daemon) terminalExited(p *pane, run int, pr *process) {
 		policy, closeOnExit = p.tcfg.Restart, p.tcfg.CloseOnExit
 	}
 	if policy == config.RestartAlways || (policy == config.RestartOnFailure && pr.status != 0) {
-		if time.Since(pr.started) > time.Minute {
-			p.restarts = 0
+		if time.Since(pr.started) > 10*time.Second {
+			p.restarts = 0 // it ran a while: not a crash loop
 		}
 		delay := backoff(0, p.restarts)
 		if p.restarts >= maxPaneRestarts {

@@ -89,6 +89,10 @@ func findNamed(name string) ([]byte, error) {
 		name, strings.Join(dirs, ", "))
 }
 
+// downloadClient fetches https sources; tests replace it to trust their
+// server's certificate.
+var downloadClient = http.DefaultClient
+
 // download fetches an https module into the cache, checking its digest
 // before it is ever compiled. A cached copy with the right digest is reused.
 func download(ctx context.Context, url, want, cacheDir string) ([]byte, error) {
@@ -109,7 +113,7 @@ func download(ctx context.Context, url, want, cacheDir string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := downloadClient.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("download %s: %w", url, err)
 	}

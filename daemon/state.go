@@ -88,8 +88,16 @@ type pane struct {
 	// runs counts process starts, to ignore exits of replaced processes.
 	runs int
 
-	// floating panes are ordinary panes marked as such.
-	floating bool
+	// floating panes are ordinary panes marked as such; hidden ones are
+	// suppressed (HidePaneWithId, HideSelf).
+	floating, hidden bool
+	// openedBy is the plugin that opened this pane at run time (command
+	// and edit panes report their exit to it), with its context.
+	openedBy    *pane
+	openContext []*pluginpb.ContextItem
+	editPane    bool
+	// cmds are a plugin's recent commands (kept across reloads).
+	cmds commandLog
 
 	// plugins
 	plug *pluginObj

@@ -249,15 +249,6 @@ func (p *process) stop(grace time.Duration) {
 	p.ptmx.Close()
 }
 
-func (p *process) stoppedOnPurpose() bool {
-	select {
-	case <-p.stopped:
-		return true
-	default:
-		return false
-	}
-}
-
 // loginShell returns the user's login shell: $SHELL, else the passwd entry,
 // else /bin/sh.
 func loginShell() string {

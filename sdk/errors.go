@@ -20,11 +20,6 @@ func (e *wrapError) Unwrap() error { return e.err }
 // wrap returns err with context prepended.
 func wrap(context string, err error) error { return &wrapError{context: context, err: err} }
 
-// quoteByte renders a byte for error messages, as %q does.
-func quoteByte(b byte) string { return strconv.QuoteRune(rune(b)) }
-
-func itoa(i int) string { return strconv.Itoa(i) }
-
 func newError(msg string) error { return errors.New(msg) }
 
 // describe renders a panic value: strings and errors as their text, values

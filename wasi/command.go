@@ -104,6 +104,13 @@ func (in *instance) runCommand(ctx context.Context) {
 		}
 	}
 	in.unsupported = ""
+	if hostHandled(name) && name != pluginpb.CommandName_RequestPluginPermissions && name != pluginpb.CommandName_WatchFilesystem {
+		// The outcome is known before: the command's activity comes
+		// before what it causes (a worker's commands, pipe requests).
+		p.observe(Activity{Kind: ActivityCommand, Worker: in.worker, Command: seen, Outcome: CommandHost})
+		in.hostCommand(ctx, cmd)
+		return
+	}
 	if in.hostCommand(ctx, cmd) {
 		// Host-handled commands that carry a reply wrote it already.
 		a := Activity{Kind: ActivityCommand, Worker: in.worker, Command: seen, Outcome: CommandHost}

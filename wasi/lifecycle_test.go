@@ -70,6 +70,7 @@ func TestUpdateRendersWhenSized(t *testing.T) {
 	if err != nil || !rendered {
 		t.Fatalf("update after resize: rendered=%v err=%v", rendered, err)
 	}
+	p.Sync(ctxT(t))
 	r.mu.Lock()
 	frames := append([]string(nil), r.frames...)
 	r.mu.Unlock()
@@ -81,6 +82,7 @@ func TestUpdateRendersWhenSized(t *testing.T) {
 	// Same size again: no render.
 	p.Resize(10, 40)
 	rendered, _ = p.Update(ctxT(t), keyEvent('c'))
+	p.Sync(ctxT(t))
 	r.mu.Lock()
 	n := len(r.frames)
 	r.mu.Unlock()

@@ -70,7 +70,7 @@ func brokenRewrites(t *testing.T) {
 func TestRewriteCompileFailureFallsBack(t *testing.T) {
 	brokenRewrites(t)
 	var log lockedBuffer
-	h, err := NewHost(context.Background(), HostConfig{CacheDir: t.TempDir(),
+	h, err := NewHost(context.Background(), HostConfig{Engine: EngineCompiler, CacheDir: t.TempDir(),
 		Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		t.Fatal(err)

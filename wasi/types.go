@@ -389,10 +389,11 @@ func (o CommandOutcome) String() string {
 // Activity is one thing a plugin did, as PluginConfig.Observer receives it.
 //
 // The observer is called on one goroutine per plugin, never concurrently,
-// in the order the activities happened (Seq counts them from 1). A
-// command's activity comes once the host has decided what became of it, so
-// the activities its handling caused (an incident, a pipe request) come
-// first. Activities are queued, not dropped, while the observer runs: it must
+// in the order the activities happened (Seq counts them from 1). A command
+// the host carries out itself is reported before what it causes (a pipe
+// request, a worker's commands); a dispatched, denied or unsupported one
+// (and RequestPluginPermissions, WatchFilesystem) once the host has decided
+// what became of it, after the incident that says why. Activities are queued, not dropped, while the observer runs: it must
 // not block (forward to a channel or an inbox), or the queue grows. It may
 // call any method of the plugin. Sync returns only once the activities of
 // what it waited for have been observed; Close delivers what is queued

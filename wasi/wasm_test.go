@@ -122,6 +122,9 @@ func TestHandAssembledLifecycles(t *testing.T) {
 			if err != nil || !rendered {
 				t.Fatalf("rendered=%v err=%v", rendered, err)
 			}
+			if err := p.Sync(ctxT(t)); err != nil {
+				t.Fatal(err)
+			}
 			r.mu.Lock()
 			defer r.mu.Unlock()
 			if len(r.frames) != 2 || r.frames[1] != "frame-ok\n" {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 
 	"github.com/tessera-ws/tessera/console"
 	"github.com/tessera-ws/tessera/internal/ctl"
@@ -14,16 +16,21 @@ import (
 func init() {
 	register(command{
 		name:    "console",
-		summary: "admin commands against the running daemon: -c 'CMD; CMD', -f SCRIPT, or a script on stdin",
+		summary: "admin commands against the running daemon: a REPL on a terminal, -c 'CMD; CMD', -f SCRIPT or a script on stdin",
 		run:     runConsole,
 	})
 }
 
 const consoleHelp = `usage: tessera console [-w PATH] [--json] [-c 'CMD; CMD' | -f SCRIPT]
 
-Runs console commands against the running daemon: the commands of -c
-(separated by ';' or newlines), of the file -f, or of stdin. A failing
-command stops the script with exit status 1 and one line saying why.
+Runs console commands against the running daemon. With stdin a terminal
+and neither -c nor -f, it is a REPL: Tab completes commands, flags,
+addresses, keys and permissions; history is kept in
+$XDG_STATE_HOME/tessera/console_history; Ctrl-C cancels the line or a
+running follow (events, logs -f, watch); Ctrl-D leaves. Otherwise it runs
+the commands of -c (separated by ';' or newlines), of the file -f, or of
+stdin: a failing command stops the script with exit status 1 and one line
+saying why.
 ` + "`tessera console -c help`" + ` lists the commands; ADDR is a config address
 (session.dev.tab.code.pane.tests) or a unique suffix of one (tests).
 `
@@ -43,6 +50,11 @@ func runConsole(ctx context.Context, args []string, s stdio) int {
 	}
 	if *cmds != "" && *file != "" {
 		return usageError(fs, s, "-c and -f are exclusive")
+	}
+	if inF, ok := s.in.(*os.File); ok && *cmds == "" && *file == "" && console.IsTerminal(inF) {
+		if outF, ok := s.out.(*os.File); ok && console.IsTerminal(outF) {
+			return runREPL(ctx, *ws, *asJSON, inF, outF, s)
+		}
 	}
 	script := *cmds
 	if script == "" {
@@ -67,7 +79,15 @@ func runConsole(ctx context.Context, args []string, s stdio) int {
 		fmt.Fprintf(s.err, "tessera console: %v\n", err)
 		return exitError
 	}
-	c := console.New(ctl.Client(in.Socket), s.out, console.Options{JSON: *asJSON})
+	opt := console.Options{JSON: *asJSON}
+	if f, ok := s.out.(*os.File); ok && !*asJSON {
+		opt.Color = console.ColorTerminal(f)
+		if console.IsTerminal(f) {
+			opt.Term = f
+			_, opt.Width = console.TermSize(f)
+		}
+	}
+	c := console.New(ctl.Client(in.Socket), s.out, opt)
 	if err := c.RunScript(ctx, script); err != nil {
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 			return signalExit(ctx)
@@ -76,6 +96,26 @@ func runConsole(ctx context.Context, args []string, s stdio) int {
 		return exitError
 	}
 	return exitOK
+}
+
+// runREPL runs the interactive console on a terminal.
+func runREPL(ctx context.Context, ws string, asJSON bool, in, out *os.File, s stdio) int {
+	info, err := ctl.Resolve(ws)
+	if err != nil {
+		fmt.Fprintf(s.err, "tessera console: %v\n", err)
+		return exitError
+	}
+	c := console.New(ctl.Client(info.Socket), out, console.Options{JSON: asJSON})
+	err = c.REPL(ctx, console.REPLOptions{In: in, Out: out, HistoryFile: filepath.Join(ctl.StateHome(), "console_history")})
+	switch {
+	case err == nil:
+		return exitOK
+	case ctx.Err() != nil:
+		return signalExit(ctx)
+	default:
+		fmt.Fprintf(s.err, "tessera console: %v\n", err)
+		return exitError
+	}
 }
 
 // readAllLimited reads r up to limit bytes, returning early when ctx ends.

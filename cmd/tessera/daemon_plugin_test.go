@@ -2,8 +2,12 @@ package main
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tessera-ws/tessera/internal/testutil/guestbuild"
 )
@@ -75,5 +79,132 @@ session "dev" {
 	r := e.console("render bar 2x60")
 	if !strings.Contains(r, "dev") {
 		t.Errorf("render bar 2x60:\n%s", r)
+	}
+}
+
+// TestDaemonPermissionFlow: a plugin that asks at run time for a
+// permission its manifest does not grant waits for an admin; grant lets
+// its events through, the answer survives down and up, and revoke stops
+// them at once.
+func TestDaemonPermissionFlow(t *testing.T) {
+	e := newDaemonEnv(t)
+	wasm := guestbuild.Build(t, "../../examples/plugins/status")
+	e.write(fmt.Sprintf(`
+session "dev" {
+  tab "main" {
+    plugin_pane "bar" {
+      source = %q
+    }
+  }
+}
+`, wasm))
+	out := e.mustRun("up", e.file)
+	if !strings.Contains(out, "bar asks for ReadApplicationState") {
+		t.Errorf("up does not say a request waits:\n%s", out)
+	}
+	pending := e.console("pending")
+	if !strings.Contains(pending, "session.dev.tab.main.pane.bar") || !strings.Contains(pending, "ReadApplicationState") {
+		t.Fatalf("pending:\n%s", pending)
+	}
+	if strings.Contains(e.console("screen bar"), "main") {
+		t.Fatalf("the plugin saw the tabs before it was granted the permission")
+	}
+	e.console("grant bar ReadApplicationState")
+	e.waitFor("the granted plugin to draw the tab", func() bool {
+		return strings.Contains(e.console("screen bar"), "main")
+	})
+	if p := e.console("pending"); !strings.Contains(p, "no permission request is waiting") {
+		t.Errorf("pending after grant:\n%s", p)
+	}
+
+	// The answer persists: after down and up no request waits.
+	e.mustRun("down", "-w", e.file)
+	out = e.mustRun("up", e.file)
+	if strings.Contains(out, "asks for") {
+		t.Errorf("the grant did not survive a restart:\n%s", out)
+	}
+	e.waitFor("the plugin to draw the tab after the restart", func() bool {
+		return strings.Contains(e.console("screen bar"), "main")
+	})
+
+	// Revoking stops the events at once: a new tab never reaches it.
+	e.console("revoke bar ReadApplicationState")
+	e.console("new-tab after-revoke")
+	time.Sleep(300 * time.Millisecond) // let a (wrong) TabUpdate arrive if one were sent
+	if s := e.console("screen bar"); strings.Contains(s, "after-revoke") {
+		t.Errorf("a revoked plugin still got tab updates:\n%s", s)
+	}
+	if perms := e.console("perms bar"); !strings.Contains(perms, "ReadApplicationState") || !strings.Contains(perms, "DENIED") {
+		t.Errorf("perms after revoke:\n%s", perms)
+	}
+}
+
+// TestDaemonPluginCommands: RunCommand, WebRequest (against a local test
+// server), command panes reporting back with their context, a tab opened by
+// a command, and a crash restarted per policy until its cap.
+func TestDaemonPluginCommands(t *testing.T) {
+	e := newDaemonEnv(t)
+	wasm := guestbuild.Build(t, "testdata/guests/actions")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "hello %s", r.Header.Get("X-Test"))
+	}))
+	defer srv.Close()
+	e.write(fmt.Sprintf(`
+plugin "actions" {
+  source      = %q
+  config      = { url = %q }
+  permissions = ["ReadApplicationState", "RunCommands", "WebAccess", "ChangeApplicationState", "OpenTerminalsOrPlugins"]
+  restart {
+    policy       = "on-failure"
+    max_restarts = 2
+    backoff      = "50ms"
+  }
+}
+
+session "dev" {
+  tab "main" {
+    plugin_pane "act" {
+      plugin = plugin.actions
+    }
+  }
+}
+`, wasm, srv.URL))
+	e.mustRun("up", e.file)
+	e.waitFor("the plugin's first frame", func() bool { return strings.Contains(e.console("screen act"), "ready") })
+
+	e.console("keys act r w c t")
+	e.waitFor("the results", func() bool {
+		s := e.console("screen act")
+		return strings.Contains(s, `run exit=3 out="out-42" err="err" ctx=k=run`) &&
+			strings.Contains(s, `web status=200 body="hello yes" ctx=k=web`) &&
+			strings.Contains(s, "pane opened ctx=k=pane") &&
+			strings.Contains(s, "pane exited code=7 ctx=k=pane")
+	})
+	if tabs := e.console("tabs"); !strings.Contains(tabs, "from-plugin") {
+		t.Errorf("the plugin's NewTab did not open a tab:\n%s", tabs)
+	}
+	if cmds := e.console("commands act"); !strings.Contains(cmds, "RunCommand") || !strings.Contains(cmds, "WebRequest") {
+		t.Errorf("commands act:\n%s", cmds)
+	}
+
+	// A crash restarts the plugin (on-failure); after the cap (2) it stays down.
+	const addr = "session.dev.tab.main.pane.act"
+	for i := 1; i <= 3; i++ {
+		e.waitFor("the plugin to run", func() bool { return e.objects("plugins")[addr].State == "running" })
+		if out, code := e.run("console", "-w", e.file, "-c", "keys act p"); code != 1 || !strings.Contains(out, "crash") {
+			t.Errorf("a key that crashes the plugin: exit %d\n%s", code, out)
+		}
+		e.waitFor("the crash to be counted", func() bool {
+			return e.objects("plugins")[addr].Stats.Crashes == strconv.Itoa(i)
+		})
+	}
+	e.waitFor("the restart cap", func() bool {
+		return strings.Contains(e.console("describe act"), "the cap")
+	})
+	if o := e.objects("plugins")[addr]; o.State != "crashed" || o.Restarts != 2 {
+		t.Errorf("after the cap: %+v", o)
+	}
+	if s := e.console("screen act"); !strings.Contains(s, "crashed") {
+		t.Errorf("the pane does not show the crash:\n%s", s)
 	}
 }

@@ -113,6 +113,10 @@ type objectJSON struct {
 	Id        int    `json:"id"`
 	Managed   bool   `json:"managed"`
 	LastError string `json:"lastError"`
+	Restarts  int    `json:"restarts"`
+	Stats     struct {
+		Crashes string `json:"crashes"`
+	} `json:"stats"`
 }
 
 // objects lists panes and plugins by address.
@@ -430,4 +434,43 @@ session "dev" {
 	if got := e.console("scrollback count 3"); strings.Count(got, "\n") != 3 {
 		t.Errorf("scrollback count 3 printed:\n%s", got)
 	}
+}
+
+// TestDaemonDumpModeAndSIGHUP: dump writes the running session (run-time
+// tabs included) as a file validate accepts; mode switches the session's
+// input mode; SIGHUP re-reads the files.
+func TestDaemonDumpModeAndSIGHUP(t *testing.T) {
+	e := newDaemonEnv(t)
+	e.write(twoPanes)
+	e.mustRun("up", e.file)
+	e.console("new-tab extra; open extra --name top sleep 500")
+	dump := e.console("dump")
+	for _, want := range []string{`session "dev"`, `tab "code"`, `tab "extra"`, `pane "top"`, `"sleep"`, `"500"`} {
+		if !strings.Contains(dump, want) {
+			t.Errorf("dump lacks %s:\n%s", want, dump)
+		}
+	}
+	dumped := filepath.Join(e.dir, "dumped.hcl")
+	if err := os.WriteFile(dumped, []byte(dump), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := e.run("validate", dumped); code != 0 {
+		t.Errorf("the dump does not validate:\n%s\n%s", out, dump)
+	}
+	if out := e.console("mode locked"); !strings.Contains(out, "Locked") {
+		t.Errorf("mode locked: %s", out)
+	}
+	if _, code := e.run("console", "-w", e.file, "-c", "mode nosuch"); code != 1 {
+		t.Errorf("mode nosuch: exit %d", code)
+	}
+
+	// SIGHUP: a file changed behind the watcher's back is applied. The
+	// change here is seen by the watcher too; the point is that SIGHUP
+	// alone applies (the daemon logs "reload requested").
+	if err := syscall.Kill(e.daemonPID(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	e.waitFor("the SIGHUP reload in the log", func() bool {
+		return strings.Contains(e.console("logs -n 50"), "reload requested")
+	})
 }

@@ -486,3 +486,40 @@ func TestPluginRunWithheldNote(t *testing.T) {
 		t.Errorf("with the grant: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// A file that is not a plugin says so, in one line, and --json still
+// prints a JSON document.
+func TestPluginRunNotAPlugin(t *testing.T) {
+	dir := t.TempDir()
+	text := filepath.Join(dir, "notes.wasm")
+	if err := os.WriteFile(text, []byte("hello, not wasm\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := prRun(t, "", "plugin", "run", "--cache-dir", dir, text)
+	if code != 1 || !strings.Contains(stderr, "not a Zellij plugin: not a WebAssembly module") || strings.Count(stderr, "\n") != 1 || stdout != "" {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	code, stdout, _ = prRun(t, "", "plugin", "run", "--cache-dir", dir, "--json", text)
+	var js struct{ Plugin, Error string }
+	if err := json.Unmarshal([]byte(stdout), &js); code != 1 || err != nil || !strings.Contains(js.Error, "not a Zellij plugin") {
+		t.Errorf("--json: exit %d, %v, %q", code, err, stdout)
+	}
+	code, stdout, _ = prRun(t, "", "plugin", "run", "--json", filepath.Join(dir, "missing.wasm"))
+	if err := json.Unmarshal([]byte(stdout), &js); code != 1 || err != nil || js.Error == "" {
+		t.Errorf("--json, missing file: exit %d, %v, %q", code, err, stdout)
+	}
+}
+
+// Denied commands get a note on stderr, like withheld events; FullHdAccess
+// granted with a mount gets one saying what it means.
+func TestPluginRunDeniedAndFullHdNotes(t *testing.T) {
+	probe := probePath(t)
+	code, _, stderr := prRun(t, "key n\nkey t\n", "plugin", "run", probe, "--cache-dir", prCacheDir, "--script", "-")
+	if code != exitOK || !strings.Contains(stderr, "note: NewTab, SwitchTabTo denied: the plugin lacks ChangeApplicationState (add --grant ChangeApplicationState)") {
+		t.Errorf("exit %d, no denied note on stderr: %q", code, stderr)
+	}
+	code, _, stderr = prRun(t, "", "plugin", "run", probe, "--cache-dir", prCacheDir, "--grant", "all", "--mount", "/host="+t.TempDir()+":ro")
+	if code != exitOK || !strings.Contains(stderr, "FullHdAccess lets the plugin re-point /host anywhere") || strings.Contains(stderr, "denied") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}

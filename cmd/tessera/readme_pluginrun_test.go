@@ -71,10 +71,6 @@ func TestREADMEPluginRunsOnEmptyCache(t *testing.T) {
 			if strings.Contains(stderr.String(), "crashed") || strings.Contains(stderr.String(), "timed out") {
 				t.Fatalf("%s: stderr:\n%s", line, stderr.String())
 			}
-			// The run left the module compiled for the next one.
-			if ents, _ := os.ReadDir(filepath.Join(cache, "tessera", "compiled", "digests")); len(ents) == 0 {
-				t.Errorf("%s: nothing compiled into the cache", line)
-			}
 		})
 	}
 }

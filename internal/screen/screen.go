@@ -354,6 +354,17 @@ func (s *Screen) ANSI() string {
 	return string(buf)
 }
 
+// AppendRowANSI appends visible row y as ANSI writes it, without the
+// newline; a row outside the grid appends nothing. It lets a client redraw
+// only the rows Damage reports.
+func (s *Screen) AppendRowANSI(buf []byte, y int) []byte {
+	if y < 0 || y >= s.rows {
+		return buf
+	}
+	buf = s.appendANSIRow(buf, y)
+	return buf[:len(buf)-1]
+}
+
 func (s *Screen) appendANSIRow(buf []byte, y int) []byte {
 	row := s.row(y)
 	end := len(row)

@@ -318,6 +318,729 @@ func (*CloseResponse) Descriptor() ([]byte, []int) {
 	return file_v1_control_proto_rawDescGZIP(), []int{5}
 }
 
+type SetModeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Session name or address ("" for the only session).
+	Session string `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	// Mode is an input mode name: normal, locked, pane, tab, resize, move,
+	// scroll, search, session, ... (case-insensitive).
+	Mode          string `protobuf:"bytes,2,opt,name=mode,proto3" json:"mode,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetModeRequest) Reset() {
+	*x = SetModeRequest{}
+	mi := &file_v1_control_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetModeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetModeRequest) ProtoMessage() {}
+
+func (x *SetModeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetModeRequest.ProtoReflect.Descriptor instead.
+func (*SetModeRequest) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *SetModeRequest) GetSession() string {
+	if x != nil {
+		return x.Session
+	}
+	return ""
+}
+
+func (x *SetModeRequest) GetMode() string {
+	if x != nil {
+		return x.Mode
+	}
+	return ""
+}
+
+type SetModeResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Mode          string                 `protobuf:"bytes,1,opt,name=mode,proto3" json:"mode,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetModeResponse) Reset() {
+	*x = SetModeResponse{}
+	mi := &file_v1_control_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetModeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetModeResponse) ProtoMessage() {}
+
+func (x *SetModeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetModeResponse.ProtoReflect.Descriptor instead.
+func (*SetModeResponse) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *SetModeResponse) GetMode() string {
+	if x != nil {
+		return x.Mode
+	}
+	return ""
+}
+
+type DumpLayoutRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Session name or address ("" for the only session).
+	Session       string `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DumpLayoutRequest) Reset() {
+	*x = DumpLayoutRequest{}
+	mi := &file_v1_control_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DumpLayoutRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DumpLayoutRequest) ProtoMessage() {}
+
+func (x *DumpLayoutRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DumpLayoutRequest.ProtoReflect.Descriptor instead.
+func (*DumpLayoutRequest) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *DumpLayoutRequest) GetSession() string {
+	if x != nil {
+		return x.Session
+	}
+	return ""
+}
+
+type DumpLayoutResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Hcl is a workspace file that brings the session up as it runs now.
+	Hcl           string `protobuf:"bytes,1,opt,name=hcl,proto3" json:"hcl,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DumpLayoutResponse) Reset() {
+	*x = DumpLayoutResponse{}
+	mi := &file_v1_control_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DumpLayoutResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DumpLayoutResponse) ProtoMessage() {}
+
+func (x *DumpLayoutResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DumpLayoutResponse.ProtoReflect.Descriptor instead.
+func (*DumpLayoutResponse) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *DumpLayoutResponse) GetHcl() string {
+	if x != nil {
+		return x.Hcl
+	}
+	return ""
+}
+
+type CommandsRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Address string                 `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	// Limit is how many of the most recent to return (0: all kept, up to 200).
+	Limit         int32 `protobuf:"varint,2,opt,name=limit,proto3" json:"limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CommandsRequest) Reset() {
+	*x = CommandsRequest{}
+	mi := &file_v1_control_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CommandsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CommandsRequest) ProtoMessage() {}
+
+func (x *CommandsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CommandsRequest.ProtoReflect.Descriptor instead.
+func (*CommandsRequest) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *CommandsRequest) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *CommandsRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+type PluginCommandRecord struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	TimeUnixNano int64                  `protobuf:"varint,1,opt,name=time_unix_nano,json=timeUnixNano,proto3" json:"time_unix_nano,omitempty"`
+	Worker       string                 `protobuf:"bytes,2,opt,name=worker,proto3" json:"worker,omitempty"`
+	Name         string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	// Outcome is "host", "dispatched", "denied" or "unsupported".
+	Outcome       string `protobuf:"bytes,4,opt,name=outcome,proto3" json:"outcome,omitempty"`
+	Detail        string `protobuf:"bytes,5,opt,name=detail,proto3" json:"detail,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PluginCommandRecord) Reset() {
+	*x = PluginCommandRecord{}
+	mi := &file_v1_control_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PluginCommandRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PluginCommandRecord) ProtoMessage() {}
+
+func (x *PluginCommandRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PluginCommandRecord.ProtoReflect.Descriptor instead.
+func (*PluginCommandRecord) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *PluginCommandRecord) GetTimeUnixNano() int64 {
+	if x != nil {
+		return x.TimeUnixNano
+	}
+	return 0
+}
+
+func (x *PluginCommandRecord) GetWorker() string {
+	if x != nil {
+		return x.Worker
+	}
+	return ""
+}
+
+func (x *PluginCommandRecord) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *PluginCommandRecord) GetOutcome() string {
+	if x != nil {
+		return x.Outcome
+	}
+	return ""
+}
+
+func (x *PluginCommandRecord) GetDetail() string {
+	if x != nil {
+		return x.Detail
+	}
+	return ""
+}
+
+type CommandsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Commands      []*PluginCommandRecord `protobuf:"bytes,1,rep,name=commands,proto3" json:"commands,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CommandsResponse) Reset() {
+	*x = CommandsResponse{}
+	mi := &file_v1_control_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CommandsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CommandsResponse) ProtoMessage() {}
+
+func (x *CommandsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CommandsResponse.ProtoReflect.Descriptor instead.
+func (*CommandsResponse) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *CommandsResponse) GetCommands() []*PluginCommandRecord {
+	if x != nil {
+		return x.Commands
+	}
+	return nil
+}
+
+type PermissionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Address, if set, keeps that plugin (or the plugins under it).
+	Address string `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	// PendingOnly keeps plugins with a request waiting for an answer.
+	PendingOnly   bool `protobuf:"varint,2,opt,name=pending_only,json=pendingOnly,proto3" json:"pending_only,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PermissionsRequest) Reset() {
+	*x = PermissionsRequest{}
+	mi := &file_v1_control_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PermissionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PermissionsRequest) ProtoMessage() {}
+
+func (x *PermissionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PermissionsRequest.ProtoReflect.Descriptor instead.
+func (*PermissionsRequest) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *PermissionsRequest) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *PermissionsRequest) GetPendingOnly() bool {
+	if x != nil {
+		return x.PendingOnly
+	}
+	return false
+}
+
+type PluginPermissions struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Address   string                 `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	PluginUrl string                 `protobuf:"bytes,2,opt,name=plugin_url,json=pluginUrl,proto3" json:"plugin_url,omitempty"`
+	// Identity is what answers persist under (source and configuration).
+	Identity string   `protobuf:"bytes,3,opt,name=identity,proto3" json:"identity,omitempty"`
+	Granted  []string `protobuf:"bytes,4,rep,name=granted,proto3" json:"granted,omitempty"`
+	// Denied are permissions an admin denied; a request of them is refused
+	// without asking again (until granted).
+	Denied []string `protobuf:"bytes,5,rep,name=denied,proto3" json:"denied,omitempty"`
+	// Pending are the permissions of a request waiting for grant or deny.
+	Pending              []string `protobuf:"bytes,6,rep,name=pending,proto3" json:"pending,omitempty"`
+	PendingSinceUnixNano int64    `protobuf:"varint,7,opt,name=pending_since_unix_nano,json=pendingSinceUnixNano,proto3" json:"pending_since_unix_nano,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *PluginPermissions) Reset() {
+	*x = PluginPermissions{}
+	mi := &file_v1_control_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PluginPermissions) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PluginPermissions) ProtoMessage() {}
+
+func (x *PluginPermissions) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PluginPermissions.ProtoReflect.Descriptor instead.
+func (*PluginPermissions) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *PluginPermissions) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *PluginPermissions) GetPluginUrl() string {
+	if x != nil {
+		return x.PluginUrl
+	}
+	return ""
+}
+
+func (x *PluginPermissions) GetIdentity() string {
+	if x != nil {
+		return x.Identity
+	}
+	return ""
+}
+
+func (x *PluginPermissions) GetGranted() []string {
+	if x != nil {
+		return x.Granted
+	}
+	return nil
+}
+
+func (x *PluginPermissions) GetDenied() []string {
+	if x != nil {
+		return x.Denied
+	}
+	return nil
+}
+
+func (x *PluginPermissions) GetPending() []string {
+	if x != nil {
+		return x.Pending
+	}
+	return nil
+}
+
+func (x *PluginPermissions) GetPendingSinceUnixNano() int64 {
+	if x != nil {
+		return x.PendingSinceUnixNano
+	}
+	return 0
+}
+
+type PermissionsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Plugins       []*PluginPermissions   `protobuf:"bytes,1,rep,name=plugins,proto3" json:"plugins,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PermissionsResponse) Reset() {
+	*x = PermissionsResponse{}
+	mi := &file_v1_control_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PermissionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PermissionsResponse) ProtoMessage() {}
+
+func (x *PermissionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PermissionsResponse.ProtoReflect.Descriptor instead.
+func (*PermissionsResponse) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *PermissionsResponse) GetPlugins() []*PluginPermissions {
+	if x != nil {
+		return x.Plugins
+	}
+	return nil
+}
+
+type GrantRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Address string                 `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	// Permissions by name (ReadApplicationState, ...); empty with all=true
+	// grants what the pending request asks for, or every permission.
+	Permissions   []string `protobuf:"bytes,2,rep,name=permissions,proto3" json:"permissions,omitempty"`
+	All           bool     `protobuf:"varint,3,opt,name=all,proto3" json:"all,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GrantRequest) Reset() {
+	*x = GrantRequest{}
+	mi := &file_v1_control_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GrantRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GrantRequest) ProtoMessage() {}
+
+func (x *GrantRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GrantRequest.ProtoReflect.Descriptor instead.
+func (*GrantRequest) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *GrantRequest) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *GrantRequest) GetPermissions() []string {
+	if x != nil {
+		return x.Permissions
+	}
+	return nil
+}
+
+func (x *GrantRequest) GetAll() bool {
+	if x != nil {
+		return x.All
+	}
+	return false
+}
+
+type DenyRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Address       string                 `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DenyRequest) Reset() {
+	*x = DenyRequest{}
+	mi := &file_v1_control_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DenyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DenyRequest) ProtoMessage() {}
+
+func (x *DenyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DenyRequest.ProtoReflect.Descriptor instead.
+func (*DenyRequest) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *DenyRequest) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+type RevokeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Address       string                 `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	Permissions   []string               `protobuf:"bytes,2,rep,name=permissions,proto3" json:"permissions,omitempty"`
+	All           bool                   `protobuf:"varint,3,opt,name=all,proto3" json:"all,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeRequest) Reset() {
+	*x = RevokeRequest{}
+	mi := &file_v1_control_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeRequest) ProtoMessage() {}
+
+func (x *RevokeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeRequest.ProtoReflect.Descriptor instead.
+func (*RevokeRequest) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *RevokeRequest) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *RevokeRequest) GetPermissions() []string {
+	if x != nil {
+		return x.Permissions
+	}
+	return nil
+}
+
+func (x *RevokeRequest) GetAll() bool {
+	if x != nil {
+		return x.All
+	}
+	return false
+}
+
 type StatusRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -326,7 +1049,7 @@ type StatusRequest struct {
 
 func (x *StatusRequest) Reset() {
 	*x = StatusRequest{}
-	mi := &file_v1_control_proto_msgTypes[6]
+	mi := &file_v1_control_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -338,7 +1061,7 @@ func (x *StatusRequest) String() string {
 func (*StatusRequest) ProtoMessage() {}
 
 func (x *StatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[6]
+	mi := &file_v1_control_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -351,7 +1074,7 @@ func (x *StatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusRequest.ProtoReflect.Descriptor instead.
 func (*StatusRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{6}
+	return file_v1_control_proto_rawDescGZIP(), []int{19}
 }
 
 type StatusResponse struct {
@@ -378,7 +1101,7 @@ type StatusResponse struct {
 
 func (x *StatusResponse) Reset() {
 	*x = StatusResponse{}
-	mi := &file_v1_control_proto_msgTypes[7]
+	mi := &file_v1_control_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -390,7 +1113,7 @@ func (x *StatusResponse) String() string {
 func (*StatusResponse) ProtoMessage() {}
 
 func (x *StatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[7]
+	mi := &file_v1_control_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -403,7 +1126,7 @@ func (x *StatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusResponse.ProtoReflect.Descriptor instead.
 func (*StatusResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{7}
+	return file_v1_control_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *StatusResponse) GetWorkspace() string {
@@ -503,7 +1226,7 @@ type ListRequest struct {
 
 func (x *ListRequest) Reset() {
 	*x = ListRequest{}
-	mi := &file_v1_control_proto_msgTypes[8]
+	mi := &file_v1_control_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -515,7 +1238,7 @@ func (x *ListRequest) String() string {
 func (*ListRequest) ProtoMessage() {}
 
 func (x *ListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[8]
+	mi := &file_v1_control_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -528,7 +1251,7 @@ func (x *ListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRequest.ProtoReflect.Descriptor instead.
 func (*ListRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{8}
+	return file_v1_control_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListRequest) GetKinds() []string {
@@ -554,7 +1277,7 @@ type ListResponse struct {
 
 func (x *ListResponse) Reset() {
 	*x = ListResponse{}
-	mi := &file_v1_control_proto_msgTypes[9]
+	mi := &file_v1_control_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -566,7 +1289,7 @@ func (x *ListResponse) String() string {
 func (*ListResponse) ProtoMessage() {}
 
 func (x *ListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[9]
+	mi := &file_v1_control_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -579,7 +1302,7 @@ func (x *ListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListResponse.ProtoReflect.Descriptor instead.
 func (*ListResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{9}
+	return file_v1_control_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListResponse) GetObjects() []*Object {
@@ -637,7 +1360,7 @@ type Object struct {
 
 func (x *Object) Reset() {
 	*x = Object{}
-	mi := &file_v1_control_proto_msgTypes[10]
+	mi := &file_v1_control_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -649,7 +1372,7 @@ func (x *Object) String() string {
 func (*Object) ProtoMessage() {}
 
 func (x *Object) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[10]
+	mi := &file_v1_control_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -662,7 +1385,7 @@ func (x *Object) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Object.ProtoReflect.Descriptor instead.
 func (*Object) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{10}
+	return file_v1_control_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *Object) GetAddress() string {
@@ -883,20 +1606,24 @@ func (x *Object) GetIdentity() string {
 }
 
 type PluginStats struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Calls         uint64                 `protobuf:"varint,1,opt,name=calls,proto3" json:"calls,omitempty"`
-	Commands      uint64                 `protobuf:"varint,2,opt,name=commands,proto3" json:"commands,omitempty"`
-	Denied        uint64                 `protobuf:"varint,3,opt,name=denied,proto3" json:"denied,omitempty"`
-	Unsupported   uint64                 `protobuf:"varint,4,opt,name=unsupported,proto3" json:"unsupported,omitempty"`
-	Dropped       uint64                 `protobuf:"varint,5,opt,name=dropped,proto3" json:"dropped,omitempty"`
-	Renders       uint64                 `protobuf:"varint,6,opt,name=renders,proto3" json:"renders,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Calls       uint64                 `protobuf:"varint,1,opt,name=calls,proto3" json:"calls,omitempty"`
+	Commands    uint64                 `protobuf:"varint,2,opt,name=commands,proto3" json:"commands,omitempty"`
+	Denied      uint64                 `protobuf:"varint,3,opt,name=denied,proto3" json:"denied,omitempty"`
+	Unsupported uint64                 `protobuf:"varint,4,opt,name=unsupported,proto3" json:"unsupported,omitempty"`
+	Dropped     uint64                 `protobuf:"varint,5,opt,name=dropped,proto3" json:"dropped,omitempty"`
+	Renders     uint64                 `protobuf:"varint,6,opt,name=renders,proto3" json:"renders,omitempty"`
+	// Crashes counts crashes since the pane was created (restarts included).
+	Crashes uint64 `protobuf:"varint,7,opt,name=crashes,proto3" json:"crashes,omitempty"`
+	// Moves counts moves from the interpreter to compiled code.
+	Moves         uint64 `protobuf:"varint,8,opt,name=moves,proto3" json:"moves,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PluginStats) Reset() {
 	*x = PluginStats{}
-	mi := &file_v1_control_proto_msgTypes[11]
+	mi := &file_v1_control_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -908,7 +1635,7 @@ func (x *PluginStats) String() string {
 func (*PluginStats) ProtoMessage() {}
 
 func (x *PluginStats) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[11]
+	mi := &file_v1_control_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -921,7 +1648,7 @@ func (x *PluginStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginStats.ProtoReflect.Descriptor instead.
 func (*PluginStats) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{11}
+	return file_v1_control_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *PluginStats) GetCalls() uint64 {
@@ -966,6 +1693,20 @@ func (x *PluginStats) GetRenders() uint64 {
 	return 0
 }
 
+func (x *PluginStats) GetCrashes() uint64 {
+	if x != nil {
+		return x.Crashes
+	}
+	return 0
+}
+
+func (x *PluginStats) GetMoves() uint64 {
+	if x != nil {
+		return x.Moves
+	}
+	return 0
+}
+
 type DescribeRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Address       string                 `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
@@ -975,7 +1716,7 @@ type DescribeRequest struct {
 
 func (x *DescribeRequest) Reset() {
 	*x = DescribeRequest{}
-	mi := &file_v1_control_proto_msgTypes[12]
+	mi := &file_v1_control_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -987,7 +1728,7 @@ func (x *DescribeRequest) String() string {
 func (*DescribeRequest) ProtoMessage() {}
 
 func (x *DescribeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[12]
+	mi := &file_v1_control_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1000,7 +1741,7 @@ func (x *DescribeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeRequest.ProtoReflect.Descriptor instead.
 func (*DescribeRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{12}
+	return file_v1_control_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *DescribeRequest) GetAddress() string {
@@ -1023,7 +1764,7 @@ type DescribeResponse struct {
 
 func (x *DescribeResponse) Reset() {
 	*x = DescribeResponse{}
-	mi := &file_v1_control_proto_msgTypes[13]
+	mi := &file_v1_control_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1035,7 +1776,7 @@ func (x *DescribeResponse) String() string {
 func (*DescribeResponse) ProtoMessage() {}
 
 func (x *DescribeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[13]
+	mi := &file_v1_control_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1048,7 +1789,7 @@ func (x *DescribeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeResponse.ProtoReflect.Descriptor instead.
 func (*DescribeResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{13}
+	return file_v1_control_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *DescribeResponse) GetObject() *Object {
@@ -1083,7 +1824,7 @@ type PlanRequest struct {
 
 func (x *PlanRequest) Reset() {
 	*x = PlanRequest{}
-	mi := &file_v1_control_proto_msgTypes[14]
+	mi := &file_v1_control_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1095,7 +1836,7 @@ func (x *PlanRequest) String() string {
 func (*PlanRequest) ProtoMessage() {}
 
 func (x *PlanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[14]
+	mi := &file_v1_control_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1108,7 +1849,7 @@ func (x *PlanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlanRequest.ProtoReflect.Descriptor instead.
 func (*PlanRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{14}
+	return file_v1_control_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *PlanRequest) GetPath() string {
@@ -1132,7 +1873,7 @@ type Diagnostic struct {
 
 func (x *Diagnostic) Reset() {
 	*x = Diagnostic{}
-	mi := &file_v1_control_proto_msgTypes[15]
+	mi := &file_v1_control_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1144,7 +1885,7 @@ func (x *Diagnostic) String() string {
 func (*Diagnostic) ProtoMessage() {}
 
 func (x *Diagnostic) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[15]
+	mi := &file_v1_control_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1157,7 +1898,7 @@ func (x *Diagnostic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Diagnostic.ProtoReflect.Descriptor instead.
 func (*Diagnostic) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{15}
+	return file_v1_control_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *Diagnostic) GetSeverity() string {
@@ -1215,7 +1956,7 @@ type Change struct {
 
 func (x *Change) Reset() {
 	*x = Change{}
-	mi := &file_v1_control_proto_msgTypes[16]
+	mi := &file_v1_control_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1227,7 +1968,7 @@ func (x *Change) String() string {
 func (*Change) ProtoMessage() {}
 
 func (x *Change) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[16]
+	mi := &file_v1_control_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1240,7 +1981,7 @@ func (x *Change) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Change.ProtoReflect.Descriptor instead.
 func (*Change) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{16}
+	return file_v1_control_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *Change) GetAddress() string {
@@ -1285,7 +2026,7 @@ type AttrChange struct {
 
 func (x *AttrChange) Reset() {
 	*x = AttrChange{}
-	mi := &file_v1_control_proto_msgTypes[17]
+	mi := &file_v1_control_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1297,7 +2038,7 @@ func (x *AttrChange) String() string {
 func (*AttrChange) ProtoMessage() {}
 
 func (x *AttrChange) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[17]
+	mi := &file_v1_control_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1310,7 +2051,7 @@ func (x *AttrChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttrChange.ProtoReflect.Descriptor instead.
 func (*AttrChange) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{17}
+	return file_v1_control_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *AttrChange) GetName() string {
@@ -1358,7 +2099,7 @@ type PlanResponse struct {
 
 func (x *PlanResponse) Reset() {
 	*x = PlanResponse{}
-	mi := &file_v1_control_proto_msgTypes[18]
+	mi := &file_v1_control_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1370,7 +2111,7 @@ func (x *PlanResponse) String() string {
 func (*PlanResponse) ProtoMessage() {}
 
 func (x *PlanResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[18]
+	mi := &file_v1_control_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1383,7 +2124,7 @@ func (x *PlanResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlanResponse.ProtoReflect.Descriptor instead.
 func (*PlanResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{18}
+	return file_v1_control_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *PlanResponse) GetChanges() []*Change {
@@ -1434,7 +2175,7 @@ type ApplyRequest struct {
 
 func (x *ApplyRequest) Reset() {
 	*x = ApplyRequest{}
-	mi := &file_v1_control_proto_msgTypes[19]
+	mi := &file_v1_control_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1446,7 +2187,7 @@ func (x *ApplyRequest) String() string {
 func (*ApplyRequest) ProtoMessage() {}
 
 func (x *ApplyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[19]
+	mi := &file_v1_control_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1459,7 +2200,7 @@ func (x *ApplyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyRequest.ProtoReflect.Descriptor instead.
 func (*ApplyRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{19}
+	return file_v1_control_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ApplyRequest) GetPath() string {
@@ -1493,7 +2234,7 @@ type ApplyResponse struct {
 
 func (x *ApplyResponse) Reset() {
 	*x = ApplyResponse{}
-	mi := &file_v1_control_proto_msgTypes[20]
+	mi := &file_v1_control_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1505,7 +2246,7 @@ func (x *ApplyResponse) String() string {
 func (*ApplyResponse) ProtoMessage() {}
 
 func (x *ApplyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[20]
+	mi := &file_v1_control_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1518,7 +2259,7 @@ func (x *ApplyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyResponse.ProtoReflect.Descriptor instead.
 func (*ApplyResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{20}
+	return file_v1_control_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ApplyResponse) GetChanges() []*Change {
@@ -1574,7 +2315,7 @@ type RenderRequest struct {
 
 func (x *RenderRequest) Reset() {
 	*x = RenderRequest{}
-	mi := &file_v1_control_proto_msgTypes[21]
+	mi := &file_v1_control_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1586,7 +2327,7 @@ func (x *RenderRequest) String() string {
 func (*RenderRequest) ProtoMessage() {}
 
 func (x *RenderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[21]
+	mi := &file_v1_control_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1599,7 +2340,7 @@ func (x *RenderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenderRequest.ProtoReflect.Descriptor instead.
 func (*RenderRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{21}
+	return file_v1_control_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *RenderRequest) GetAddress() string {
@@ -1635,7 +2376,7 @@ type RenderResponse struct {
 
 func (x *RenderResponse) Reset() {
 	*x = RenderResponse{}
-	mi := &file_v1_control_proto_msgTypes[22]
+	mi := &file_v1_control_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1647,7 +2388,7 @@ func (x *RenderResponse) String() string {
 func (*RenderResponse) ProtoMessage() {}
 
 func (x *RenderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[22]
+	mi := &file_v1_control_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1660,7 +2401,7 @@ func (x *RenderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenderResponse.ProtoReflect.Descriptor instead.
 func (*RenderResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{22}
+	return file_v1_control_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *RenderResponse) GetLines() []string {
@@ -1693,7 +2434,7 @@ type ScreenRequest struct {
 
 func (x *ScreenRequest) Reset() {
 	*x = ScreenRequest{}
-	mi := &file_v1_control_proto_msgTypes[23]
+	mi := &file_v1_control_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1705,7 +2446,7 @@ func (x *ScreenRequest) String() string {
 func (*ScreenRequest) ProtoMessage() {}
 
 func (x *ScreenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[23]
+	mi := &file_v1_control_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1718,7 +2459,7 @@ func (x *ScreenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScreenRequest.ProtoReflect.Descriptor instead.
 func (*ScreenRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{23}
+	return file_v1_control_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ScreenRequest) GetAddress() string {
@@ -1743,7 +2484,7 @@ type ScreenResponse struct {
 
 func (x *ScreenResponse) Reset() {
 	*x = ScreenResponse{}
-	mi := &file_v1_control_proto_msgTypes[24]
+	mi := &file_v1_control_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1755,7 +2496,7 @@ func (x *ScreenResponse) String() string {
 func (*ScreenResponse) ProtoMessage() {}
 
 func (x *ScreenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[24]
+	mi := &file_v1_control_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1768,7 +2509,7 @@ func (x *ScreenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScreenResponse.ProtoReflect.Descriptor instead.
 func (*ScreenResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{24}
+	return file_v1_control_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ScreenResponse) GetLines() []string {
@@ -1832,7 +2573,7 @@ type ScrollbackRequest struct {
 
 func (x *ScrollbackRequest) Reset() {
 	*x = ScrollbackRequest{}
-	mi := &file_v1_control_proto_msgTypes[25]
+	mi := &file_v1_control_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1844,7 +2585,7 @@ func (x *ScrollbackRequest) String() string {
 func (*ScrollbackRequest) ProtoMessage() {}
 
 func (x *ScrollbackRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[25]
+	mi := &file_v1_control_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1857,7 +2598,7 @@ func (x *ScrollbackRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScrollbackRequest.ProtoReflect.Descriptor instead.
 func (*ScrollbackRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{25}
+	return file_v1_control_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ScrollbackRequest) GetAddress() string {
@@ -1890,7 +2631,7 @@ type ScrollbackResponse struct {
 
 func (x *ScrollbackResponse) Reset() {
 	*x = ScrollbackResponse{}
-	mi := &file_v1_control_proto_msgTypes[26]
+	mi := &file_v1_control_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1902,7 +2643,7 @@ func (x *ScrollbackResponse) String() string {
 func (*ScrollbackResponse) ProtoMessage() {}
 
 func (x *ScrollbackResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[26]
+	mi := &file_v1_control_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1915,7 +2656,7 @@ func (x *ScrollbackResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScrollbackResponse.ProtoReflect.Descriptor instead.
 func (*ScrollbackResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{26}
+	return file_v1_control_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ScrollbackResponse) GetLines() []string {
@@ -1935,7 +2676,7 @@ type WriteRequest struct {
 
 func (x *WriteRequest) Reset() {
 	*x = WriteRequest{}
-	mi := &file_v1_control_proto_msgTypes[27]
+	mi := &file_v1_control_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1947,7 +2688,7 @@ func (x *WriteRequest) String() string {
 func (*WriteRequest) ProtoMessage() {}
 
 func (x *WriteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[27]
+	mi := &file_v1_control_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1960,7 +2701,7 @@ func (x *WriteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteRequest.ProtoReflect.Descriptor instead.
 func (*WriteRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{27}
+	return file_v1_control_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *WriteRequest) GetAddress() string {
@@ -1985,7 +2726,7 @@ type WriteResponse struct {
 
 func (x *WriteResponse) Reset() {
 	*x = WriteResponse{}
-	mi := &file_v1_control_proto_msgTypes[28]
+	mi := &file_v1_control_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1997,7 +2738,7 @@ func (x *WriteResponse) String() string {
 func (*WriteResponse) ProtoMessage() {}
 
 func (x *WriteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[28]
+	mi := &file_v1_control_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2010,7 +2751,7 @@ func (x *WriteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteResponse.ProtoReflect.Descriptor instead.
 func (*WriteResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{28}
+	return file_v1_control_proto_rawDescGZIP(), []int{41}
 }
 
 type SendKeysRequest struct {
@@ -2024,7 +2765,7 @@ type SendKeysRequest struct {
 
 func (x *SendKeysRequest) Reset() {
 	*x = SendKeysRequest{}
-	mi := &file_v1_control_proto_msgTypes[29]
+	mi := &file_v1_control_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2036,7 +2777,7 @@ func (x *SendKeysRequest) String() string {
 func (*SendKeysRequest) ProtoMessage() {}
 
 func (x *SendKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[29]
+	mi := &file_v1_control_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2049,7 +2790,7 @@ func (x *SendKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendKeysRequest.ProtoReflect.Descriptor instead.
 func (*SendKeysRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{29}
+	return file_v1_control_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *SendKeysRequest) GetAddress() string {
@@ -2074,7 +2815,7 @@ type SendKeysResponse struct {
 
 func (x *SendKeysResponse) Reset() {
 	*x = SendKeysResponse{}
-	mi := &file_v1_control_proto_msgTypes[30]
+	mi := &file_v1_control_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2086,7 +2827,7 @@ func (x *SendKeysResponse) String() string {
 func (*SendKeysResponse) ProtoMessage() {}
 
 func (x *SendKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[30]
+	mi := &file_v1_control_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2099,7 +2840,7 @@ func (x *SendKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendKeysResponse.ProtoReflect.Descriptor instead.
 func (*SendKeysResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{30}
+	return file_v1_control_proto_rawDescGZIP(), []int{43}
 }
 
 type ResizeRequest struct {
@@ -2113,7 +2854,7 @@ type ResizeRequest struct {
 
 func (x *ResizeRequest) Reset() {
 	*x = ResizeRequest{}
-	mi := &file_v1_control_proto_msgTypes[31]
+	mi := &file_v1_control_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2125,7 +2866,7 @@ func (x *ResizeRequest) String() string {
 func (*ResizeRequest) ProtoMessage() {}
 
 func (x *ResizeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[31]
+	mi := &file_v1_control_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2138,7 +2879,7 @@ func (x *ResizeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResizeRequest.ProtoReflect.Descriptor instead.
 func (*ResizeRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{31}
+	return file_v1_control_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ResizeRequest) GetAddress() string {
@@ -2170,7 +2911,7 @@ type ResizeResponse struct {
 
 func (x *ResizeResponse) Reset() {
 	*x = ResizeResponse{}
-	mi := &file_v1_control_proto_msgTypes[32]
+	mi := &file_v1_control_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2182,7 +2923,7 @@ func (x *ResizeResponse) String() string {
 func (*ResizeResponse) ProtoMessage() {}
 
 func (x *ResizeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[32]
+	mi := &file_v1_control_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2195,7 +2936,7 @@ func (x *ResizeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResizeResponse.ProtoReflect.Descriptor instead.
 func (*ResizeResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{32}
+	return file_v1_control_proto_rawDescGZIP(), []int{45}
 }
 
 type ReloadRequest struct {
@@ -2207,7 +2948,7 @@ type ReloadRequest struct {
 
 func (x *ReloadRequest) Reset() {
 	*x = ReloadRequest{}
-	mi := &file_v1_control_proto_msgTypes[33]
+	mi := &file_v1_control_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2219,7 +2960,7 @@ func (x *ReloadRequest) String() string {
 func (*ReloadRequest) ProtoMessage() {}
 
 func (x *ReloadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[33]
+	mi := &file_v1_control_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2232,7 +2973,7 @@ func (x *ReloadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadRequest.ProtoReflect.Descriptor instead.
 func (*ReloadRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{33}
+	return file_v1_control_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ReloadRequest) GetAddress() string {
@@ -2251,7 +2992,7 @@ type ReloadResponse struct {
 
 func (x *ReloadResponse) Reset() {
 	*x = ReloadResponse{}
-	mi := &file_v1_control_proto_msgTypes[34]
+	mi := &file_v1_control_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2263,7 +3004,7 @@ func (x *ReloadResponse) String() string {
 func (*ReloadResponse) ProtoMessage() {}
 
 func (x *ReloadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[34]
+	mi := &file_v1_control_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2276,7 +3017,7 @@ func (x *ReloadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadResponse.ProtoReflect.Descriptor instead.
 func (*ReloadResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{34}
+	return file_v1_control_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *ReloadResponse) GetObject() *Object {
@@ -2295,7 +3036,7 @@ type RestartRequest struct {
 
 func (x *RestartRequest) Reset() {
 	*x = RestartRequest{}
-	mi := &file_v1_control_proto_msgTypes[35]
+	mi := &file_v1_control_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2307,7 +3048,7 @@ func (x *RestartRequest) String() string {
 func (*RestartRequest) ProtoMessage() {}
 
 func (x *RestartRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[35]
+	mi := &file_v1_control_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2320,7 +3061,7 @@ func (x *RestartRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RestartRequest.ProtoReflect.Descriptor instead.
 func (*RestartRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{35}
+	return file_v1_control_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *RestartRequest) GetAddress() string {
@@ -2339,7 +3080,7 @@ type RestartResponse struct {
 
 func (x *RestartResponse) Reset() {
 	*x = RestartResponse{}
-	mi := &file_v1_control_proto_msgTypes[36]
+	mi := &file_v1_control_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2351,7 +3092,7 @@ func (x *RestartResponse) String() string {
 func (*RestartResponse) ProtoMessage() {}
 
 func (x *RestartResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[36]
+	mi := &file_v1_control_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2364,7 +3105,7 @@ func (x *RestartResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RestartResponse.ProtoReflect.Descriptor instead.
 func (*RestartResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{36}
+	return file_v1_control_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *RestartResponse) GetObject() *Object {
@@ -2386,7 +3127,7 @@ type EventsRequest struct {
 
 func (x *EventsRequest) Reset() {
 	*x = EventsRequest{}
-	mi := &file_v1_control_proto_msgTypes[37]
+	mi := &file_v1_control_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2398,7 +3139,7 @@ func (x *EventsRequest) String() string {
 func (*EventsRequest) ProtoMessage() {}
 
 func (x *EventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[37]
+	mi := &file_v1_control_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2411,7 +3152,7 @@ func (x *EventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventsRequest.ProtoReflect.Descriptor instead.
 func (*EventsRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{37}
+	return file_v1_control_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *EventsRequest) GetTypes() []string {
@@ -2448,7 +3189,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_v1_control_proto_msgTypes[38]
+	mi := &file_v1_control_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2460,7 +3201,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[38]
+	mi := &file_v1_control_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2473,7 +3214,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{38}
+	return file_v1_control_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *Event) GetSeq() uint64 {
@@ -2546,7 +3287,7 @@ type LogsRequest struct {
 
 func (x *LogsRequest) Reset() {
 	*x = LogsRequest{}
-	mi := &file_v1_control_proto_msgTypes[39]
+	mi := &file_v1_control_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2558,7 +3299,7 @@ func (x *LogsRequest) String() string {
 func (*LogsRequest) ProtoMessage() {}
 
 func (x *LogsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[39]
+	mi := &file_v1_control_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2571,7 +3312,7 @@ func (x *LogsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogsRequest.ProtoReflect.Descriptor instead.
 func (*LogsRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{39}
+	return file_v1_control_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *LogsRequest) GetAddress() string {
@@ -2607,7 +3348,7 @@ type LogRecord struct {
 
 func (x *LogRecord) Reset() {
 	*x = LogRecord{}
-	mi := &file_v1_control_proto_msgTypes[40]
+	mi := &file_v1_control_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2619,7 +3360,7 @@ func (x *LogRecord) String() string {
 func (*LogRecord) ProtoMessage() {}
 
 func (x *LogRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[40]
+	mi := &file_v1_control_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2632,7 +3373,7 @@ func (x *LogRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogRecord.ProtoReflect.Descriptor instead.
 func (*LogRecord) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{40}
+	return file_v1_control_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *LogRecord) GetTimeUnixNano() int64 {
@@ -2671,7 +3412,7 @@ type ShutdownRequest struct {
 
 func (x *ShutdownRequest) Reset() {
 	*x = ShutdownRequest{}
-	mi := &file_v1_control_proto_msgTypes[41]
+	mi := &file_v1_control_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2683,7 +3424,7 @@ func (x *ShutdownRequest) String() string {
 func (*ShutdownRequest) ProtoMessage() {}
 
 func (x *ShutdownRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[41]
+	mi := &file_v1_control_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2696,7 +3437,7 @@ func (x *ShutdownRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShutdownRequest.ProtoReflect.Descriptor instead.
 func (*ShutdownRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{41}
+	return file_v1_control_proto_rawDescGZIP(), []int{54}
 }
 
 type ShutdownResponse struct {
@@ -2707,7 +3448,7 @@ type ShutdownResponse struct {
 
 func (x *ShutdownResponse) Reset() {
 	*x = ShutdownResponse{}
-	mi := &file_v1_control_proto_msgTypes[42]
+	mi := &file_v1_control_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2719,7 +3460,7 @@ func (x *ShutdownResponse) String() string {
 func (*ShutdownResponse) ProtoMessage() {}
 
 func (x *ShutdownResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[42]
+	mi := &file_v1_control_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2732,7 +3473,679 @@ func (x *ShutdownResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShutdownResponse.ProtoReflect.Descriptor instead.
 func (*ShutdownResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{42}
+	return file_v1_control_proto_rawDescGZIP(), []int{55}
+}
+
+type AttachInput struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Input:
+	//
+	//	*AttachInput_Start
+	//	*AttachInput_Data
+	//	*AttachInput_Keys
+	//	*AttachInput_Mouse
+	//	*AttachInput_Resize
+	Input         isAttachInput_Input `protobuf_oneof:"input"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttachInput) Reset() {
+	*x = AttachInput{}
+	mi := &file_v1_control_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttachInput) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttachInput) ProtoMessage() {}
+
+func (x *AttachInput) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttachInput.ProtoReflect.Descriptor instead.
+func (*AttachInput) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *AttachInput) GetInput() isAttachInput_Input {
+	if x != nil {
+		return x.Input
+	}
+	return nil
+}
+
+func (x *AttachInput) GetStart() *AttachStart {
+	if x != nil {
+		if x, ok := x.Input.(*AttachInput_Start); ok {
+			return x.Start
+		}
+	}
+	return nil
+}
+
+func (x *AttachInput) GetData() []byte {
+	if x != nil {
+		if x, ok := x.Input.(*AttachInput_Data); ok {
+			return x.Data
+		}
+	}
+	return nil
+}
+
+func (x *AttachInput) GetKeys() *AttachKeys {
+	if x != nil {
+		if x, ok := x.Input.(*AttachInput_Keys); ok {
+			return x.Keys
+		}
+	}
+	return nil
+}
+
+func (x *AttachInput) GetMouse() *AttachMouse {
+	if x != nil {
+		if x, ok := x.Input.(*AttachInput_Mouse); ok {
+			return x.Mouse
+		}
+	}
+	return nil
+}
+
+func (x *AttachInput) GetResize() *AttachSize {
+	if x != nil {
+		if x, ok := x.Input.(*AttachInput_Resize); ok {
+			return x.Resize
+		}
+	}
+	return nil
+}
+
+type isAttachInput_Input interface {
+	isAttachInput_Input()
+}
+
+type AttachInput_Start struct {
+	// Start must be the first message, and only the first.
+	Start *AttachStart `protobuf:"bytes,1,opt,name=start,proto3,oneof"`
+}
+
+type AttachInput_Data struct {
+	// Data is raw input for a terminal pane's pty.
+	Data []byte `protobuf:"bytes,2,opt,name=data,proto3,oneof"`
+}
+
+type AttachInput_Keys struct {
+	// Keys by name ("Enter", "Ctrl+c", "Down", "a"): Key events to a
+	// plugin, their terminal encoding to a terminal pane.
+	Keys *AttachKeys `protobuf:"bytes,3,opt,name=keys,proto3,oneof"`
+}
+
+type AttachInput_Mouse struct {
+	// Mouse is a mouse event for a plugin.
+	Mouse *AttachMouse `protobuf:"bytes,4,opt,name=mouse,proto3,oneof"`
+}
+
+type AttachInput_Resize struct {
+	// Resize is the client's new size.
+	Resize *AttachSize `protobuf:"bytes,5,opt,name=resize,proto3,oneof"`
+}
+
+func (*AttachInput_Start) isAttachInput_Input() {}
+
+func (*AttachInput_Data) isAttachInput_Input() {}
+
+func (*AttachInput_Keys) isAttachInput_Input() {}
+
+func (*AttachInput_Mouse) isAttachInput_Input() {}
+
+func (*AttachInput_Resize) isAttachInput_Input() {}
+
+type AttachStart struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Address string                 `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	Rows    int32                  `protobuf:"varint,2,opt,name=rows,proto3" json:"rows,omitempty"`
+	Cols    int32                  `protobuf:"varint,3,opt,name=cols,proto3" json:"cols,omitempty"`
+	// ReadOnly follows the screen only: input is refused and the client's
+	// size does not count.
+	ReadOnly      bool `protobuf:"varint,4,opt,name=read_only,json=readOnly,proto3" json:"read_only,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttachStart) Reset() {
+	*x = AttachStart{}
+	mi := &file_v1_control_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttachStart) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttachStart) ProtoMessage() {}
+
+func (x *AttachStart) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttachStart.ProtoReflect.Descriptor instead.
+func (*AttachStart) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *AttachStart) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *AttachStart) GetRows() int32 {
+	if x != nil {
+		return x.Rows
+	}
+	return 0
+}
+
+func (x *AttachStart) GetCols() int32 {
+	if x != nil {
+		return x.Cols
+	}
+	return 0
+}
+
+func (x *AttachStart) GetReadOnly() bool {
+	if x != nil {
+		return x.ReadOnly
+	}
+	return false
+}
+
+type AttachKeys struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Keys          []string               `protobuf:"bytes,1,rep,name=keys,proto3" json:"keys,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttachKeys) Reset() {
+	*x = AttachKeys{}
+	mi := &file_v1_control_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttachKeys) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttachKeys) ProtoMessage() {}
+
+func (x *AttachKeys) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttachKeys.ProtoReflect.Descriptor instead.
+func (*AttachKeys) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{58}
+}
+
+func (x *AttachKeys) GetKeys() []string {
+	if x != nil {
+		return x.Keys
+	}
+	return nil
+}
+
+type AttachMouse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Action is "left", "right", "hold", "release", "hover", "scroll-up",
+	// "scroll-down", "scroll-left" or "scroll-right".
+	Action string `protobuf:"bytes,1,opt,name=action,proto3" json:"action,omitempty"`
+	// Row and col are 0-based in the pane (clicks, hold, release, hover).
+	Row int32 `protobuf:"varint,2,opt,name=row,proto3" json:"row,omitempty"`
+	Col int32 `protobuf:"varint,3,opt,name=col,proto3" json:"col,omitempty"`
+	// Lines is the count of a scroll.
+	Lines         int32 `protobuf:"varint,4,opt,name=lines,proto3" json:"lines,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttachMouse) Reset() {
+	*x = AttachMouse{}
+	mi := &file_v1_control_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttachMouse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttachMouse) ProtoMessage() {}
+
+func (x *AttachMouse) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttachMouse.ProtoReflect.Descriptor instead.
+func (*AttachMouse) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *AttachMouse) GetAction() string {
+	if x != nil {
+		return x.Action
+	}
+	return ""
+}
+
+func (x *AttachMouse) GetRow() int32 {
+	if x != nil {
+		return x.Row
+	}
+	return 0
+}
+
+func (x *AttachMouse) GetCol() int32 {
+	if x != nil {
+		return x.Col
+	}
+	return 0
+}
+
+func (x *AttachMouse) GetLines() int32 {
+	if x != nil {
+		return x.Lines
+	}
+	return 0
+}
+
+type AttachSize struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Rows          int32                  `protobuf:"varint,1,opt,name=rows,proto3" json:"rows,omitempty"`
+	Cols          int32                  `protobuf:"varint,2,opt,name=cols,proto3" json:"cols,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttachSize) Reset() {
+	*x = AttachSize{}
+	mi := &file_v1_control_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttachSize) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttachSize) ProtoMessage() {}
+
+func (x *AttachSize) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttachSize.ProtoReflect.Descriptor instead.
+func (*AttachSize) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *AttachSize) GetRows() int32 {
+	if x != nil {
+		return x.Rows
+	}
+	return 0
+}
+
+func (x *AttachSize) GetCols() int32 {
+	if x != nil {
+		return x.Cols
+	}
+	return 0
+}
+
+type AttachOutput struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Full is set when rows_changed holds every row of the screen and the
+	// client should clear what it drew before (the first message, and after
+	// the pane's size changed).
+	Full bool `protobuf:"varint,1,opt,name=full,proto3" json:"full,omitempty"`
+	// The pane's size.
+	Rows int32 `protobuf:"varint,2,opt,name=rows,proto3" json:"rows,omitempty"`
+	Cols int32 `protobuf:"varint,3,opt,name=cols,proto3" json:"cols,omitempty"`
+	// Rows that changed, as ANSI text (SGR styles only, no newline).
+	RowsChanged   []*AttachRow   `protobuf:"bytes,4,rep,name=rows_changed,json=rowsChanged,proto3" json:"rows_changed,omitempty"`
+	CursorRow     int32          `protobuf:"varint,5,opt,name=cursor_row,json=cursorRow,proto3" json:"cursor_row,omitempty"`
+	CursorCol     int32          `protobuf:"varint,6,opt,name=cursor_col,json=cursorCol,proto3" json:"cursor_col,omitempty"`
+	CursorVisible bool           `protobuf:"varint,7,opt,name=cursor_visible,json=cursorVisible,proto3" json:"cursor_visible,omitempty"`
+	Title         string         `protobuf:"bytes,8,opt,name=title,proto3" json:"title,omitempty"`
+	Modes         *TerminalModes `protobuf:"bytes,9,opt,name=modes,proto3" json:"modes,omitempty"`
+	// Address and kind ("terminal_pane", "plugin_pane", "background_plugin")
+	// of what is attached; set on the first message.
+	Address string `protobuf:"bytes,10,opt,name=address,proto3" json:"address,omitempty"`
+	Kind    string `protobuf:"bytes,11,opt,name=kind,proto3" json:"kind,omitempty"`
+	// Notice is a one-line message for the client's status line (the
+	// process exited, the plugin crashed, the size is held smaller by
+	// another client).
+	Notice string `protobuf:"bytes,12,opt,name=notice,proto3" json:"notice,omitempty"`
+	// Ended is set on the last message: why the attach ends.
+	Ended         string `protobuf:"bytes,13,opt,name=ended,proto3" json:"ended,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttachOutput) Reset() {
+	*x = AttachOutput{}
+	mi := &file_v1_control_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttachOutput) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttachOutput) ProtoMessage() {}
+
+func (x *AttachOutput) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttachOutput.ProtoReflect.Descriptor instead.
+func (*AttachOutput) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *AttachOutput) GetFull() bool {
+	if x != nil {
+		return x.Full
+	}
+	return false
+}
+
+func (x *AttachOutput) GetRows() int32 {
+	if x != nil {
+		return x.Rows
+	}
+	return 0
+}
+
+func (x *AttachOutput) GetCols() int32 {
+	if x != nil {
+		return x.Cols
+	}
+	return 0
+}
+
+func (x *AttachOutput) GetRowsChanged() []*AttachRow {
+	if x != nil {
+		return x.RowsChanged
+	}
+	return nil
+}
+
+func (x *AttachOutput) GetCursorRow() int32 {
+	if x != nil {
+		return x.CursorRow
+	}
+	return 0
+}
+
+func (x *AttachOutput) GetCursorCol() int32 {
+	if x != nil {
+		return x.CursorCol
+	}
+	return 0
+}
+
+func (x *AttachOutput) GetCursorVisible() bool {
+	if x != nil {
+		return x.CursorVisible
+	}
+	return false
+}
+
+func (x *AttachOutput) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *AttachOutput) GetModes() *TerminalModes {
+	if x != nil {
+		return x.Modes
+	}
+	return nil
+}
+
+func (x *AttachOutput) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *AttachOutput) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *AttachOutput) GetNotice() string {
+	if x != nil {
+		return x.Notice
+	}
+	return ""
+}
+
+func (x *AttachOutput) GetEnded() string {
+	if x != nil {
+		return x.Ended
+	}
+	return ""
+}
+
+type AttachRow struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Row           int32                  `protobuf:"varint,1,opt,name=row,proto3" json:"row,omitempty"`
+	Ansi          string                 `protobuf:"bytes,2,opt,name=ansi,proto3" json:"ansi,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttachRow) Reset() {
+	*x = AttachRow{}
+	mi := &file_v1_control_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttachRow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttachRow) ProtoMessage() {}
+
+func (x *AttachRow) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttachRow.ProtoReflect.Descriptor instead.
+func (*AttachRow) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{62}
+}
+
+func (x *AttachRow) GetRow() int32 {
+	if x != nil {
+		return x.Row
+	}
+	return 0
+}
+
+func (x *AttachRow) GetAnsi() string {
+	if x != nil {
+		return x.Ansi
+	}
+	return ""
+}
+
+// TerminalModes are the modes of a terminal pane a client mirrors so that
+// the keys and mouse it sends are encoded as the program expects.
+type TerminalModes struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	AppCursor      bool                   `protobuf:"varint,1,opt,name=app_cursor,json=appCursor,proto3" json:"app_cursor,omitempty"`
+	AppKeypad      bool                   `protobuf:"varint,2,opt,name=app_keypad,json=appKeypad,proto3" json:"app_keypad,omitempty"`
+	BracketedPaste bool                   `protobuf:"varint,3,opt,name=bracketed_paste,json=bracketedPaste,proto3" json:"bracketed_paste,omitempty"`
+	// Mouse is the tracking mode: 0 none, 9 (X10), 1000, 1002 or 1003.
+	Mouse         int32 `protobuf:"varint,4,opt,name=mouse,proto3" json:"mouse,omitempty"`
+	MouseSgr      bool  `protobuf:"varint,5,opt,name=mouse_sgr,json=mouseSgr,proto3" json:"mouse_sgr,omitempty"`
+	FocusEvents   bool  `protobuf:"varint,6,opt,name=focus_events,json=focusEvents,proto3" json:"focus_events,omitempty"`
+	AltScreen     bool  `protobuf:"varint,7,opt,name=alt_screen,json=altScreen,proto3" json:"alt_screen,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TerminalModes) Reset() {
+	*x = TerminalModes{}
+	mi := &file_v1_control_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TerminalModes) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TerminalModes) ProtoMessage() {}
+
+func (x *TerminalModes) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TerminalModes.ProtoReflect.Descriptor instead.
+func (*TerminalModes) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{63}
+}
+
+func (x *TerminalModes) GetAppCursor() bool {
+	if x != nil {
+		return x.AppCursor
+	}
+	return false
+}
+
+func (x *TerminalModes) GetAppKeypad() bool {
+	if x != nil {
+		return x.AppKeypad
+	}
+	return false
+}
+
+func (x *TerminalModes) GetBracketedPaste() bool {
+	if x != nil {
+		return x.BracketedPaste
+	}
+	return false
+}
+
+func (x *TerminalModes) GetMouse() int32 {
+	if x != nil {
+		return x.Mouse
+	}
+	return 0
+}
+
+func (x *TerminalModes) GetMouseSgr() bool {
+	if x != nil {
+		return x.MouseSgr
+	}
+	return false
+}
+
+func (x *TerminalModes) GetFocusEvents() bool {
+	if x != nil {
+		return x.FocusEvents
+	}
+	return false
+}
+
+func (x *TerminalModes) GetAltScreen() bool {
+	if x != nil {
+		return x.AltScreen
+	}
+	return false
 }
 
 // PipeRequest is one message of a CLI pipe's client: PipeOpen first, then lines.
@@ -2749,7 +4162,7 @@ type PipeRequest struct {
 
 func (x *PipeRequest) Reset() {
 	*x = PipeRequest{}
-	mi := &file_v1_control_proto_msgTypes[43]
+	mi := &file_v1_control_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2761,7 +4174,7 @@ func (x *PipeRequest) String() string {
 func (*PipeRequest) ProtoMessage() {}
 
 func (x *PipeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[43]
+	mi := &file_v1_control_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2774,7 +4187,7 @@ func (x *PipeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PipeRequest.ProtoReflect.Descriptor instead.
 func (*PipeRequest) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{43}
+	return file_v1_control_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *PipeRequest) GetMsg() isPipeRequest_Msg {
@@ -2844,7 +4257,7 @@ type PipeOpen struct {
 
 func (x *PipeOpen) Reset() {
 	*x = PipeOpen{}
-	mi := &file_v1_control_proto_msgTypes[44]
+	mi := &file_v1_control_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2856,7 +4269,7 @@ func (x *PipeOpen) String() string {
 func (*PipeOpen) ProtoMessage() {}
 
 func (x *PipeOpen) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[44]
+	mi := &file_v1_control_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2869,7 +4282,7 @@ func (x *PipeOpen) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PipeOpen.ProtoReflect.Descriptor instead.
 func (*PipeOpen) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{44}
+	return file_v1_control_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *PipeOpen) GetName() string {
@@ -2925,7 +4338,7 @@ type PipeLine struct {
 
 func (x *PipeLine) Reset() {
 	*x = PipeLine{}
-	mi := &file_v1_control_proto_msgTypes[45]
+	mi := &file_v1_control_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2937,7 +4350,7 @@ func (x *PipeLine) String() string {
 func (*PipeLine) ProtoMessage() {}
 
 func (x *PipeLine) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[45]
+	mi := &file_v1_control_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2950,7 +4363,7 @@ func (x *PipeLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PipeLine.ProtoReflect.Descriptor instead.
 func (*PipeLine) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{45}
+	return file_v1_control_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *PipeLine) GetPayload() string {
@@ -2975,7 +4388,7 @@ type PipeResponse struct {
 
 func (x *PipeResponse) Reset() {
 	*x = PipeResponse{}
-	mi := &file_v1_control_proto_msgTypes[46]
+	mi := &file_v1_control_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2987,7 +4400,7 @@ func (x *PipeResponse) String() string {
 func (*PipeResponse) ProtoMessage() {}
 
 func (x *PipeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[46]
+	mi := &file_v1_control_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3000,7 +4413,7 @@ func (x *PipeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PipeResponse.ProtoReflect.Descriptor instead.
 func (*PipeResponse) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{46}
+	return file_v1_control_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *PipeResponse) GetOpened() *PipeOpened {
@@ -3035,7 +4448,7 @@ type PipeOpened struct {
 
 func (x *PipeOpened) Reset() {
 	*x = PipeOpened{}
-	mi := &file_v1_control_proto_msgTypes[47]
+	mi := &file_v1_control_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3047,7 +4460,7 @@ func (x *PipeOpened) String() string {
 func (*PipeOpened) ProtoMessage() {}
 
 func (x *PipeOpened) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[47]
+	mi := &file_v1_control_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3060,7 +4473,7 @@ func (x *PipeOpened) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PipeOpened.ProtoReflect.Descriptor instead.
 func (*PipeOpened) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{47}
+	return file_v1_control_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *PipeOpened) GetPipeId() string {
@@ -3090,7 +4503,7 @@ type PipeReleased struct {
 
 func (x *PipeReleased) Reset() {
 	*x = PipeReleased{}
-	mi := &file_v1_control_proto_msgTypes[48]
+	mi := &file_v1_control_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3102,7 +4515,7 @@ func (x *PipeReleased) String() string {
 func (*PipeReleased) ProtoMessage() {}
 
 func (x *PipeReleased) ProtoReflect() protoreflect.Message {
-	mi := &file_v1_control_proto_msgTypes[48]
+	mi := &file_v1_control_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3115,7 +4528,7 @@ func (x *PipeReleased) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PipeReleased.ProtoReflect.Descriptor instead.
 func (*PipeReleased) Descriptor() ([]byte, []int) {
-	return file_v1_control_proto_rawDescGZIP(), []int{48}
+	return file_v1_control_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *PipeReleased) GetLine() uint64 {
@@ -3151,7 +4564,51 @@ const file_v1_control_proto_rawDesc = "" +
 	"\x04pane\x18\x01 \x01(\v2\x1a.tessera.control.v1.ObjectR\x04pane\"(\n" +
 	"\fCloseRequest\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\"\x0f\n" +
-	"\rCloseResponse\"\x0f\n" +
+	"\rCloseResponse\">\n" +
+	"\x0eSetModeRequest\x12\x18\n" +
+	"\asession\x18\x01 \x01(\tR\asession\x12\x12\n" +
+	"\x04mode\x18\x02 \x01(\tR\x04mode\"%\n" +
+	"\x0fSetModeResponse\x12\x12\n" +
+	"\x04mode\x18\x01 \x01(\tR\x04mode\"-\n" +
+	"\x11DumpLayoutRequest\x12\x18\n" +
+	"\asession\x18\x01 \x01(\tR\asession\"&\n" +
+	"\x12DumpLayoutResponse\x12\x10\n" +
+	"\x03hcl\x18\x01 \x01(\tR\x03hcl\"A\n" +
+	"\x0fCommandsRequest\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x14\n" +
+	"\x05limit\x18\x02 \x01(\x05R\x05limit\"\x99\x01\n" +
+	"\x13PluginCommandRecord\x12$\n" +
+	"\x0etime_unix_nano\x18\x01 \x01(\x03R\ftimeUnixNano\x12\x16\n" +
+	"\x06worker\x18\x02 \x01(\tR\x06worker\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\x12\x18\n" +
+	"\aoutcome\x18\x04 \x01(\tR\aoutcome\x12\x16\n" +
+	"\x06detail\x18\x05 \x01(\tR\x06detail\"W\n" +
+	"\x10CommandsResponse\x12C\n" +
+	"\bcommands\x18\x01 \x03(\v2'.tessera.control.v1.PluginCommandRecordR\bcommands\"Q\n" +
+	"\x12PermissionsRequest\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\tR\aaddress\x12!\n" +
+	"\fpending_only\x18\x02 \x01(\bR\vpendingOnly\"\xeb\x01\n" +
+	"\x11PluginPermissions\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x1d\n" +
+	"\n" +
+	"plugin_url\x18\x02 \x01(\tR\tpluginUrl\x12\x1a\n" +
+	"\bidentity\x18\x03 \x01(\tR\bidentity\x12\x18\n" +
+	"\agranted\x18\x04 \x03(\tR\agranted\x12\x16\n" +
+	"\x06denied\x18\x05 \x03(\tR\x06denied\x12\x18\n" +
+	"\apending\x18\x06 \x03(\tR\apending\x125\n" +
+	"\x17pending_since_unix_nano\x18\a \x01(\x03R\x14pendingSinceUnixNano\"V\n" +
+	"\x13PermissionsResponse\x12?\n" +
+	"\aplugins\x18\x01 \x03(\v2%.tessera.control.v1.PluginPermissionsR\aplugins\"\\\n" +
+	"\fGrantRequest\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\tR\aaddress\x12 \n" +
+	"\vpermissions\x18\x02 \x03(\tR\vpermissions\x12\x10\n" +
+	"\x03all\x18\x03 \x01(\bR\x03all\"'\n" +
+	"\vDenyRequest\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\tR\aaddress\"]\n" +
+	"\rRevokeRequest\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\tR\aaddress\x12 \n" +
+	"\vpermissions\x18\x02 \x03(\tR\vpermissions\x12\x10\n" +
+	"\x03all\x18\x03 \x01(\bR\x03all\"\x0f\n" +
 	"\rStatusRequest\"\xfe\x02\n" +
 	"\x0eStatusResponse\x12\x1c\n" +
 	"\tworkspace\x18\x01 \x01(\tR\tworkspace\x12\x10\n" +
@@ -3210,14 +4667,16 @@ const file_v1_control_proto_rawDesc = "" +
 	"\bidentity\x18\x1f \x01(\tR\bidentity\x1a9\n" +
 	"\vConfigEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xad\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xdd\x01\n" +
 	"\vPluginStats\x12\x14\n" +
 	"\x05calls\x18\x01 \x01(\x04R\x05calls\x12\x1a\n" +
 	"\bcommands\x18\x02 \x01(\x04R\bcommands\x12\x16\n" +
 	"\x06denied\x18\x03 \x01(\x04R\x06denied\x12 \n" +
 	"\vunsupported\x18\x04 \x01(\x04R\vunsupported\x12\x18\n" +
 	"\adropped\x18\x05 \x01(\x04R\adropped\x12\x18\n" +
-	"\arenders\x18\x06 \x01(\x04R\arenders\"+\n" +
+	"\arenders\x18\x06 \x01(\x04R\arenders\x12\x18\n" +
+	"\acrashes\x18\a \x01(\x04R\acrashes\x12\x14\n" +
+	"\x05moves\x18\b \x01(\x04R\x05moves\"+\n" +
 	"\x0fDescribeRequest\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\"\xb1\x01\n" +
 	"\x10DescribeResponse\x122\n" +
@@ -3341,7 +4800,62 @@ const file_v1_control_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x11\n" +
 	"\x0fShutdownRequest\"\x12\n" +
-	"\x10ShutdownResponse\"|\n" +
+	"\x10ShutdownResponse\"\x8e\x02\n" +
+	"\vAttachInput\x127\n" +
+	"\x05start\x18\x01 \x01(\v2\x1f.tessera.control.v1.AttachStartH\x00R\x05start\x12\x14\n" +
+	"\x04data\x18\x02 \x01(\fH\x00R\x04data\x124\n" +
+	"\x04keys\x18\x03 \x01(\v2\x1e.tessera.control.v1.AttachKeysH\x00R\x04keys\x127\n" +
+	"\x05mouse\x18\x04 \x01(\v2\x1f.tessera.control.v1.AttachMouseH\x00R\x05mouse\x128\n" +
+	"\x06resize\x18\x05 \x01(\v2\x1e.tessera.control.v1.AttachSizeH\x00R\x06resizeB\a\n" +
+	"\x05input\"l\n" +
+	"\vAttachStart\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x12\n" +
+	"\x04rows\x18\x02 \x01(\x05R\x04rows\x12\x12\n" +
+	"\x04cols\x18\x03 \x01(\x05R\x04cols\x12\x1b\n" +
+	"\tread_only\x18\x04 \x01(\bR\breadOnly\" \n" +
+	"\n" +
+	"AttachKeys\x12\x12\n" +
+	"\x04keys\x18\x01 \x03(\tR\x04keys\"_\n" +
+	"\vAttachMouse\x12\x16\n" +
+	"\x06action\x18\x01 \x01(\tR\x06action\x12\x10\n" +
+	"\x03row\x18\x02 \x01(\x05R\x03row\x12\x10\n" +
+	"\x03col\x18\x03 \x01(\x05R\x03col\x12\x14\n" +
+	"\x05lines\x18\x04 \x01(\x05R\x05lines\"4\n" +
+	"\n" +
+	"AttachSize\x12\x12\n" +
+	"\x04rows\x18\x01 \x01(\x05R\x04rows\x12\x12\n" +
+	"\x04cols\x18\x02 \x01(\x05R\x04cols\"\x9c\x03\n" +
+	"\fAttachOutput\x12\x12\n" +
+	"\x04full\x18\x01 \x01(\bR\x04full\x12\x12\n" +
+	"\x04rows\x18\x02 \x01(\x05R\x04rows\x12\x12\n" +
+	"\x04cols\x18\x03 \x01(\x05R\x04cols\x12@\n" +
+	"\frows_changed\x18\x04 \x03(\v2\x1d.tessera.control.v1.AttachRowR\vrowsChanged\x12\x1d\n" +
+	"\n" +
+	"cursor_row\x18\x05 \x01(\x05R\tcursorRow\x12\x1d\n" +
+	"\n" +
+	"cursor_col\x18\x06 \x01(\x05R\tcursorCol\x12%\n" +
+	"\x0ecursor_visible\x18\a \x01(\bR\rcursorVisible\x12\x14\n" +
+	"\x05title\x18\b \x01(\tR\x05title\x127\n" +
+	"\x05modes\x18\t \x01(\v2!.tessera.control.v1.TerminalModesR\x05modes\x12\x18\n" +
+	"\aaddress\x18\n" +
+	" \x01(\tR\aaddress\x12\x12\n" +
+	"\x04kind\x18\v \x01(\tR\x04kind\x12\x16\n" +
+	"\x06notice\x18\f \x01(\tR\x06notice\x12\x14\n" +
+	"\x05ended\x18\r \x01(\tR\x05ended\"1\n" +
+	"\tAttachRow\x12\x10\n" +
+	"\x03row\x18\x01 \x01(\x05R\x03row\x12\x12\n" +
+	"\x04ansi\x18\x02 \x01(\tR\x04ansi\"\xeb\x01\n" +
+	"\rTerminalModes\x12\x1d\n" +
+	"\n" +
+	"app_cursor\x18\x01 \x01(\bR\tappCursor\x12\x1d\n" +
+	"\n" +
+	"app_keypad\x18\x02 \x01(\bR\tappKeypad\x12'\n" +
+	"\x0fbracketed_paste\x18\x03 \x01(\bR\x0ebracketedPaste\x12\x14\n" +
+	"\x05mouse\x18\x04 \x01(\x05R\x05mouse\x12\x1b\n" +
+	"\tmouse_sgr\x18\x05 \x01(\bR\bmouseSgr\x12!\n" +
+	"\ffocus_events\x18\x06 \x01(\bR\vfocusEvents\x12\x1d\n" +
+	"\n" +
+	"alt_screen\x18\a \x01(\bR\taltScreen\"|\n" +
 	"\vPipeRequest\x122\n" +
 	"\x04open\x18\x01 \x01(\v2\x1c.tessera.control.v1.PipeOpenH\x00R\x04open\x122\n" +
 	"\x04line\x18\x02 \x01(\v2\x1c.tessera.control.v1.PipeLineH\x00R\x04lineB\x05\n" +
@@ -3375,7 +4889,7 @@ const file_v1_control_proto_rawDesc = "" +
 	"\x04line\x18\x01 \x01(\x04R\x04line\x12\x1e\n" +
 	"\n" +
 	"recipients\x18\x02 \x03(\tR\n" +
-	"recipients2\xe6\f\n" +
+	"recipients2\x9b\x12\n" +
 	"\x0eControlService\x12O\n" +
 	"\x06Status\x12!.tessera.control.v1.StatusRequest\x1a\".tessera.control.v1.StatusResponse\x12I\n" +
 	"\x04List\x12\x1f.tessera.control.v1.ListRequest\x1a .tessera.control.v1.ListResponse\x12U\n" +
@@ -3396,7 +4910,16 @@ const file_v1_control_proto_rawDesc = "" +
 	"\bShutdown\x12#.tessera.control.v1.ShutdownRequest\x1a$.tessera.control.v1.ShutdownResponse\x12O\n" +
 	"\x06NewTab\x12!.tessera.control.v1.NewTabRequest\x1a\".tessera.control.v1.NewTabResponse\x12U\n" +
 	"\bOpenPane\x12#.tessera.control.v1.OpenPaneRequest\x1a$.tessera.control.v1.OpenPaneResponse\x12L\n" +
-	"\x05Close\x12 .tessera.control.v1.CloseRequest\x1a!.tessera.control.v1.CloseResponse\x12M\n" +
+	"\x05Close\x12 .tessera.control.v1.CloseRequest\x1a!.tessera.control.v1.CloseResponse\x12^\n" +
+	"\vPermissions\x12&.tessera.control.v1.PermissionsRequest\x1a'.tessera.control.v1.PermissionsResponse\x12R\n" +
+	"\x05Grant\x12 .tessera.control.v1.GrantRequest\x1a'.tessera.control.v1.PermissionsResponse\x12P\n" +
+	"\x04Deny\x12\x1f.tessera.control.v1.DenyRequest\x1a'.tessera.control.v1.PermissionsResponse\x12T\n" +
+	"\x06Revoke\x12!.tessera.control.v1.RevokeRequest\x1a'.tessera.control.v1.PermissionsResponse\x12U\n" +
+	"\bCommands\x12#.tessera.control.v1.CommandsRequest\x1a$.tessera.control.v1.CommandsResponse\x12R\n" +
+	"\aSetMode\x12\".tessera.control.v1.SetModeRequest\x1a#.tessera.control.v1.SetModeResponse\x12[\n" +
+	"\n" +
+	"DumpLayout\x12%.tessera.control.v1.DumpLayoutRequest\x1a&.tessera.control.v1.DumpLayoutResponse\x12O\n" +
+	"\x06Attach\x12\x1f.tessera.control.v1.AttachInput\x1a .tessera.control.v1.AttachOutput(\x010\x01\x12M\n" +
 	"\x04Pipe\x12\x1f.tessera.control.v1.PipeRequest\x1a .tessera.control.v1.PipeResponse(\x010\x01B:Z8github.com/tessera-ws/tessera/proto/control/v1;controlv1b\x06proto3"
 
 var (
@@ -3411,135 +4934,180 @@ func file_v1_control_proto_rawDescGZIP() []byte {
 	return file_v1_control_proto_rawDescData
 }
 
-var file_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 54)
+var file_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 75)
 var file_v1_control_proto_goTypes = []any{
-	(*NewTabRequest)(nil),      // 0: tessera.control.v1.NewTabRequest
-	(*NewTabResponse)(nil),     // 1: tessera.control.v1.NewTabResponse
-	(*OpenPaneRequest)(nil),    // 2: tessera.control.v1.OpenPaneRequest
-	(*OpenPaneResponse)(nil),   // 3: tessera.control.v1.OpenPaneResponse
-	(*CloseRequest)(nil),       // 4: tessera.control.v1.CloseRequest
-	(*CloseResponse)(nil),      // 5: tessera.control.v1.CloseResponse
-	(*StatusRequest)(nil),      // 6: tessera.control.v1.StatusRequest
-	(*StatusResponse)(nil),     // 7: tessera.control.v1.StatusResponse
-	(*ListRequest)(nil),        // 8: tessera.control.v1.ListRequest
-	(*ListResponse)(nil),       // 9: tessera.control.v1.ListResponse
-	(*Object)(nil),             // 10: tessera.control.v1.Object
-	(*PluginStats)(nil),        // 11: tessera.control.v1.PluginStats
-	(*DescribeRequest)(nil),    // 12: tessera.control.v1.DescribeRequest
-	(*DescribeResponse)(nil),   // 13: tessera.control.v1.DescribeResponse
-	(*PlanRequest)(nil),        // 14: tessera.control.v1.PlanRequest
-	(*Diagnostic)(nil),         // 15: tessera.control.v1.Diagnostic
-	(*Change)(nil),             // 16: tessera.control.v1.Change
-	(*AttrChange)(nil),         // 17: tessera.control.v1.AttrChange
-	(*PlanResponse)(nil),       // 18: tessera.control.v1.PlanResponse
-	(*ApplyRequest)(nil),       // 19: tessera.control.v1.ApplyRequest
-	(*ApplyResponse)(nil),      // 20: tessera.control.v1.ApplyResponse
-	(*RenderRequest)(nil),      // 21: tessera.control.v1.RenderRequest
-	(*RenderResponse)(nil),     // 22: tessera.control.v1.RenderResponse
-	(*ScreenRequest)(nil),      // 23: tessera.control.v1.ScreenRequest
-	(*ScreenResponse)(nil),     // 24: tessera.control.v1.ScreenResponse
-	(*ScrollbackRequest)(nil),  // 25: tessera.control.v1.ScrollbackRequest
-	(*ScrollbackResponse)(nil), // 26: tessera.control.v1.ScrollbackResponse
-	(*WriteRequest)(nil),       // 27: tessera.control.v1.WriteRequest
-	(*WriteResponse)(nil),      // 28: tessera.control.v1.WriteResponse
-	(*SendKeysRequest)(nil),    // 29: tessera.control.v1.SendKeysRequest
-	(*SendKeysResponse)(nil),   // 30: tessera.control.v1.SendKeysResponse
-	(*ResizeRequest)(nil),      // 31: tessera.control.v1.ResizeRequest
-	(*ResizeResponse)(nil),     // 32: tessera.control.v1.ResizeResponse
-	(*ReloadRequest)(nil),      // 33: tessera.control.v1.ReloadRequest
-	(*ReloadResponse)(nil),     // 34: tessera.control.v1.ReloadResponse
-	(*RestartRequest)(nil),     // 35: tessera.control.v1.RestartRequest
-	(*RestartResponse)(nil),    // 36: tessera.control.v1.RestartResponse
-	(*EventsRequest)(nil),      // 37: tessera.control.v1.EventsRequest
-	(*Event)(nil),              // 38: tessera.control.v1.Event
-	(*LogsRequest)(nil),        // 39: tessera.control.v1.LogsRequest
-	(*LogRecord)(nil),          // 40: tessera.control.v1.LogRecord
-	(*ShutdownRequest)(nil),    // 41: tessera.control.v1.ShutdownRequest
-	(*ShutdownResponse)(nil),   // 42: tessera.control.v1.ShutdownResponse
-	(*PipeRequest)(nil),        // 43: tessera.control.v1.PipeRequest
-	(*PipeOpen)(nil),           // 44: tessera.control.v1.PipeOpen
-	(*PipeLine)(nil),           // 45: tessera.control.v1.PipeLine
-	(*PipeResponse)(nil),       // 46: tessera.control.v1.PipeResponse
-	(*PipeOpened)(nil),         // 47: tessera.control.v1.PipeOpened
-	(*PipeReleased)(nil),       // 48: tessera.control.v1.PipeReleased
-	nil,                        // 49: tessera.control.v1.Object.ConfigEntry
-	nil,                        // 50: tessera.control.v1.Event.FieldsEntry
-	nil,                        // 51: tessera.control.v1.LogRecord.AttrsEntry
-	nil,                        // 52: tessera.control.v1.PipeOpen.PluginConfigurationEntry
-	nil,                        // 53: tessera.control.v1.PipeOpen.ArgsEntry
+	(*NewTabRequest)(nil),       // 0: tessera.control.v1.NewTabRequest
+	(*NewTabResponse)(nil),      // 1: tessera.control.v1.NewTabResponse
+	(*OpenPaneRequest)(nil),     // 2: tessera.control.v1.OpenPaneRequest
+	(*OpenPaneResponse)(nil),    // 3: tessera.control.v1.OpenPaneResponse
+	(*CloseRequest)(nil),        // 4: tessera.control.v1.CloseRequest
+	(*CloseResponse)(nil),       // 5: tessera.control.v1.CloseResponse
+	(*SetModeRequest)(nil),      // 6: tessera.control.v1.SetModeRequest
+	(*SetModeResponse)(nil),     // 7: tessera.control.v1.SetModeResponse
+	(*DumpLayoutRequest)(nil),   // 8: tessera.control.v1.DumpLayoutRequest
+	(*DumpLayoutResponse)(nil),  // 9: tessera.control.v1.DumpLayoutResponse
+	(*CommandsRequest)(nil),     // 10: tessera.control.v1.CommandsRequest
+	(*PluginCommandRecord)(nil), // 11: tessera.control.v1.PluginCommandRecord
+	(*CommandsResponse)(nil),    // 12: tessera.control.v1.CommandsResponse
+	(*PermissionsRequest)(nil),  // 13: tessera.control.v1.PermissionsRequest
+	(*PluginPermissions)(nil),   // 14: tessera.control.v1.PluginPermissions
+	(*PermissionsResponse)(nil), // 15: tessera.control.v1.PermissionsResponse
+	(*GrantRequest)(nil),        // 16: tessera.control.v1.GrantRequest
+	(*DenyRequest)(nil),         // 17: tessera.control.v1.DenyRequest
+	(*RevokeRequest)(nil),       // 18: tessera.control.v1.RevokeRequest
+	(*StatusRequest)(nil),       // 19: tessera.control.v1.StatusRequest
+	(*StatusResponse)(nil),      // 20: tessera.control.v1.StatusResponse
+	(*ListRequest)(nil),         // 21: tessera.control.v1.ListRequest
+	(*ListResponse)(nil),        // 22: tessera.control.v1.ListResponse
+	(*Object)(nil),              // 23: tessera.control.v1.Object
+	(*PluginStats)(nil),         // 24: tessera.control.v1.PluginStats
+	(*DescribeRequest)(nil),     // 25: tessera.control.v1.DescribeRequest
+	(*DescribeResponse)(nil),    // 26: tessera.control.v1.DescribeResponse
+	(*PlanRequest)(nil),         // 27: tessera.control.v1.PlanRequest
+	(*Diagnostic)(nil),          // 28: tessera.control.v1.Diagnostic
+	(*Change)(nil),              // 29: tessera.control.v1.Change
+	(*AttrChange)(nil),          // 30: tessera.control.v1.AttrChange
+	(*PlanResponse)(nil),        // 31: tessera.control.v1.PlanResponse
+	(*ApplyRequest)(nil),        // 32: tessera.control.v1.ApplyRequest
+	(*ApplyResponse)(nil),       // 33: tessera.control.v1.ApplyResponse
+	(*RenderRequest)(nil),       // 34: tessera.control.v1.RenderRequest
+	(*RenderResponse)(nil),      // 35: tessera.control.v1.RenderResponse
+	(*ScreenRequest)(nil),       // 36: tessera.control.v1.ScreenRequest
+	(*ScreenResponse)(nil),      // 37: tessera.control.v1.ScreenResponse
+	(*ScrollbackRequest)(nil),   // 38: tessera.control.v1.ScrollbackRequest
+	(*ScrollbackResponse)(nil),  // 39: tessera.control.v1.ScrollbackResponse
+	(*WriteRequest)(nil),        // 40: tessera.control.v1.WriteRequest
+	(*WriteResponse)(nil),       // 41: tessera.control.v1.WriteResponse
+	(*SendKeysRequest)(nil),     // 42: tessera.control.v1.SendKeysRequest
+	(*SendKeysResponse)(nil),    // 43: tessera.control.v1.SendKeysResponse
+	(*ResizeRequest)(nil),       // 44: tessera.control.v1.ResizeRequest
+	(*ResizeResponse)(nil),      // 45: tessera.control.v1.ResizeResponse
+	(*ReloadRequest)(nil),       // 46: tessera.control.v1.ReloadRequest
+	(*ReloadResponse)(nil),      // 47: tessera.control.v1.ReloadResponse
+	(*RestartRequest)(nil),      // 48: tessera.control.v1.RestartRequest
+	(*RestartResponse)(nil),     // 49: tessera.control.v1.RestartResponse
+	(*EventsRequest)(nil),       // 50: tessera.control.v1.EventsRequest
+	(*Event)(nil),               // 51: tessera.control.v1.Event
+	(*LogsRequest)(nil),         // 52: tessera.control.v1.LogsRequest
+	(*LogRecord)(nil),           // 53: tessera.control.v1.LogRecord
+	(*ShutdownRequest)(nil),     // 54: tessera.control.v1.ShutdownRequest
+	(*ShutdownResponse)(nil),    // 55: tessera.control.v1.ShutdownResponse
+	(*AttachInput)(nil),         // 56: tessera.control.v1.AttachInput
+	(*AttachStart)(nil),         // 57: tessera.control.v1.AttachStart
+	(*AttachKeys)(nil),          // 58: tessera.control.v1.AttachKeys
+	(*AttachMouse)(nil),         // 59: tessera.control.v1.AttachMouse
+	(*AttachSize)(nil),          // 60: tessera.control.v1.AttachSize
+	(*AttachOutput)(nil),        // 61: tessera.control.v1.AttachOutput
+	(*AttachRow)(nil),           // 62: tessera.control.v1.AttachRow
+	(*TerminalModes)(nil),       // 63: tessera.control.v1.TerminalModes
+	(*PipeRequest)(nil),         // 64: tessera.control.v1.PipeRequest
+	(*PipeOpen)(nil),            // 65: tessera.control.v1.PipeOpen
+	(*PipeLine)(nil),            // 66: tessera.control.v1.PipeLine
+	(*PipeResponse)(nil),        // 67: tessera.control.v1.PipeResponse
+	(*PipeOpened)(nil),          // 68: tessera.control.v1.PipeOpened
+	(*PipeReleased)(nil),        // 69: tessera.control.v1.PipeReleased
+	nil,                         // 70: tessera.control.v1.Object.ConfigEntry
+	nil,                         // 71: tessera.control.v1.Event.FieldsEntry
+	nil,                         // 72: tessera.control.v1.LogRecord.AttrsEntry
+	nil,                         // 73: tessera.control.v1.PipeOpen.PluginConfigurationEntry
+	nil,                         // 74: tessera.control.v1.PipeOpen.ArgsEntry
 }
 var file_v1_control_proto_depIdxs = []int32{
-	10, // 0: tessera.control.v1.NewTabResponse.tab:type_name -> tessera.control.v1.Object
-	10, // 1: tessera.control.v1.OpenPaneResponse.pane:type_name -> tessera.control.v1.Object
-	15, // 2: tessera.control.v1.StatusResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
-	10, // 3: tessera.control.v1.ListResponse.objects:type_name -> tessera.control.v1.Object
-	49, // 4: tessera.control.v1.Object.config:type_name -> tessera.control.v1.Object.ConfigEntry
-	11, // 5: tessera.control.v1.Object.stats:type_name -> tessera.control.v1.PluginStats
-	10, // 6: tessera.control.v1.DescribeResponse.object:type_name -> tessera.control.v1.Object
-	10, // 7: tessera.control.v1.DescribeResponse.children:type_name -> tessera.control.v1.Object
-	38, // 8: tessera.control.v1.DescribeResponse.recent:type_name -> tessera.control.v1.Event
-	17, // 9: tessera.control.v1.Change.attributes:type_name -> tessera.control.v1.AttrChange
-	16, // 10: tessera.control.v1.PlanResponse.changes:type_name -> tessera.control.v1.Change
-	15, // 11: tessera.control.v1.PlanResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
-	16, // 12: tessera.control.v1.ApplyResponse.changes:type_name -> tessera.control.v1.Change
-	15, // 13: tessera.control.v1.ApplyResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
-	10, // 14: tessera.control.v1.ApplyResponse.failed:type_name -> tessera.control.v1.Object
-	10, // 15: tessera.control.v1.ApplyResponse.started:type_name -> tessera.control.v1.Object
-	10, // 16: tessera.control.v1.ReloadResponse.object:type_name -> tessera.control.v1.Object
-	10, // 17: tessera.control.v1.RestartResponse.object:type_name -> tessera.control.v1.Object
-	50, // 18: tessera.control.v1.Event.fields:type_name -> tessera.control.v1.Event.FieldsEntry
-	51, // 19: tessera.control.v1.LogRecord.attrs:type_name -> tessera.control.v1.LogRecord.AttrsEntry
-	44, // 20: tessera.control.v1.PipeRequest.open:type_name -> tessera.control.v1.PipeOpen
-	45, // 21: tessera.control.v1.PipeRequest.line:type_name -> tessera.control.v1.PipeLine
-	52, // 22: tessera.control.v1.PipeOpen.plugin_configuration:type_name -> tessera.control.v1.PipeOpen.PluginConfigurationEntry
-	53, // 23: tessera.control.v1.PipeOpen.args:type_name -> tessera.control.v1.PipeOpen.ArgsEntry
-	47, // 24: tessera.control.v1.PipeResponse.opened:type_name -> tessera.control.v1.PipeOpened
-	48, // 25: tessera.control.v1.PipeResponse.released:type_name -> tessera.control.v1.PipeReleased
-	6,  // 26: tessera.control.v1.ControlService.Status:input_type -> tessera.control.v1.StatusRequest
-	8,  // 27: tessera.control.v1.ControlService.List:input_type -> tessera.control.v1.ListRequest
-	12, // 28: tessera.control.v1.ControlService.Describe:input_type -> tessera.control.v1.DescribeRequest
-	14, // 29: tessera.control.v1.ControlService.Plan:input_type -> tessera.control.v1.PlanRequest
-	19, // 30: tessera.control.v1.ControlService.Apply:input_type -> tessera.control.v1.ApplyRequest
-	21, // 31: tessera.control.v1.ControlService.Render:input_type -> tessera.control.v1.RenderRequest
-	23, // 32: tessera.control.v1.ControlService.Screen:input_type -> tessera.control.v1.ScreenRequest
-	25, // 33: tessera.control.v1.ControlService.Scrollback:input_type -> tessera.control.v1.ScrollbackRequest
-	27, // 34: tessera.control.v1.ControlService.Write:input_type -> tessera.control.v1.WriteRequest
-	29, // 35: tessera.control.v1.ControlService.SendKeys:input_type -> tessera.control.v1.SendKeysRequest
-	31, // 36: tessera.control.v1.ControlService.Resize:input_type -> tessera.control.v1.ResizeRequest
-	33, // 37: tessera.control.v1.ControlService.Reload:input_type -> tessera.control.v1.ReloadRequest
-	35, // 38: tessera.control.v1.ControlService.Restart:input_type -> tessera.control.v1.RestartRequest
-	37, // 39: tessera.control.v1.ControlService.Events:input_type -> tessera.control.v1.EventsRequest
-	39, // 40: tessera.control.v1.ControlService.Logs:input_type -> tessera.control.v1.LogsRequest
-	41, // 41: tessera.control.v1.ControlService.Shutdown:input_type -> tessera.control.v1.ShutdownRequest
-	0,  // 42: tessera.control.v1.ControlService.NewTab:input_type -> tessera.control.v1.NewTabRequest
-	2,  // 43: tessera.control.v1.ControlService.OpenPane:input_type -> tessera.control.v1.OpenPaneRequest
-	4,  // 44: tessera.control.v1.ControlService.Close:input_type -> tessera.control.v1.CloseRequest
-	43, // 45: tessera.control.v1.ControlService.Pipe:input_type -> tessera.control.v1.PipeRequest
-	7,  // 46: tessera.control.v1.ControlService.Status:output_type -> tessera.control.v1.StatusResponse
-	9,  // 47: tessera.control.v1.ControlService.List:output_type -> tessera.control.v1.ListResponse
-	13, // 48: tessera.control.v1.ControlService.Describe:output_type -> tessera.control.v1.DescribeResponse
-	18, // 49: tessera.control.v1.ControlService.Plan:output_type -> tessera.control.v1.PlanResponse
-	20, // 50: tessera.control.v1.ControlService.Apply:output_type -> tessera.control.v1.ApplyResponse
-	22, // 51: tessera.control.v1.ControlService.Render:output_type -> tessera.control.v1.RenderResponse
-	24, // 52: tessera.control.v1.ControlService.Screen:output_type -> tessera.control.v1.ScreenResponse
-	26, // 53: tessera.control.v1.ControlService.Scrollback:output_type -> tessera.control.v1.ScrollbackResponse
-	28, // 54: tessera.control.v1.ControlService.Write:output_type -> tessera.control.v1.WriteResponse
-	30, // 55: tessera.control.v1.ControlService.SendKeys:output_type -> tessera.control.v1.SendKeysResponse
-	32, // 56: tessera.control.v1.ControlService.Resize:output_type -> tessera.control.v1.ResizeResponse
-	34, // 57: tessera.control.v1.ControlService.Reload:output_type -> tessera.control.v1.ReloadResponse
-	36, // 58: tessera.control.v1.ControlService.Restart:output_type -> tessera.control.v1.RestartResponse
-	38, // 59: tessera.control.v1.ControlService.Events:output_type -> tessera.control.v1.Event
-	40, // 60: tessera.control.v1.ControlService.Logs:output_type -> tessera.control.v1.LogRecord
-	42, // 61: tessera.control.v1.ControlService.Shutdown:output_type -> tessera.control.v1.ShutdownResponse
-	1,  // 62: tessera.control.v1.ControlService.NewTab:output_type -> tessera.control.v1.NewTabResponse
-	3,  // 63: tessera.control.v1.ControlService.OpenPane:output_type -> tessera.control.v1.OpenPaneResponse
-	5,  // 64: tessera.control.v1.ControlService.Close:output_type -> tessera.control.v1.CloseResponse
-	46, // 65: tessera.control.v1.ControlService.Pipe:output_type -> tessera.control.v1.PipeResponse
-	46, // [46:66] is the sub-list for method output_type
-	26, // [26:46] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	23, // 0: tessera.control.v1.NewTabResponse.tab:type_name -> tessera.control.v1.Object
+	23, // 1: tessera.control.v1.OpenPaneResponse.pane:type_name -> tessera.control.v1.Object
+	11, // 2: tessera.control.v1.CommandsResponse.commands:type_name -> tessera.control.v1.PluginCommandRecord
+	14, // 3: tessera.control.v1.PermissionsResponse.plugins:type_name -> tessera.control.v1.PluginPermissions
+	28, // 4: tessera.control.v1.StatusResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
+	23, // 5: tessera.control.v1.ListResponse.objects:type_name -> tessera.control.v1.Object
+	70, // 6: tessera.control.v1.Object.config:type_name -> tessera.control.v1.Object.ConfigEntry
+	24, // 7: tessera.control.v1.Object.stats:type_name -> tessera.control.v1.PluginStats
+	23, // 8: tessera.control.v1.DescribeResponse.object:type_name -> tessera.control.v1.Object
+	23, // 9: tessera.control.v1.DescribeResponse.children:type_name -> tessera.control.v1.Object
+	51, // 10: tessera.control.v1.DescribeResponse.recent:type_name -> tessera.control.v1.Event
+	30, // 11: tessera.control.v1.Change.attributes:type_name -> tessera.control.v1.AttrChange
+	29, // 12: tessera.control.v1.PlanResponse.changes:type_name -> tessera.control.v1.Change
+	28, // 13: tessera.control.v1.PlanResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
+	29, // 14: tessera.control.v1.ApplyResponse.changes:type_name -> tessera.control.v1.Change
+	28, // 15: tessera.control.v1.ApplyResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
+	23, // 16: tessera.control.v1.ApplyResponse.failed:type_name -> tessera.control.v1.Object
+	23, // 17: tessera.control.v1.ApplyResponse.started:type_name -> tessera.control.v1.Object
+	23, // 18: tessera.control.v1.ReloadResponse.object:type_name -> tessera.control.v1.Object
+	23, // 19: tessera.control.v1.RestartResponse.object:type_name -> tessera.control.v1.Object
+	71, // 20: tessera.control.v1.Event.fields:type_name -> tessera.control.v1.Event.FieldsEntry
+	72, // 21: tessera.control.v1.LogRecord.attrs:type_name -> tessera.control.v1.LogRecord.AttrsEntry
+	57, // 22: tessera.control.v1.AttachInput.start:type_name -> tessera.control.v1.AttachStart
+	58, // 23: tessera.control.v1.AttachInput.keys:type_name -> tessera.control.v1.AttachKeys
+	59, // 24: tessera.control.v1.AttachInput.mouse:type_name -> tessera.control.v1.AttachMouse
+	60, // 25: tessera.control.v1.AttachInput.resize:type_name -> tessera.control.v1.AttachSize
+	62, // 26: tessera.control.v1.AttachOutput.rows_changed:type_name -> tessera.control.v1.AttachRow
+	63, // 27: tessera.control.v1.AttachOutput.modes:type_name -> tessera.control.v1.TerminalModes
+	65, // 28: tessera.control.v1.PipeRequest.open:type_name -> tessera.control.v1.PipeOpen
+	66, // 29: tessera.control.v1.PipeRequest.line:type_name -> tessera.control.v1.PipeLine
+	73, // 30: tessera.control.v1.PipeOpen.plugin_configuration:type_name -> tessera.control.v1.PipeOpen.PluginConfigurationEntry
+	74, // 31: tessera.control.v1.PipeOpen.args:type_name -> tessera.control.v1.PipeOpen.ArgsEntry
+	68, // 32: tessera.control.v1.PipeResponse.opened:type_name -> tessera.control.v1.PipeOpened
+	69, // 33: tessera.control.v1.PipeResponse.released:type_name -> tessera.control.v1.PipeReleased
+	19, // 34: tessera.control.v1.ControlService.Status:input_type -> tessera.control.v1.StatusRequest
+	21, // 35: tessera.control.v1.ControlService.List:input_type -> tessera.control.v1.ListRequest
+	25, // 36: tessera.control.v1.ControlService.Describe:input_type -> tessera.control.v1.DescribeRequest
+	27, // 37: tessera.control.v1.ControlService.Plan:input_type -> tessera.control.v1.PlanRequest
+	32, // 38: tessera.control.v1.ControlService.Apply:input_type -> tessera.control.v1.ApplyRequest
+	34, // 39: tessera.control.v1.ControlService.Render:input_type -> tessera.control.v1.RenderRequest
+	36, // 40: tessera.control.v1.ControlService.Screen:input_type -> tessera.control.v1.ScreenRequest
+	38, // 41: tessera.control.v1.ControlService.Scrollback:input_type -> tessera.control.v1.ScrollbackRequest
+	40, // 42: tessera.control.v1.ControlService.Write:input_type -> tessera.control.v1.WriteRequest
+	42, // 43: tessera.control.v1.ControlService.SendKeys:input_type -> tessera.control.v1.SendKeysRequest
+	44, // 44: tessera.control.v1.ControlService.Resize:input_type -> tessera.control.v1.ResizeRequest
+	46, // 45: tessera.control.v1.ControlService.Reload:input_type -> tessera.control.v1.ReloadRequest
+	48, // 46: tessera.control.v1.ControlService.Restart:input_type -> tessera.control.v1.RestartRequest
+	50, // 47: tessera.control.v1.ControlService.Events:input_type -> tessera.control.v1.EventsRequest
+	52, // 48: tessera.control.v1.ControlService.Logs:input_type -> tessera.control.v1.LogsRequest
+	54, // 49: tessera.control.v1.ControlService.Shutdown:input_type -> tessera.control.v1.ShutdownRequest
+	0,  // 50: tessera.control.v1.ControlService.NewTab:input_type -> tessera.control.v1.NewTabRequest
+	2,  // 51: tessera.control.v1.ControlService.OpenPane:input_type -> tessera.control.v1.OpenPaneRequest
+	4,  // 52: tessera.control.v1.ControlService.Close:input_type -> tessera.control.v1.CloseRequest
+	13, // 53: tessera.control.v1.ControlService.Permissions:input_type -> tessera.control.v1.PermissionsRequest
+	16, // 54: tessera.control.v1.ControlService.Grant:input_type -> tessera.control.v1.GrantRequest
+	17, // 55: tessera.control.v1.ControlService.Deny:input_type -> tessera.control.v1.DenyRequest
+	18, // 56: tessera.control.v1.ControlService.Revoke:input_type -> tessera.control.v1.RevokeRequest
+	10, // 57: tessera.control.v1.ControlService.Commands:input_type -> tessera.control.v1.CommandsRequest
+	6,  // 58: tessera.control.v1.ControlService.SetMode:input_type -> tessera.control.v1.SetModeRequest
+	8,  // 59: tessera.control.v1.ControlService.DumpLayout:input_type -> tessera.control.v1.DumpLayoutRequest
+	56, // 60: tessera.control.v1.ControlService.Attach:input_type -> tessera.control.v1.AttachInput
+	64, // 61: tessera.control.v1.ControlService.Pipe:input_type -> tessera.control.v1.PipeRequest
+	20, // 62: tessera.control.v1.ControlService.Status:output_type -> tessera.control.v1.StatusResponse
+	22, // 63: tessera.control.v1.ControlService.List:output_type -> tessera.control.v1.ListResponse
+	26, // 64: tessera.control.v1.ControlService.Describe:output_type -> tessera.control.v1.DescribeResponse
+	31, // 65: tessera.control.v1.ControlService.Plan:output_type -> tessera.control.v1.PlanResponse
+	33, // 66: tessera.control.v1.ControlService.Apply:output_type -> tessera.control.v1.ApplyResponse
+	35, // 67: tessera.control.v1.ControlService.Render:output_type -> tessera.control.v1.RenderResponse
+	37, // 68: tessera.control.v1.ControlService.Screen:output_type -> tessera.control.v1.ScreenResponse
+	39, // 69: tessera.control.v1.ControlService.Scrollback:output_type -> tessera.control.v1.ScrollbackResponse
+	41, // 70: tessera.control.v1.ControlService.Write:output_type -> tessera.control.v1.WriteResponse
+	43, // 71: tessera.control.v1.ControlService.SendKeys:output_type -> tessera.control.v1.SendKeysResponse
+	45, // 72: tessera.control.v1.ControlService.Resize:output_type -> tessera.control.v1.ResizeResponse
+	47, // 73: tessera.control.v1.ControlService.Reload:output_type -> tessera.control.v1.ReloadResponse
+	49, // 74: tessera.control.v1.ControlService.Restart:output_type -> tessera.control.v1.RestartResponse
+	51, // 75: tessera.control.v1.ControlService.Events:output_type -> tessera.control.v1.Event
+	53, // 76: tessera.control.v1.ControlService.Logs:output_type -> tessera.control.v1.LogRecord
+	55, // 77: tessera.control.v1.ControlService.Shutdown:output_type -> tessera.control.v1.ShutdownResponse
+	1,  // 78: tessera.control.v1.ControlService.NewTab:output_type -> tessera.control.v1.NewTabResponse
+	3,  // 79: tessera.control.v1.ControlService.OpenPane:output_type -> tessera.control.v1.OpenPaneResponse
+	5,  // 80: tessera.control.v1.ControlService.Close:output_type -> tessera.control.v1.CloseResponse
+	15, // 81: tessera.control.v1.ControlService.Permissions:output_type -> tessera.control.v1.PermissionsResponse
+	15, // 82: tessera.control.v1.ControlService.Grant:output_type -> tessera.control.v1.PermissionsResponse
+	15, // 83: tessera.control.v1.ControlService.Deny:output_type -> tessera.control.v1.PermissionsResponse
+	15, // 84: tessera.control.v1.ControlService.Revoke:output_type -> tessera.control.v1.PermissionsResponse
+	12, // 85: tessera.control.v1.ControlService.Commands:output_type -> tessera.control.v1.CommandsResponse
+	7,  // 86: tessera.control.v1.ControlService.SetMode:output_type -> tessera.control.v1.SetModeResponse
+	9,  // 87: tessera.control.v1.ControlService.DumpLayout:output_type -> tessera.control.v1.DumpLayoutResponse
+	61, // 88: tessera.control.v1.ControlService.Attach:output_type -> tessera.control.v1.AttachOutput
+	67, // 89: tessera.control.v1.ControlService.Pipe:output_type -> tessera.control.v1.PipeResponse
+	62, // [62:90] is the sub-list for method output_type
+	34, // [34:62] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_v1_control_proto_init() }
@@ -3547,19 +5115,26 @@ func file_v1_control_proto_init() {
 	if File_v1_control_proto != nil {
 		return
 	}
-	file_v1_control_proto_msgTypes[17].OneofWrappers = []any{}
-	file_v1_control_proto_msgTypes[43].OneofWrappers = []any{
+	file_v1_control_proto_msgTypes[30].OneofWrappers = []any{}
+	file_v1_control_proto_msgTypes[56].OneofWrappers = []any{
+		(*AttachInput_Start)(nil),
+		(*AttachInput_Data)(nil),
+		(*AttachInput_Keys)(nil),
+		(*AttachInput_Mouse)(nil),
+		(*AttachInput_Resize)(nil),
+	}
+	file_v1_control_proto_msgTypes[64].OneofWrappers = []any{
 		(*PipeRequest_Open)(nil),
 		(*PipeRequest_Line)(nil),
 	}
-	file_v1_control_proto_msgTypes[45].OneofWrappers = []any{}
+	file_v1_control_proto_msgTypes[66].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_v1_control_proto_rawDesc), len(file_v1_control_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   54,
+			NumMessages:   75,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

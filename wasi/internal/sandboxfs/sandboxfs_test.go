@@ -576,6 +576,9 @@ func TestFileOps(t *testing.T) {
 	}
 	n, errno = file.Pwrite([]byte("W"), 6)
 	must("pwrite", errno)
+	if n != 1 {
+		t.Fatalf("pwrote %d", n)
+	}
 	off, errno := file.Seek(0, io.SeekCurrent)
 	must("seek", errno)
 	if off != 11 {

@@ -76,6 +76,24 @@ const (
 	ControlServiceOpenPaneProcedure = "/tessera.control.v1.ControlService/OpenPane"
 	// ControlServiceCloseProcedure is the fully-qualified name of the ControlService's Close RPC.
 	ControlServiceCloseProcedure = "/tessera.control.v1.ControlService/Close"
+	// ControlServicePermissionsProcedure is the fully-qualified name of the ControlService's
+	// Permissions RPC.
+	ControlServicePermissionsProcedure = "/tessera.control.v1.ControlService/Permissions"
+	// ControlServiceGrantProcedure is the fully-qualified name of the ControlService's Grant RPC.
+	ControlServiceGrantProcedure = "/tessera.control.v1.ControlService/Grant"
+	// ControlServiceDenyProcedure is the fully-qualified name of the ControlService's Deny RPC.
+	ControlServiceDenyProcedure = "/tessera.control.v1.ControlService/Deny"
+	// ControlServiceRevokeProcedure is the fully-qualified name of the ControlService's Revoke RPC.
+	ControlServiceRevokeProcedure = "/tessera.control.v1.ControlService/Revoke"
+	// ControlServiceCommandsProcedure is the fully-qualified name of the ControlService's Commands RPC.
+	ControlServiceCommandsProcedure = "/tessera.control.v1.ControlService/Commands"
+	// ControlServiceSetModeProcedure is the fully-qualified name of the ControlService's SetMode RPC.
+	ControlServiceSetModeProcedure = "/tessera.control.v1.ControlService/SetMode"
+	// ControlServiceDumpLayoutProcedure is the fully-qualified name of the ControlService's DumpLayout
+	// RPC.
+	ControlServiceDumpLayoutProcedure = "/tessera.control.v1.ControlService/DumpLayout"
+	// ControlServiceAttachProcedure is the fully-qualified name of the ControlService's Attach RPC.
+	ControlServiceAttachProcedure = "/tessera.control.v1.ControlService/Attach"
 	// ControlServicePipeProcedure is the fully-qualified name of the ControlService's Pipe RPC.
 	ControlServicePipeProcedure = "/tessera.control.v1.ControlService/Pipe"
 )
@@ -121,6 +139,30 @@ type ControlServiceClient interface {
 	// Close closes a pane, a plugin or a tab (managed ones come back on the
 	// next apply unless removed from the file).
 	Close(context.Context, *connect.Request[v1.CloseRequest]) (*connect.Response[v1.CloseResponse], error)
+	// Permissions lists plugins' permissions: granted, denied and pending.
+	Permissions(context.Context, *connect.Request[v1.PermissionsRequest]) (*connect.Response[v1.PermissionsResponse], error)
+	// Grant grants permissions to a plugin (answering its pending request
+	// when that covers it); the answer persists per plugin identity.
+	Grant(context.Context, *connect.Request[v1.GrantRequest]) (*connect.Response[v1.PermissionsResponse], error)
+	// Deny denies a plugin's pending request; the answer persists.
+	Deny(context.Context, *connect.Request[v1.DenyRequest]) (*connect.Response[v1.PermissionsResponse], error)
+	// Revoke takes permissions back at once; the answer persists.
+	Revoke(context.Context, *connect.Request[v1.RevokeRequest]) (*connect.Response[v1.PermissionsResponse], error)
+	// Commands lists a plugin's recent commands, denied and unsupported ones
+	// marked.
+	Commands(context.Context, *connect.Request[v1.CommandsRequest]) (*connect.Response[v1.CommandsResponse], error)
+	// SetMode switches a session's input mode (what plugins see in ModeUpdate).
+	SetMode(context.Context, *connect.Request[v1.SetModeRequest]) (*connect.Response[v1.SetModeResponse], error)
+	// DumpLayout writes a running session as a workspace file.
+	DumpLayout(context.Context, *connect.Request[v1.DumpLayoutRequest]) (*connect.Response[v1.DumpLayoutResponse], error)
+	// Attach follows a pane or plugin live and sends it input. The first
+	// input message is a start (address, the client's size, read_only); the
+	// next ones carry input and resizes. The output starts with the whole
+	// screen, then sends the rows that changed, the cursor, the title and the
+	// terminal modes as they change. Every attached client that is not read
+	// only gives its size; the pane takes the smallest (restored when the
+	// last one detaches). A read-only attach is how `watch` follows a screen.
+	Attach(context.Context) *connect.BidiStreamForClient[v1.AttachInput, v1.AttachOutput]
 	// Pipe carries a CLI pipe (`tessera pipe`) to plugins. The client sends a
 	// PipeOpen, then one PipeLine per message; it sends the next line only
 	// once the previous one was released by every plugin that got it. The
@@ -257,6 +299,54 @@ func NewControlServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithSchema(controlServiceMethods.ByName("Close")),
 			connect.WithClientOptions(opts...),
 		),
+		permissions: connect.NewClient[v1.PermissionsRequest, v1.PermissionsResponse](
+			httpClient,
+			baseURL+ControlServicePermissionsProcedure,
+			connect.WithSchema(controlServiceMethods.ByName("Permissions")),
+			connect.WithClientOptions(opts...),
+		),
+		grant: connect.NewClient[v1.GrantRequest, v1.PermissionsResponse](
+			httpClient,
+			baseURL+ControlServiceGrantProcedure,
+			connect.WithSchema(controlServiceMethods.ByName("Grant")),
+			connect.WithClientOptions(opts...),
+		),
+		deny: connect.NewClient[v1.DenyRequest, v1.PermissionsResponse](
+			httpClient,
+			baseURL+ControlServiceDenyProcedure,
+			connect.WithSchema(controlServiceMethods.ByName("Deny")),
+			connect.WithClientOptions(opts...),
+		),
+		revoke: connect.NewClient[v1.RevokeRequest, v1.PermissionsResponse](
+			httpClient,
+			baseURL+ControlServiceRevokeProcedure,
+			connect.WithSchema(controlServiceMethods.ByName("Revoke")),
+			connect.WithClientOptions(opts...),
+		),
+		commands: connect.NewClient[v1.CommandsRequest, v1.CommandsResponse](
+			httpClient,
+			baseURL+ControlServiceCommandsProcedure,
+			connect.WithSchema(controlServiceMethods.ByName("Commands")),
+			connect.WithClientOptions(opts...),
+		),
+		setMode: connect.NewClient[v1.SetModeRequest, v1.SetModeResponse](
+			httpClient,
+			baseURL+ControlServiceSetModeProcedure,
+			connect.WithSchema(controlServiceMethods.ByName("SetMode")),
+			connect.WithClientOptions(opts...),
+		),
+		dumpLayout: connect.NewClient[v1.DumpLayoutRequest, v1.DumpLayoutResponse](
+			httpClient,
+			baseURL+ControlServiceDumpLayoutProcedure,
+			connect.WithSchema(controlServiceMethods.ByName("DumpLayout")),
+			connect.WithClientOptions(opts...),
+		),
+		attach: connect.NewClient[v1.AttachInput, v1.AttachOutput](
+			httpClient,
+			baseURL+ControlServiceAttachProcedure,
+			connect.WithSchema(controlServiceMethods.ByName("Attach")),
+			connect.WithClientOptions(opts...),
+		),
 		pipe: connect.NewClient[v1.PipeRequest, v1.PipeResponse](
 			httpClient,
 			baseURL+ControlServicePipeProcedure,
@@ -268,26 +358,34 @@ func NewControlServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 
 // controlServiceClient implements ControlServiceClient.
 type controlServiceClient struct {
-	status     *connect.Client[v1.StatusRequest, v1.StatusResponse]
-	list       *connect.Client[v1.ListRequest, v1.ListResponse]
-	describe   *connect.Client[v1.DescribeRequest, v1.DescribeResponse]
-	plan       *connect.Client[v1.PlanRequest, v1.PlanResponse]
-	apply      *connect.Client[v1.ApplyRequest, v1.ApplyResponse]
-	render     *connect.Client[v1.RenderRequest, v1.RenderResponse]
-	screen     *connect.Client[v1.ScreenRequest, v1.ScreenResponse]
-	scrollback *connect.Client[v1.ScrollbackRequest, v1.ScrollbackResponse]
-	write      *connect.Client[v1.WriteRequest, v1.WriteResponse]
-	sendKeys   *connect.Client[v1.SendKeysRequest, v1.SendKeysResponse]
-	resize     *connect.Client[v1.ResizeRequest, v1.ResizeResponse]
-	reload     *connect.Client[v1.ReloadRequest, v1.ReloadResponse]
-	restart    *connect.Client[v1.RestartRequest, v1.RestartResponse]
-	events     *connect.Client[v1.EventsRequest, v1.Event]
-	logs       *connect.Client[v1.LogsRequest, v1.LogRecord]
-	shutdown   *connect.Client[v1.ShutdownRequest, v1.ShutdownResponse]
-	newTab     *connect.Client[v1.NewTabRequest, v1.NewTabResponse]
-	openPane   *connect.Client[v1.OpenPaneRequest, v1.OpenPaneResponse]
-	close      *connect.Client[v1.CloseRequest, v1.CloseResponse]
-	pipe       *connect.Client[v1.PipeRequest, v1.PipeResponse]
+	status      *connect.Client[v1.StatusRequest, v1.StatusResponse]
+	list        *connect.Client[v1.ListRequest, v1.ListResponse]
+	describe    *connect.Client[v1.DescribeRequest, v1.DescribeResponse]
+	plan        *connect.Client[v1.PlanRequest, v1.PlanResponse]
+	apply       *connect.Client[v1.ApplyRequest, v1.ApplyResponse]
+	render      *connect.Client[v1.RenderRequest, v1.RenderResponse]
+	screen      *connect.Client[v1.ScreenRequest, v1.ScreenResponse]
+	scrollback  *connect.Client[v1.ScrollbackRequest, v1.ScrollbackResponse]
+	write       *connect.Client[v1.WriteRequest, v1.WriteResponse]
+	sendKeys    *connect.Client[v1.SendKeysRequest, v1.SendKeysResponse]
+	resize      *connect.Client[v1.ResizeRequest, v1.ResizeResponse]
+	reload      *connect.Client[v1.ReloadRequest, v1.ReloadResponse]
+	restart     *connect.Client[v1.RestartRequest, v1.RestartResponse]
+	events      *connect.Client[v1.EventsRequest, v1.Event]
+	logs        *connect.Client[v1.LogsRequest, v1.LogRecord]
+	shutdown    *connect.Client[v1.ShutdownRequest, v1.ShutdownResponse]
+	newTab      *connect.Client[v1.NewTabRequest, v1.NewTabResponse]
+	openPane    *connect.Client[v1.OpenPaneRequest, v1.OpenPaneResponse]
+	close       *connect.Client[v1.CloseRequest, v1.CloseResponse]
+	permissions *connect.Client[v1.PermissionsRequest, v1.PermissionsResponse]
+	grant       *connect.Client[v1.GrantRequest, v1.PermissionsResponse]
+	deny        *connect.Client[v1.DenyRequest, v1.PermissionsResponse]
+	revoke      *connect.Client[v1.RevokeRequest, v1.PermissionsResponse]
+	commands    *connect.Client[v1.CommandsRequest, v1.CommandsResponse]
+	setMode     *connect.Client[v1.SetModeRequest, v1.SetModeResponse]
+	dumpLayout  *connect.Client[v1.DumpLayoutRequest, v1.DumpLayoutResponse]
+	attach      *connect.Client[v1.AttachInput, v1.AttachOutput]
+	pipe        *connect.Client[v1.PipeRequest, v1.PipeResponse]
 }
 
 // Status calls tessera.control.v1.ControlService.Status.
@@ -385,6 +483,46 @@ func (c *controlServiceClient) Close(ctx context.Context, req *connect.Request[v
 	return c.close.CallUnary(ctx, req)
 }
 
+// Permissions calls tessera.control.v1.ControlService.Permissions.
+func (c *controlServiceClient) Permissions(ctx context.Context, req *connect.Request[v1.PermissionsRequest]) (*connect.Response[v1.PermissionsResponse], error) {
+	return c.permissions.CallUnary(ctx, req)
+}
+
+// Grant calls tessera.control.v1.ControlService.Grant.
+func (c *controlServiceClient) Grant(ctx context.Context, req *connect.Request[v1.GrantRequest]) (*connect.Response[v1.PermissionsResponse], error) {
+	return c.grant.CallUnary(ctx, req)
+}
+
+// Deny calls tessera.control.v1.ControlService.Deny.
+func (c *controlServiceClient) Deny(ctx context.Context, req *connect.Request[v1.DenyRequest]) (*connect.Response[v1.PermissionsResponse], error) {
+	return c.deny.CallUnary(ctx, req)
+}
+
+// Revoke calls tessera.control.v1.ControlService.Revoke.
+func (c *controlServiceClient) Revoke(ctx context.Context, req *connect.Request[v1.RevokeRequest]) (*connect.Response[v1.PermissionsResponse], error) {
+	return c.revoke.CallUnary(ctx, req)
+}
+
+// Commands calls tessera.control.v1.ControlService.Commands.
+func (c *controlServiceClient) Commands(ctx context.Context, req *connect.Request[v1.CommandsRequest]) (*connect.Response[v1.CommandsResponse], error) {
+	return c.commands.CallUnary(ctx, req)
+}
+
+// SetMode calls tessera.control.v1.ControlService.SetMode.
+func (c *controlServiceClient) SetMode(ctx context.Context, req *connect.Request[v1.SetModeRequest]) (*connect.Response[v1.SetModeResponse], error) {
+	return c.setMode.CallUnary(ctx, req)
+}
+
+// DumpLayout calls tessera.control.v1.ControlService.DumpLayout.
+func (c *controlServiceClient) DumpLayout(ctx context.Context, req *connect.Request[v1.DumpLayoutRequest]) (*connect.Response[v1.DumpLayoutResponse], error) {
+	return c.dumpLayout.CallUnary(ctx, req)
+}
+
+// Attach calls tessera.control.v1.ControlService.Attach.
+func (c *controlServiceClient) Attach(ctx context.Context) *connect.BidiStreamForClient[v1.AttachInput, v1.AttachOutput] {
+	return c.attach.CallBidiStream(ctx)
+}
+
 // Pipe calls tessera.control.v1.ControlService.Pipe.
 func (c *controlServiceClient) Pipe(ctx context.Context) *connect.BidiStreamForClient[v1.PipeRequest, v1.PipeResponse] {
 	return c.pipe.CallBidiStream(ctx)
@@ -431,6 +569,30 @@ type ControlServiceHandler interface {
 	// Close closes a pane, a plugin or a tab (managed ones come back on the
 	// next apply unless removed from the file).
 	Close(context.Context, *connect.Request[v1.CloseRequest]) (*connect.Response[v1.CloseResponse], error)
+	// Permissions lists plugins' permissions: granted, denied and pending.
+	Permissions(context.Context, *connect.Request[v1.PermissionsRequest]) (*connect.Response[v1.PermissionsResponse], error)
+	// Grant grants permissions to a plugin (answering its pending request
+	// when that covers it); the answer persists per plugin identity.
+	Grant(context.Context, *connect.Request[v1.GrantRequest]) (*connect.Response[v1.PermissionsResponse], error)
+	// Deny denies a plugin's pending request; the answer persists.
+	Deny(context.Context, *connect.Request[v1.DenyRequest]) (*connect.Response[v1.PermissionsResponse], error)
+	// Revoke takes permissions back at once; the answer persists.
+	Revoke(context.Context, *connect.Request[v1.RevokeRequest]) (*connect.Response[v1.PermissionsResponse], error)
+	// Commands lists a plugin's recent commands, denied and unsupported ones
+	// marked.
+	Commands(context.Context, *connect.Request[v1.CommandsRequest]) (*connect.Response[v1.CommandsResponse], error)
+	// SetMode switches a session's input mode (what plugins see in ModeUpdate).
+	SetMode(context.Context, *connect.Request[v1.SetModeRequest]) (*connect.Response[v1.SetModeResponse], error)
+	// DumpLayout writes a running session as a workspace file.
+	DumpLayout(context.Context, *connect.Request[v1.DumpLayoutRequest]) (*connect.Response[v1.DumpLayoutResponse], error)
+	// Attach follows a pane or plugin live and sends it input. The first
+	// input message is a start (address, the client's size, read_only); the
+	// next ones carry input and resizes. The output starts with the whole
+	// screen, then sends the rows that changed, the cursor, the title and the
+	// terminal modes as they change. Every attached client that is not read
+	// only gives its size; the pane takes the smallest (restored when the
+	// last one detaches). A read-only attach is how `watch` follows a screen.
+	Attach(context.Context, *connect.BidiStream[v1.AttachInput, v1.AttachOutput]) error
 	// Pipe carries a CLI pipe (`tessera pipe`) to plugins. The client sends a
 	// PipeOpen, then one PipeLine per message; it sends the next line only
 	// once the previous one was released by every plugin that got it. The
@@ -563,6 +725,54 @@ func NewControlServiceHandler(svc ControlServiceHandler, opts ...connect.Handler
 		connect.WithSchema(controlServiceMethods.ByName("Close")),
 		connect.WithHandlerOptions(opts...),
 	)
+	controlServicePermissionsHandler := connect.NewUnaryHandler(
+		ControlServicePermissionsProcedure,
+		svc.Permissions,
+		connect.WithSchema(controlServiceMethods.ByName("Permissions")),
+		connect.WithHandlerOptions(opts...),
+	)
+	controlServiceGrantHandler := connect.NewUnaryHandler(
+		ControlServiceGrantProcedure,
+		svc.Grant,
+		connect.WithSchema(controlServiceMethods.ByName("Grant")),
+		connect.WithHandlerOptions(opts...),
+	)
+	controlServiceDenyHandler := connect.NewUnaryHandler(
+		ControlServiceDenyProcedure,
+		svc.Deny,
+		connect.WithSchema(controlServiceMethods.ByName("Deny")),
+		connect.WithHandlerOptions(opts...),
+	)
+	controlServiceRevokeHandler := connect.NewUnaryHandler(
+		ControlServiceRevokeProcedure,
+		svc.Revoke,
+		connect.WithSchema(controlServiceMethods.ByName("Revoke")),
+		connect.WithHandlerOptions(opts...),
+	)
+	controlServiceCommandsHandler := connect.NewUnaryHandler(
+		ControlServiceCommandsProcedure,
+		svc.Commands,
+		connect.WithSchema(controlServiceMethods.ByName("Commands")),
+		connect.WithHandlerOptions(opts...),
+	)
+	controlServiceSetModeHandler := connect.NewUnaryHandler(
+		ControlServiceSetModeProcedure,
+		svc.SetMode,
+		connect.WithSchema(controlServiceMethods.ByName("SetMode")),
+		connect.WithHandlerOptions(opts...),
+	)
+	controlServiceDumpLayoutHandler := connect.NewUnaryHandler(
+		ControlServiceDumpLayoutProcedure,
+		svc.DumpLayout,
+		connect.WithSchema(controlServiceMethods.ByName("DumpLayout")),
+		connect.WithHandlerOptions(opts...),
+	)
+	controlServiceAttachHandler := connect.NewBidiStreamHandler(
+		ControlServiceAttachProcedure,
+		svc.Attach,
+		connect.WithSchema(controlServiceMethods.ByName("Attach")),
+		connect.WithHandlerOptions(opts...),
+	)
 	controlServicePipeHandler := connect.NewBidiStreamHandler(
 		ControlServicePipeProcedure,
 		svc.Pipe,
@@ -609,6 +819,22 @@ func NewControlServiceHandler(svc ControlServiceHandler, opts ...connect.Handler
 			controlServiceOpenPaneHandler.ServeHTTP(w, r)
 		case ControlServiceCloseProcedure:
 			controlServiceCloseHandler.ServeHTTP(w, r)
+		case ControlServicePermissionsProcedure:
+			controlServicePermissionsHandler.ServeHTTP(w, r)
+		case ControlServiceGrantProcedure:
+			controlServiceGrantHandler.ServeHTTP(w, r)
+		case ControlServiceDenyProcedure:
+			controlServiceDenyHandler.ServeHTTP(w, r)
+		case ControlServiceRevokeProcedure:
+			controlServiceRevokeHandler.ServeHTTP(w, r)
+		case ControlServiceCommandsProcedure:
+			controlServiceCommandsHandler.ServeHTTP(w, r)
+		case ControlServiceSetModeProcedure:
+			controlServiceSetModeHandler.ServeHTTP(w, r)
+		case ControlServiceDumpLayoutProcedure:
+			controlServiceDumpLayoutHandler.ServeHTTP(w, r)
+		case ControlServiceAttachProcedure:
+			controlServiceAttachHandler.ServeHTTP(w, r)
 		case ControlServicePipeProcedure:
 			controlServicePipeHandler.ServeHTTP(w, r)
 		default:
@@ -694,6 +920,38 @@ func (UnimplementedControlServiceHandler) OpenPane(context.Context, *connect.Req
 
 func (UnimplementedControlServiceHandler) Close(context.Context, *connect.Request[v1.CloseRequest]) (*connect.Response[v1.CloseResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tessera.control.v1.ControlService.Close is not implemented"))
+}
+
+func (UnimplementedControlServiceHandler) Permissions(context.Context, *connect.Request[v1.PermissionsRequest]) (*connect.Response[v1.PermissionsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tessera.control.v1.ControlService.Permissions is not implemented"))
+}
+
+func (UnimplementedControlServiceHandler) Grant(context.Context, *connect.Request[v1.GrantRequest]) (*connect.Response[v1.PermissionsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tessera.control.v1.ControlService.Grant is not implemented"))
+}
+
+func (UnimplementedControlServiceHandler) Deny(context.Context, *connect.Request[v1.DenyRequest]) (*connect.Response[v1.PermissionsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tessera.control.v1.ControlService.Deny is not implemented"))
+}
+
+func (UnimplementedControlServiceHandler) Revoke(context.Context, *connect.Request[v1.RevokeRequest]) (*connect.Response[v1.PermissionsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tessera.control.v1.ControlService.Revoke is not implemented"))
+}
+
+func (UnimplementedControlServiceHandler) Commands(context.Context, *connect.Request[v1.CommandsRequest]) (*connect.Response[v1.CommandsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tessera.control.v1.ControlService.Commands is not implemented"))
+}
+
+func (UnimplementedControlServiceHandler) SetMode(context.Context, *connect.Request[v1.SetModeRequest]) (*connect.Response[v1.SetModeResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tessera.control.v1.ControlService.SetMode is not implemented"))
+}
+
+func (UnimplementedControlServiceHandler) DumpLayout(context.Context, *connect.Request[v1.DumpLayoutRequest]) (*connect.Response[v1.DumpLayoutResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tessera.control.v1.ControlService.DumpLayout is not implemented"))
+}
+
+func (UnimplementedControlServiceHandler) Attach(context.Context, *connect.BidiStream[v1.AttachInput, v1.AttachOutput]) error {
+	return connect.NewError(connect.CodeUnimplemented, errors.New("tessera.control.v1.ControlService.Attach is not implemented"))
 }
 
 func (UnimplementedControlServiceHandler) Pipe(context.Context, *connect.BidiStream[v1.PipeRequest, v1.PipeResponse]) error {
