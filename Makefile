@@ -7,7 +7,7 @@ PROTOC_GEN_GO := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 PROTOC_GEN_CONNECT := connectrpc.com/connect/cmd/protoc-gen-connect-go@v1.19.1
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build generate test plugins proto bench bench-screen bench-daemon bench-attach lint fmt demo clean
+.PHONY: all build generate test plugins proto bench bench-screen bench-daemon bench-attach bench-pipe lint fmt demo clean
 
 all: build plugins
 
@@ -60,6 +60,9 @@ proto:
 # memory during load) and deadline cost, then config's 1000-pane parse.
 # Raw output, with the time, load and Go version, in bench/latest.txt.
 BENCH_WASI := FirstFrame|UpdateRender|CommandRoundTrip|MemoryPerPlugin|MemoryGrowing|Deadline
+# Pipes: `tessera pipe` lines per second into a plugin that renders on each
+# (the filter example), end to end with the CLI process, and in-process.
+BENCH_PIPE_N := 20000x
 # Terminal screen: throughput, memory per pane, and tmux as the reference.
 BENCH_SCREEN := Write|PaneMemory|TmuxThroughput
 # The daemon (the real binary, real ptys, the socket): 200-pane apply, one
@@ -74,12 +77,19 @@ bench: $(SDK_PB)
 	$(MAKE) --no-print-directory bench-screen
 	$(MAKE) --no-print-directory bench-daemon
 	$(MAKE) --no-print-directory bench-attach
+	$(MAKE) --no-print-directory bench-pipe
 	uptime >> bench/latest.txt
 
 # The daemon's figures (about 6 minutes; tmux from `make deps`). One op per
 # run: each benchmark repeats its own measurement where one is too noisy.
 bench-daemon: $(SDK_PB) deps
 	$(GO) test -run='^$$' -bench='$(BENCH_DAEMON)' -benchtime=1x -count=5 -timeout 40m ./daemon | tee -a bench/latest.txt
+
+# `tessera pipe` messages per second (cmd/tessera: the real binary and
+# daemon; daemon: the control API and daemon in-process).
+bench-pipe:
+	$(GO) test -run='^$$' -bench='^BenchmarkPipe$$' -benchtime=$(BENCH_PIPE_N) -count=6 -timeout 30m ./cmd/tessera | tee -a bench/latest.txt
+	$(GO) test -run='^$$' -bench='^BenchmarkPipeInProcess$$' -benchtime=$(BENCH_PIPE_N) -count=6 -timeout 30m ./daemon | tee -a bench/latest.txt
 
 # The terminal emulator's figures (internal/screen; tmux is a test dependency).
 bench-screen:

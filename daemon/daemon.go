@@ -99,6 +99,7 @@ type Daemon struct {
 	dirty        map[*session]bool
 	perms        *permStore
 	attach       attachRegistry
+	pipes        pipeTable
 }
 
 // New prepares a daemon for the workspace: it resolves its paths and takes

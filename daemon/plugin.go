@@ -318,6 +318,7 @@ func (d *Daemon) pluginCrashed(pn *pane, loadNo int, err error) {
 	pn.cmds.mu.Unlock()
 	d.log.Error("plugin crashed", "plugin", pn.addr, "err", po.lastErr)
 	d.events.publish(EvPluginCrashed, pn.addr, po.lastErr, nil)
+	d.pipesPluginGone(pn, crashWhy(po.lastErr))
 	if p := po.p; p != nil {
 		po.p = nil
 		d.closePluginAsync(p)
@@ -402,6 +403,7 @@ func (d *Daemon) stopPlugin(pn *pane, final string) {
 	}
 	po.state = final
 	pn.markReady()
+	d.pipesPluginGone(pn, "was "+final)
 	d.events.publish(EvPluginStopped, pn.addr, "stopped", nil)
 }
 
@@ -465,4 +467,6 @@ func (d *Daemon) pluginCommand(pn *pane, loadNo int, a wasi.Activity) {
 
 // pluginPipe handles a plugin's CLI pipe requests. Called on the plugin's
 // observer goroutine.
-func (d *Daemon) pluginPipe(pn *pane, pc wasi.PipeControl) {}
+func (d *Daemon) pluginPipe(pn *pane, pc wasi.PipeControl) {
+	d.post(func() { d.onPipeControl(pn, pc) })
+}
