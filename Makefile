@@ -50,7 +50,8 @@ test: $(SDK_PB)
 # Regenerate proto/pluginpb (plugin ABI) and proto/control/v1 (control API)
 # from their .proto files with pinned tools.
 proto:
-	$(GO) install $(PROTOC_GEN_GO) $(PROTOC_GEN_CONNECT)
+	$(GO) install $(PROTOC_GEN_GO)
+	$(GO) install $(PROTOC_GEN_CONNECT)
 	cd proto && PATH="$$($(GO) env GOPATH)/bin:$$PATH" $(GO) run $(BUF) generate
 	cd proto/control && PATH="$$($(GO) env GOPATH)/bin:$$PATH" $(GO) run $(BUF) generate
 
