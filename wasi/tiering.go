@@ -256,6 +256,11 @@ func (h *Host) compileFast(te *tierEntry, wasm, rewritten []byte, sum [32]byte) 
 // compiles plain on h.eng. sum is wasm's SHA-256.
 func (h *Host) compileDeadlined(ctx context.Context, wasm []byte, sum [32]byte, plain []byte) (wazero.CompiledModule, *engine, *tiering.ModuleInfo, error) {
 	if h.deadline != deadlineInterrupt {
+		if !h.cfg.NoRewrite {
+			// Not rewritten for deadlines (the interpreter), but the data
+			// segments are merged all the same: see tiering.CompactData.
+			plain = tiering.CompactData(plain)
+		}
 		mod, err := h.eng.r.CompileModule(ctx, plain)
 		return mod, h.eng, nil, err
 	}
@@ -499,7 +504,7 @@ func (h *Host) bgDone() {
 // A file that is short, long, of another version, for another digest or
 // whose checksum does not match is ignored and rewritten.
 
-var rewriteMagic = [8]byte{'t', 's', 'r', 'w', 0, 0, 0, 1}
+var rewriteMagic = [8]byte{'t', 's', 'r', 'w', 0, 0, 0, 2}
 
 func rewriteOptByte(opt tiering.Options) byte {
 	if opt.Interrupt {
