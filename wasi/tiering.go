@@ -504,7 +504,7 @@ func (h *Host) bgDone() {
 // A file that is short, long, of another version, for another digest or
 // whose checksum does not match is ignored and rewritten.
 
-var rewriteMagic = [8]byte{'t', 's', 'r', 'w', 0, 0, 0, 2}
+var rewriteMagic = [8]byte{'t', 's', 'r', 'w', 0, 0, 0, 3}
 
 func rewriteOptByte(opt tiering.Options) byte {
 	if opt.Interrupt {

@@ -9,8 +9,9 @@ import "errors"
 // data at every run of zeros, so a Go plugin has tens of thousands of
 // segments (the status example: 34,868, 0.8 MiB in each instance). Rewrite
 // merges them: consecutive active segments of memory 0 at constant offsets,
-// each starting at or after the end of the previous one and less than
-// mergeGap bytes after it, become one segment with the gap filled with
+// each starting at or after the end of the previous one (which ends past
+// every segment before it) and less than mergeGap bytes after it, become
+// one segment with the gap filled with
 // zeros. The memory starts zeroed, so it holds the same bytes after
 // instantiation, and a gap shorter than a page cannot contain a whole page
 // that the original segments left untouched, so no more memory becomes
@@ -37,6 +38,9 @@ func mergeData(body []byte) ([]byte, bool) {
 	var merged []dataSegment
 	var cur *dataSegment
 	var buf []byte // bytes of cur when it grew past its first segment
+	// maxEnd is the end of the highest byte any earlier segment wrote: the
+	// zeros of a gap must not overwrite a segment applied before.
+	var maxEnd uint64
 	flush := func() {
 		if cur != nil {
 			if buf != nil {
@@ -52,7 +56,8 @@ func mergeData(body []byte) ([]byte, bool) {
 			if buf != nil {
 				end = uint64(cur.offset) + uint64(len(buf))
 			}
-			if uint64(s.offset) >= end && uint64(s.offset)-end < mergeGap {
+			if end >= maxEnd && uint64(s.offset) >= end && uint64(s.offset)-end < mergeGap {
+				maxEnd = max(maxEnd, uint64(s.offset)+uint64(len(s.data)))
 				if buf == nil {
 					buf = append([]byte(nil), cur.data...)
 				}
@@ -63,6 +68,7 @@ func mergeData(body []byte) ([]byte, bool) {
 		}
 		flush()
 		cur, buf = &s, nil
+		maxEnd = max(maxEnd, uint64(s.offset)+uint64(len(s.data)))
 	}
 	flush()
 	if len(merged) == len(segs) {

@@ -98,6 +98,9 @@ func TestRewriteKeepsDataSegments(t *testing.T) {
 		{"data count section", vec(active(0, "a"), active(2, "b")), true},
 		{"passive segment", vec(active(0, "a"), passive, active(2, "b")), false},
 		{"descending offsets", vec(active(8, "a"), active(2, "b")), false},
+		// Merging the last two would fill 11..150 with zeros over the
+		// first segment's bytes.
+		{"gap over an earlier segment", vec(active(100, "first"), active(0, "b"), active(150, "c")), false},
 		{"one segment", vec(active(8, "a")), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
