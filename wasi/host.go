@@ -50,6 +50,9 @@ type Host struct {
 	closed  bool
 
 	seq atomic.Uint64
+	// settled counts the tiered modules whose interpreter code was closed
+	// once every plugin had moved (see closeInterp).
+	settled atomic.Uint64
 
 	// markers is the directory of "compiled before" markers (one empty file
 	// per module digest), "" without a disk cache.
@@ -436,6 +439,12 @@ func (h *Host) acquire(cm *compiled, tier *tierEntry) bool {
 	if tier != nil && h.tiers[cm.digest] != tier || tier == nil && h.modules[cm.digest] != cm {
 		return false
 	}
+	if tier != nil && cm == tier.interp {
+		if tier.interpClosed {
+			return false // every plugin moved meanwhile: load compiled code
+		}
+		tier.users++
+	}
 	h.refs[cm.digest]++
 	return true
 }
@@ -473,7 +482,13 @@ func (h *Host) releaseModule(sum [32]byte) {
 		}
 	}
 	if te != nil {
-		closeMod(te.interp)
+		h.mu.Lock()
+		interpClosed := te.interpClosed
+		te.interpClosed = true
+		h.mu.Unlock()
+		if !interpClosed {
+			closeMod(te.interp)
+		}
 		closeMod(te.fast)
 	}
 }

@@ -119,6 +119,11 @@ type Plugin struct {
 	swapWant     atomic.Bool
 	onCompiler   atomic.Bool
 	workersAsked bool
+	// onTier is set while the plugin counts as a user of its tier entry's
+	// interpreter module (guarded by Host.mu); onInterp counts its
+	// instances on the interpreter.
+	onTier   bool
+	onInterp atomic.Int32
 }
 
 // ZellijVersion is the version GetZellijVersion reports: the plugin API
@@ -192,6 +197,7 @@ func (h *Host) Load(ctx context.Context, wasm []byte, cfg PluginConfig) (*Plugin
 	}
 	lim := cfg.Limits.withDefaults()
 	if uint64(cm.info.minMemoryPages)*65536 > lim.MemoryBytes {
+		h.leaveTier(tier, cm)
 		h.releaseModule(cm.digest)
 		return nil, fmt.Errorf("load plugin %d: initial memory %d bytes exceeds the limit of %d: %w",
 			cfg.ID, uint64(cm.info.minMemoryPages)*65536, lim.MemoryBytes, ErrMemoryLimit)
@@ -224,6 +230,7 @@ func (h *Host) Load(ctx context.Context, wasm []byte, cfg PluginConfig) (*Plugin
 	}
 	if err := h.register(p); err != nil {
 		p.stopObserver()
+		h.leaveTier(tier, cm)
 		h.releaseModule(cm.digest)
 		return nil, fmt.Errorf("load plugin %d: %w", cfg.ID, err)
 	}
@@ -667,6 +674,7 @@ func (p *Plugin) release() {
 	for _, m := range p.mounts {
 		m.Close()
 	}
+	p.leaveTier()
 	p.h.releaseModule(p.cm.digest)
 }
 
@@ -945,6 +953,9 @@ func (p *Plugin) newInstance(workerName string, fsc wazero.FSConfig) (*instance,
 		return nil, err
 	}
 	in.mod, in.mem, in.engine = mod, mem, p.eng.kind
+	if p.eng.kind == EngineInterpreter && p.tier != nil {
+		p.onInterp.Add(1)
+	}
 	in.setInterrupt(p.cm)
 	p.instMu.Lock()
 	p.instances = append(p.instances, in)

@@ -47,6 +47,12 @@ type tierEntry struct {
 	// Guarded by Host.mu.
 	fast    *compiled // set when the compiler is done
 	plugins []*Plugin // to tell when fast is set
+	// users counts the plugins loaded on interp that still have an
+	// instance there (or are loading); once it drops to zero after fast is
+	// set, interp's compiled code is closed (interpClosed) and the memory
+	// the tiering used is given back (see settle).
+	users        int
+	interpClosed bool
 }
 
 // compileForLoad picks the engine and compiled module a new plugin starts on.
@@ -87,6 +93,12 @@ func (h *Host) compileForLoad(ctx context.Context, wasm []byte) (*engine, *compi
 			return nil, nil, nil, err
 		}
 		return cm.eng, cm, nil, nil
+	}
+	h.mu.Lock()
+	fast := te.fast
+	h.mu.Unlock()
+	if fast != nil {
+		return fast.eng, fast, te, nil
 	}
 	return h.interp, te.interp, te, nil
 }
@@ -223,7 +235,11 @@ func (h *Host) compileFast(te *tierEntry, wasm, rewritten []byte, sum [32]byte) 
 	h.markCompiled(sum)
 	plugins := te.plugins
 	te.plugins = nil
+	idle := h.interpIdleLocked(te)
 	h.mu.Unlock()
+	if idle != nil {
+		h.closeInterp(idle)
+	}
 	for _, p := range plugins {
 		p.requestMove()
 	}
@@ -240,6 +256,11 @@ func (h *Host) compileFast(te *tierEntry, wasm, rewritten []byte, sum [32]byte) 
 // compiles plain on h.eng. sum is wasm's SHA-256.
 func (h *Host) compileDeadlined(ctx context.Context, wasm []byte, sum [32]byte, plain []byte) (wazero.CompiledModule, *engine, *tiering.ModuleInfo, error) {
 	if h.deadline != deadlineInterrupt {
+		if !h.cfg.NoRewrite {
+			// Not rewritten for deadlines (the interpreter), but the data
+			// segments are merged all the same: see tiering.CompactData.
+			plain = tiering.CompactData(plain)
+		}
 		mod, err := h.eng.r.CompileModule(ctx, plain)
 		return mod, h.eng, nil, err
 	}
@@ -277,6 +298,7 @@ func (h *Host) attachTier(p *Plugin, te *tierEntry) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	p.tier = te
+	p.onTier = p.cm == te.interp // counted by acquire
 	if te.fast != nil {
 		p.swapWant.Store(true)
 		return
@@ -346,7 +368,7 @@ func (p *Plugin) moveInstance(in *instance, w *worker) {
 	}
 	mod, mem, err := p.instantiate(in, fast.eng, fast, p.fsc)
 	if err == nil {
-		if err = tiering.Transfer(p.live, in.mod, mod, te.info); err != nil {
+		if err = tiering.TransferWith(p.live, in.mod, mod, te.info, untouchedPages); err != nil {
 			mod.Close(context.Background())
 		}
 	}
@@ -371,6 +393,66 @@ func (p *Plugin) moveInstance(in *instance, w *worker) {
 	old.Close(context.Background())
 	p.moves.Add(1)
 	p.log.Info("plugin moved to compiled code", "worker", in.worker)
+	if p.onInterp.Add(-1) == 0 {
+		p.leaveTier()
+	}
+}
+
+// leaveTier ends the plugin's use of its tier entry's interpreter module:
+// every instance moved, or the plugin is released.
+func (p *Plugin) leaveTier() {
+	h := p.h
+	h.mu.Lock()
+	if !p.onTier {
+		h.mu.Unlock()
+		return
+	}
+	p.onTier = false
+	p.tier.users--
+	idle := h.interpIdleLocked(p.tier)
+	h.mu.Unlock()
+	if idle != nil {
+		h.closeInterp(idle)
+	}
+}
+
+// leaveTier gives back the use of te's interpreter module that acquire
+// counted for a load that failed before its plugin existed.
+func (h *Host) leaveTier(te *tierEntry, cm *compiled) {
+	if te == nil || cm != te.interp {
+		return
+	}
+	h.mu.Lock()
+	te.users--
+	idle := h.interpIdleLocked(te)
+	h.mu.Unlock()
+	if idle != nil {
+		h.closeInterp(idle)
+	}
+}
+
+// interpIdleLocked returns te's interpreter module if nothing runs on it
+// any more and the compiled code is there for later loads, marking it
+// closed; nil otherwise. h.mu is held.
+func (h *Host) interpIdleLocked(te *tierEntry) wazero.CompiledModule {
+	if te.users > 0 || te.fast == nil || te.interpClosed || te.interp == nil || h.tiers[te.interp.digest] != te {
+		return nil
+	}
+	te.interpClosed = true
+	return te.interp.mod
+}
+
+// closeInterp closes a tier's interpreter module once every plugin of it
+// runs compiled code, and gives the memory of the tiering back to the
+// system: the interpreter's code and instances and the background
+// compile's working memory are garbage now, and a daemon that goes idle
+// after starting its plugins would otherwise keep them resident (the heap
+// is only collected when it grows again, or every two minutes, and freed
+// pages are returned slowly).
+func (h *Host) closeInterp(mod wazero.CompiledModule) {
+	mod.Close(context.Background())
+	h.settled.Add(1)
+	go debug.FreeOSMemory()
 }
 
 // WaitCompiled waits until the background work of the host has finished:
@@ -422,7 +504,7 @@ func (h *Host) bgDone() {
 // A file that is short, long, of another version, for another digest or
 // whose checksum does not match is ignored and rewritten.
 
-var rewriteMagic = [8]byte{'t', 's', 'r', 'w', 0, 0, 0, 1}
+var rewriteMagic = [8]byte{'t', 's', 'r', 'w', 0, 0, 0, 3}
 
 func rewriteOptByte(opt tiering.Options) byte {
 	if opt.Interrupt {

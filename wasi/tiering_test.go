@@ -153,3 +153,80 @@ func TestTieringCloseDuringBackgroundCompile(t *testing.T) {
 		}
 	}
 }
+
+// Once every plugin of a tiered module runs compiled code, the
+// interpreter's code is closed (and the memory of the tiering given back);
+// not before, while a plugin still runs there.
+func TestTieringReleasesInterpreterAfterLastMove(t *testing.T) {
+	h := tieringHost(t)
+	wasm := tinyModule([]string{"_start"}, counterUpdate, "a-frame", true)
+	var ps []*Plugin
+	for id := uint32(1); id <= 3; id++ {
+		p, err := h.Load(ctxT(t), wasm, PluginConfig{ID: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close(ctxT(t))
+		if e := p.Engine(); e != EngineInterpreter {
+			t.Fatalf("plugin %d started on %s", id, e)
+		}
+		ps = append(ps, p)
+	}
+	te := ps[0].tier
+	users := func() (int, bool) {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return te.users, te.interpClosed
+	}
+	if n, closed := users(); n != 3 || closed {
+		t.Fatalf("users %d, closed %v; want 3, false", n, closed)
+	}
+	// A plugin closed on the interpreter gives its use back, and the
+	// others keep running there.
+	if err := ps[2].Close(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if n, closed := users(); n != 2 || closed {
+		t.Fatalf("after a close: users %d, closed %v; want 2, false", n, closed)
+	}
+	if f, err := ps[1].Render(ctxT(t), 1, 10); err != nil || string(f) != "a-frame" {
+		t.Fatalf("render on the interpreter: %q %v", f, err)
+	}
+	close(fastGate(h))
+	deadline := time.Now().Add(60 * time.Second)
+	for _, p := range ps[:2] {
+		for p.Engine() != EngineCompiler {
+			if time.Now().After(deadline) {
+				t.Fatalf("plugin %d never moved to the compiler", p.ID())
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	for h.settled.Load() != 1 {
+		if time.Now().After(deadline) {
+			n, closed := users()
+			t.Fatalf("interpreter code not released: users %d, closed %v", n, closed)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if n, closed := users(); n != 0 || !closed {
+		t.Fatalf("all moved: users %d, closed %v; want 0, true", n, closed)
+	}
+	for _, p := range ps[:2] {
+		p.Update(ctxT(t), permResult())
+		if f, err := p.Render(ctxT(t), 1, 10); err != nil || string(f) != "b-frame" {
+			t.Fatalf("plugin %d after the move: %q %v", p.ID(), f, err)
+		}
+	}
+	q, err := h.Load(ctxT(t), wasm, PluginConfig{ID: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close(ctxT(t))
+	if e := q.Engine(); e != EngineCompiler {
+		t.Fatalf("plugin loaded after the release on %s", e)
+	}
+	if f, err := q.Render(ctxT(t), 1, 10); err != nil || string(f) != "a-frame" {
+		t.Fatalf("plugin loaded after the release: %q %v", f, err)
+	}
+}

@@ -112,9 +112,10 @@ type section struct {
 
 // ExportState rewrites a WebAssembly binary so that every global it defines
 // is exported under a reserved name (GlobalExportName), which lets Capture
-// and Restore read and write the globals through wazero's API. All other
-// sections, custom sections included, are kept byte for byte; only the
-// export section is rebuilt (or added when absent). It also reports where
+// and Restore read and write the globals through wazero's API. The export
+// section is rebuilt (or added when absent) and the data segments are
+// merged where that leaves the initial memory the same (see mergeData);
+// all other sections, custom sections included, are kept byte for byte. It also reports where
 // the module keeps its state and whether that state can be moved (see
 // ModuleInfo.Migratable). Both engines must run the rewritten binary.
 //
@@ -150,7 +151,8 @@ func Rewrite(wasm []byte, opt Options) (out []byte, info *ModuleInfo, err error)
 		return nil, nil, fmt.Errorf("rewrite: %w", err)
 	}
 	info = &ModuleInfo{}
-	var exportSec, globalSec, codeSec *section
+	var exportSec, globalSec, codeSec, dataSec *section
+	hasDataCount := false
 	var code *codeScan
 	var sig *signatures // parameter counts, for the counter local (Interrupt only)
 	for i := range secs {
@@ -181,6 +183,10 @@ func Rewrite(wasm []byte, opt Options) (out []byte, info *ModuleInfo, err error)
 		case secExport:
 			exportSec = s
 			err = checkExports(r)
+		case secData:
+			dataSec = s
+		case secDataCount:
+			hasDataCount = true
 		case secStart:
 			info.refuse("module has a start section: it would run again in the new instance")
 		case secCode:
@@ -275,9 +281,16 @@ func Rewrite(wasm []byte, opt Options) (out []byte, info *ModuleInfo, err error)
 		newCode = code.rewrite(info.Globals[info.interrupt].Index, info.Memory != nil)
 	}
 
+	var newData []byte
+	if dataSec != nil && !hasDataCount {
+		if body, ok := mergeData(dataSec.body); ok {
+			newData = sectionBytes(secData, body)
+		}
+	}
+
 	// Emit the sections in order, replacing or inserting ours where the
 	// binary format wants them.
-	out = make([]byte, 0, len(wasm)+len(newExports)+len(newGlobals)+len(newCode))
+	out = make([]byte, 0, len(wasm)+len(newExports)+len(newGlobals)+len(newCode)+len(newData))
 	out = append(out, wasm[:8]...)
 	pending := []struct {
 		id  byte
@@ -304,6 +317,8 @@ func Rewrite(wasm []byte, opt Options) (out []byte, info *ModuleInfo, err error)
 			pending[1].sec = nil
 		case s.id == secCode && newCode != nil:
 			out = append(out, newCode...)
+		case s.id == secData && newData != nil:
+			out = append(out, newData...)
 		default:
 			out = append(out, wasm[s.start:s.end]...)
 		}

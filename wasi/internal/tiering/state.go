@@ -1,6 +1,7 @@
 package tiering
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -119,6 +120,21 @@ func Restore(ctx context.Context, m api.Module, info *ModuleInfo, s *Snapshot) e
 // rewritten binary described by info, with no guest call in progress; to
 // must be fresh (instantiated without running start functions).
 func Transfer(ctx context.Context, from, to api.Module, info *ModuleInfo) error {
+	return TransferWith(ctx, from, to, info, nil)
+}
+
+// Untouched reports which blocks of a memory were never written since it
+// was mapped (they read as zeros and are not resident): one entry per
+// block of blockSize bytes, b starting on a block boundary. ok is false if
+// it cannot tell. It must only be given for memories whose untouched pages
+// read as zeros (private anonymous mappings).
+type Untouched func(b []byte) (untouched []bool, blockSize int, ok bool)
+
+// TransferWith is Transfer that copies only the memory blocks that differ
+// between the two instances, using untouched (if not nil) to skip the
+// blocks neither instance ever touched without reading them: on a system
+// without a shared zero page a read makes a page resident as a write does.
+func TransferWith(ctx context.Context, from, to api.Module, info *ModuleInfo, untouched Untouched) error {
 	if err := check(from, info); err != nil {
 		return fmt.Errorf("transfer: source: %w", err)
 	}
@@ -139,7 +155,7 @@ func Transfer(ctx context.Context, from, to api.Module, info *ModuleInfo) error 
 		if !ok {
 			return errors.New("transfer: read source memory")
 		}
-		if err := writeMemory(to.Memory(), view); err != nil {
+		if err := writeMemoryWith(to.Memory(), view, untouched); err != nil {
 			return fmt.Errorf("transfer: %w", err)
 		}
 	}
@@ -154,7 +170,11 @@ func Transfer(ctx context.Context, from, to api.Module, info *ModuleInfo) error 
 }
 
 // writeMemory grows mem to len(b) bytes and copies b into it.
-func writeMemory(mem api.Memory, b []byte) error {
+func writeMemory(mem api.Memory, b []byte) error { return writeMemoryWith(mem, b, nil) }
+
+// writeMemoryWith is writeMemory that skips the blocks untouched in both b
+// and mem (see Untouched).
+func writeMemoryWith(mem api.Memory, b []byte, untouched Untouched) error {
 	if len(b)%pageSize != 0 {
 		return fmt.Errorf("memory image of %d bytes is not a whole number of pages", len(b))
 	}
@@ -172,8 +192,74 @@ func writeMemory(mem api.Memory, b []byte) error {
 	if !ok {
 		return fmt.Errorf("target memory view of %d bytes", len(b))
 	}
-	copy(view, b)
+	if untouched != nil {
+		if src, bs, ok := untouched(b); ok {
+			if dst, bs2, ok := untouched(view); ok && bs2 == bs && len(dst) == len(src) {
+				copySparse(view, b, src, dst, bs)
+				return nil
+			}
+		}
+	}
+	copyChanged(view, b)
 	return nil
+}
+
+// copySparse makes dst equal to src given which blocks of each were never
+// touched (and so hold zeros): it reads neither side's untouched blocks
+// unless the other side's block must be written.
+func copySparse(dst, src []byte, srcUntouched, dstUntouched []bool, blockSize int) {
+	for i := range srcUntouched {
+		off := i * blockSize
+		end := min(off+blockSize, len(src))
+		switch {
+		case srcUntouched[i] && dstUntouched[i]:
+		case srcUntouched[i]:
+			if d := dst[off:end]; !allZero(d) {
+				clear(d)
+			}
+		case dstUntouched[i]:
+			if s := src[off:end]; !allZero(s) {
+				copy(dst[off:end], s)
+			}
+		default:
+			if !bytes.Equal(dst[off:end], src[off:end]) {
+				copy(dst[off:end], src[off:end])
+			}
+		}
+	}
+}
+
+var zeros [4096]byte
+
+func allZero(b []byte) bool {
+	for len(b) > 0 {
+		n := min(len(b), len(zeros))
+		if !bytes.Equal(b[:n], zeros[:n]) {
+			return false
+		}
+		b = b[n:]
+	}
+	return true
+}
+
+// copyBlock is the unit copyChanged compares: the usual size of a page of
+// the host.
+const copyBlock = 4096
+
+// copyChanged makes dst equal to src (same length), writing only the
+// blocks that differ. The target of a move is a fresh instance: where the
+// guest never touched its memory both sides read as zeros, and where it
+// only holds its data segments both sides hold the same bytes. Writing
+// those blocks anyway would make every page of the new instance's memory
+// resident, the untouched ones included, when the memory is a mapping of
+// its own (a Go guest touches about two thirds of what it grows).
+func copyChanged(dst, src []byte) {
+	for off := 0; off < len(src); off += copyBlock {
+		end := min(off+copyBlock, len(src))
+		if !bytes.Equal(dst[off:end], src[off:end]) {
+			copy(dst[off:end], src[off:end])
+		}
+	}
 }
 
 // Interruptible reports whether the module was rewritten with
