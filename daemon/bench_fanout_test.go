@@ -114,26 +114,42 @@ func startFanoutDaemon(b *testing.B, ws string) (*Daemon, *session, []*wasi.Plug
 			b.Fatal("the plugins did not draw their first frame")
 		}
 	}
+	// A pane can be ready (first frame) a moment before the loop has
+	// taken its loaded plugin: wait until every one runs.
 	var s *session
 	var plugins []*wasi.Plugin
 	var views []*pluginView
-	if err := d.call(ctx, func() {
-		s = d.sessions[0]
-		for _, t := range s.tabs {
-			for _, p := range t.panes {
-				if p.plug == nil || p.plug.p == nil {
-					b.Errorf("%s: %s (%s)", p.addr, p.plug.state, p.plug.lastErr)
-					continue
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		var waiting []string
+		plugins, views = nil, nil
+		if err := d.call(ctx, func() {
+			s = d.sessions[0]
+			for _, t := range s.tabs {
+				for _, p := range t.panes {
+					if p.plug == nil || p.plug.p == nil || p.plug.state != StateRunning {
+						waiting = append(waiting, fmt.Sprintf("%s: %s (%s)", p.addr, p.currentState(), p.plug.lastErr))
+						continue
+					}
+					plugins = append(plugins, p.plug.p)
+					views = append(views, p.plug.view)
 				}
-				plugins = append(plugins, p.plug.p)
-				views = append(views, p.plug.view)
 			}
+		}); err != nil {
+			b.Fatal(err)
 		}
-	}); err != nil {
-		b.Fatal(err)
+		if len(waiting) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("plugins not running: %s", strings.Join(waiting, "; "))
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	if b.Failed() {
-		b.FailNow()
+	for i, p := range plugins {
+		if p.Engine() != wasi.EngineCompiler {
+			b.Fatalf("plugin %d runs on %s, want the compiler", i, p.Engine())
+		}
 	}
 	syncAll(b, plugins)
 	return d, s, plugins, views
