@@ -7,7 +7,7 @@ PROTOC_GEN_GO := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 PROTOC_GEN_CONNECT := connectrpc.com/connect/cmd/protoc-gen-connect-go@v1.19.1
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build generate test plugins proto bench bench-screen bench-daemon bench-attach lint fmt demo clean
+.PHONY: all build generate test plugins proto bench bench-screen bench-daemon bench-attach bench-pipe lint fmt demo clean
 
 all: build plugins
 
@@ -50,7 +50,8 @@ test: $(SDK_PB)
 # Regenerate proto/pluginpb (plugin ABI) and proto/control/v1 (control API)
 # from their .proto files with pinned tools.
 proto:
-	$(GO) install $(PROTOC_GEN_GO) $(PROTOC_GEN_CONNECT)
+	$(GO) install $(PROTOC_GEN_GO)
+	$(GO) install $(PROTOC_GEN_CONNECT)
 	cd proto && PATH="$$($(GO) env GOPATH)/bin:$$PATH" $(GO) run $(BUF) generate
 	cd proto/control && PATH="$$($(GO) env GOPATH)/bin:$$PATH" $(GO) run $(BUF) generate
 
@@ -60,6 +61,9 @@ proto:
 # memory during load) and deadline cost, then config's 1000-pane parse.
 # Raw output, with the time, load and Go version, in bench/latest.txt.
 BENCH_WASI := FirstFrame|UpdateRender|CommandRoundTrip|MemoryPerPlugin|MemoryGrowing|Deadline
+# Pipes: `tessera pipe` lines per second into a plugin that renders on each
+# (the filter example), end to end with the CLI process, and in-process.
+BENCH_PIPE_N := 20000x
 # Terminal screen: throughput, memory per pane, and tmux as the reference.
 BENCH_SCREEN := Write|PaneMemory|TmuxThroughput
 # The daemon (the real binary, real ptys, the socket): 200-pane apply, one
@@ -70,9 +74,11 @@ bench: $(SDK_PB)
 	{ date -u; uptime; $(GO) version; } > bench/latest.txt
 	$(GO) test -run='^$$' -bench='$(BENCH_WASI)' -benchmem -count=6 -timeout 40m ./wasi/ | tee -a bench/latest.txt
 	$(GO) test -run='^$$' -bench=1000Panes -benchmem -count=6 ./config | tee -a bench/latest.txt
+	$(GO) test -run='^$$' -bench=PluginRunFirstFrameCold -benchtime=5x -count=3 ./cmd/tessera | tee -a bench/latest.txt
 	$(MAKE) --no-print-directory bench-screen
 	$(MAKE) --no-print-directory bench-daemon
 	$(MAKE) --no-print-directory bench-attach
+	$(MAKE) --no-print-directory bench-pipe
 	$(MAKE) --no-print-directory bench-fanout
 	uptime >> bench/latest.txt
 
@@ -80,6 +86,12 @@ bench: $(SDK_PB)
 # run: each benchmark repeats its own measurement where one is too noisy.
 bench-daemon: $(SDK_PB) deps
 	$(GO) test -run='^$$' -bench='$(BENCH_DAEMON)' -benchtime=1x -count=5 -timeout 40m ./daemon | tee -a bench/latest.txt
+
+# `tessera pipe` messages per second (cmd/tessera: the real binary and
+# daemon; daemon: the control API and daemon in-process).
+bench-pipe:
+	$(GO) test -run='^$$' -bench='^BenchmarkPipe$$' -benchtime=$(BENCH_PIPE_N) -count=6 -timeout 30m ./cmd/tessera | tee -a bench/latest.txt
+	$(GO) test -run='^$$' -bench='^BenchmarkPipeInProcess$$' -benchtime=$(BENCH_PIPE_N) -count=6 -timeout 30m ./daemon | tee -a bench/latest.txt
 
 # The terminal emulator's figures (internal/screen; tmux is a test dependency).
 bench-screen:

@@ -270,3 +270,10 @@ func instanceIdentity(src Source, cfg map[string]string) string {
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
+
+// InstanceIdentity is the identity of a plugin instance of src with the
+// configuration cfg (see PluginInstance.Identity), for instances created at
+// run time.
+func InstanceIdentity(src Source, cfg map[string]string) string {
+	return instanceIdentity(src, cfg)
+}

@@ -44,10 +44,10 @@ const attachCheckEvery = 250 * time.Millisecond
 
 // attachClient is one client attached to a pane.
 type attachClient struct {
-	rows, cols int  // guarded by attachMu
+	rows, cols int  // guarded by the attach registry
 	readOnly   bool // its size does not count
 	// pending marks damaged terminal rows not yet sent to this client;
-	// guarded by attachMu.
+	// guarded by t.reg.mu.
 	pending []bool
 }
 
@@ -71,17 +71,18 @@ type paneAttach struct {
 	origCols int
 }
 
-// attachMu guards attached and every paneAttach's clients and every
-// attachClient's fields. Lock order: a terminal's mu, then attachMu; a
-// paneAttach's sizeMu, then attachMu. attachMu is never held while taking
-// another lock.
-var (
-	attachMu sync.Mutex
-	attached = map[*pane]*paneAttach{}
-)
+// attachRegistry is the daemon's set of attached clients per pane. Its mu
+// guards panes, every paneAttach's clients and every attachClient's
+// fields. Lock order: a terminal's mu, then the registry's; a paneAttach's
+// sizeMu, then the registry's. It is never held while taking another lock.
+type attachRegistry struct {
+	mu    sync.Mutex
+	panes map[*pane]*paneAttach
+}
 
 // attachTarget is the screen an attach follows.
 type attachTarget struct {
+	reg  *attachRegistry
 	p    *pane
 	kind string
 	term *terminal   // terminal panes
@@ -120,14 +121,14 @@ func (a *api) resizeTarget(ctx context.Context, t *attachTarget, rows, cols int)
 
 // join adds a client to the pane's attach set and applies the sizes.
 func (a *api) join(ctx context.Context, t *attachTarget, c *attachClient) *paneAttach {
-	attachMu.Lock()
-	pa := attached[t.p]
+	t.reg.mu.Lock()
+	pa := t.reg.panes[t.p]
 	if pa == nil {
 		pa = &paneAttach{clients: map[*attachClient]bool{}}
-		attached[t.p] = pa
+		t.reg.panes[t.p] = pa
 	}
 	pa.clients[c] = true
-	attachMu.Unlock()
+	t.reg.mu.Unlock()
 	a.applySize(ctx, t, pa)
 	return pa
 }
@@ -135,12 +136,12 @@ func (a *api) join(ctx context.Context, t *attachTarget, c *attachClient) *paneA
 // leave removes a client; the last sizing client to leave restores the
 // pane's size from before.
 func (a *api) leave(t *attachTarget, pa *paneAttach, c *attachClient) {
-	attachMu.Lock()
+	t.reg.mu.Lock()
 	delete(pa.clients, c)
-	if len(pa.clients) == 0 && attached[t.p] == pa {
-		delete(attached, t.p)
+	if len(pa.clients) == 0 && t.reg.panes[t.p] == pa {
+		delete(t.reg.panes, t.p)
 	}
-	attachMu.Unlock()
+	t.reg.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	a.applySize(ctx, t, pa)
@@ -151,7 +152,7 @@ func (a *api) leave(t *attachTarget, pa *paneAttach, c *attachClient) {
 func (a *api) applySize(ctx context.Context, t *attachTarget, pa *paneAttach) {
 	pa.sizeMu.Lock()
 	defer pa.sizeMu.Unlock()
-	attachMu.Lock()
+	t.reg.mu.Lock()
 	rows, cols, n := 0, 0, 0
 	for c := range pa.clients {
 		if c.readOnly || c.rows < 1 || c.cols < 1 {
@@ -166,18 +167,18 @@ func (a *api) applySize(ctx context.Context, t *attachTarget, pa *paneAttach) {
 	}
 	restore := n == 0 && pa.sized
 	first := n > 0 && !pa.sized
-	attachMu.Unlock()
+	t.reg.mu.Unlock()
 	switch {
 	case first:
 		r, c := t.size()
-		attachMu.Lock()
+		t.reg.mu.Lock()
 		pa.sized, pa.origRows, pa.origCols = true, r, c
-		attachMu.Unlock()
+		t.reg.mu.Unlock()
 	case restore:
-		attachMu.Lock()
+		t.reg.mu.Lock()
 		pa.sized = false
 		rows, cols = pa.origRows, pa.origCols
-		attachMu.Unlock()
+		t.reg.mu.Unlock()
 	case n == 0:
 		return
 	}
@@ -205,7 +206,7 @@ func (a *api) Attach(ctx context.Context, stream *connect.BidiStream[controlv1.A
 	if err != nil {
 		return err
 	}
-	t := &attachTarget{p: p}
+	t := &attachTarget{reg: &a.d.attach, p: p}
 	if err := a.onLoop(ctx, func() {
 		t.kind, t.term = p.kind, p.term
 		if p.plug != nil {
@@ -374,9 +375,9 @@ func (a *api) attachInput(ctx context.Context, t *attachTarget, pa *paneAttach, 
 				notice("size %dx%d ignored: out of range", r, cc)
 				continue
 			}
-			attachMu.Lock()
+			t.reg.mu.Lock()
 			c.rows, c.cols = r, cc
-			attachMu.Unlock()
+			t.reg.mu.Unlock()
 			a.applySize(ctx, t, pa)
 		}
 	}
@@ -414,15 +415,15 @@ func (o *attachOut) next() (*controlv1.AttachOutput, <-chan struct{}) {
 		scr = t.scr
 		// Hand the damage to every attached client, then forget it.
 		if d := scr.Damage(); len(d) > 0 {
-			attachMu.Lock()
-			if pa := attached[o.t.p]; pa != nil {
+			o.t.reg.mu.Lock()
+			if pa := o.t.reg.panes[o.t.p]; pa != nil {
 				for c := range pa.clients {
 					c.markRows(d)
 				}
 			} else {
 				o.c.markRows(d)
 			}
-			attachMu.Unlock()
+			o.t.reg.mu.Unlock()
 			scr.ClearDamage()
 		}
 	} else {
@@ -435,7 +436,7 @@ func (o *attachOut) next() (*controlv1.AttachOutput, <-chan struct{}) {
 	rows, cols := scr.Size()
 	full := o.first || rows != o.rows || cols != o.cols
 	var candidates []int
-	attachMu.Lock()
+	o.t.reg.mu.Lock()
 	if full || o.t.term == nil {
 		candidates = make([]int, rows)
 		for i := range candidates {
@@ -449,7 +450,7 @@ func (o *attachOut) next() (*controlv1.AttachOutput, <-chan struct{}) {
 		}
 	}
 	clear(o.c.pending)
-	attachMu.Unlock()
+	o.t.reg.mu.Unlock()
 	if full {
 		msg.Full = true
 		o.shadow = make([]string, rows)

@@ -13,7 +13,9 @@ import (
 func attachFixture(rows, cols int) (*api, *attachTarget) {
 	p := &pane{addr: "session.s.tab.t.pane.p", kind: KindTerminal}
 	p.term = newTerminal(rows, cols)
-	return &api{}, &attachTarget{p: p, kind: KindTerminal, term: p.term}
+	d := &Daemon{}
+	d.attach.panes = map[*pane]*paneAttach{}
+	return &api{d: d}, &attachTarget{reg: &d.attach, p: p, kind: KindTerminal, term: p.term}
 }
 
 func TestAttachDamageReachesEveryClient(t *testing.T) {
@@ -90,9 +92,9 @@ func TestAttachSmallestSizeWinsAndIsRestored(t *testing.T) {
 		t.Fatalf("size after every client left = %dx%d, want 24x80 back", r, c)
 	}
 	a.leave(tg, pa, watcher)
-	attachMu.Lock()
-	defer attachMu.Unlock()
-	if _, ok := attached[tg.p]; ok {
+	tg.reg.mu.Lock()
+	defer tg.reg.mu.Unlock()
+	if _, ok := tg.reg.panes[tg.p]; ok {
 		t.Fatal("the pane's attach set outlived its clients")
 	}
 }

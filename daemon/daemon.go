@@ -98,6 +98,8 @@ type Daemon struct {
 	nextTabID    uint32
 	dirty        map[*session]bool
 	perms        *permStore
+	attach       attachRegistry
+	pipes        pipeTable
 }
 
 // New prepares a daemon for the workspace: it resolves its paths and takes
@@ -133,6 +135,7 @@ func New(cfg Config) (*Daemon, error) {
 		done:        make(chan struct{}),
 		shutdownReq: make(chan struct{}),
 	}
+	d.attach.panes = map[*pane]*paneAttach{}
 	if err := os.MkdirAll(paths.RuntimeDir, 0o700); err != nil {
 		return nil, fmt.Errorf("runtime directory: %w", err)
 	}

@@ -318,6 +318,7 @@ func (d *Daemon) pluginCrashed(pn *pane, loadNo int, err error) {
 	pn.cmds.mu.Unlock()
 	d.log.Error("plugin crashed", "plugin", pn.addr, "err", po.lastErr)
 	d.events.publish(EvPluginCrashed, pn.addr, po.lastErr, nil)
+	d.pipesPluginGone(pn, crashWhy(po.lastErr))
 	if p := po.p; p != nil {
 		po.p = nil
 		d.closePluginAsync(p)
@@ -387,8 +388,13 @@ func (d *Daemon) stopPlugin(pn *pane, final string) {
 	}
 	if p := po.p; p != nil {
 		po.p = nil
-		p.Post(&pluginpb.Event{Name: pluginpb.EventType_BeforeClose})
-		d.closePluginAsync(p)
+		// BeforeClose reaches a subscribed plugin before it is closed: the
+		// close waits (briefly) until the plugin has processed it.
+		if p.Post(&pluginpb.Event{Name: pluginpb.EventType_BeforeClose}) {
+			d.closePluginAfterSync(p)
+		} else {
+			d.closePluginAsync(p)
+		}
 	}
 	if po.tmpDir != "" {
 		tmp := po.tmpDir
@@ -397,7 +403,23 @@ func (d *Daemon) stopPlugin(pn *pane, final string) {
 	}
 	po.state = final
 	pn.markReady()
+	d.pipesPluginGone(pn, "was "+final)
 	d.events.publish(EvPluginStopped, pn.addr, "stopped", nil)
+}
+
+// beforeCloseGrace bounds how long a closing plugin may take to handle
+// BeforeClose.
+const beforeCloseGrace = time.Second
+
+func (d *Daemon) closePluginAfterSync(p *wasi.Plugin) {
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), beforeCloseGrace)
+		_ = p.Sync(ctx)
+		cancel()
+		d.closePluginAsync(p)
+	}()
 }
 
 func (d *Daemon) closePluginAsync(p *wasi.Plugin) {
@@ -445,4 +467,6 @@ func (d *Daemon) pluginCommand(pn *pane, loadNo int, a wasi.Activity) {
 
 // pluginPipe handles a plugin's CLI pipe requests. Called on the plugin's
 // observer goroutine.
-func (d *Daemon) pluginPipe(pn *pane, pc wasi.PipeControl) {}
+func (d *Daemon) pluginPipe(pn *pane, pc wasi.PipeControl) {
+	d.post(func() { d.onPipeControl(pn, pc) })
+}

@@ -415,6 +415,10 @@ func (d *Daemon) handleCommand(pn *pane, c *wasi.CommandContext, cmd *pluginpb.P
 	case pluginpb.CommandName_GenerateRandomName:
 		return &pluginpb.GenerateRandomNameResponse{Name: fmt.Sprintf("tab-%d", time.Now().UnixNano()%100000)}, nil
 
+	// Other plugins (messages.go).
+	case pluginpb.CommandName_MessageToPlugin:
+		return nil, d.messageToPlugin(pn, cmd.GetMessageToPluginPayload())
+
 	// Host programs.
 	case pluginpb.CommandName_RunCommand:
 		d.runCommand(pn, cmd.GetRunCommandPayload())

@@ -52,6 +52,9 @@ func (d *Daemon) listen() (*server, error) {
 	path, h := controlv1connect.NewControlServiceHandler(&api{d: d},
 		connect.WithReadMaxBytes(ctl.MaxMessageBytes),
 		connect.WithSendMaxBytes(ctl.MaxMessageBytes),
+		// On a local socket compressing small messages costs more than it
+		// saves (a gzip writer reset per message of a pipe stream).
+		connect.WithCompressMinBytes(64<<10),
 		connect.WithRecover(func(ctx context.Context, spec connect.Spec, _ http.Header, p any) error {
 			d.log.Error("panic in a control call", "procedure", spec.Procedure, "panic", fmt.Sprint(p))
 			return connect.NewError(connect.CodeInternal, fmt.Errorf("internal error in %s", spec.Procedure))

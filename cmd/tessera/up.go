@@ -66,14 +66,18 @@ func runUp(ctx context.Context, args []string, s stdio) int {
 	}
 	// Check the files first: a workspace with errors starts nothing.
 	_, files, diags := cfgLoad(path, config.Options{Vars: vars})
+	paths, perr := ctl.PathsFor(path)
 	if diags.HasErrors() {
 		_ = config.WriteDiagnostics(s.err, files, diags)
-		fmt.Fprintf(s.err, "%s: %s; nothing started\n", path, cfgCountDiags(diags))
+		what := "nothing started"
+		if perr == nil && daemonRunning(paths) {
+			what = "nothing changed: the daemon runs the last valid version"
+		}
+		fmt.Fprintf(s.err, "%s: %s; %s\n", path, cfgCountDiags(diags), what)
 		return exitUsage
 	}
-	paths, err := ctl.PathsFor(path)
-	if err != nil {
-		fmt.Fprintf(s.err, "tessera up: %v\n", err)
+	if perr != nil {
+		fmt.Fprintf(s.err, "tessera up: %v\n", perr)
 		return exitError
 	}
 	if !daemonRunning(paths) {

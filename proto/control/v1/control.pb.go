@@ -4148,6 +4148,403 @@ func (x *TerminalModes) GetAltScreen() bool {
 	return false
 }
 
+// PipeRequest is one message of a CLI pipe's client: PipeOpen first, then lines.
+type PipeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Msg:
+	//
+	//	*PipeRequest_Open
+	//	*PipeRequest_Line
+	Msg           isPipeRequest_Msg `protobuf_oneof:"msg"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PipeRequest) Reset() {
+	*x = PipeRequest{}
+	mi := &file_v1_control_proto_msgTypes[64]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PipeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PipeRequest) ProtoMessage() {}
+
+func (x *PipeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[64]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PipeRequest.ProtoReflect.Descriptor instead.
+func (*PipeRequest) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{64}
+}
+
+func (x *PipeRequest) GetMsg() isPipeRequest_Msg {
+	if x != nil {
+		return x.Msg
+	}
+	return nil
+}
+
+func (x *PipeRequest) GetOpen() *PipeOpen {
+	if x != nil {
+		if x, ok := x.Msg.(*PipeRequest_Open); ok {
+			return x.Open
+		}
+	}
+	return nil
+}
+
+func (x *PipeRequest) GetLine() *PipeLine {
+	if x != nil {
+		if x, ok := x.Msg.(*PipeRequest_Line); ok {
+			return x.Line
+		}
+	}
+	return nil
+}
+
+type isPipeRequest_Msg interface {
+	isPipeRequest_Msg()
+}
+
+type PipeRequest_Open struct {
+	Open *PipeOpen `protobuf:"bytes,1,opt,name=open,proto3,oneof"`
+}
+
+type PipeRequest_Line struct {
+	Line *PipeLine `protobuf:"bytes,2,opt,name=line,proto3,oneof"`
+}
+
+func (*PipeRequest_Open) isPipeRequest_Msg() {}
+
+func (*PipeRequest_Line) isPipeRequest_Msg() {}
+
+// PipeOpen starts a CLI pipe.
+type PipeOpen struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Name is the message name plugins see (default: the plugin URL, else the
+	// pipe id).
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Plugin directs the messages to the plugin at this URL (file:/x.wasm,
+	// a plain path, zellij:NAME, builtin:NAME, https://…); "" broadcasts to
+	// every running plugin.
+	Plugin string `protobuf:"bytes,2,opt,name=plugin,proto3" json:"plugin,omitempty"`
+	// PluginConfiguration selects the instance: the same URL and the same
+	// configuration are the same plugin. Without a running one, one is loaded
+	// as an unmanaged background plugin.
+	PluginConfiguration map[string]string `protobuf:"bytes,3,rep,name=plugin_configuration,json=pluginConfiguration,proto3" json:"plugin_configuration,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Args are the message's arguments.
+	Args map[string]string `protobuf:"bytes,4,rep,name=args,proto3" json:"args,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Cwd resolves a relative plugin path (the client's directory).
+	Cwd string `protobuf:"bytes,5,opt,name=cwd,proto3" json:"cwd,omitempty"`
+	// Session loads a plugin not running yet ("" for the first session).
+	Session       string `protobuf:"bytes,6,opt,name=session,proto3" json:"session,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PipeOpen) Reset() {
+	*x = PipeOpen{}
+	mi := &file_v1_control_proto_msgTypes[65]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PipeOpen) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PipeOpen) ProtoMessage() {}
+
+func (x *PipeOpen) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[65]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PipeOpen.ProtoReflect.Descriptor instead.
+func (*PipeOpen) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{65}
+}
+
+func (x *PipeOpen) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *PipeOpen) GetPlugin() string {
+	if x != nil {
+		return x.Plugin
+	}
+	return ""
+}
+
+func (x *PipeOpen) GetPluginConfiguration() map[string]string {
+	if x != nil {
+		return x.PluginConfiguration
+	}
+	return nil
+}
+
+func (x *PipeOpen) GetArgs() map[string]string {
+	if x != nil {
+		return x.Args
+	}
+	return nil
+}
+
+func (x *PipeOpen) GetCwd() string {
+	if x != nil {
+		return x.Cwd
+	}
+	return ""
+}
+
+func (x *PipeOpen) GetSession() string {
+	if x != nil {
+		return x.Session
+	}
+	return ""
+}
+
+// PipeLine is one pipe message.
+type PipeLine struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Payload is absent in the final message of a piped input (its end).
+	Payload       *string `protobuf:"bytes,1,opt,name=payload,proto3,oneof" json:"payload,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PipeLine) Reset() {
+	*x = PipeLine{}
+	mi := &file_v1_control_proto_msgTypes[66]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PipeLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PipeLine) ProtoMessage() {}
+
+func (x *PipeLine) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[66]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PipeLine.ProtoReflect.Descriptor instead.
+func (*PipeLine) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{66}
+}
+
+func (x *PipeLine) GetPayload() string {
+	if x != nil && x.Payload != nil {
+		return *x.Payload
+	}
+	return ""
+}
+
+// PipeResponse is one message of the daemon to a CLI pipe: the first has
+// opened; the others output, released or both (the output first).
+type PipeResponse struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Opened *PipeOpened            `protobuf:"bytes,1,opt,name=opened,proto3" json:"opened,omitempty"`
+	// Output is text plugins sent with cli_pipe_output, in order, for stdout.
+	Output string `protobuf:"bytes,2,opt,name=output,proto3" json:"output,omitempty"`
+	// Released is set when a line was released (after output).
+	Released      *PipeReleased `protobuf:"bytes,3,opt,name=released,proto3" json:"released,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PipeResponse) Reset() {
+	*x = PipeResponse{}
+	mi := &file_v1_control_proto_msgTypes[67]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PipeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PipeResponse) ProtoMessage() {}
+
+func (x *PipeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[67]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PipeResponse.ProtoReflect.Descriptor instead.
+func (*PipeResponse) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{67}
+}
+
+func (x *PipeResponse) GetOpened() *PipeOpened {
+	if x != nil {
+		return x.Opened
+	}
+	return nil
+}
+
+func (x *PipeResponse) GetOutput() string {
+	if x != nil {
+		return x.Output
+	}
+	return ""
+}
+
+func (x *PipeResponse) GetReleased() *PipeReleased {
+	if x != nil {
+		return x.Released
+	}
+	return nil
+}
+
+// PipeOpened tells the pipe's id (the cli_source_id plugins see).
+type PipeOpened struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PipeId        string                 `protobuf:"bytes,1,opt,name=pipe_id,json=pipeId,proto3" json:"pipe_id,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PipeOpened) Reset() {
+	*x = PipeOpened{}
+	mi := &file_v1_control_proto_msgTypes[68]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PipeOpened) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PipeOpened) ProtoMessage() {}
+
+func (x *PipeOpened) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[68]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PipeOpened.ProtoReflect.Descriptor instead.
+func (*PipeOpened) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{68}
+}
+
+func (x *PipeOpened) GetPipeId() string {
+	if x != nil {
+		return x.PipeId
+	}
+	return ""
+}
+
+func (x *PipeOpened) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// PipeReleased says that line `line` (1-based) was released by every
+// plugin that got it; the client may send the next one.
+type PipeReleased struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Line  uint64                 `protobuf:"varint,1,opt,name=line,proto3" json:"line,omitempty"`
+	// Recipients are the addresses of the plugins that got the line.
+	Recipients    []string `protobuf:"bytes,2,rep,name=recipients,proto3" json:"recipients,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PipeReleased) Reset() {
+	*x = PipeReleased{}
+	mi := &file_v1_control_proto_msgTypes[69]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PipeReleased) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PipeReleased) ProtoMessage() {}
+
+func (x *PipeReleased) ProtoReflect() protoreflect.Message {
+	mi := &file_v1_control_proto_msgTypes[69]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PipeReleased.ProtoReflect.Descriptor instead.
+func (*PipeReleased) Descriptor() ([]byte, []int) {
+	return file_v1_control_proto_rawDescGZIP(), []int{69}
+}
+
+func (x *PipeReleased) GetLine() uint64 {
+	if x != nil {
+		return x.Line
+	}
+	return 0
+}
+
+func (x *PipeReleased) GetRecipients() []string {
+	if x != nil {
+		return x.Recipients
+	}
+	return nil
+}
+
 var File_v1_control_proto protoreflect.FileDescriptor
 
 const file_v1_control_proto_rawDesc = "" +
@@ -4458,7 +4855,41 @@ const file_v1_control_proto_rawDesc = "" +
 	"\tmouse_sgr\x18\x05 \x01(\bR\bmouseSgr\x12!\n" +
 	"\ffocus_events\x18\x06 \x01(\bR\vfocusEvents\x12\x1d\n" +
 	"\n" +
-	"alt_screen\x18\a \x01(\bR\taltScreen2\xcc\x11\n" +
+	"alt_screen\x18\a \x01(\bR\taltScreen\"|\n" +
+	"\vPipeRequest\x122\n" +
+	"\x04open\x18\x01 \x01(\v2\x1c.tessera.control.v1.PipeOpenH\x00R\x04open\x122\n" +
+	"\x04line\x18\x02 \x01(\v2\x1c.tessera.control.v1.PipeLineH\x00R\x04lineB\x05\n" +
+	"\x03msg\"\x89\x03\n" +
+	"\bPipeOpen\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
+	"\x06plugin\x18\x02 \x01(\tR\x06plugin\x12h\n" +
+	"\x14plugin_configuration\x18\x03 \x03(\v25.tessera.control.v1.PipeOpen.PluginConfigurationEntryR\x13pluginConfiguration\x12:\n" +
+	"\x04args\x18\x04 \x03(\v2&.tessera.control.v1.PipeOpen.ArgsEntryR\x04args\x12\x10\n" +
+	"\x03cwd\x18\x05 \x01(\tR\x03cwd\x12\x18\n" +
+	"\asession\x18\x06 \x01(\tR\asession\x1aF\n" +
+	"\x18PluginConfigurationEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a7\n" +
+	"\tArgsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"5\n" +
+	"\bPipeLine\x12\x1d\n" +
+	"\apayload\x18\x01 \x01(\tH\x00R\apayload\x88\x01\x01B\n" +
+	"\n" +
+	"\b_payload\"\x9c\x01\n" +
+	"\fPipeResponse\x126\n" +
+	"\x06opened\x18\x01 \x01(\v2\x1e.tessera.control.v1.PipeOpenedR\x06opened\x12\x16\n" +
+	"\x06output\x18\x02 \x01(\tR\x06output\x12<\n" +
+	"\breleased\x18\x03 \x01(\v2 .tessera.control.v1.PipeReleasedR\breleased\"9\n" +
+	"\n" +
+	"PipeOpened\x12\x17\n" +
+	"\apipe_id\x18\x01 \x01(\tR\x06pipeId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"B\n" +
+	"\fPipeReleased\x12\x12\n" +
+	"\x04line\x18\x01 \x01(\x04R\x04line\x12\x1e\n" +
+	"\n" +
+	"recipients\x18\x02 \x03(\tR\n" +
+	"recipients2\x9b\x12\n" +
 	"\x0eControlService\x12O\n" +
 	"\x06Status\x12!.tessera.control.v1.StatusRequest\x1a\".tessera.control.v1.StatusResponse\x12I\n" +
 	"\x04List\x12\x1f.tessera.control.v1.ListRequest\x1a .tessera.control.v1.ListResponse\x12U\n" +
@@ -4488,7 +4919,8 @@ const file_v1_control_proto_rawDesc = "" +
 	"\aSetMode\x12\".tessera.control.v1.SetModeRequest\x1a#.tessera.control.v1.SetModeResponse\x12[\n" +
 	"\n" +
 	"DumpLayout\x12%.tessera.control.v1.DumpLayoutRequest\x1a&.tessera.control.v1.DumpLayoutResponse\x12O\n" +
-	"\x06Attach\x12\x1f.tessera.control.v1.AttachInput\x1a .tessera.control.v1.AttachOutput(\x010\x01B:Z8github.com/tessera-ws/tessera/proto/control/v1;controlv1b\x06proto3"
+	"\x06Attach\x12\x1f.tessera.control.v1.AttachInput\x1a .tessera.control.v1.AttachOutput(\x010\x01\x12M\n" +
+	"\x04Pipe\x12\x1f.tessera.control.v1.PipeRequest\x1a .tessera.control.v1.PipeResponse(\x010\x01B:Z8github.com/tessera-ws/tessera/proto/control/v1;controlv1b\x06proto3"
 
 var (
 	file_v1_control_proto_rawDescOnce sync.Once
@@ -4502,7 +4934,7 @@ func file_v1_control_proto_rawDescGZIP() []byte {
 	return file_v1_control_proto_rawDescData
 }
 
-var file_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 67)
+var file_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 75)
 var file_v1_control_proto_goTypes = []any{
 	(*NewTabRequest)(nil),       // 0: tessera.control.v1.NewTabRequest
 	(*NewTabResponse)(nil),      // 1: tessera.control.v1.NewTabResponse
@@ -4568,9 +5000,17 @@ var file_v1_control_proto_goTypes = []any{
 	(*AttachOutput)(nil),        // 61: tessera.control.v1.AttachOutput
 	(*AttachRow)(nil),           // 62: tessera.control.v1.AttachRow
 	(*TerminalModes)(nil),       // 63: tessera.control.v1.TerminalModes
-	nil,                         // 64: tessera.control.v1.Object.ConfigEntry
-	nil,                         // 65: tessera.control.v1.Event.FieldsEntry
-	nil,                         // 66: tessera.control.v1.LogRecord.AttrsEntry
+	(*PipeRequest)(nil),         // 64: tessera.control.v1.PipeRequest
+	(*PipeOpen)(nil),            // 65: tessera.control.v1.PipeOpen
+	(*PipeLine)(nil),            // 66: tessera.control.v1.PipeLine
+	(*PipeResponse)(nil),        // 67: tessera.control.v1.PipeResponse
+	(*PipeOpened)(nil),          // 68: tessera.control.v1.PipeOpened
+	(*PipeReleased)(nil),        // 69: tessera.control.v1.PipeReleased
+	nil,                         // 70: tessera.control.v1.Object.ConfigEntry
+	nil,                         // 71: tessera.control.v1.Event.FieldsEntry
+	nil,                         // 72: tessera.control.v1.LogRecord.AttrsEntry
+	nil,                         // 73: tessera.control.v1.PipeOpen.PluginConfigurationEntry
+	nil,                         // 74: tessera.control.v1.PipeOpen.ArgsEntry
 }
 var file_v1_control_proto_depIdxs = []int32{
 	23, // 0: tessera.control.v1.NewTabResponse.tab:type_name -> tessera.control.v1.Object
@@ -4579,7 +5019,7 @@ var file_v1_control_proto_depIdxs = []int32{
 	14, // 3: tessera.control.v1.PermissionsResponse.plugins:type_name -> tessera.control.v1.PluginPermissions
 	28, // 4: tessera.control.v1.StatusResponse.diagnostics:type_name -> tessera.control.v1.Diagnostic
 	23, // 5: tessera.control.v1.ListResponse.objects:type_name -> tessera.control.v1.Object
-	64, // 6: tessera.control.v1.Object.config:type_name -> tessera.control.v1.Object.ConfigEntry
+	70, // 6: tessera.control.v1.Object.config:type_name -> tessera.control.v1.Object.ConfigEntry
 	24, // 7: tessera.control.v1.Object.stats:type_name -> tessera.control.v1.PluginStats
 	23, // 8: tessera.control.v1.DescribeResponse.object:type_name -> tessera.control.v1.Object
 	23, // 9: tessera.control.v1.DescribeResponse.children:type_name -> tessera.control.v1.Object
@@ -4593,73 +5033,81 @@ var file_v1_control_proto_depIdxs = []int32{
 	23, // 17: tessera.control.v1.ApplyResponse.started:type_name -> tessera.control.v1.Object
 	23, // 18: tessera.control.v1.ReloadResponse.object:type_name -> tessera.control.v1.Object
 	23, // 19: tessera.control.v1.RestartResponse.object:type_name -> tessera.control.v1.Object
-	65, // 20: tessera.control.v1.Event.fields:type_name -> tessera.control.v1.Event.FieldsEntry
-	66, // 21: tessera.control.v1.LogRecord.attrs:type_name -> tessera.control.v1.LogRecord.AttrsEntry
+	71, // 20: tessera.control.v1.Event.fields:type_name -> tessera.control.v1.Event.FieldsEntry
+	72, // 21: tessera.control.v1.LogRecord.attrs:type_name -> tessera.control.v1.LogRecord.AttrsEntry
 	57, // 22: tessera.control.v1.AttachInput.start:type_name -> tessera.control.v1.AttachStart
 	58, // 23: tessera.control.v1.AttachInput.keys:type_name -> tessera.control.v1.AttachKeys
 	59, // 24: tessera.control.v1.AttachInput.mouse:type_name -> tessera.control.v1.AttachMouse
 	60, // 25: tessera.control.v1.AttachInput.resize:type_name -> tessera.control.v1.AttachSize
 	62, // 26: tessera.control.v1.AttachOutput.rows_changed:type_name -> tessera.control.v1.AttachRow
 	63, // 27: tessera.control.v1.AttachOutput.modes:type_name -> tessera.control.v1.TerminalModes
-	19, // 28: tessera.control.v1.ControlService.Status:input_type -> tessera.control.v1.StatusRequest
-	21, // 29: tessera.control.v1.ControlService.List:input_type -> tessera.control.v1.ListRequest
-	25, // 30: tessera.control.v1.ControlService.Describe:input_type -> tessera.control.v1.DescribeRequest
-	27, // 31: tessera.control.v1.ControlService.Plan:input_type -> tessera.control.v1.PlanRequest
-	32, // 32: tessera.control.v1.ControlService.Apply:input_type -> tessera.control.v1.ApplyRequest
-	34, // 33: tessera.control.v1.ControlService.Render:input_type -> tessera.control.v1.RenderRequest
-	36, // 34: tessera.control.v1.ControlService.Screen:input_type -> tessera.control.v1.ScreenRequest
-	38, // 35: tessera.control.v1.ControlService.Scrollback:input_type -> tessera.control.v1.ScrollbackRequest
-	40, // 36: tessera.control.v1.ControlService.Write:input_type -> tessera.control.v1.WriteRequest
-	42, // 37: tessera.control.v1.ControlService.SendKeys:input_type -> tessera.control.v1.SendKeysRequest
-	44, // 38: tessera.control.v1.ControlService.Resize:input_type -> tessera.control.v1.ResizeRequest
-	46, // 39: tessera.control.v1.ControlService.Reload:input_type -> tessera.control.v1.ReloadRequest
-	48, // 40: tessera.control.v1.ControlService.Restart:input_type -> tessera.control.v1.RestartRequest
-	50, // 41: tessera.control.v1.ControlService.Events:input_type -> tessera.control.v1.EventsRequest
-	52, // 42: tessera.control.v1.ControlService.Logs:input_type -> tessera.control.v1.LogsRequest
-	54, // 43: tessera.control.v1.ControlService.Shutdown:input_type -> tessera.control.v1.ShutdownRequest
-	0,  // 44: tessera.control.v1.ControlService.NewTab:input_type -> tessera.control.v1.NewTabRequest
-	2,  // 45: tessera.control.v1.ControlService.OpenPane:input_type -> tessera.control.v1.OpenPaneRequest
-	4,  // 46: tessera.control.v1.ControlService.Close:input_type -> tessera.control.v1.CloseRequest
-	13, // 47: tessera.control.v1.ControlService.Permissions:input_type -> tessera.control.v1.PermissionsRequest
-	16, // 48: tessera.control.v1.ControlService.Grant:input_type -> tessera.control.v1.GrantRequest
-	17, // 49: tessera.control.v1.ControlService.Deny:input_type -> tessera.control.v1.DenyRequest
-	18, // 50: tessera.control.v1.ControlService.Revoke:input_type -> tessera.control.v1.RevokeRequest
-	10, // 51: tessera.control.v1.ControlService.Commands:input_type -> tessera.control.v1.CommandsRequest
-	6,  // 52: tessera.control.v1.ControlService.SetMode:input_type -> tessera.control.v1.SetModeRequest
-	8,  // 53: tessera.control.v1.ControlService.DumpLayout:input_type -> tessera.control.v1.DumpLayoutRequest
-	56, // 54: tessera.control.v1.ControlService.Attach:input_type -> tessera.control.v1.AttachInput
-	20, // 55: tessera.control.v1.ControlService.Status:output_type -> tessera.control.v1.StatusResponse
-	22, // 56: tessera.control.v1.ControlService.List:output_type -> tessera.control.v1.ListResponse
-	26, // 57: tessera.control.v1.ControlService.Describe:output_type -> tessera.control.v1.DescribeResponse
-	31, // 58: tessera.control.v1.ControlService.Plan:output_type -> tessera.control.v1.PlanResponse
-	33, // 59: tessera.control.v1.ControlService.Apply:output_type -> tessera.control.v1.ApplyResponse
-	35, // 60: tessera.control.v1.ControlService.Render:output_type -> tessera.control.v1.RenderResponse
-	37, // 61: tessera.control.v1.ControlService.Screen:output_type -> tessera.control.v1.ScreenResponse
-	39, // 62: tessera.control.v1.ControlService.Scrollback:output_type -> tessera.control.v1.ScrollbackResponse
-	41, // 63: tessera.control.v1.ControlService.Write:output_type -> tessera.control.v1.WriteResponse
-	43, // 64: tessera.control.v1.ControlService.SendKeys:output_type -> tessera.control.v1.SendKeysResponse
-	45, // 65: tessera.control.v1.ControlService.Resize:output_type -> tessera.control.v1.ResizeResponse
-	47, // 66: tessera.control.v1.ControlService.Reload:output_type -> tessera.control.v1.ReloadResponse
-	49, // 67: tessera.control.v1.ControlService.Restart:output_type -> tessera.control.v1.RestartResponse
-	51, // 68: tessera.control.v1.ControlService.Events:output_type -> tessera.control.v1.Event
-	53, // 69: tessera.control.v1.ControlService.Logs:output_type -> tessera.control.v1.LogRecord
-	55, // 70: tessera.control.v1.ControlService.Shutdown:output_type -> tessera.control.v1.ShutdownResponse
-	1,  // 71: tessera.control.v1.ControlService.NewTab:output_type -> tessera.control.v1.NewTabResponse
-	3,  // 72: tessera.control.v1.ControlService.OpenPane:output_type -> tessera.control.v1.OpenPaneResponse
-	5,  // 73: tessera.control.v1.ControlService.Close:output_type -> tessera.control.v1.CloseResponse
-	15, // 74: tessera.control.v1.ControlService.Permissions:output_type -> tessera.control.v1.PermissionsResponse
-	15, // 75: tessera.control.v1.ControlService.Grant:output_type -> tessera.control.v1.PermissionsResponse
-	15, // 76: tessera.control.v1.ControlService.Deny:output_type -> tessera.control.v1.PermissionsResponse
-	15, // 77: tessera.control.v1.ControlService.Revoke:output_type -> tessera.control.v1.PermissionsResponse
-	12, // 78: tessera.control.v1.ControlService.Commands:output_type -> tessera.control.v1.CommandsResponse
-	7,  // 79: tessera.control.v1.ControlService.SetMode:output_type -> tessera.control.v1.SetModeResponse
-	9,  // 80: tessera.control.v1.ControlService.DumpLayout:output_type -> tessera.control.v1.DumpLayoutResponse
-	61, // 81: tessera.control.v1.ControlService.Attach:output_type -> tessera.control.v1.AttachOutput
-	55, // [55:82] is the sub-list for method output_type
-	28, // [28:55] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	65, // 28: tessera.control.v1.PipeRequest.open:type_name -> tessera.control.v1.PipeOpen
+	66, // 29: tessera.control.v1.PipeRequest.line:type_name -> tessera.control.v1.PipeLine
+	73, // 30: tessera.control.v1.PipeOpen.plugin_configuration:type_name -> tessera.control.v1.PipeOpen.PluginConfigurationEntry
+	74, // 31: tessera.control.v1.PipeOpen.args:type_name -> tessera.control.v1.PipeOpen.ArgsEntry
+	68, // 32: tessera.control.v1.PipeResponse.opened:type_name -> tessera.control.v1.PipeOpened
+	69, // 33: tessera.control.v1.PipeResponse.released:type_name -> tessera.control.v1.PipeReleased
+	19, // 34: tessera.control.v1.ControlService.Status:input_type -> tessera.control.v1.StatusRequest
+	21, // 35: tessera.control.v1.ControlService.List:input_type -> tessera.control.v1.ListRequest
+	25, // 36: tessera.control.v1.ControlService.Describe:input_type -> tessera.control.v1.DescribeRequest
+	27, // 37: tessera.control.v1.ControlService.Plan:input_type -> tessera.control.v1.PlanRequest
+	32, // 38: tessera.control.v1.ControlService.Apply:input_type -> tessera.control.v1.ApplyRequest
+	34, // 39: tessera.control.v1.ControlService.Render:input_type -> tessera.control.v1.RenderRequest
+	36, // 40: tessera.control.v1.ControlService.Screen:input_type -> tessera.control.v1.ScreenRequest
+	38, // 41: tessera.control.v1.ControlService.Scrollback:input_type -> tessera.control.v1.ScrollbackRequest
+	40, // 42: tessera.control.v1.ControlService.Write:input_type -> tessera.control.v1.WriteRequest
+	42, // 43: tessera.control.v1.ControlService.SendKeys:input_type -> tessera.control.v1.SendKeysRequest
+	44, // 44: tessera.control.v1.ControlService.Resize:input_type -> tessera.control.v1.ResizeRequest
+	46, // 45: tessera.control.v1.ControlService.Reload:input_type -> tessera.control.v1.ReloadRequest
+	48, // 46: tessera.control.v1.ControlService.Restart:input_type -> tessera.control.v1.RestartRequest
+	50, // 47: tessera.control.v1.ControlService.Events:input_type -> tessera.control.v1.EventsRequest
+	52, // 48: tessera.control.v1.ControlService.Logs:input_type -> tessera.control.v1.LogsRequest
+	54, // 49: tessera.control.v1.ControlService.Shutdown:input_type -> tessera.control.v1.ShutdownRequest
+	0,  // 50: tessera.control.v1.ControlService.NewTab:input_type -> tessera.control.v1.NewTabRequest
+	2,  // 51: tessera.control.v1.ControlService.OpenPane:input_type -> tessera.control.v1.OpenPaneRequest
+	4,  // 52: tessera.control.v1.ControlService.Close:input_type -> tessera.control.v1.CloseRequest
+	13, // 53: tessera.control.v1.ControlService.Permissions:input_type -> tessera.control.v1.PermissionsRequest
+	16, // 54: tessera.control.v1.ControlService.Grant:input_type -> tessera.control.v1.GrantRequest
+	17, // 55: tessera.control.v1.ControlService.Deny:input_type -> tessera.control.v1.DenyRequest
+	18, // 56: tessera.control.v1.ControlService.Revoke:input_type -> tessera.control.v1.RevokeRequest
+	10, // 57: tessera.control.v1.ControlService.Commands:input_type -> tessera.control.v1.CommandsRequest
+	6,  // 58: tessera.control.v1.ControlService.SetMode:input_type -> tessera.control.v1.SetModeRequest
+	8,  // 59: tessera.control.v1.ControlService.DumpLayout:input_type -> tessera.control.v1.DumpLayoutRequest
+	56, // 60: tessera.control.v1.ControlService.Attach:input_type -> tessera.control.v1.AttachInput
+	64, // 61: tessera.control.v1.ControlService.Pipe:input_type -> tessera.control.v1.PipeRequest
+	20, // 62: tessera.control.v1.ControlService.Status:output_type -> tessera.control.v1.StatusResponse
+	22, // 63: tessera.control.v1.ControlService.List:output_type -> tessera.control.v1.ListResponse
+	26, // 64: tessera.control.v1.ControlService.Describe:output_type -> tessera.control.v1.DescribeResponse
+	31, // 65: tessera.control.v1.ControlService.Plan:output_type -> tessera.control.v1.PlanResponse
+	33, // 66: tessera.control.v1.ControlService.Apply:output_type -> tessera.control.v1.ApplyResponse
+	35, // 67: tessera.control.v1.ControlService.Render:output_type -> tessera.control.v1.RenderResponse
+	37, // 68: tessera.control.v1.ControlService.Screen:output_type -> tessera.control.v1.ScreenResponse
+	39, // 69: tessera.control.v1.ControlService.Scrollback:output_type -> tessera.control.v1.ScrollbackResponse
+	41, // 70: tessera.control.v1.ControlService.Write:output_type -> tessera.control.v1.WriteResponse
+	43, // 71: tessera.control.v1.ControlService.SendKeys:output_type -> tessera.control.v1.SendKeysResponse
+	45, // 72: tessera.control.v1.ControlService.Resize:output_type -> tessera.control.v1.ResizeResponse
+	47, // 73: tessera.control.v1.ControlService.Reload:output_type -> tessera.control.v1.ReloadResponse
+	49, // 74: tessera.control.v1.ControlService.Restart:output_type -> tessera.control.v1.RestartResponse
+	51, // 75: tessera.control.v1.ControlService.Events:output_type -> tessera.control.v1.Event
+	53, // 76: tessera.control.v1.ControlService.Logs:output_type -> tessera.control.v1.LogRecord
+	55, // 77: tessera.control.v1.ControlService.Shutdown:output_type -> tessera.control.v1.ShutdownResponse
+	1,  // 78: tessera.control.v1.ControlService.NewTab:output_type -> tessera.control.v1.NewTabResponse
+	3,  // 79: tessera.control.v1.ControlService.OpenPane:output_type -> tessera.control.v1.OpenPaneResponse
+	5,  // 80: tessera.control.v1.ControlService.Close:output_type -> tessera.control.v1.CloseResponse
+	15, // 81: tessera.control.v1.ControlService.Permissions:output_type -> tessera.control.v1.PermissionsResponse
+	15, // 82: tessera.control.v1.ControlService.Grant:output_type -> tessera.control.v1.PermissionsResponse
+	15, // 83: tessera.control.v1.ControlService.Deny:output_type -> tessera.control.v1.PermissionsResponse
+	15, // 84: tessera.control.v1.ControlService.Revoke:output_type -> tessera.control.v1.PermissionsResponse
+	12, // 85: tessera.control.v1.ControlService.Commands:output_type -> tessera.control.v1.CommandsResponse
+	7,  // 86: tessera.control.v1.ControlService.SetMode:output_type -> tessera.control.v1.SetModeResponse
+	9,  // 87: tessera.control.v1.ControlService.DumpLayout:output_type -> tessera.control.v1.DumpLayoutResponse
+	61, // 88: tessera.control.v1.ControlService.Attach:output_type -> tessera.control.v1.AttachOutput
+	67, // 89: tessera.control.v1.ControlService.Pipe:output_type -> tessera.control.v1.PipeResponse
+	62, // [62:90] is the sub-list for method output_type
+	34, // [34:62] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_v1_control_proto_init() }
@@ -4675,13 +5123,18 @@ func file_v1_control_proto_init() {
 		(*AttachInput_Mouse)(nil),
 		(*AttachInput_Resize)(nil),
 	}
+	file_v1_control_proto_msgTypes[64].OneofWrappers = []any{
+		(*PipeRequest_Open)(nil),
+		(*PipeRequest_Line)(nil),
+	}
+	file_v1_control_proto_msgTypes[66].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_v1_control_proto_rawDesc), len(file_v1_control_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   67,
+			NumMessages:   75,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -94,6 +94,8 @@ const (
 	ControlServiceDumpLayoutProcedure = "/tessera.control.v1.ControlService/DumpLayout"
 	// ControlServiceAttachProcedure is the fully-qualified name of the ControlService's Attach RPC.
 	ControlServiceAttachProcedure = "/tessera.control.v1.ControlService/Attach"
+	// ControlServicePipeProcedure is the fully-qualified name of the ControlService's Pipe RPC.
+	ControlServicePipeProcedure = "/tessera.control.v1.ControlService/Pipe"
 )
 
 // ControlServiceClient is a client for the tessera.control.v1.ControlService service.
@@ -161,6 +163,15 @@ type ControlServiceClient interface {
 	// only gives its size; the pane takes the smallest (restored when the
 	// last one detaches). A read-only attach is how `watch` follows a screen.
 	Attach(context.Context) *connect.BidiStreamForClient[v1.AttachInput, v1.AttachOutput]
+	// Pipe carries a CLI pipe (`tessera pipe`) to plugins. The client sends a
+	// PipeOpen, then one PipeLine per message; it sends the next line only
+	// once the previous one was released by every plugin that got it. The
+	// daemon answers with PipeOpened, then the plugins' cli_pipe_output text
+	// as it comes and a PipeReleased per line. The stream ends without error
+	// when the client has closed its side and every line was released; it
+	// ends with an error naming the plugin when a recipient goes away
+	// (crashed, closed) holding a line, or when no plugin received a message.
+	Pipe(context.Context) *connect.BidiStreamForClient[v1.PipeRequest, v1.PipeResponse]
 }
 
 // NewControlServiceClient constructs a client for the tessera.control.v1.ControlService service. By
@@ -336,6 +347,12 @@ func NewControlServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithSchema(controlServiceMethods.ByName("Attach")),
 			connect.WithClientOptions(opts...),
 		),
+		pipe: connect.NewClient[v1.PipeRequest, v1.PipeResponse](
+			httpClient,
+			baseURL+ControlServicePipeProcedure,
+			connect.WithSchema(controlServiceMethods.ByName("Pipe")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -368,6 +385,7 @@ type controlServiceClient struct {
 	setMode     *connect.Client[v1.SetModeRequest, v1.SetModeResponse]
 	dumpLayout  *connect.Client[v1.DumpLayoutRequest, v1.DumpLayoutResponse]
 	attach      *connect.Client[v1.AttachInput, v1.AttachOutput]
+	pipe        *connect.Client[v1.PipeRequest, v1.PipeResponse]
 }
 
 // Status calls tessera.control.v1.ControlService.Status.
@@ -505,6 +523,11 @@ func (c *controlServiceClient) Attach(ctx context.Context) *connect.BidiStreamFo
 	return c.attach.CallBidiStream(ctx)
 }
 
+// Pipe calls tessera.control.v1.ControlService.Pipe.
+func (c *controlServiceClient) Pipe(ctx context.Context) *connect.BidiStreamForClient[v1.PipeRequest, v1.PipeResponse] {
+	return c.pipe.CallBidiStream(ctx)
+}
+
 // ControlServiceHandler is an implementation of the tessera.control.v1.ControlService service.
 type ControlServiceHandler interface {
 	// Status describes the daemon: workspace, pid, uptime, counts.
@@ -570,6 +593,15 @@ type ControlServiceHandler interface {
 	// only gives its size; the pane takes the smallest (restored when the
 	// last one detaches). A read-only attach is how `watch` follows a screen.
 	Attach(context.Context, *connect.BidiStream[v1.AttachInput, v1.AttachOutput]) error
+	// Pipe carries a CLI pipe (`tessera pipe`) to plugins. The client sends a
+	// PipeOpen, then one PipeLine per message; it sends the next line only
+	// once the previous one was released by every plugin that got it. The
+	// daemon answers with PipeOpened, then the plugins' cli_pipe_output text
+	// as it comes and a PipeReleased per line. The stream ends without error
+	// when the client has closed its side and every line was released; it
+	// ends with an error naming the plugin when a recipient goes away
+	// (crashed, closed) holding a line, or when no plugin received a message.
+	Pipe(context.Context, *connect.BidiStream[v1.PipeRequest, v1.PipeResponse]) error
 }
 
 // NewControlServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -741,6 +773,12 @@ func NewControlServiceHandler(svc ControlServiceHandler, opts ...connect.Handler
 		connect.WithSchema(controlServiceMethods.ByName("Attach")),
 		connect.WithHandlerOptions(opts...),
 	)
+	controlServicePipeHandler := connect.NewBidiStreamHandler(
+		ControlServicePipeProcedure,
+		svc.Pipe,
+		connect.WithSchema(controlServiceMethods.ByName("Pipe")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/tessera.control.v1.ControlService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case ControlServiceStatusProcedure:
@@ -797,6 +835,8 @@ func NewControlServiceHandler(svc ControlServiceHandler, opts ...connect.Handler
 			controlServiceDumpLayoutHandler.ServeHTTP(w, r)
 		case ControlServiceAttachProcedure:
 			controlServiceAttachHandler.ServeHTTP(w, r)
+		case ControlServicePipeProcedure:
+			controlServicePipeHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -912,4 +952,8 @@ func (UnimplementedControlServiceHandler) DumpLayout(context.Context, *connect.R
 
 func (UnimplementedControlServiceHandler) Attach(context.Context, *connect.BidiStream[v1.AttachInput, v1.AttachOutput]) error {
 	return connect.NewError(connect.CodeUnimplemented, errors.New("tessera.control.v1.ControlService.Attach is not implemented"))
+}
+
+func (UnimplementedControlServiceHandler) Pipe(context.Context, *connect.BidiStream[v1.PipeRequest, v1.PipeResponse]) error {
+	return connect.NewError(connect.CodeUnimplemented, errors.New("tessera.control.v1.ControlService.Pipe is not implemented"))
 }

@@ -1,0 +1,190 @@
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+
+	"github.com/tessera-ws/tessera/console"
+	"github.com/tessera-ws/tessera/internal/ctl"
+	"github.com/tessera-ws/tessera/internal/testutil/guestbuild"
+	controlv1 "github.com/tessera-ws/tessera/proto/control/v1"
+	"github.com/tessera-ws/tessera/proto/control/v1/controlv1connect"
+)
+
+// startDaemon runs a daemon in-process for the workspace src (in its own
+// XDG directories) until the test ends, and waits until every plugin runs.
+func startDaemon(tb testing.TB, src string) controlv1connect.ControlServiceClient {
+	tb.Helper()
+	base, err := os.MkdirTemp("/tmp", "tdp")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { os.RemoveAll(base) })
+	for _, kv := range [][2]string{{"XDG_RUNTIME_DIR", "rt"}, {"XDG_STATE_HOME", "state"}, {"XDG_DATA_HOME", "data"}} {
+		os.MkdirAll(filepath.Join(base, kv[1]), 0o700)
+		tb.Setenv(kv[0], filepath.Join(base, kv[1]))
+	}
+	file := filepath.Join(base, "workspace.hcl")
+	if err := os.WriteFile(file, []byte(src), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	cache, _ := os.UserCacheDir()
+	d, err := New(Config{Workspace: file, CacheDir: filepath.Join(cache, "tessera-test-compiled")})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- d.Run(ctx) }()
+	tb.Cleanup(func() {
+		cancel()
+		<-ran
+	})
+	client := ctl.Client(d.Paths().Socket)
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		res, err := client.List(context.Background(), connect.NewRequest(&controlv1.ListRequest{Kinds: []string{"plugin"}}))
+		if err == nil && len(res.Msg.Objects) > 0 {
+			running := true
+			for _, o := range res.Msg.Objects {
+				running = running && o.State == StateRunning
+			}
+			if running {
+				return client
+			}
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("the workspace's plugins did not start: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func filterWorkspace(tb testing.TB, panes int) string {
+	wasm := guestbuild.Build(tb, "../examples/plugins/filter")
+	var b strings.Builder
+	fmt.Fprintf(&b, `
+plugin "filter" {
+  source      = %q
+  permissions = ["ReadCliPipes"]
+  limits {
+    commands_per_second = 100000
+  }
+}
+session "s" {
+  tab "t" {
+`, wasm)
+	for i := range panes {
+		fmt.Fprintf(&b, "    plugin_pane \"f%d\" {\n      plugin = plugin.filter\n      config = { pattern = %q }\n    }\n", i, fmt.Sprint(i))
+	}
+	b.WriteString("  }\n}\n")
+	return b.String()
+}
+
+// lines yields the lines given, then the end of the input.
+func lines(ls ...string) func() (*string, bool, error) {
+	i := 0
+	return func() (*string, bool, error) {
+		switch {
+		case i < len(ls):
+			i++
+			return &ls[i-1], true, nil
+		case i == len(ls):
+			i++
+			return nil, true, nil
+		}
+		return nil, false, nil
+	}
+}
+
+// TestPipeBroadcastAndDirected runs CLI pipes in-process (under -race):
+// a broadcast reaches the two filters, each writing back the lines that
+// match its pattern; a directed pipe selects one instance by configuration;
+// concurrent pipes do not mix their output.
+func TestPipeBroadcastAndDirected(t *testing.T) {
+	client := startDaemon(t, filterWorkspace(t, 2))
+	var out bytes.Buffer
+	if err := console.RunPipe(context.Background(), client, console.PipeSpec{Name: "b"}, lines("x0\n", "x1\n", "x01\n"), &out); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	// f0 keeps lines with 0, f1 lines with 1: x01 comes back twice.
+	if strings.Count(got, "x0\n") != 1 || strings.Count(got, "x1\n") != 1 || strings.Count(got, "x01\n") != 2 {
+		t.Fatalf("broadcast output %q", got)
+	}
+
+	url := "file:" + guestbuild.Build(t, "../examples/plugins/filter")
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	outs := make([]bytes.Buffer, 4)
+	for i := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var ls []string
+			for j := range 50 {
+				ls = append(ls, fmt.Sprintf("p%d-%d-1\n", i, j))
+			}
+			spec := console.PipeSpec{Plugin: url, Config: map[string]string{"pattern": "1"}}
+			errs[i] = console.RunPipe(context.Background(), client, spec, lines(ls...), &outs[i])
+		}()
+	}
+	wg.Wait()
+	for i := range 4 {
+		if errs[i] != nil {
+			t.Fatalf("pipe %d: %v", i, errs[i])
+		}
+		var want strings.Builder
+		for j := range 50 {
+			fmt.Fprintf(&want, "p%d-%d-1\n", i, j)
+		}
+		if outs[i].String() != want.String() {
+			t.Errorf("pipe %d got %q", i, outs[i].String())
+		}
+	}
+
+	// A configuration no instance has, on a path that does not exist: the
+	// load fails and the pipe says why.
+	err := console.RunPipe(context.Background(), client, console.PipeSpec{Plugin: "/nonexistent/x.wasm"}, lines("a\n"), &out)
+	if err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Fatalf("pipe to a missing plugin: %v", err)
+	}
+}
+
+// BenchmarkPipeInProcess is BenchmarkPipe (cmd/tessera) without the CLI
+// process: the control API, the daemon and the plugin.
+func BenchmarkPipeInProcess(b *testing.B) {
+	client := startDaemon(b, filterWorkspace(b, 1))
+	url := "file:" + guestbuild.Build(b, "../examples/plugins/filter")
+	spec := console.PipeSpec{Plugin: url, Config: map[string]string{"pattern": "0"}}
+	line := "line 0 of the benchmark\n"
+	n := 0
+	var out bytes.Buffer
+	// Warm up, then measure.
+	for _, count := range []int{3000, b.N} {
+		n = 0
+		out.Reset()
+		b.ResetTimer()
+		err := console.RunPipe(context.Background(), client, spec, func() (*string, bool, error) {
+			n++
+			return &line, n <= count, nil
+		}, &out)
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if out.Len() != b.N*len(line) {
+		b.Fatalf("%d bytes back, want %d", out.Len(), b.N*len(line))
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
