@@ -448,6 +448,9 @@ func (d *Daemon) startTerminal(p *pane) {
 // of its own, so the loop goes on meanwhile (a cold apply starts its panes
 // in parallel); the pane is "starting" until terminalStarted hears back.
 func (d *Daemon) runTerminal(p *pane) {
+	if p.state == StateStopped {
+		return // stopped by the daemon's shutdown: messages still handled then start nothing
+	}
 	tc := p.tcfg
 	if tc == nil {
 		tc = &config.TerminalPane{Cwd: p.sess.cfgCwd()}
@@ -471,7 +474,7 @@ func (d *Daemon) runTerminal(p *pane) {
 	p.proc = nil
 	p.state = StateStarting
 	term := p.term
-	op := &startOp{done: make(chan struct{})}
+	op := &startOp{taken: make(chan struct{}), done: make(chan struct{})}
 	term.starts = append(term.starts, op)
 	d.wg.Add(1)
 	go func() {
@@ -480,7 +483,18 @@ func (d *Daemon) runTerminal(p *pane) {
 			d.post(func() { d.terminalExited(p, run, pr) })
 		})
 		if d.post(func() { d.terminalStarted(p, run, op, pr, err, sp.argv) }) {
-			return
+			// The message can still be left in the inbox if the loop
+			// ends first (the daemon shutting down).
+			select {
+			case <-op.taken:
+				return
+			case <-d.done:
+			}
+			select {
+			case <-op.taken:
+				return
+			default:
+			}
 		}
 		// The loop has stopped: nobody will attach the process.
 		if pr != nil {
@@ -495,6 +509,7 @@ func (d *Daemon) runTerminal(p *pane) {
 // moved on) has its process stopped; otherwise the process is attached to
 // the pane, or the pane failed. Loop only.
 func (d *Daemon) terminalStarted(p *pane, run int, op *startOp, pr *process, err error, argv []string) {
+	close(op.taken)
 	p.term.starts = slices.DeleteFunc(p.term.starts, func(x *startOp) bool { return x == op })
 	if p.runs != run {
 		if pr == nil {
@@ -593,6 +608,9 @@ const maxPaneRestarts = 10
 
 // restartTerminal stops the pane's process (if any) and starts it again.
 func (d *Daemon) restartTerminal(p *pane) {
+	if p.state == StateStopped {
+		return // stopped by the daemon's shutdown
+	}
 	if p.restartTimer != nil {
 		p.restartTimer.Stop()
 		p.restartTimer = nil

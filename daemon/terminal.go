@@ -43,11 +43,13 @@ type terminal struct {
 	starts []*startOp
 }
 
-// startOp is one start of a pane's process in flight. done is closed once
-// its process was attached to the pane, or stopped for good (a superseded
-// start), or the start failed.
+// startOp is one start of a pane's process in flight. taken is closed when
+// the loop took the outcome; done once the process was attached to the
+// pane, or stopped for good (a superseded start, a loop that has ended),
+// or the start failed.
 type startOp struct {
-	done chan struct{}
+	taken chan struct{}
+	done  chan struct{}
 }
 
 func newTerminal(rows, cols int) *terminal {

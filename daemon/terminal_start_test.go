@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,6 +17,14 @@ import (
 // loopDaemon is a daemon with its loop running and no socket, host or
 // watcher: enough for terminal panes. It stops every pane at cleanup.
 func loopDaemon(t *testing.T) (*Daemon, *tab) {
+	d, tb, _ := loopDaemonStop(t)
+	return d, tb
+}
+
+// loopDaemonStop is loopDaemon that also returns a function that ends the
+// loop (as the daemon's shutdown does: stopAll once the loop has returned)
+// and waits until every goroutine of the daemon has ended.
+func loopDaemonStop(t *testing.T) (*Daemon, *tab, func()) {
 	t.Helper()
 	base, err := os.MkdirTemp("/tmp", "tts")
 	if err != nil {
@@ -39,10 +48,13 @@ func loopDaemon(t *testing.T) (*Daemon, *tab) {
 		d.stopAll()
 		close(stopped)
 	}()
-	t.Cleanup(func() {
+	stop := func() {
 		cancel()
 		<-stopped
 		d.wg.Wait()
+	}
+	t.Cleanup(func() {
+		stop()
 		d.logf.Close()
 		releaseLock(d.lock, d.paths.Lock)
 	})
@@ -50,7 +62,7 @@ func loopDaemon(t *testing.T) (*Daemon, *tab) {
 	tb := &tab{addr: "session.s.tab.t", name: "t", sess: s, managed: true}
 	s.tabs = []*tab{tb}
 	d.sessions = []*session{s}
-	return d, tb
+	return d, tb, stop
 }
 
 // onLoop runs f on the daemon's loop.
@@ -192,4 +204,28 @@ func TestQuickExitKeepsOutputAndOrder(t *testing.T) {
 			t.Errorf("state %s status %d, want exited 0", p.state, p.status)
 		}
 	})
+}
+
+// The daemon shuts down while starts are in flight, and more starts come
+// from messages handled during the shutdown: no process is left behind.
+func TestShutdownWhileStartingLeavesNoProcess(t *testing.T) {
+	d, tb, stop := loopDaemonStop(t)
+	var panes []*pane
+	onLoop(t, d, func() {
+		for i := range 5 {
+			p := addTerminal(d, tb, fmt.Sprintf("p%d", i), "sleep", "600")
+			panes = append(panes, p)
+			d.startTerminal(p)
+		}
+	})
+	// Messages still in the inbox when the loop ends are handled by stopAll
+	// after the panes were stopped: a restart there starts a process that
+	// no stopPane knows about.
+	for _, p := range panes {
+		d.post(func() { d.restartTerminal(p) })
+	}
+	stop()
+	if pids := registeredPids(d); len(pids) != 0 {
+		t.Fatalf("processes left after the shutdown: %v", pids)
+	}
 }
