@@ -79,6 +79,7 @@ bench: $(SDK_PB)
 	$(MAKE) --no-print-directory bench-daemon
 	$(MAKE) --no-print-directory bench-attach
 	$(MAKE) --no-print-directory bench-pipe
+	$(MAKE) --no-print-directory bench-fanout
 	uptime >> bench/latest.txt
 
 # The daemon's figures (about 6 minutes; tmux from `make deps`). One op per
@@ -102,6 +103,14 @@ bench-screen:
 bench-attach: $(SDK_PB)
 	$(GO) test -run='^$$' -bench=AttachKeyEcho -benchtime=2000x -count=3 ./cmd/tessera | tee -a bench/latest.txt
 	$(GO) test -run='^$$' -bench=AttachRedraw -benchmem -count=6 ./daemon | tee -a bench/latest.txt
+
+# Fan-out (about 2 minutes): a TabUpdate posted to 100 instances of the
+# status plugin (in-process daemon, compiler engine), p50/p99 until the last
+# one has rendered, and the process's CPU time per change; 1 instance for
+# reference.
+.PHONY: bench-fanout
+bench-fanout: $(SDK_PB)
+	$(GO) test -run='^$$' -bench=PluginFanout -benchtime=300x -count=3 -timeout 20m ./daemon | tee -a bench/latest.txt
 
 lint: $(SDK_PB)
 	@test -z "$$(gofmt -l .)" || (echo "gofmt needed:"; gofmt -l .; exit 1)

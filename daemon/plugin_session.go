@@ -43,17 +43,24 @@ func (d *Daemon) flushDirty() {
 	}
 	sessionsChanged := false
 	for s := range d.dirty {
+		if s.listDirty {
+			sessionsChanged = true
+			s.listDirty = false
+		}
+		plugins := d.sessionPlugins(s)
+		if len(plugins) == 0 {
+			// Nobody to tell (a plugin that loads later gets the state
+			// then): building the events would cost O(panes) per message.
+			s.modeDirty = false
+			continue
+		}
 		zs := d.zellijSession(s)
 		evs := []*pluginpb.Event{zs.TabUpdate(), zs.PaneUpdate()}
 		if s.modeDirty {
 			evs = append([]*pluginpb.Event{zs.ModeUpdate(true)}, evs...)
 			s.modeDirty = false
 		}
-		if s.listDirty {
-			sessionsChanged = true
-			s.listDirty = false
-		}
-		for _, p := range d.sessionPlugins(s) {
+		for _, p := range plugins {
 			for _, ev := range evs {
 				p.Post(ev)
 			}

@@ -88,6 +88,8 @@ func (r *reaper) stop() {
 }
 
 func reapOrphans(procs *procTable) {
+	procs.starting.Lock()
+	defer procs.starting.Unlock()
 	procs.mu.Lock()
 	defer procs.mu.Unlock()
 	for _, pid := range children() {

@@ -382,7 +382,17 @@ func (d *Daemon) stopPane(p *pane, final string, wg *sync.WaitGroup) {
 		p.restartTimer.Stop()
 		p.restartTimer = nil
 	}
-	p.runs++ // an exit from now on is not news
+	p.runs++ // an exit or a start from now on is not news
+	if p.term != nil {
+		// A start in flight ends its process when it comes up.
+		for _, op := range p.term.starts {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-op.done
+			}()
+		}
+	}
 	if pr := p.proc; pr != nil {
 		wg.Add(1)
 		d.wg.Add(1)
@@ -434,8 +444,13 @@ func (d *Daemon) startTerminal(p *pane) {
 	d.runTerminal(p)
 }
 
-// runTerminal starts the pane's process now.
+// runTerminal starts the pane's process. The fork/exec runs on a goroutine
+// of its own, so the loop goes on meanwhile (a cold apply starts its panes
+// in parallel); the pane is "starting" until terminalStarted hears back.
 func (d *Daemon) runTerminal(p *pane) {
+	if p.state == StateStopped {
+		return // stopped by the daemon's shutdown: messages still handled then start nothing
+	}
 	tc := p.tcfg
 	if tc == nil {
 		tc = &config.TerminalPane{Cwd: p.sess.cfgCwd()}
@@ -456,23 +471,77 @@ func (d *Daemon) runTerminal(p *pane) {
 		p.markReady()
 		return
 	}
-	pr, err := p.term.start(sp, d.procs, func(pr *process) {
-		d.post(func() { d.terminalExited(p, run, pr) })
-	})
+	p.proc = nil
+	p.state = StateStarting
+	term := p.term
+	op := &startOp{taken: make(chan struct{}), done: make(chan struct{})}
+	term.starts = append(term.starts, op)
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		pr, err := term.spawn(sp, d.procs, func(pr *process) {
+			d.post(func() { d.terminalExited(p, run, pr) })
+		})
+		if d.post(func() { d.terminalStarted(p, run, op, pr, err, sp.argv) }) {
+			// The message can still be left in the inbox if the loop
+			// ends first (the daemon shutting down).
+			select {
+			case <-op.taken:
+				return
+			case <-d.done:
+			}
+			select {
+			case <-op.taken:
+				return
+			default:
+			}
+		}
+		// The loop has stopped: nobody will attach the process.
+		if pr != nil {
+			pr.stop(stopGrace)
+		}
+		close(op.done)
+	}()
+}
+
+// terminalStarted takes the outcome of a start. A start superseded while
+// it was in flight (the pane was stopped, closed or restarted: p.runs
+// moved on) has its process stopped; otherwise the process is attached to
+// the pane, or the pane failed. Loop only.
+func (d *Daemon) terminalStarted(p *pane, run int, op *startOp, pr *process, err error, argv []string) {
+	close(op.taken)
+	p.term.starts = slices.DeleteFunc(p.term.starts, func(x *startOp) bool { return x == op })
+	if p.runs != run {
+		if pr == nil {
+			close(op.done)
+			return
+		}
+		d.log.Info("pane stopped while it started: ending its process", "pane", p.addr, "pid", pr.pid)
+		d.wg.Add(1)
+		go func() {
+			defer d.wg.Done()
+			pr.stop(stopGrace)
+			close(op.done)
+		}()
+		return
+	}
+	close(op.done)
 	if err != nil {
 		p.state = StateFailed
 		p.lastErr = err.Error()
+		d.log.Error("pane failed to start", "pane", p.addr, "err", err)
 		d.events.publish(EvPaneFailed, p.addr, p.lastErr, nil)
 		p.markReady()
 		return
 	}
+	p.term.attach(pr)
 	p.proc = pr
 	p.state = StateRunning
 	p.exited = false
 	p.lastErr = ""
 	p.started = time.Now()
 	d.markDirty(p.sess)
-	d.log.Info("pane started", "pane", p.addr, "pid", pr.pid, "argv", strings.Join(sp.argv, " "))
+	d.log.Info("pane started", "pane", p.addr, "pid", pr.pid, "argv", strings.Join(argv, " "))
 	d.events.publish(EvPaneStarted, p.addr, fmt.Sprintf("started pid %d", pr.pid), map[string]string{"pid": fmt.Sprint(pr.pid)})
 	p.markReady()
 }
@@ -539,11 +608,15 @@ const maxPaneRestarts = 10
 
 // restartTerminal stops the pane's process (if any) and starts it again.
 func (d *Daemon) restartTerminal(p *pane) {
+	if p.state == StateStopped {
+		return // stopped by the daemon's shutdown
+	}
 	if p.restartTimer != nil {
 		p.restartTimer.Stop()
 		p.restartTimer = nil
 	}
-	p.runs++
+	p.runs++ // a start in flight is superseded
+	run := p.runs
 	pr := p.proc
 	p.proc = nil
 	p.state = StateStarting
@@ -556,7 +629,9 @@ func (d *Daemon) restartTerminal(p *pane) {
 		defer d.wg.Done()
 		pr.stop(stopGrace)
 		d.post(func() {
-			if p.state == StateStarting {
+			// Unless something else happened to the pane meanwhile (a stop,
+			// another restart).
+			if p.runs == run && p.state == StateStarting {
 				d.runTerminal(p)
 			}
 		})

@@ -38,6 +38,18 @@ type terminal struct {
 	written uint64        // bytes read from the pty
 
 	proc *process // current process; nil before the first start
+
+	// starts are the starts in flight (owned by the daemon loop).
+	starts []*startOp
+}
+
+// startOp is one start of a pane's process in flight. taken is closed when
+// the loop took the outcome; done once the process was attached to the
+// pane, or stopped for good (a superseded start, a loop that has ended),
+// or the start failed.
+type startOp struct {
+	taken chan struct{}
+	done  chan struct{}
 }
 
 func newTerminal(rows, cols int) *terminal {
@@ -122,6 +134,12 @@ type process struct {
 	waitErr  error
 	stopped  chan struct{} // closed when the daemon stops it on purpose
 	stopOnce sync.Once
+	// rows and cols are the pty's size at the start.
+	rows, cols int
+	// attached is closed once the loop attached the process to its pane or
+	// gave it up; the waiter reports the exit only after that.
+	attached   chan struct{}
+	attachOnce sync.Once
 }
 
 // procTable tracks the pids the daemon waits for itself, so that the orphan
@@ -129,34 +147,74 @@ type process struct {
 type procTable struct {
 	mu   sync.Mutex
 	pids map[int]bool
+	// starting is held shared by each start until its pid is in pids, and
+	// exclusively by the reaper, so that starts run in parallel and the
+	// reaper never takes the exit status of a child not yet registered.
+	starting sync.RWMutex
 }
 
 func newProcTable() *procTable { return &procTable{pids: map[int]bool{}} }
 
-// start starts argv on a new pty of the terminal's size. The pump goroutine
-// draws its output; onExit is called (on its own goroutine) once it exited.
-func (t *terminal) start(sp spec, procs *procTable, onExit func(*process)) (*process, error) {
+// spawn starts argv on a new pty of the terminal's size and waits for the
+// child in the background. It does not touch the terminal's screen: the
+// pane's output stays in the pty until the loop attaches the process (a
+// start can be superseded while it is in flight). Safe off the loop: it is
+// called from a goroutine of its own, so the loop never waits for a
+// fork/exec. onExit is called (on the waiter's goroutine) once the process
+// exited and was attached or released.
+func (t *terminal) spawn(sp spec, procs *procTable, onExit func(*process)) (*process, error) {
 	t.mu.Lock()
 	rows, cols := t.rows, t.cols
 	t.mu.Unlock()
 	cmd := &exec.Cmd{Path: sp.path, Args: sp.argv, Dir: sp.cwd, Env: sp.env}
-	procs.mu.Lock()
+	// Shared with other starts; the reaper takes it exclusively, so it
+	// never reaps a child whose pid is not registered yet.
+	procs.starting.RLock()
 	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: uint16(rows), Cols: uint16(cols)})
 	if err != nil {
-		procs.mu.Unlock()
+		procs.starting.RUnlock()
 		return nil, err
 	}
 	p := &process{
-		cmd: cmd, ptmx: ptmx, pid: cmd.Process.Pid, started: time.Now(),
+		cmd: cmd, ptmx: ptmx, pid: cmd.Process.Pid, started: time.Now(), rows: rows, cols: cols,
 		writes: make(chan []byte, 64), done: make(chan struct{}), stopped: make(chan struct{}),
+		attached: make(chan struct{}),
 	}
+	procs.mu.Lock()
 	procs.pids[p.pid] = true
 	procs.mu.Unlock()
+	procs.starting.RUnlock()
 
+	go func() { // waiter
+		err := cmd.Wait()
+		procs.mu.Lock()
+		delete(procs.pids, p.pid)
+		procs.mu.Unlock()
+		p.status, p.waitErr = exitStatus(cmd.ProcessState, err)
+		close(p.done)
+		// The exit is news only once the start was: after the loop
+		// attached the process (or gave it up).
+		<-p.attached
+		// Give the pump a moment to draw the last output before the pty
+		// is closed by whoever handles the exit.
+		time.Sleep(20 * time.Millisecond)
+		onExit(p)
+	}()
+	return p, nil
+}
+
+// attach makes p the terminal's process: its output is drawn from now on
+// (what it wrote since it started waited in the pty), its input and the
+// terminal's answers go to it. Loop only.
+func (t *terminal) attach(p *process) {
 	t.mu.Lock()
 	t.proc = p
+	rows, cols := t.rows, t.cols
 	t.mu.Unlock()
-
+	if rows != p.rows || cols != p.cols { // resized while it started
+		_ = pty.Setsize(p.ptmx, &pty.Winsize{Rows: uint16(rows), Cols: uint16(cols)})
+	}
+	ptmx := p.ptmx
 	go func() { // pump: pty → screen, until the pty is closed or hung up
 		buf := make([]byte, 32<<10)
 		for {
@@ -181,19 +239,13 @@ func (t *terminal) start(sp spec, procs *procTable, onExit func(*process)) (*pro
 			}
 		}
 	}()
-	go func() { // waiter
-		err := cmd.Wait()
-		procs.mu.Lock()
-		delete(procs.pids, p.pid)
-		procs.mu.Unlock()
-		p.status, p.waitErr = exitStatus(cmd.ProcessState, err)
-		close(p.done)
-		// Give the pump a moment to draw the last output before the pty
-		// is closed by whoever handles the exit.
-		time.Sleep(20 * time.Millisecond)
-		onExit(p)
-	}()
-	return p, nil
+	p.release()
+}
+
+// release lets the waiter report the exit: the process was attached, or
+// it will never be (a superseded start, a loop that has stopped).
+func (p *process) release() {
+	p.attachOnce.Do(func() { close(p.attached) })
 }
 
 func exitStatus(ps *os.ProcessState, err error) (int, error) {
@@ -230,6 +282,7 @@ func (p *process) write(b []byte, wait time.Duration) error {
 // returns once the process was waited for, then closes the pty.
 func (p *process) stop(grace time.Duration) {
 	p.stopOnce.Do(func() { close(p.stopped) })
+	p.release()
 	select {
 	case <-p.done:
 	default:
