@@ -177,6 +177,27 @@ func syncAll(b *testing.B, plugins []*wasi.Plugin) {
 	}
 }
 
+// waitFrames waits until every view has more frames than before (woken by
+// the views' change channels, not polling).
+func waitFrames(b *testing.B, views []*pluginView, before []uint64) {
+	deadline := time.After(time.Minute)
+	for i, v := range views {
+		for {
+			v.mu.Lock()
+			n, ch := v.frames, v.changed
+			v.mu.Unlock()
+			if n > before[i] {
+				break
+			}
+			select {
+			case <-ch:
+			case <-deadline:
+				b.Fatalf("plugin %d drew no frame after the change", i)
+			}
+		}
+	}
+}
+
 func frameCounts(views []*pluginView) []uint64 {
 	out := make([]uint64, len(views))
 	for i, v := range views {
@@ -217,13 +238,10 @@ func benchFanout(b *testing.B, wasm string, n int) {
 		if err := d.call(ctx, func() { d.newTab(s, "fan") }); err != nil {
 			b.Fatal(err)
 		}
-		// The loop posts the update after the message that made the change
-		// (flushDirty): an empty message behind it makes sure it was
-		// posted before the Syncs are queued.
-		if err := d.call(ctx, func() {}); err != nil {
-			b.Fatal(err)
-		}
-		syncAll(b, plugins)
+		// The loop offers the update to each plugin's state feed after the
+		// message that made the change (flushDirty); the op ends when every
+		// plugin has drawn a frame after it.
+		waitFrames(b, views, before)
 		lat = append(lat, time.Since(t0))
 		cpu += processCPU() - c0
 

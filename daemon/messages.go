@@ -107,7 +107,7 @@ func parsePluginURL(raw, cwd string) (config.Source, error) {
 	}
 	p := strings.TrimPrefix(raw, "file:")
 	if i := strings.Index(p, ":"); i > 0 && !strings.HasPrefix(raw, "file:") && !strings.ContainsAny(p[:i], "/\\.") {
-		return config.Source{}, fmt.Errorf("%q: the scheme %q is not supported; use a path, file:, zellij:, builtin: or https:", raw, p[:i+1])
+		return config.Source{}, fmt.Errorf("%q: the scheme %q is not supported; use a path, or one of the schemes file, zellij, builtin or https", raw, p[:i+1])
 	}
 	if p == "~" || strings.HasPrefix(p, "~/") {
 		if home, err := os.UserHomeDir(); err == nil {

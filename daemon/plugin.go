@@ -39,6 +39,8 @@ type pluginObj struct {
 	notSelectable, hidden bool
 	// pending is a permission request waiting for an admin's answer.
 	pending *pendingRequest
+	// feed delivers session state to the running instance, latest wins.
+	feed *stateFeed
 }
 
 // pluginView holds a plugin's size and last frame; it guards itself.
@@ -273,6 +275,7 @@ func (d *Daemon) pluginLoaded(pn *pane, loadNo int, p *wasi.Plugin) {
 	}
 	po.p = p
 	po.state = StateRunning
+	po.feed = newStateFeed(p, &d.wg)
 	d.sendInitialEvents(pn, p)
 	d.markDirty(pn.sess)
 	d.log.Info("plugin loaded", "plugin", pn.addr, "id", po.id, "url", po.inst.Source.URL(), "engine", p.Engine().String())
@@ -319,6 +322,10 @@ func (d *Daemon) pluginCrashed(pn *pane, loadNo int, err error) {
 	d.log.Error("plugin crashed", "plugin", pn.addr, "err", po.lastErr)
 	d.events.publish(EvPluginCrashed, pn.addr, po.lastErr, nil)
 	d.pipesPluginGone(pn, crashWhy(po.lastErr))
+	if po.feed != nil {
+		po.feed.stop()
+		po.feed = nil
+	}
 	if p := po.p; p != nil {
 		po.p = nil
 		d.closePluginAsync(p)
@@ -385,6 +392,10 @@ func (d *Daemon) stopPlugin(pn *pane, final string) {
 	}
 	if po.restartTimer != nil {
 		po.restartTimer.Stop()
+	}
+	if po.feed != nil {
+		po.feed.stop()
+		po.feed = nil
 	}
 	if p := po.p; p != nil {
 		po.p = nil

@@ -60,21 +60,38 @@ func (d *Daemon) flushDirty() {
 			evs = append([]*pluginpb.Event{zs.ModeUpdate(true)}, evs...)
 			s.modeDirty = false
 		}
-		for _, p := range plugins {
-			for _, ev := range evs {
-				p.Post(ev)
-			}
+		for _, f := range d.sessionFeeds(s) {
+			f.offer(evs...)
 		}
 	}
 	d.dirty = nil
 	if sessionsChanged {
 		for _, s := range d.sessions {
 			ev := d.sessionUpdate(s)
-			for _, p := range d.sessionPlugins(s) {
-				p.Post(ev)
+			for _, f := range d.sessionFeeds(s) {
+				f.offer(ev)
 			}
 		}
 	}
+}
+
+// sessionFeeds returns the state feeds of a session's running plugins.
+func (d *Daemon) sessionFeeds(s *session) []*stateFeed {
+	var out []*stateFeed
+	add := func(p *pane) {
+		if p.plug != nil && p.plug.p != nil && p.plug.feed != nil {
+			out = append(out, p.plug.feed)
+		}
+	}
+	for _, t := range s.tabs {
+		for _, p := range t.panes {
+			add(p)
+		}
+	}
+	for _, p := range s.bg {
+		add(p)
+	}
+	return out
 }
 
 // sessionPlugins returns the running plugins of a session.
