@@ -68,10 +68,32 @@ func Precompile(wasmPath string) error {
 	if err != nil {
 		return err
 	}
+	cache := CacheDir()
+	return precompile(b, wasmPath, "host", "-cache", cache)
+}
+
+// WazeroCacheDir is the wazero compilation cache directory (for
+// wazero.NewCompilationCacheWithDir) of the tests that use wazero's
+// compiler directly, filled by PrecompileWazero.
+func WazeroCacheDir() string { return filepath.Join(CacheDir(), "wazero") }
+
+// PrecompileWazero compiles wasm into WazeroCacheDir with wazero's compiler
+// configured as wazero.NewRuntimeConfigCompiler() with
+// WithCloseOnContextDone(closeOnDone) and nothing else, in a process built
+// without the race detector, once per module and configuration (see
+// Precompile). A test whose runtime has that configuration and that cache
+// then loads the module instead of compiling it.
+func PrecompileWazero(wasm []byte, closeOnDone bool) error {
+	kind := fmt.Sprintf("wazero-close=%v", closeOnDone)
+	return precompile(wasm, "", kind, "-wazero", WazeroCacheDir(), fmt.Sprintf("-close-on-done=%v", closeOnDone))
+}
+
+// precompile runs the precompile command with args on wasm (read from
+// wasmPath, or written to a temporary file when wasmPath is empty) unless
+// the marker of kind and wasm says it ran.
+func precompile(wasm []byte, wasmPath, kind string, args ...string) error {
 	// The marker's name covers what the compiled code depends on besides
 	// the module: the Go version and the module's dependencies (wazero).
-	h := sha256.New()
-	fmt.Fprintln(h, runtime.Version())
 	root, err := workRoot()
 	if err != nil {
 		return err
@@ -80,8 +102,10 @@ func Precompile(wasmPath string) error {
 	if err != nil {
 		return err
 	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00", runtime.Version(), kind)
 	h.Write(gosum)
-	h.Write(b)
+	h.Write(wasm)
 	sum := hex.EncodeToString(h.Sum(nil))
 	cache := CacheDir()
 	key := cache + "\x00" + sum
@@ -109,11 +133,26 @@ func Precompile(wasmPath string) error {
 		return nil
 	}
 	if tool == "" {
-		if tool, err = buildTool(marks); err != nil {
+		if tool, err = buildTool(root, marks); err != nil {
 			return err
 		}
 	}
-	cmd := exec.Command(tool, "-cache", cache, wasmPath)
+	if wasmPath == "" {
+		f, err := os.CreateTemp("", "tessera-precompile-*.wasm")
+		if err != nil {
+			return err
+		}
+		defer os.Remove(f.Name())
+		_, err = f.Write(wasm)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+		wasmPath = f.Name()
+	}
+	cmd := exec.Command(tool, append(args, wasmPath)...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("precompile %s: %v\n%s", wasmPath, err, out)
 	}
@@ -128,11 +167,7 @@ func Precompile(wasmPath string) error {
 // buildTool builds the precompile command (no -race: go test's flags are
 // not in the environment) beside the marks, once per process and under
 // the lock, so no other process runs it while it is replaced.
-func buildTool(dir string) (string, error) {
-	root, err := workRoot()
-	if err != nil {
-		return "", err
-	}
+func buildTool(root, dir string) (string, error) {
 	src := filepath.Join(root, "internal", "testutil", "guestbuild", "precompile")
 	out := filepath.Join(dir, "precompile")
 	cmd := exec.Command("go", "build", "-o", out, ".")
