@@ -54,7 +54,7 @@ func BuildCompiledPath(dir string) (string, error) {
 var (
 	preMu   sync.Mutex
 	preDone = map[string]bool{}
-	tool    string // the precompile command, built once per process
+	tools   = map[string]string{} // the precompile command per cache, built once per process
 )
 
 // Precompile compiles the module at wasmPath into CacheDir the way a host
@@ -132,10 +132,12 @@ func precompile(wasm []byte, wasmPath, kind string, args ...string) error {
 		preDone[key] = true
 		return nil
 	}
+	tool := tools[marks]
 	if tool == "" {
 		if tool, err = buildTool(root, marks); err != nil {
 			return err
 		}
+		tools[marks] = tool
 	}
 	if wasmPath == "" {
 		f, err := os.CreateTemp("", "tessera-precompile-*.wasm")
