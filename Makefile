@@ -42,7 +42,9 @@ deps:
 	    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null; \
 	  else echo "tmux not found: the terminal reference tests will be skipped"; fi; }
 
-# The test command of the README. Test guests are built by the tests (cached).
+# The test command of the README. Test guests are built by the tests and
+# compiled once, by a process without -race, into a cache shared by every
+# package (internal/testutil/guestbuild; TESSERA_TEST_CACHE moves it).
 test: $(SDK_PB)
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 30m ./...

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -35,16 +34,13 @@ func TestMain(m *testing.M) {
 }
 
 // testHost returns a host shared by the tests of this package, so the probe
-// guest is compiled once per run. Its compilation cache lives in the user
-// cache directory, like the test guests.
+// guest is compiled once per run. Its compilation cache is the one the tests
+// of every package share, where probeWasm compiles the probe without the
+// race detector.
 func testHost(t testing.TB) *Host {
 	t.Helper()
 	sharedHostOnce.Do(func() {
-		dir, err := os.UserCacheDir()
-		if err != nil {
-			dir = os.TempDir()
-		}
-		sharedHost, sharedHostErr = NewHost(context.Background(), HostConfig{CacheDir: filepath.Join(dir, "tessera-test")})
+		sharedHost, sharedHostErr = NewHost(context.Background(), HostConfig{CacheDir: guestbuild.CacheDir()})
 	})
 	if sharedHostErr != nil {
 		t.Fatal(sharedHostErr)
@@ -56,7 +52,7 @@ func probeWasm(t testing.TB) []byte {
 	t.Helper()
 	probeOnce.Do(func() {
 		var path string
-		path, probeErr = guestbuild.BuildPath("testdata/guests/probe")
+		path, probeErr = guestbuild.BuildCompiledPath("testdata/guests/probe")
 		if probeErr == nil {
 			probeBytes, probeErr = os.ReadFile(path)
 		}

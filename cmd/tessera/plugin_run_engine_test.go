@@ -1,19 +1,25 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
 // TestPluginRunEngines runs the probe on every engine: the screens agree, a
 // cold auto run leaves the compiled code and its marker in the cache (it
 // waits for the background compile at exit), and bad values are usage
-// errors.
+// errors. The cold run is the binary, built without the race detector as a
+// user's is: under -race its background compile alone takes minutes (the
+// wasi package's tiering tests move plugins to compiled code under -race).
 func TestPluginRunEngines(t *testing.T) {
 	probe := probePath(t)
 	wasm, err := os.ReadFile(probe)
@@ -23,10 +29,24 @@ func TestPluginRunEngines(t *testing.T) {
 	marker := func(dir string) string {
 		return filepath.Join(dir, "compiled", "digests", fmt.Sprintf("%x", sha256.Sum256(wasm)))
 	}
-	screen := func(args ...string) []string {
+	const script = "key e\nrender\n"
+	inProcess := func(args ...string) (int, string, string) { return prRun(t, script, args...) }
+	binary := func(args ...string) (int, string, string) {
+		cmd := exec.Command(tesseraBin, args...)
+		cmd.Stdin = strings.NewReader(script)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		var exit *exec.ExitError
+		if err != nil && !errors.As(err, &exit) {
+			t.Fatal(err)
+		}
+		return cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()
+	}
+	screen := func(run func(...string) (int, string, string), args ...string) []string {
 		t.Helper()
 		args = append([]string{"plugin", "run", probe, "--json", "--grant", "all", "--timeout", "2m", "--script", "-"}, args...)
-		code, stdout, stderr := prRun(t, "key e\nrender\n", args...)
+		code, stdout, stderr := run(args...)
 		if code != exitOK {
 			t.Fatalf("%v: exit %d: %s", args, code, stderr)
 		}
@@ -42,18 +62,18 @@ func TestPluginRunEngines(t *testing.T) {
 		}
 		return out.Screen
 	}
-	want := screen("--engine", "interpreter", "--cache-dir", t.TempDir())
-	if got := screen("--engine", "compiler", "--cache-dir", prCacheDir); !reflect.DeepEqual(got, want) {
+	want := screen(inProcess, "--engine", "interpreter", "--cache-dir", t.TempDir())
+	if got := screen(inProcess, "--engine", "compiler", "--cache-dir", prCacheDir); !reflect.DeepEqual(got, want) {
 		t.Errorf("compiler screen %q, interpreter %q", got, want)
 	}
 	dir := t.TempDir()
-	if got := screen("--cache-dir", dir, "--compile-wait", "10m"); !reflect.DeepEqual(got, want) {
+	if got := screen(binary, "--cache-dir", dir, "--compile-wait", "10m"); !reflect.DeepEqual(got, want) {
 		t.Errorf("auto (cold) screen %q, interpreter %q", got, want)
 	}
 	if _, err := os.Stat(marker(dir)); err != nil {
 		t.Errorf("cold auto run did not leave the module compiled: %v", err)
 	}
-	if got := screen("--engine", "auto", "--cache-dir", dir); !reflect.DeepEqual(got, want) {
+	if got := screen(inProcess, "--engine", "auto", "--cache-dir", dir); !reflect.DeepEqual(got, want) {
 		t.Errorf("auto (warm) screen %q, interpreter %q", got, want)
 	}
 	for _, bad := range [][]string{{"--engine", "jit"}, {"--compile-wait", "-1s"}} {

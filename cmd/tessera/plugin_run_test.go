@@ -42,13 +42,10 @@ func TestMain(m *testing.M) {
 		tesseraBin += ".exe"
 	}
 	// Compiled plugins are cached persistently (like built guests) and
-	// shared with internal/runner's tests: a cold compile under -race takes
-	// minutes.
-	base, err := os.UserCacheDir()
-	if err != nil {
-		base = os.TempDir()
-	}
-	prCacheDir = filepath.Join(base, "tessera-test-compiled")
+	// shared with the other packages' tests; guestbuild.BuildCompiled
+	// compiles the guests there without the race detector (under -race a
+	// cold compile takes minutes).
+	prCacheDir = guestbuild.CacheDir()
 	build := exec.Command("go", "build", "-o", tesseraBin, ".")
 	if out, err := build.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "build tessera: %v\n%s", err, out)
@@ -88,7 +85,7 @@ func probePath(t *testing.T) string {
 	if testing.Short() {
 		t.Skip("builds a wasm guest")
 	}
-	return guestbuild.Build(t, "../../internal/runner/testdata/guests/probe")
+	return guestbuild.BuildCompiled(t, "../../internal/runner/testdata/guests/probe")
 }
 
 // checkGolden compares got with testdata/plugin_run/NAME, or rewrites it
@@ -378,7 +375,7 @@ func examplePath(t *testing.T, name string) string {
 	if testing.Short() {
 		t.Skip("builds a wasm guest")
 	}
-	return guestbuild.Build(t, filepath.Join("../../examples/plugins", name))
+	return guestbuild.BuildCompiled(t, filepath.Join("../../examples/plugins", name))
 }
 
 func TestPluginRunExampleStatus(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,18 +14,10 @@ import (
 	"github.com/tessera-ws/tessera/wasi"
 )
 
-// testCacheDir is the compilation cache of the tests: persistent (like the
-// guest build cache) and shared with cmd/tessera's tests, so each guest is
-// compiled once, not once per run; a cold compile under -race takes minutes.
-var testCacheDir = compiledCacheDir()
-
-func compiledCacheDir() string {
-	base, err := os.UserCacheDir()
-	if err != nil {
-		base = os.TempDir()
-	}
-	return filepath.Join(base, "tessera-test-compiled")
-}
+// testCacheDir is the compilation cache that the tests of every package
+// share, where guestbuild.BuildCompiled compiles the probe without the race
+// detector (under -race a cold compile takes minutes).
+var testCacheDir = guestbuild.CacheDir()
 
 // testHost returns a host on the tests' compilation cache, closed at the
 // end of the test.
@@ -45,7 +36,7 @@ func probeWASM(t *testing.T) []byte {
 	if testing.Short() {
 		t.Skip("builds a wasm guest")
 	}
-	b, err := os.ReadFile(guestbuild.Build(t, "testdata/guests/probe"))
+	b, err := os.ReadFile(guestbuild.BuildCompiled(t, "testdata/guests/probe"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package conformance
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -22,12 +21,13 @@ var (
 	guestErr   error
 )
 
-// guest returns the zellij-like guest, built once per run.
+// guest returns the zellij-like guest, built once per run and compiled into
+// cacheDir without the race detector.
 func guest(t testing.TB) []byte {
 	t.Helper()
 	guestOnce.Do(func() {
 		var p string
-		if p, guestErr = guestbuild.BuildPath("testdata/guests/zellijlike"); guestErr == nil {
+		if p, guestErr = guestbuild.BuildCompiledPath("testdata/guests/zellijlike"); guestErr == nil {
 			guestBytes, guestErr = os.ReadFile(p)
 		}
 	})
@@ -37,15 +37,9 @@ func guest(t testing.TB) []byte {
 	return guestBytes
 }
 
-// cacheDir is the compilation cache shared by every run, so the guest is
-// compiled once per machine, not once per test.
-func cacheDir() string {
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		dir = os.TempDir()
-	}
-	return filepath.Join(dir, "tessera-test")
-}
+// cacheDir is the compilation cache shared by every run and package, so
+// the guest is compiled once per machine, not once per test.
+func cacheDir() string { return guestbuild.CacheDir() }
 
 type runOpts struct {
 	personality string

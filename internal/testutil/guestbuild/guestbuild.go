@@ -1,6 +1,16 @@
 // Package guestbuild compiles Go plugin sources to WebAssembly for tests and
 // caches the result by content, so each guest is built once per source change
 // rather than once per test.
+//
+// It also keeps the compilation cache that the tests of every package share
+// (CacheDir), and fills it from a process built without the race detector
+// (BuildCompiled): under -race, wazero's compiler is about twenty times
+// slower, and a Go guest took minutes to compile in each package's tests.
+//
+// Everything lives under $TESSERA_TEST_CACHE when it is set, else under
+// the user cache directory (tessera-testguests and tessera-test), so later
+// runs reuse it. Test processes of several packages running at once take a
+// file lock per guest, so each guest is built and compiled once.
 package guestbuild
 
 import (
@@ -66,6 +76,16 @@ func BuildPath(dir string) (string, error) {
 		built[abs] = out
 		return out, nil
 	}
+	// Another test process may be building the same guest: wait for it.
+	unlock, err := lockFile(out + ".lock")
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	if _, err := os.Stat(out); err == nil {
+		built[abs] = out
+		return out, nil
+	}
 	tmp := out + fmt.Sprintf(".tmp%d", os.Getpid())
 	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-trimpath", "-o", tmp, ".")
 	cmd.Dir = abs
@@ -81,6 +101,7 @@ func BuildPath(dir string) (string, error) {
 	return out, nil
 }
 
+// cacheDir is where built guests are kept.
 func cacheDir() (string, error) {
 	base := os.Getenv("TESSERA_TEST_CACHE")
 	if base == "" {

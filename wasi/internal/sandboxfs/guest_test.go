@@ -44,10 +44,15 @@ func escapeGuest(t testing.TB) guestRuntime {
 			guestErr = err
 			return
 		}
-		// Compiling the guest takes seconds, and minutes under -race: keep
-		// the compiled code beside the cached guest binaries.
+		// Compiling the guest takes seconds, and minutes under -race: it
+		// is compiled without the race detector into the tests' shared
+		// cache, and loaded from there.
+		if err := guestbuild.PrecompileWazero(bin, false); err != nil {
+			guestErr = err
+			return
+		}
 		rcfg := wazero.NewRuntimeConfigCompiler()
-		if cache, err := wazero.NewCompilationCacheWithDir(filepath.Join(filepath.Dir(wasmPath), "wazero")); err == nil {
+		if cache, err := wazero.NewCompilationCacheWithDir(guestbuild.WazeroCacheDir()); err == nil {
 			rcfg = rcfg.WithCompilationCache(cache)
 		}
 		rt := wazero.NewRuntimeWithConfig(ctx, rcfg)

@@ -34,12 +34,25 @@ func statefulGuestWith(t testing.TB, opt Options) (orig, out []byte, info *Modul
 	if err != nil {
 		t.Fatalf("rewrite: %v", err)
 	}
+	// The tests' compiler runtimes find it in testCache's directory.
+	if err := guestbuild.PrecompileWazero(out, false); err != nil {
+		t.Fatal(err)
+	}
 	return orig, out, info
 }
 
-// testCache shares compiled modules between the tests' runtimes, so each
-// binary is compiled once per engine and test binary run.
-var testCache = wazero.NewCompilationCache()
+// testCache shares compiled modules between the tests' runtimes, and with
+// later runs on disk: statefulGuestWith compiles the Go guest there without
+// the race detector (a cold compile under -race takes minutes).
+var testCache = diskCache()
+
+func diskCache() wazero.CompilationCache {
+	c, err := wazero.NewCompilationCacheWithDir(guestbuild.WazeroCacheDir())
+	if err != nil {
+		return wazero.NewCompilationCache()
+	}
+	return c
+}
 
 // wasiRuntime returns a runtime of the given configuration with WASI,
 // sharing testCache.

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -76,18 +75,20 @@ var (
 	fuzzDiskCache wazero.CompilationCache
 )
 
+// largeModule is the size above which a module (the Go guest seed, seconds
+// to compile, minutes under -race) goes through the disk cache.
+const largeModule = 1 << 20
+
 // fuzzRuntime is a compiler runtime with WASI and a context watch. Large
-// modules (the Go guest seed, seconds to compile) share a compilation
-// cache on disk; the small ones a fuzzing run makes by the thousand are
-// not cached.
+// modules share the tests' compilation cache on disk, where warm compiles
+// them first without the race detector; the small ones a fuzzing run makes
+// by the thousand are not cached.
 func fuzzRuntime(t *testing.T, size int) wazero.Runtime {
 	rc := wazero.NewRuntimeConfigCompiler().WithCloseOnContextDone(true)
-	if size > 1<<20 {
+	if size > largeModule {
 		fuzzCacheOnce.Do(func() {
-			dir, err := os.UserCacheDir()
-			if err == nil {
-				fuzzDiskCache, err = wazero.NewCompilationCacheWithDir(filepath.Join(dir, "tessera-test", "tiering-fuzz"))
-			}
+			var err error
+			fuzzDiskCache, err = wazero.NewCompilationCacheWithDir(guestbuild.WazeroCacheDir())
 			if err != nil {
 				fuzzDiskCache = wazero.NewCompilationCache()
 			}
@@ -106,6 +107,7 @@ func fuzzRuntime(t *testing.T, size int) wazero.Runtime {
 func diffModule(t *testing.T, wasm []byte, generated bool, argSets [][]uint64) {
 	ctx := context.Background()
 	r := fuzzRuntime(t, len(wasm))
+	warm(t, wasm)
 	orig, err := r.CompileModule(ctx, wasm)
 	if err != nil {
 		if generated {
@@ -121,11 +123,23 @@ func diffModule(t *testing.T, wasm []byte, generated bool, argSets [][]uint64) {
 			}
 			continue // refused by the rewriter: the host loads the original
 		}
+		warm(t, out)
 		rw, err := r.CompileModule(ctx, out)
 		if err != nil {
 			t.Fatalf("wazero accepts the module but not its rewrite %+v: %v", opt, err)
 		}
 		diffBehaviour(t, r, orig, rw, argSets, fmt.Sprintf("%+v", opt))
+	}
+}
+
+// warm compiles a large module into fuzzRuntime's disk cache in a process
+// without the race detector. A failure is left to the test's own compile.
+func warm(t *testing.T, wasm []byte) {
+	if len(wasm) <= largeModule {
+		return
+	}
+	if err := guestbuild.PrecompileWazero(wasm, true); err != nil {
+		t.Logf("not precompiled: %v", err)
 	}
 }
 

@@ -1,5 +1,6 @@
 // Command probe is a raw test guest for the standalone runner: it speaks the
-// plugin ABI by hand (no SDK), records what the host tells it, issues
+// plugin ABI by hand (no SDK; messages from sdk/pb, the lean mirror of
+// pluginpb, to keep the module small), records what the host tells it, issues
 // commands on key presses, and renders its state as plain text.
 //
 // Keys: n NewTab, t SwitchTabTo(1), s SetTimeout(50ms), r RunCommand,
@@ -19,9 +20,7 @@ import (
 	"strings"
 	"syscall"
 
-	"google.golang.org/protobuf/proto"
-
-	"github.com/tessera-ws/tessera/proto/pluginpb"
+	"github.com/tessera-ws/tessera/sdk/pb"
 )
 
 //go:wasmimport zellij host_run_plugin_command
@@ -83,21 +82,21 @@ func parseFrame(line []byte) ([]byte, error) {
 	return out, nil
 }
 
-func read(m proto.Message) {
+// message is what read decodes: any message of sdk/pb.
+type message interface{ Unmarshal([]byte) error }
+
+func read(m message) {
 	b, err := parseFrame(readLine())
 	if err != nil {
 		panic(err)
 	}
-	if err := proto.Unmarshal(b, m); err != nil {
+	if err := m.Unmarshal(b); err != nil {
 		panic(err)
 	}
 }
 
-func send(c *pluginpb.PluginCommand) {
-	b, err := proto.Marshal(c)
-	if err != nil {
-		panic(err)
-	}
+func send(c *pb.PluginCommand) {
+	b := c.MarshalAppend(nil)
 	parts := make([]string, len(b))
 	for i, x := range b {
 		parts[i] = strconv.Itoa(int(x))
@@ -113,7 +112,7 @@ func send(c *pluginpb.PluginCommand) {
 	hostRun()
 }
 
-func call(c *pluginpb.PluginCommand, reply proto.Message) {
+func call(c *pb.PluginCommand, reply message) {
 	send(c)
 	read(reply)
 }
@@ -122,7 +121,7 @@ func call(c *pluginpb.PluginCommand, reply proto.Message) {
 
 var st struct {
 	config     map[string]string
-	ids        *pluginpb.PluginIds
+	ids        *pb.PluginIds
 	mode       string
 	session    string
 	tabs       []string
@@ -144,42 +143,50 @@ var st struct {
 
 //go:wasmexport load
 func load() {
-	var pc pluginpb.PluginConfiguration
+	var pc pb.PluginConfiguration
 	read(&pc)
 	st.config = map[string]string{}
 	for _, kv := range pc.NameAndValue {
 		st.config[kv.Name] = kv.Value
 	}
-	st.ids = &pluginpb.PluginIds{}
-	call(&pluginpb.PluginCommand{Name: pluginpb.CommandName_GetPluginIds}, st.ids)
-	send(&pluginpb.PluginCommand{
-		Name: pluginpb.CommandName_Subscribe,
-		Payload: &pluginpb.PluginCommand_SubscribePayload{SubscribePayload: &pluginpb.SubscribePayload{
-			Subscriptions: &pluginpb.EventNameList{EventTypes: []pluginpb.EventType{
-				pluginpb.EventType_ModeUpdate, pluginpb.EventType_TabUpdate, pluginpb.EventType_PaneUpdate,
-				pluginpb.EventType_SessionUpdate, pluginpb.EventType_Key, pluginpb.EventType_Mouse,
-				pluginpb.EventType_Timer, pluginpb.EventType_Visible, pluginpb.EventType_InitialKeybinds,
-				pluginpb.EventType_PermissionRequestResult, pluginpb.EventType_RunCommandResult,
-				pluginpb.EventType_CustomMessage,
+	st.ids = &pb.PluginIds{}
+	call(&pb.PluginCommand{Name: pb.CommandName_GetPluginIds}, st.ids)
+	send(&pb.PluginCommand{
+		Name: pb.CommandName_Subscribe,
+		SubscribePayload: &pb.SubscribePayload{
+			Subscriptions: &pb.EventNameList{EventTypes: []pb.EventType{
+				pb.EventType_ModeUpdate, pb.EventType_TabUpdate, pb.EventType_PaneUpdate,
+				pb.EventType_SessionUpdate, pb.EventType_Key, pb.EventType_Mouse,
+				pb.EventType_Timer, pb.EventType_Visible, pb.EventType_InitialKeybinds,
+				pb.EventType_PermissionRequestResult, pb.EventType_RunCommandResult,
+				pb.EventType_CustomMessage,
 			}},
-		}},
+		},
 	})
 	if p := st.config["perms"]; p != "" {
-		var perms []pluginpb.PermissionType
+		var perms []pb.PermissionType
 		for _, name := range strings.Split(p, ",") {
-			perms = append(perms, pluginpb.PermissionType(pluginpb.PermissionType_value[name]))
+			perms = append(perms, permission(name))
 		}
 		st.permsAsked = true
-		send(&pluginpb.PluginCommand{
-			Name: pluginpb.CommandName_RequestPluginPermissions,
-			Payload: &pluginpb.PluginCommand_RequestPluginPermissionPayload{
-				RequestPluginPermissionPayload: &pluginpb.RequestPluginPermissionPayload{Permissions: perms},
-			},
+		send(&pb.PluginCommand{
+			Name:                           pb.CommandName_RequestPluginPermissions,
+			RequestPluginPermissionPayload: &pb.RequestPluginPermissionPayload{Permissions: perms},
 		})
 	}
 }
 
-func keyString(k *pluginpb.Key) string {
+// permission is the permission type called name.
+func permission(name string) pb.PermissionType {
+	for p := pb.PermissionType(0); p < 64; p++ {
+		if p.String() == name {
+			return p
+		}
+	}
+	panic("unknown permission " + name)
+}
+
+func keyString(k *pb.Key) string {
 	var mods []string
 	if k.Modifier != nil {
 		mods = append(mods, k.Modifier.String())
@@ -199,10 +206,10 @@ func keyString(k *pluginpb.Key) string {
 
 //go:wasmexport update
 func update() int32 {
-	var ev pluginpb.Event
+	var ev pb.Event
 	read(&ev)
 	switch ev.Name {
-	case pluginpb.EventType_ModeUpdate:
+	case pb.EventType_ModeUpdate:
 		p := ev.GetModeUpdatePayload()
 		st.mode = p.CurrentMode.String()
 		st.session = p.GetSessionName()
@@ -210,7 +217,7 @@ func update() int32 {
 		if s := p.GetStyle().GetStyling(); s == nil || len(s.TextUnselected) != 6 || len(s.MultiplayerUserColors) != 10 {
 			panic("incomplete styling")
 		}
-	case pluginpb.EventType_TabUpdate:
+	case pb.EventType_TabUpdate:
 		st.tabs = nil
 		for _, t := range ev.GetTabUpdatePayload().TabInfo {
 			s := t.Name
@@ -219,34 +226,34 @@ func update() int32 {
 			}
 			st.tabs = append(st.tabs, s)
 		}
-	case pluginpb.EventType_PaneUpdate:
+	case pb.EventType_PaneUpdate:
 		st.panes = 0
 		for _, m := range ev.GetPaneUpdatePayload().PaneManifest {
 			st.panes += len(m.Panes)
 		}
-	case pluginpb.EventType_SessionUpdate:
+	case pb.EventType_SessionUpdate:
 		var names []string
 		for _, m := range ev.GetSessionUpdatePayload().SessionManifests {
 			names = append(names, m.Name)
 		}
 		st.sessions = strings.Join(names, ",")
-	case pluginpb.EventType_InitialKeybinds:
+	case pb.EventType_InitialKeybinds:
 		st.initialKB = len(ev.GetInitialKeybindsPayload().Keybinds)
-	case pluginpb.EventType_Visible:
+	case pb.EventType_Visible:
 		st.visible = strconv.FormatBool(ev.GetVisiblePayload())
-	case pluginpb.EventType_Timer:
+	case pb.EventType_Timer:
 		st.timers++
-	case pluginpb.EventType_PermissionRequestResult:
+	case pb.EventType_PermissionRequestResult:
 		st.perm = strconv.FormatBool(ev.GetPermissionRequestResultPayload().Granted)
-	case pluginpb.EventType_RunCommandResult:
+	case pb.EventType_RunCommandResult:
 		r := ev.GetRunCommandResultPayload()
 		st.runResult = fmt.Sprintf("exit=%v stderr=%q", r.ExitCode != nil, r.Stderr)
-	case pluginpb.EventType_CustomMessage:
+	case pb.EventType_CustomMessage:
 		st.custom = ev.GetCustomMessagePayload().MessageName
-	case pluginpb.EventType_Mouse:
+	case pb.EventType_Mouse:
 		m := ev.GetMouseEventPayload()
 		st.mouse = fmt.Sprintf("%s %d,%d lines=%d", m.MouseEventName, m.GetPosition().GetLine(), m.GetPosition().GetColumn(), m.GetLineCount())
-	case pluginpb.EventType_Key:
+	case pb.EventType_Key:
 		k := ev.GetKeyPayload()
 		st.key = keyString(k)
 		if k.Modifier == nil && k.Char != nil {
@@ -259,64 +266,64 @@ func update() int32 {
 func onKey(c rune) {
 	switch c {
 	case 'n':
-		var r pluginpb.NewTabResponse
-		call(&pluginpb.PluginCommand{Name: pluginpb.CommandName_NewTab,
-			Payload: &pluginpb.PluginCommand_NewTabPayload{NewTabPayload: &pluginpb.NewTabPayload{}}}, &r)
+		var r pb.NewTabResponse
+		call(&pb.PluginCommand{Name: pb.CommandName_NewTab,
+			NewTabPayload: &pb.NewTabPayload{}}, &r)
 		st.lastReply = fmt.Sprintf("new tab %d", r.GetTabId())
 	case 't':
-		send(&pluginpb.PluginCommand{Name: pluginpb.CommandName_SwitchTabTo,
-			Payload: &pluginpb.PluginCommand_SwitchTabToPayload{SwitchTabToPayload: &pluginpb.SwitchTabToPayload{TabIndex: 1}}})
+		send(&pb.PluginCommand{Name: pb.CommandName_SwitchTabTo,
+			SwitchTabToPayload: &pb.SwitchTabToPayload{TabIndex: 1}})
 	case 's':
-		send(&pluginpb.PluginCommand{Name: pluginpb.CommandName_SetTimeout,
-			Payload: &pluginpb.PluginCommand_SetTimeoutPayload{SetTimeoutPayload: &pluginpb.SetTimeoutPayload{Seconds: 0.05}}})
+		send(&pb.PluginCommand{Name: pb.CommandName_SetTimeout,
+			SetTimeoutPayload: &pb.SetTimeoutPayload{Seconds: 0.05}})
 	case 'r':
-		send(&pluginpb.PluginCommand{Name: pluginpb.CommandName_RunCommand,
-			Payload: &pluginpb.PluginCommand_RunCommandPayload{RunCommandPayload: &pluginpb.RunCommandPayload{CommandLine: []string{"touch", "/tmp/probe-ran"}}}})
+		send(&pb.PluginCommand{Name: pb.CommandName_RunCommand,
+			RunCommandPayload: &pb.RunCommandPayload{CommandLine: []string{"touch", "/tmp/probe-ran"}}})
 	case 'm':
 		url, payload := "zellij:OWN_URL", "hello"
-		send(&pluginpb.PluginCommand{Name: pluginpb.CommandName_MessageToPlugin,
-			Payload: &pluginpb.PluginCommand_MessageToPluginPayload{MessageToPluginPayload: &pluginpb.MessageToPluginPayload{
-				PluginUrl: &url, MessageName: "self", MessagePayload: &payload}}})
+		send(&pb.PluginCommand{Name: pb.CommandName_MessageToPlugin,
+			MessageToPluginPayload: &pb.MessageToPluginPayload{
+				PluginUrl: &url, MessageName: "self", MessagePayload: &payload}})
 	case 'e':
-		var r pluginpb.GetSessionEnvironmentVariablesResponse
-		call(&pluginpb.PluginCommand{Name: pluginpb.CommandName_GetSessionEnvironmentVariables,
-			Payload: &pluginpb.PluginCommand_GetSessionEnvironmentVariablesPayload{GetSessionEnvironmentVariablesPayload: &pluginpb.GetSessionEnvironmentVariablesPayload{}}}, &r)
+		var r pb.GetSessionEnvironmentVariablesResponse
+		call(&pb.PluginCommand{Name: pb.CommandName_GetSessionEnvironmentVariables,
+			GetSessionEnvironmentVariablesPayload: &pb.GetSessionEnvironmentVariablesPayload{}}, &r)
 		var kv []string
 		for _, v := range r.EnvVars {
 			kv = append(kv, v.Name+"="+v.Value)
 		}
 		st.lastReply = "env " + strings.Join(kv, " ")
 	case 'g':
-		var r pluginpb.GenerateRandomNameResponse
-		call(&pluginpb.PluginCommand{Name: pluginpb.CommandName_GenerateRandomName,
-			Payload: &pluginpb.PluginCommand_GenerateRandomNamePayload{GenerateRandomNamePayload: &pluginpb.GenerateRandomNamePayload{}}}, &r)
+		var r pb.GenerateRandomNameResponse
+		call(&pb.PluginCommand{Name: pb.CommandName_GenerateRandomName,
+			GenerateRandomNamePayload: &pb.GenerateRandomNamePayload{}}, &r)
 		st.lastReply = "name " + r.Name
 	case 'f':
-		var r pluginpb.GetFocusedPaneInfoResponse
-		call(&pluginpb.PluginCommand{Name: pluginpb.CommandName_GetFocusedPaneInfo,
-			Payload: &pluginpb.PluginCommand_GetFocusedPaneInfoPayload{GetFocusedPaneInfoPayload: &pluginpb.GetFocusedPaneInfoPayload{}}}, &r)
+		var r pb.GetFocusedPaneInfoResponse
+		call(&pb.PluginCommand{Name: pb.CommandName_GetFocusedPaneInfo,
+			GetFocusedPaneInfoPayload: &pb.GetFocusedPaneInfoPayload{}}, &r)
 		fi := r.GetFocusedPaneInfo()
 		st.lastReply = fmt.Sprintf("focused tab %d pane %s %d", fi.GetFocusedTabIndex(), fi.GetFocusedPaneId().GetPaneType(), fi.GetFocusedPaneId().GetId())
 	case 'o':
-		var r pluginpb.OpenTerminalResponse
-		call(&pluginpb.PluginCommand{Name: pluginpb.CommandName_OpenTerminal,
-			Payload: &pluginpb.PluginCommand_OpenTerminalPayload{OpenTerminalPayload: &pluginpb.OpenFilePayload{FileToOpen: &pluginpb.File{Path: "/tmp"}}}}, &r)
+		var r pb.OpenTerminalResponse
+		call(&pb.PluginCommand{Name: pb.CommandName_OpenTerminal,
+			OpenTerminalPayload: &pb.OpenFilePayload{FileToOpen: &pb.File{Path: "/tmp"}}}, &r)
 		st.lastReply = fmt.Sprintf("terminal %d", r.GetPaneId().GetId())
 	case 'l':
-		send(&pluginpb.PluginCommand{Name: pluginpb.CommandName_SwitchToMode,
-			Payload: &pluginpb.PluginCommand_SwitchToModePayload{SwitchToModePayload: &pluginpb.SwitchToModePayload{InputMode: pluginpb.InputMode_Locked}}})
+		send(&pb.PluginCommand{Name: pb.CommandName_SwitchToMode,
+			SwitchToModePayload: &pb.SwitchToModePayload{InputMode: pb.InputMode_Locked}})
 	case 'q':
-		var r pluginpb.GetSessionListResponse
-		call(&pluginpb.PluginCommand{Name: pluginpb.CommandName_GetSessionList,
-			Payload: &pluginpb.PluginCommand_GetSessionListPayload{GetSessionListPayload: &pluginpb.GetSessionListPayload{}}}, &r)
+		var r pb.GetSessionListResponse
+		call(&pb.PluginCommand{Name: pb.CommandName_GetSessionList,
+			GetSessionListPayload: &pb.GetSessionListPayload{}}, &r)
 		var names []string
 		for _, s := range r.GetSnapshot().GetLiveSessions() {
 			names = append(names, fmt.Sprintf("%s(current=%v,tabs=%d)", s.Name, s.IsCurrentSession, len(s.Tabs)))
 		}
 		st.lastReply = "sessions " + strings.Join(names, ",")
 	case 'w':
-		send(&pluginpb.PluginCommand{Name: pluginpb.CommandName_WebRequest,
-			Payload: &pluginpb.PluginCommand_WebRequestPayload{WebRequestPayload: &pluginpb.WebRequestPayload{Url: "https://example.com/"}}})
+		send(&pb.PluginCommand{Name: pb.CommandName_WebRequest,
+			WebRequestPayload: &pb.WebRequestPayload{Url: "https://example.com/"}})
 	case 'x':
 		panic("probe asked to crash")
 	case 'z':
@@ -328,13 +335,13 @@ func onKey(c rune) {
 
 //go:wasmexport pipe
 func pipe() int32 {
-	var m pluginpb.PipeMessage
+	var m pb.PipeMessage
 	read(&m)
 	st.pipe = fmt.Sprintf("%s %s payload=%q private=%v", m.Source, m.Name, m.GetPayload(), m.IsPrivate)
 	if m.Name == "echo" && m.CliSourceId != nil {
-		send(&pluginpb.PluginCommand{Name: pluginpb.CommandName_CliPipeOutput,
-			Payload: &pluginpb.PluginCommand_CliPipeOutputPayload{CliPipeOutputPayload: &pluginpb.CliPipeOutputPayload{
-				PipeName: m.GetCliSourceId(), Output: "echo:" + m.GetPayload()}}})
+		send(&pb.PluginCommand{Name: pb.CommandName_CliPipeOutput,
+			CliPipeOutputPayload: &pb.CliPipeOutputPayload{
+				PipeName: m.GetCliSourceId(), Output: "echo:" + m.GetPayload()}})
 	}
 	return 1
 }
