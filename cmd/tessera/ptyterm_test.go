@@ -24,6 +24,7 @@ type ptyTerm struct {
 	scr  *screen.Screen
 	raw  strings.Builder // everything drawn, for failure messages
 	done chan struct{}   // closed when the process exited
+	read chan struct{}   // closed when everything it wrote was read
 	err  error
 }
 
@@ -37,12 +38,13 @@ func (e *daemonEnv) startPty(rows, cols int, env []string, args ...string) *ptyT
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	pt := &ptyTerm{t: e.t, cmd: cmd, ptmx: ptmx, done: make(chan struct{})}
+	pt := &ptyTerm{t: e.t, cmd: cmd, ptmx: ptmx, done: make(chan struct{}), read: make(chan struct{})}
 	pt.scr = screen.NewTerminal(rows, cols, screen.Options{Scrollback: -1, Reply: func(p []byte) {
 		b := append([]byte(nil), p...)
 		go ptmx.Write(b)
 	}})
 	go func() {
+		defer close(pt.read)
 		buf := make([]byte, 32<<10)
 		for {
 			n, err := ptmx.Read(buf)
@@ -103,6 +105,12 @@ func (pt *ptyTerm) waitScreen(what string, cond func(string) bool) {
 		}
 		select {
 		case <-pt.done:
+			// What the program wrote last may still be in the pty: the
+			// reader ends once it has read it all (EIO).
+			select {
+			case <-pt.read:
+			case <-time.After(5 * time.Second):
+			}
 			if cond(pt.text()) {
 				return
 			}
