@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -461,13 +463,14 @@ func (c *Console) plan(ctx context.Context, args []string) error {
 		return c.printJSON(res.Msg)
 	}
 	io.WriteString(c.out, res.Msg.Text)
-	if hasErrors(res.Msg.Diagnostics) {
+	if HasErrors(res.Msg.Diagnostics) {
 		return errors.New("the workspace files have errors; nothing would change")
 	}
 	return nil
 }
 
-func hasErrors(ds []*controlv1.Diagnostic) bool {
+// HasErrors reports whether diagnostics from the daemon include an error.
+func HasErrors(ds []*controlv1.Diagnostic) bool {
 	for _, d := range ds {
 		if d.Severity == "error" {
 			return true
@@ -488,7 +491,7 @@ func (c *Console) apply(ctx context.Context, args []string) error {
 		return c.printJSON(res.Msg)
 	}
 	WriteApply(c.out, res.Msg, false)
-	if hasErrors(res.Msg.Diagnostics) {
+	if HasErrors(res.Msg.Diagnostics) {
 		return errors.New("the workspace files have errors; nothing changed")
 	}
 	return nil
@@ -497,7 +500,7 @@ func (c *Console) apply(ctx context.Context, args []string) error {
 // WriteApply prints the outcome of an apply for people: the plan (only
 // its summary line when brief), then what runs.
 func WriteApply(w io.Writer, m *controlv1.ApplyResponse, brief bool) {
-	if hasErrors(m.Diagnostics) || !brief {
+	if HasErrors(m.Diagnostics) || !brief {
 		io.WriteString(w, m.Text)
 	} else {
 		for _, l := range strings.Split(m.Text, "\n") {
@@ -506,7 +509,7 @@ func WriteApply(w io.Writer, m *controlv1.ApplyResponse, brief bool) {
 			}
 		}
 	}
-	if hasErrors(m.Diagnostics) {
+	if HasErrors(m.Diagnostics) {
 		return
 	}
 	if len(m.Started) > 0 {
@@ -671,18 +674,7 @@ func (c *Console) help(_ context.Context, args []string) error {
 	return nil
 }
 
-func sortedKeys(m map[string]string) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	for i := 1; i < len(ks); i++ {
-		for j := i; j > 0 && ks[j] < ks[j-1]; j-- {
-			ks[j], ks[j-1] = ks[j-1], ks[j]
-		}
-	}
-	return ks
-}
+func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
 
 func (c *Console) newTab(ctx context.Context, args []string) error {
 	var sess string

@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"connectrpc.com/connect"
+	"github.com/agext/levenshtein"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
@@ -162,31 +163,11 @@ func friendly(err error) error {
 func nearestName(s string) string {
 	best, bestD := "", 3
 	for name := range registry {
-		if d := distance(s, name); d < bestD {
+		if d := levenshtein.Distance(s, name, nil); d < bestD {
 			best, bestD = name, d
 		}
 	}
 	return best
-}
-
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := 1
-			if a[i-1] == b[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // printJSON prints a message or value as one JSON document.

@@ -2,36 +2,38 @@ package daemon
 
 import (
 	"fmt"
-	"strings"
 	"unicode/utf8"
+
+	"github.com/tessera-ws/tessera/proto/pluginpb"
+	"github.com/tessera-ws/tessera/zellij"
 )
 
-// keyBytes encodes a key name ("Enter", "Ctrl+c", "Alt+x", "Down", "F5",
-// "a", "Space") as the bytes a terminal sends for it (xterm encoding).
+// keyBytes encodes a key name as the bytes a terminal sends for it (xterm
+// encoding). Names are read by zellij.ParseKey, so a pane takes exactly the
+// names a plugin does ("Enter", "Ctrl+c", "Alt+x", "Down", "F5", "a",
+// "Space"); a single character beyond what a plugin key can carry (CJK,
+// emoji) is sent as its UTF-8.
 func keyBytes(name string) ([]byte, error) {
-	if name == "" {
-		return nil, fmt.Errorf("empty key name")
+	k, err := zellij.ParseKey(name)
+	if err != nil {
+		if r, size := utf8.DecodeRuneInString(name); size == len(name) && r != utf8.RuneError && r > 0xff {
+			return utf8.AppendRune(nil, r), nil
+		}
+		return nil, err
 	}
 	var ctrl, alt, shift bool
-	rest := name
-	for {
-		i := strings.IndexByte(rest, '+')
-		if i <= 0 || i == len(rest)-1 {
-			break
-		}
-		switch strings.ToLower(rest[:i]) {
-		case "ctrl", "control":
+	for _, m := range k.Mods {
+		switch m {
+		case pluginpb.Key_CTRL:
 			ctrl = true
-		case "alt", "meta":
+		case pluginpb.Key_ALT:
 			alt = true
-		case "shift":
+		case pluginpb.Key_SHIFT:
 			shift = true
 		default:
-			return nil, fmt.Errorf("unknown modifier %q in key %q (use Ctrl, Alt or Shift)", rest[:i], name)
+			return nil, fmt.Errorf("key %q: a terminal has no encoding for %s", name, zellij.ModifierName(m))
 		}
-		rest = rest[i+1:]
 	}
-	var out []byte
 	mod := 1
 	if shift {
 		mod++
@@ -54,56 +56,11 @@ func keyBytes(name string) ([]byte, error) {
 		}
 		return fmt.Appendf(nil, "\x1b[%d~", n)
 	}
-	switch strings.ToLower(rest) {
-	case "enter", "return":
-		out = []byte{'\r'}
-	case "tab":
-		if shift {
-			return []byte("\x1b[Z"), nil
-		}
-		out = []byte{'\t'}
-	case "esc", "escape":
-		out = []byte{0x1b}
-	case "space":
-		out = []byte{' '}
-	case "backspace":
-		out = []byte{0x7f}
-	case "up":
-		return csi('A'), nil
-	case "down":
-		return csi('B'), nil
-	case "right":
-		return csi('C'), nil
-	case "left":
-		return csi('D'), nil
-	case "home":
-		return csi('H'), nil
-	case "end":
-		return csi('F'), nil
-	case "insert":
-		return tilde(2), nil
-	case "delete", "del":
-		return tilde(3), nil
-	case "pageup":
-		return tilde(5), nil
-	case "pagedown":
-		return tilde(6), nil
-	default:
-		if f, ok := functionKey(rest); ok {
-			if f <= 4 {
-				if mod > 1 {
-					return fmt.Appendf(nil, "\x1b[1;%d%c", mod, "PQRS"[f-1]), nil
-				}
-				return []byte{0x1b, 'O', "PQRS"[f-1]}, nil
-			}
-			return tilde([]int{15, 17, 18, 19, 20, 21, 23, 24}[f-5]), nil
-		}
-		r, size := utf8.DecodeRuneInString(rest)
-		if size != len(rest) || r == utf8.RuneError {
-			return nil, fmt.Errorf("unknown key %q (named keys: Enter, Tab, Esc, Space, Backspace, Up, Down, Left, Right, Home, End, PageUp, PageDown, Insert, Delete, F1-F12)", name)
-		}
-		if ctrl {
-			c := r
+	var out []byte
+	if k.IsChar {
+		c := k.Char
+		switch {
+		case ctrl:
 			switch {
 			case c >= 'a' && c <= 'z':
 				c -= 'a' - 1
@@ -119,29 +76,59 @@ func keyBytes(name string) ([]byte, error) {
 				return nil, fmt.Errorf("key %q has no control code", name)
 			}
 			out = []byte{byte(c)}
-		} else {
-			if shift && r >= 'a' && r <= 'z' {
-				r -= 'a' - 'A'
+		default:
+			if shift && c >= 'a' && c <= 'z' {
+				c -= 'a' - 'A'
 			}
-			out = utf8.AppendRune(nil, r)
+			out = utf8.AppendRune(nil, c)
+		}
+	} else {
+		switch n := k.Named; {
+		case n == pluginpb.Key_Enter:
+			out = []byte{'\r'}
+		case n == pluginpb.Key_Tab:
+			if shift {
+				return []byte("\x1b[Z"), nil
+			}
+			out = []byte{'\t'}
+		case n == pluginpb.Key_Esc:
+			out = []byte{0x1b}
+		case n == pluginpb.Key_Backspace:
+			out = []byte{0x7f}
+		case n == pluginpb.Key_UpArrow:
+			return csi('A'), nil
+		case n == pluginpb.Key_DownArrow:
+			return csi('B'), nil
+		case n == pluginpb.Key_RightArrow:
+			return csi('C'), nil
+		case n == pluginpb.Key_LeftArrow:
+			return csi('D'), nil
+		case n == pluginpb.Key_Home:
+			return csi('H'), nil
+		case n == pluginpb.Key_End:
+			return csi('F'), nil
+		case n == pluginpb.Key_Insert:
+			return tilde(2), nil
+		case n == pluginpb.Key_Delete:
+			return tilde(3), nil
+		case n == pluginpb.Key_PageUp:
+			return tilde(5), nil
+		case n == pluginpb.Key_PageDown:
+			return tilde(6), nil
+		case n >= pluginpb.Key_F1 && n <= pluginpb.Key_F4:
+			f := "PQRS"[n-pluginpb.Key_F1]
+			if mod > 1 {
+				return fmt.Appendf(nil, "\x1b[1;%d%c", mod, f), nil
+			}
+			return []byte{0x1b, 'O', f}, nil
+		case n >= pluginpb.Key_F5 && n <= pluginpb.Key_F12:
+			return tilde([]int{15, 17, 18, 19, 20, 21, 23, 24}[n-pluginpb.Key_F5]), nil
+		default:
+			return nil, fmt.Errorf("key %q: a terminal has no encoding for %s", name, zellij.NamedKeyName(n))
 		}
 	}
 	if alt {
 		out = append([]byte{0x1b}, out...)
 	}
 	return out, nil
-}
-
-func functionKey(s string) (int, bool) {
-	if len(s) < 2 || (s[0] != 'F' && s[0] != 'f') {
-		return 0, false
-	}
-	n := 0
-	for _, c := range s[1:] {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, n >= 1 && n <= 12
 }

@@ -75,12 +75,13 @@ func (d *Daemon) flushDirty() {
 	}
 }
 
-// sessionFeeds returns the state feeds of a session's running plugins.
-func (d *Daemon) sessionFeeds(s *session) []*stateFeed {
-	var out []*stateFeed
+// sessionPluginPanes returns the panes and background plugins of a session
+// whose plugin runs.
+func (d *Daemon) sessionPluginPanes(s *session) []*pane {
+	var out []*pane
 	add := func(p *pane) {
-		if p.plug != nil && p.plug.p != nil && p.plug.feed != nil {
-			out = append(out, p.plug.feed)
+		if p.plug != nil && p.plug.p != nil {
+			out = append(out, p)
 		}
 	}
 	for _, t := range s.tabs {
@@ -94,21 +95,22 @@ func (d *Daemon) sessionFeeds(s *session) []*stateFeed {
 	return out
 }
 
+// sessionFeeds returns the state feeds of a session's running plugins.
+func (d *Daemon) sessionFeeds(s *session) []*stateFeed {
+	var out []*stateFeed
+	for _, p := range d.sessionPluginPanes(s) {
+		if p.plug.feed != nil {
+			out = append(out, p.plug.feed)
+		}
+	}
+	return out
+}
+
 // sessionPlugins returns the running plugins of a session.
 func (d *Daemon) sessionPlugins(s *session) []*wasi.Plugin {
 	var out []*wasi.Plugin
-	add := func(p *pane) {
-		if p.plug != nil && p.plug.p != nil {
-			out = append(out, p.plug.p)
-		}
-	}
-	for _, t := range s.tabs {
-		for _, p := range t.panes {
-			add(p)
-		}
-	}
-	for _, p := range s.bg {
-		add(p)
+	for _, p := range d.sessionPluginPanes(s) {
+		out = append(out, p.plug.p)
 	}
 	return out
 }

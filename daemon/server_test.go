@@ -108,14 +108,14 @@ func TestKeyBytes(t *testing.T) {
 		{"a", "a"}, {"Enter", "\r"}, {"Ctrl+c", "\x03"}, {"ctrl+C", "\x03"}, {"Alt+x", "\x1bx"},
 		{"Up", "\x1b[A"}, {"Ctrl+Up", "\x1b[1;5A"}, {"Shift+Tab", "\x1b[Z"}, {"F1", "\x1bOP"},
 		{"F5", "\x1b[15~"}, {"Delete", "\x1b[3~"}, {"Space", " "}, {"Backspace", "\x7f"},
-		{"é", "é"}, {"Ctrl+[", "\x1b"}, {"Shift+a", "A"}, {"+", "+"},
+		{"é", "é"}, {"日", "日"}, {"Ctrl+[", "\x1b"}, {"Shift+a", "A"}, {"+", "+"},
 	} {
 		got, err := keyBytes(tc.key)
 		if err != nil || string(got) != tc.want {
 			t.Errorf("keyBytes(%q) = %q, %v; want %q", tc.key, got, err, tc.want)
 		}
 	}
-	for _, bad := range []string{"", "Hyper+a", "Ctrl+é", "NoSuchKey"} {
+	for _, bad := range []string{"", "Hyper+a", "Super+a", "Ctrl+é", "NoSuchKey"} {
 		if _, err := keyBytes(bad); err == nil {
 			t.Errorf("keyBytes(%q) succeeded", bad)
 		}

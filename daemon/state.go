@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/agext/levenshtein"
+
 	"github.com/tessera-ws/tessera/config"
 	"github.com/tessera-ws/tessera/proto/pluginpb"
 )
@@ -229,30 +231,9 @@ func nearest(addr string, cands []string) string {
 	for _, c := range cands {
 		segs := strings.Split(c, ".")
 		last := segs[len(segs)-1]
-		if d := editDistance(addr, last); d < bestD {
+		if d := levenshtein.Distance(addr, last, nil); d < bestD {
 			best, bestD = c, d
 		}
 	}
 	return best
-}
-
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			c := 1
-			if ra[i-1] == rb[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

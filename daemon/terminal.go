@@ -18,6 +18,10 @@ import (
 	"github.com/tessera-ws/tessera/internal/screen"
 )
 
+// drainWait bounds how long an exit waits for the pump to read the
+// program's last output.
+const drainWait = 200 * time.Millisecond
+
 // stopGrace is how long a pane's process group has between SIGHUP and SIGKILL.
 const stopGrace = 3 * time.Second
 
@@ -139,6 +143,7 @@ type process struct {
 	// attached is closed once the loop attached the process to its pane or
 	// gave it up; the waiter reports the exit only after that.
 	attached   chan struct{}
+	drained    chan struct{} // closed when the pump has read the pty to its end
 	attachOnce sync.Once
 }
 
@@ -178,7 +183,7 @@ func (t *terminal) spawn(sp spec, procs *procTable, onExit func(*process)) (*pro
 	p := &process{
 		cmd: cmd, ptmx: ptmx, pid: cmd.Process.Pid, started: time.Now(), rows: rows, cols: cols,
 		writes: make(chan []byte, 64), done: make(chan struct{}), stopped: make(chan struct{}),
-		attached: make(chan struct{}),
+		attached: make(chan struct{}), drained: make(chan struct{}),
 	}
 	procs.mu.Lock()
 	procs.pids[p.pid] = true
@@ -195,9 +200,15 @@ func (t *terminal) spawn(sp spec, procs *procTable, onExit func(*process)) (*pro
 		// The exit is news only once the start was: after the loop
 		// attached the process (or gave it up).
 		<-p.attached
-		// Give the pump a moment to draw the last output before the pty
-		// is closed by whoever handles the exit.
-		time.Sleep(20 * time.Millisecond)
+		// The pump draws what the program wrote last before the pty is
+		// closed by whoever handles the exit: it ends when the pty hangs
+		// up, unless a descendant still holds the terminal open.
+		t := time.NewTimer(drainWait)
+		select {
+		case <-p.drained:
+		case <-t.C:
+		}
+		t.Stop()
 		onExit(p)
 	}()
 	return p, nil
@@ -216,6 +227,7 @@ func (t *terminal) attach(p *process) {
 	}
 	ptmx := p.ptmx
 	go func() { // pump: pty → screen, until the pty is closed or hung up
+		defer close(p.drained)
 		buf := make([]byte, 32<<10)
 		for {
 			n, err := ptmx.Read(buf)

@@ -226,6 +226,12 @@ func TestDaemonUpScreenWriteDown(t *testing.T) {
 		}
 	}
 
+	ps := e.mustRun("ps")
+	for _, want := range []string{e.dir, "SOCKET", ".sock", "dev"} {
+		if !strings.Contains(ps, want) {
+			t.Errorf("ps lacks %q:\n%s", want, ps)
+		}
+	}
 	sock := filepath.Join(e.rt, "tessera")
 	out = e.mustRun("down", "-w", e.file)
 	if !strings.Contains(out, "stopped") {

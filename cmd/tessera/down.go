@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"connectrpc.com/connect"
@@ -131,10 +132,12 @@ func runPs(ctx context.Context, args []string, s stdio) int {
 		fmt.Fprintln(s.out, "no daemon is running")
 		return exitOK
 	}
-	fmt.Fprintf(s.out, "%-40s %-8s %-10s %-6s %-7s %s\n", "WORKSPACE", "PID", "UPTIME", "PANES", "PLUGINS", "SESSIONS")
+	tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "WORKSPACE\tPID\tUPTIME\tPANES\tPLUGINS\tSESSIONS\tSOCKET")
 	for _, r := range rows {
-		fmt.Fprintf(s.out, "%-40s %-8d %-10s %-6d %-7d %s\n", r.Workspace, r.PID, r.Uptime, r.Panes, r.Plugins, strings.Join(r.Sessions, ","))
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%s\t%s\n", r.Workspace, r.PID, r.Uptime, r.Panes, r.Plugins, strings.Join(r.Sessions, ","), r.Socket)
 	}
+	tw.Flush()
 	return exitOK
 }
 

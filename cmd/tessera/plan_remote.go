@@ -6,6 +6,7 @@ import (
 
 	"connectrpc.com/connect"
 
+	"github.com/tessera-ws/tessera/console"
 	"github.com/tessera-ws/tessera/internal/ctl"
 	controlv1 "github.com/tessera-ws/tessera/proto/control/v1"
 )
@@ -55,13 +56,13 @@ func remotePlan(ctx context.Context, socket, path string, asJSON, detailed bool,
 	m := res.Msg
 	if asJSON {
 		printProtoJSON(s.out, m)
-	} else if hasDiagErrors(m.Diagnostics) {
+	} else if console.HasErrors(m.Diagnostics) {
 		fmt.Fprint(s.err, m.Text)
 	} else {
 		fmt.Fprint(s.out, m.Text)
 	}
 	switch {
-	case hasDiagErrors(m.Diagnostics):
+	case console.HasErrors(m.Diagnostics):
 		if !asJSON {
 			fmt.Fprintln(s.err, "tessera plan: the workspace has errors; apply would change nothing")
 		}

@@ -224,26 +224,17 @@ func applyAndReport(ctx context.Context, socket string, asJSON bool, s stdio, ve
 	if asJSON {
 		printProtoJSON(s.out, m)
 	} else {
-		if hasDiagErrors(m.Diagnostics) {
+		if console.HasErrors(m.Diagnostics) {
 			fmt.Fprint(s.err, m.Text)
 		} else {
 			console.WriteApply(s.out, m, verb == "up")
 		}
 	}
-	if hasDiagErrors(m.Diagnostics) {
+	if console.HasErrors(m.Diagnostics) {
 		fmt.Fprintf(s.err, "tessera %s: the workspace has errors; nothing changed\n", verb)
 		return exitUsage
 	}
 	return exitOK
-}
-
-func hasDiagErrors(ds []*controlv1.Diagnostic) bool {
-	for _, d := range ds {
-		if d.Severity == "error" {
-			return true
-		}
-	}
-	return false
 }
 
 func connectMessage(err error) string {
