@@ -719,8 +719,10 @@ func (d *Daemon) objectProto(o any) *controlv1.Object {
 			crashes := uint64(v.cmds.crashes)
 			v.cmds.mu.Unlock()
 			op.Stats = &controlv1.PluginStats{Crashes: crashes}
+			if po.id != 0 {
+				op.Id = po.id // the plugin id of the last load, as plugins see it
+			}
 			if po.p != nil {
-				op.Id = po.id
 				op.Permissions = permissionNames(po.p.Permissions())
 				op.Engine = po.p.Engine().String()
 				for _, s := range po.p.Subscriptions() {

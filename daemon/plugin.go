@@ -295,9 +295,16 @@ func (d *Daemon) pluginFirstFrame(pn *pane, loadNo int) {
 // resets only after a plugin ran for a while (see pluginCrashed).
 func (po *pluginObj) restartsOK() {}
 
+// faulted reports whether the current load already ended in a crash or a
+// failure: a guest that crashes while loading is reported twice (its crash
+// activity, then Load's error), and must be restarted once.
+func (po *pluginObj) faulted() bool {
+	return po.state == StateCrashed || po.state == StateFailed
+}
+
 func (d *Daemon) pluginFailed(pn *pane, loadNo int, err error) {
 	po := pn.plug
-	if po.loads != loadNo || po.state == StateStopped || po.state == StateClosed {
+	if po.loads != loadNo || po.state == StateStopped || po.state == StateClosed || po.faulted() {
 		return
 	}
 	po.state = StateFailed
@@ -311,7 +318,7 @@ func (d *Daemon) pluginFailed(pn *pane, loadNo int, err error) {
 
 func (d *Daemon) pluginCrashed(pn *pane, loadNo int, err error) {
 	po := pn.plug
-	if po.loads != loadNo || po.state == StateStopped || po.state == StateClosed {
+	if po.loads != loadNo || po.state == StateStopped || po.state == StateClosed || po.faulted() {
 		return
 	}
 	po.state = StateCrashed

@@ -82,7 +82,18 @@ func ParseEngine(s string) (Engine, error) {
 // is 20 to 40 times slower than compiled code, and a plugin can run on it
 // for no fault of its own (EngineAuto while the compile is not done, or
 // EngineInterpreter): a deadline sized for compiled code would kill it.
+// The stretched deadline is capped at MaxInterpretedCall, so that a guest
+// that never yields is still stopped within half a minute.
 const InterpreterSlowdown = 30
+
+// MaxInterpretedCall caps a deadline stretched by InterpreterSlowdown. A
+// limit set above it is kept as set.
+const MaxInterpretedCall = 30 * time.Second
+
+// interpretedTimeout is the deadline of a call of base on the interpreter.
+func interpretedTimeout(base time.Duration) time.Duration {
+	return max(base, min(base*InterpreterSlowdown, MaxInterpretedCall))
+}
 
 // deadlineMode is how a deadline stops a guest call on the compiler. It is
 // derived from the engine (the interpreter watches the context); benchmarks

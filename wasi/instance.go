@@ -82,7 +82,7 @@ func (in *instance) call(fn api.Function, name string, timeout time.Duration, pa
 		// Interpreted code is tens of times slower: a deadline sized for
 		// compiled code would kill a plugin that merely runs on the
 		// interpreter (EngineAuto before its compile is done).
-		timeout *= InterpreterSlowdown
+		timeout = interpretedTimeout(timeout)
 	}
 	in.deadline = time.Now().Add(timeout)
 	var err error

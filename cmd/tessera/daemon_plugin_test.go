@@ -208,3 +208,42 @@ session "dev" {
 		t.Errorf("the pane does not show the crash:\n%s", s)
 	}
 }
+
+// TestDaemonPluginCrashInLoad: a plugin that crashes while loading is
+// reported twice by the host (its crash, then Load's error) but restarted
+// once per crash: with a cap of 2 it is loaded three times.
+func TestDaemonPluginCrashInLoad(t *testing.T) {
+	e := newDaemonEnv(t)
+	wasm := guestbuild.Build(t, "testdata/guests/actions")
+	e.write(fmt.Sprintf(`
+plugin "actions" {
+  source = %q
+  config = { panic_on_load = "broken on purpose" }
+  restart {
+    policy       = "on-failure"
+    max_restarts = 2
+    backoff      = "50ms"
+  }
+}
+
+session "dev" {
+  tab "main" {
+    plugin_pane "act" {
+      plugin = plugin.actions
+    }
+  }
+}
+`, wasm))
+	e.mustRun("up", e.file)
+	const addr = "session.dev.tab.main.pane.act"
+	e.waitFor("the restart cap", func() bool {
+		return strings.Contains(e.console("describe act"), "the cap")
+	})
+	o := e.objects("plugins")[addr]
+	if o.Restarts != 2 || o.Stats.Crashes != "3" {
+		t.Errorf("after the cap: restarts %d, crashes %s; want 2 restarts of 3 loads, each crash counted once", o.Restarts, o.Stats.Crashes)
+	}
+	if !strings.Contains(o.LastError, "broken on purpose") {
+		t.Errorf("last error %q does not say why", o.LastError)
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/tessera-ws/tessera/console"
 	"github.com/tessera-ws/tessera/internal/ctl"
 	controlv1 "github.com/tessera-ws/tessera/proto/control/v1"
+	"github.com/tessera-ws/tessera/proto/control/v1/controlv1connect"
 )
 
 func init() {
@@ -212,7 +213,9 @@ func workspaceFlag(fs *flag.FlagSet) *string {
 // applyAndReport applies the daemon's workspace, waits, and prints what runs.
 func applyAndReport(ctx context.Context, socket string, asJSON bool, s stdio, verb string) int {
 	client := ctl.Client(socket)
+	stopProgress := startProgress(ctx, client, s, verb)
 	res, err := client.Apply(ctx, connect.NewRequest(&controlv1.ApplyRequest{Wait: true}))
+	stopProgress()
 	if err != nil {
 		if ctx.Err() != nil {
 			return signalExit(ctx)
@@ -280,4 +283,55 @@ func runApply(ctx context.Context, args []string, s stdio) int {
 		return exitError
 	}
 	return applyAndReport(ctx, in.Socket, *asJSON, s, "apply")
+}
+
+// progressAfter is how long up and apply wait quietly for panes and
+// plugins to start before saying what they still wait for, and then how
+// often they say it again.
+const (
+	progressAfter = 3 * time.Second
+	progressEvery = 5 * time.Second
+)
+
+// startProgress reports on stderr, while an apply waits, which objects are
+// still starting (a plugin that spins in load can hold up for its whole
+// load deadline). It returns a function that stops the reports.
+func startProgress(ctx context.Context, client controlv1connect.ControlServiceClient, s stdio, verb string) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTimer(progressAfter)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			res, err := client.List(ctx, connect.NewRequest(&controlv1.ListRequest{}))
+			if err != nil {
+				return
+			}
+			var waiting []string
+			for _, o := range res.Msg.Objects {
+				if o.State != "loading" && o.State != "starting" {
+					continue
+				}
+				w := o.Address + " (" + o.State
+				if o.StartedUnixNano > 0 {
+					w += fmt.Sprintf(" %s", time.Since(time.Unix(0, o.StartedUnixNano)).Round(time.Second))
+				}
+				waiting = append(waiting, w+")")
+			}
+			if len(waiting) > 0 && ctx.Err() == nil {
+				fmt.Fprintf(s.err, "tessera %s: waiting for %d to start: %s\n", verb, len(waiting), strings.Join(waiting, ", "))
+			}
+			t.Reset(progressEvery)
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }

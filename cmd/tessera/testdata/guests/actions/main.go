@@ -29,6 +29,9 @@ type actions struct {
 }
 
 func (a *actions) Load(cfg map[string]string) {
+	if cfg["panic_on_load"] != "" {
+		panic(cfg["panic_on_load"])
+	}
 	a.url = cfg["url"]
 	sdk.Subscribe(pb.EventType_Key, pb.EventType_RunCommandResult, pb.EventType_WebRequestResult,
 		pb.EventType_CommandPaneOpened, pb.EventType_CommandPaneExited)
