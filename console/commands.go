@@ -251,6 +251,12 @@ func (c *Console) describe(ctx context.Context, args []string) error {
 	kv("workers", strings.Join(o.Workers, ", "))
 	if s := o.Stats; s != nil {
 		kv("calls", fmt.Sprintf("%d (commands %d, denied %d, unsupported %d, dropped %d)", s.Calls, s.Commands, s.Denied, s.Unsupported, s.Dropped))
+		if s.Calls > 0 {
+			kv("call time", fmt.Sprintf("p50 %s, p99 %s", micros(s.CallP50Micros), micros(s.CallP99Micros)))
+		}
+		if s.MemoryBytes > 0 {
+			kv("memory", memBytes(s.MemoryBytes)+" of linear memory")
+		}
 	}
 	kv("last error", o.LastError)
 	if len(res.Msg.Children) > 0 {

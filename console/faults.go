@@ -67,18 +67,42 @@ func (c *Console) stats(ctx context.Context, args []string) error {
 		return c.printJSON(res.Msg)
 	}
 	var t table
-	t.header("ADDRESS", "STATE", "ENGINE", "CALLS", "COMMANDS", "DENIED", "UNSUPPORTED", "DROPPED", "CRASHES", "RESTARTS")
+	t.header("ADDRESS", "STATE", "ENGINE", "CALLS", "P50", "P99", "MEMORY", "COMMANDS", "DENIED", "UNSUPPORTED", "DROPPED", "CRASHES", "RESTARTS")
 	for _, o := range res.Msg.Objects {
 		s := o.Stats
 		if s == nil {
 			s = &controlv1.PluginStats{}
 		}
 		u := func(n uint64) string { return strconv.FormatUint(n, 10) }
-		t.row(o.Address, stateText(o), dash(o.Engine), u(s.Calls), u(s.Commands), u(s.Denied), u(s.Unsupported), u(s.Dropped), u(s.Crashes), strconv.Itoa(int(o.Restarts)))
+		t.row(o.Address, stateText(o), dash(o.Engine), u(s.Calls), micros(s.CallP50Micros), micros(s.CallP99Micros), memBytes(s.MemoryBytes), u(s.Commands), u(s.Denied), u(s.Unsupported), u(s.Dropped), u(s.Crashes), strconv.Itoa(int(o.Restarts)))
 	}
 	if len(res.Msg.Objects) == 0 {
 		fmt.Fprintln(c.out, "no plugins")
 		return nil
 	}
 	return t.write(c.out, c.opt.Width)
+}
+
+// micros formats a duration given in microseconds briefly ("-" for none).
+func micros(us uint64) string {
+	if us == 0 {
+		return "-"
+	}
+	d := time.Duration(us) * time.Microsecond
+	switch {
+	case d < time.Millisecond:
+		return d.String()
+	case d < time.Second:
+		return d.Round(100 * time.Microsecond).String()
+	default:
+		return d.Round(10 * time.Millisecond).String()
+	}
+}
+
+// memBytes formats a size in MiB with one decimal ("-" for none).
+func memBytes(n uint64) string {
+	if n == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 }

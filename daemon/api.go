@@ -732,7 +732,8 @@ func (d *Daemon) objectProto(o any) *controlv1.Object {
 				st := po.p.Stats()
 				op.Stats = &controlv1.PluginStats{Calls: st.Calls, Commands: st.Commands, Crashes: crashes,
 					Denied: st.Incidents[wasi.IncidentDenied], Unsupported: st.Incidents[wasi.IncidentUnsupported],
-					Dropped: st.Incidents[wasi.IncidentRateLimited] + st.Incidents[wasi.IncidentQueueFull], Moves: st.Moves}
+					Dropped: st.Incidents[wasi.IncidentRateLimited] + st.Incidents[wasi.IncidentQueueFull], Moves: st.Moves,
+					MemoryBytes: st.MemoryBytes, CallP50Micros: uint64(st.CallP50.Microseconds()), CallP99Micros: uint64(st.CallP99.Microseconds())}
 			}
 			return op
 		}

@@ -256,6 +256,7 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	d.stopAll()
 	reap.stop()
 	killOrphans(d.log)
+	d.finishCompiles()
 	d.cancel()
 	waitCtx, c := context.WithTimeout(context.Background(), 10*time.Second)
 	d.host.Close(waitCtx)
@@ -337,4 +338,24 @@ func waitTimeout(wg *sync.WaitGroup, d time.Duration) bool {
 // (what SIGHUP does). It does not wait.
 func (d *Daemon) Reload() {
 	d.post(func() { d.reload("reload requested") })
+}
+
+// compileWaitOnStop bounds how long shutdown waits for a background compile
+// of a plugin that still runs on the interpreter: a compile that finishes is
+// cached, so the next start of the workspace runs it compiled at once.
+const compileWaitOnStop = 5 * time.Second
+
+// finishCompiles lets unfinished background compiles end (panes and plugins
+// are already stopped), within compileWaitOnStop.
+func (d *Daemon) finishCompiles() {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), compileWaitOnStop)
+	defer cancel()
+	if err := d.host.WaitCompiled(ctx); err != nil {
+		d.log.Warn("a plugin compile did not finish before shutdown; the next start runs it on the interpreter until it is compiled", "waited", time.Since(start).Round(time.Millisecond))
+		return
+	}
+	if waited := time.Since(start); waited > 100*time.Millisecond {
+		d.log.Info("waited for background compiles to finish and be cached", "waited", waited.Round(time.Millisecond))
+	}
 }

@@ -84,7 +84,8 @@ func (in *instance) call(fn api.Function, name string, timeout time.Duration, pa
 		// interpreter (EngineAuto before its compile is done).
 		timeout = interpretedTimeout(timeout)
 	}
-	in.deadline = time.Now().Add(timeout)
+	start := time.Now()
+	in.deadline = start.Add(timeout)
 	var err error
 	if in.interrupt.Load() != nil {
 		in.timedOut.Store(false)
@@ -106,6 +107,7 @@ func (in *instance) call(fn api.Function, name string, timeout time.Duration, pa
 		cancel()
 	}
 	p.calls.Add(1)
+	p.callTimes.add(time.Since(start))
 	if err == nil {
 		return in.stack[0], nil
 	}

@@ -38,13 +38,43 @@ import (
 type memoryAllocator struct {
 	limit uint64
 	mem   *limitedMemory
+	// total, if set, counts the bytes of linear memory of every instance
+	// of a plugin (Stats.MemoryBytes).
+	total *atomic.Int64
 }
 
 // Allocate implements experimental.MemoryAllocator.
 func (a *memoryAllocator) Allocate(capacity, maxBytes uint64) experimental.LinearMemory {
 	m := newLimitedMemory(capacity, min(a.limit, maxBytes))
 	a.mem = m
-	return m
+	if a.total == nil {
+		return m
+	}
+	return &countedMemory{LinearMemory: m, total: a.total}
+}
+
+// countedMemory keeps a plugin's memory total up to date as one of its
+// instances grows and frees its memory. wazero calls Reallocate and Free
+// from the goroutine running the instance; the total is read by Stats.
+type countedMemory struct {
+	experimental.LinearMemory
+	size  int64
+	total *atomic.Int64
+}
+
+func (c *countedMemory) Reallocate(size uint64) []byte {
+	b := c.LinearMemory.Reallocate(size)
+	if b != nil {
+		c.total.Add(int64(size) - c.size)
+		c.size = int64(size)
+	}
+	return b
+}
+
+func (c *countedMemory) Free() {
+	c.LinearMemory.Free()
+	c.total.Add(-c.size)
+	c.size = 0
 }
 
 // attach ties the release of the instance's memory to wazero's memory

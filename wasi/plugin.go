@@ -64,8 +64,12 @@ type Plugin struct {
 	grants atomic.Uint64 // bit per PermissionType
 
 	calls, commands, moves atomic.Uint64
-	incidents              [numIncidentKinds]atomic.Uint64
-	lastLog                [numIncidentKinds]atomic.Int64
+	// memBytes is the linear memory of every instance; callTimes the
+	// durations of guest calls.
+	memBytes  atomic.Int64
+	callTimes durationHistogram
+	incidents [numIncidentKinds]atomic.Uint64
+	lastLog   [numIncidentKinds]atomic.Int64
 
 	// Messages posted to workers and not yet processed; wIdle is closed
 	// (and reset to nil) when the count drops to zero.
@@ -516,7 +520,8 @@ func (p *Plugin) Crashed() error {
 
 // Stats returns the plugin's counters.
 func (p *Plugin) Stats() Stats {
-	s := Stats{Calls: p.calls.Load(), Commands: p.commands.Load(), Moves: p.moves.Load(), Incidents: map[IncidentKind]uint64{}}
+	s := Stats{Calls: p.calls.Load(), Commands: p.commands.Load(), Moves: p.moves.Load(), Incidents: map[IncidentKind]uint64{},
+		MemoryBytes: uint64(max(p.memBytes.Load(), 0)), CallP50: p.callTimes.quantile(0.5), CallP99: p.callTimes.quantile(0.99)}
 	for k := range p.incidents {
 		if n := p.incidents[k].Load(); n > 0 {
 			s.Incidents[IncidentKind(k)] = n
@@ -980,7 +985,7 @@ func (p *Plugin) instantiate(in *instance, eng *engine, cm *compiled, fsc wazero
 	for _, k := range slices.Sorted(maps.Keys(p.cfg.Env)) {
 		mc = mc.WithEnv(k, p.cfg.Env[k])
 	}
-	mem := &memoryAllocator{limit: p.lim.MemoryBytes}
+	mem := &memoryAllocator{limit: p.lim.MemoryBytes, total: &p.memBytes}
 	ictx, cancel := context.WithTimeout(experimental.WithMemoryAllocator(in.ctx, mem), p.lim.LoadTimeout)
 	defer cancel()
 	mod, err := eng.r.InstantiateModule(ictx, cm.mod, mc)

@@ -321,6 +321,13 @@ type Stats struct {
 	Moves uint64
 	// Incidents counts incidents by kind.
 	Incidents map[IncidentKind]uint64
+	// MemoryBytes is the linear memory of the plugin's instances (its main
+	// instance and workers) now.
+	MemoryBytes uint64
+	// CallP50 and CallP99 are the median and 99th percentile of the
+	// duration of its guest calls since it loaded (0 before any call),
+	// at most 25 % above the true figure.
+	CallP50, CallP99 time.Duration
 }
 
 // ActivityKind classifies an Activity.

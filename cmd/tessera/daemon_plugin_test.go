@@ -187,8 +187,15 @@ session "dev" {
 		t.Errorf("commands act:\n%s", cmds)
 	}
 
-	// A crash restarts the plugin (on-failure); after the cap (2) it stays down.
 	const addr = "session.dev.tab.main.pane.act"
+	if st := e.objects("plugins")[addr].Stats; st.MemoryBytes == "" || st.CallP50Micros == "" || st.CallP99Micros == "" {
+		t.Errorf("stats without memory or call times: %+v", st)
+	}
+	if s := e.console("stats"); !strings.Contains(s, "MEMORY") || !strings.Contains(s, " MiB") {
+		t.Errorf("stats:\n%s", s)
+	}
+
+	// A crash restarts the plugin (on-failure); after the cap (2) it stays down.
 	for i := 1; i <= 3; i++ {
 		e.waitFor("the plugin to run", func() bool { return e.objects("plugins")[addr].State == "running" })
 		if out, code := e.run("console", "-w", e.file, "-c", "keys act p"); code != 1 || !strings.Contains(out, "crash") {

@@ -115,7 +115,10 @@ type objectJSON struct {
 	LastError string `json:"lastError"`
 	Restarts  int    `json:"restarts"`
 	Stats     struct {
-		Crashes string `json:"crashes"`
+		Crashes       string `json:"crashes"`
+		MemoryBytes   string `json:"memoryBytes"`
+		CallP50Micros string `json:"callP50Micros"`
+		CallP99Micros string `json:"callP99Micros"`
 	} `json:"stats"`
 }
 

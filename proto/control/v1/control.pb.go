@@ -1616,7 +1616,14 @@ type PluginStats struct {
 	// Crashes counts crashes since the pane was created (restarts included).
 	Crashes uint64 `protobuf:"varint,7,opt,name=crashes,proto3" json:"crashes,omitempty"`
 	// Moves counts moves from the interpreter to compiled code.
-	Moves         uint64 `protobuf:"varint,8,opt,name=moves,proto3" json:"moves,omitempty"`
+	Moves uint64 `protobuf:"varint,8,opt,name=moves,proto3" json:"moves,omitempty"`
+	// MemoryBytes is the linear memory of the running instance (workers
+	// included).
+	MemoryBytes uint64 `protobuf:"varint,9,opt,name=memory_bytes,json=memoryBytes,proto3" json:"memory_bytes,omitempty"`
+	// CallP50Micros and CallP99Micros are the median and 99th percentile
+	// duration of its guest calls since it loaded, in microseconds.
+	CallP50Micros uint64 `protobuf:"varint,10,opt,name=call_p50_micros,json=callP50Micros,proto3" json:"call_p50_micros,omitempty"`
+	CallP99Micros uint64 `protobuf:"varint,11,opt,name=call_p99_micros,json=callP99Micros,proto3" json:"call_p99_micros,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1703,6 +1710,27 @@ func (x *PluginStats) GetCrashes() uint64 {
 func (x *PluginStats) GetMoves() uint64 {
 	if x != nil {
 		return x.Moves
+	}
+	return 0
+}
+
+func (x *PluginStats) GetMemoryBytes() uint64 {
+	if x != nil {
+		return x.MemoryBytes
+	}
+	return 0
+}
+
+func (x *PluginStats) GetCallP50Micros() uint64 {
+	if x != nil {
+		return x.CallP50Micros
+	}
+	return 0
+}
+
+func (x *PluginStats) GetCallP99Micros() uint64 {
+	if x != nil {
+		return x.CallP99Micros
 	}
 	return 0
 }
@@ -4667,7 +4695,7 @@ const file_v1_control_proto_rawDesc = "" +
 	"\bidentity\x18\x1f \x01(\tR\bidentity\x1a9\n" +
 	"\vConfigEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xdd\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xd0\x02\n" +
 	"\vPluginStats\x12\x14\n" +
 	"\x05calls\x18\x01 \x01(\x04R\x05calls\x12\x1a\n" +
 	"\bcommands\x18\x02 \x01(\x04R\bcommands\x12\x16\n" +
@@ -4676,7 +4704,11 @@ const file_v1_control_proto_rawDesc = "" +
 	"\adropped\x18\x05 \x01(\x04R\adropped\x12\x18\n" +
 	"\arenders\x18\x06 \x01(\x04R\arenders\x12\x18\n" +
 	"\acrashes\x18\a \x01(\x04R\acrashes\x12\x14\n" +
-	"\x05moves\x18\b \x01(\x04R\x05moves\"+\n" +
+	"\x05moves\x18\b \x01(\x04R\x05moves\x12!\n" +
+	"\fmemory_bytes\x18\t \x01(\x04R\vmemoryBytes\x12&\n" +
+	"\x0fcall_p50_micros\x18\n" +
+	" \x01(\x04R\rcallP50Micros\x12&\n" +
+	"\x0fcall_p99_micros\x18\v \x01(\x04R\rcallP99Micros\"+\n" +
 	"\x0fDescribeRequest\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\"\xb1\x01\n" +
 	"\x10DescribeResponse\x122\n" +
