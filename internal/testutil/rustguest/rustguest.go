@@ -88,7 +88,9 @@ func build() (string, error) {
 		return "", err
 	}
 	src := SourceDir()
-	flags := []string{"--target", tc.Target, "--edition", "2021", "-O", "-C", "strip=debuginfo", "--crate-type", "bin"}
+	// The input is named relative to src, so panic locations read
+	// main.rs:LINE:COL wherever the checkout is.
+	flags := []string{"--target", tc.Target, "--edition", "2021", "-O", "-C", "strip=debuginfo", "--crate-type", "bin", "main.rs"}
 	sum, err := digest(tc, src, flags)
 	if err != nil {
 		return "", err
@@ -103,7 +105,7 @@ func build() (string, error) {
 		// file and renames it into place, so a reader never sees half a
 		// module.
 		tmp := fmt.Sprintf("%s.tmp%d", out, os.Getpid())
-		cmd := exec.Command(tc.Rustc, append(flags, "-o", tmp, filepath.Join(src, "main.rs"))...)
+		cmd := exec.Command(tc.Rustc, append(flags, "-o", tmp)...)
 		cmd.Dir = src
 		if b, err := cmd.CombinedOutput(); err != nil {
 			os.Remove(tmp)

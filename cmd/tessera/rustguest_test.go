@@ -1,0 +1,231 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/tessera-ws/tessera/internal/testutil/rustguest"
+)
+
+// The Rust guest (internal/testutil/rustguest) has the shape of a plugin
+// built with Zellij's Rust SDK: a command module whose _start runs main
+// once, Rust's buffered stdin and line-buffered stdout, a panic hook that
+// sends ReportCrash and then traps. These tests run it unmodified through
+// `tessera plugin run` and a daemon.
+
+func rustGuest(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds a wasm guest")
+	}
+	return rustguest.Build(t)
+}
+
+// rustRun is `tessera plugin run` on the Rust guest with --json.
+type rustRun struct {
+	Screen   []string `json:"screen"`
+	Crashed  *string  `json:"crashed"`
+	Commands []struct {
+		Name    string          `json:"name"`
+		Payload json.RawMessage `json:"payload"`
+		Status  string          `json:"status"`
+		Reply   json.RawMessage `json:"reply"`
+	} `json:"commands"`
+	Incidents  []string `json:"incidents"`
+	PipeOutput []struct {
+		PipeID string `json:"pipe_id"`
+		Text   string `json:"text"`
+	} `json:"pipe_output"`
+	Snapshots []struct {
+		Screen []string `json:"screen"`
+	} `json:"snapshots"`
+	Stderr        []string `json:"stderr"`
+	Subscriptions []string `json:"subscriptions"`
+	Permissions   []string `json:"permissions"`
+}
+
+func runRustJSON(t *testing.T, wasm, script string, args ...string) (int, rustRun, string) {
+	t.Helper()
+	code, stdout, stderr := prRun(t, script, append([]string{"plugin", "run", wasm, "--cache-dir", prCacheDir,
+		"--script", "-", "--json"}, args...)...)
+	var out rustRun
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatalf("exit %d, not JSON (%v):\n%s\nstderr: %s", code, err, stdout, stderr)
+	}
+	return code, out, stderr
+}
+
+func (r rustRun) names() []string {
+	var n []string
+	for _, c := range r.Commands {
+		n = append(n, c.Name)
+	}
+	return n
+}
+
+func TestRustGuestPluginRun(t *testing.T) {
+	wasm := rustGuest(t)
+	script := "key a\nkey i\nkey v\nkey d\nrender\npipe shout hello world\npipe shout\nkey n\nkey m\n"
+	code, out, stderr := runRustJSON(t, wasm, script, "--grant", "all", "--size", "8x70", "--config", "greeting=hi")
+	if code != 0 || out.Crashed != nil {
+		t.Fatalf("exit %d, crashed %v, stderr %q", code, out.Crashed, stderr)
+	}
+
+	// The snapshot after the reply-bearing keys: ids, the version and the
+	// two replies read back to back from Rust's stdin buffer.
+	if len(out.Snapshots) != 1 {
+		t.Fatalf("%d snapshots", len(out.Snapshots))
+	}
+	want := []string{
+		"rust guest 8x70 id 0 client 1 cwd /",
+		"tabs: *Tab #1",
+		"mode: Normal session tessera",
+		"permission: granted",
+		"key: d reply: ids 0 version 0.45.0",
+		"pipe:",
+		"config: greeting=hi env 0",
+		"",
+	}
+	if got := out.Snapshots[0].Screen; !slices.Equal(got, want) {
+		t.Errorf("snapshot:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	// The final screen: the tab NewTab opened, the pipe, memory grown by
+	// 8 MiB past the 17 pages rustc gives a binary.
+	if got := out.Screen[1]; got != "tabs: Tab #1 *from-rust" {
+		t.Errorf("tabs line %q", got)
+	}
+	if got := out.Screen[5]; got != "pipe: shout" {
+		t.Errorf("pipe line %q (want the last, payload-less message)", got)
+	}
+	m := regexp.MustCompile(`^key: m reply: memory (\d+) pages$`).FindStringSubmatch(out.Screen[4])
+	if m == nil {
+		t.Fatalf("memory line %q", out.Screen[4])
+	}
+	if pages, _ := strconv.Atoi(m[1]); pages < 17+128 {
+		t.Errorf("memory %d pages after an 8 MiB allocation", pages)
+	}
+
+	// The commands in order, as the guest wrote them.
+	wantNames := []string{"RequestPluginPermissions", "Subscribe", "SetSelectable", "GetPluginIds",
+		"GetPluginIds", "GetZellijVersion", "GetPluginIds", "GetZellijVersion",
+		"CliPipeOutput", "CliPipeOutput", "NewTab"}
+	if got := out.names(); !slices.Equal(got, wantNames) {
+		t.Errorf("commands %v\nwant %v", got, wantNames)
+	}
+	payload := func(i int) string { return string(compactJSON(t, out.Commands[i].Payload)) }
+	if got := payload(0); got != `{"request_plugin_permission_payload":{"permissions":["ReadApplicationState","ChangeApplicationState","ReadCliPipes"]}}` {
+		t.Errorf("permission request %s", got)
+	}
+	if got := payload(1); got != `{"subscribe_payload":{"subscriptions":{"event_types":["ModeUpdate","TabUpdate","Key","PermissionRequestResult"]}}}` {
+		t.Errorf("subscribe %s", got)
+	}
+	if got := payload(2); got != `{"set_selectable_payload":true}` {
+		t.Errorf("set selectable %s", got)
+	}
+	if got := payload(10); got != `{"new_tab_payload":{"name":"from-rust"}}` {
+		t.Errorf("new tab %s", got)
+	}
+	if out.Commands[10].Status != "ok" || len(out.Commands[10].Reply) == 0 {
+		t.Errorf("new tab status %q reply %s", out.Commands[10].Status, out.Commands[10].Reply)
+	}
+	var pipes []string
+	for _, p := range out.PipeOutput {
+		pipes = append(pipes, p.PipeID+"="+p.Text)
+	}
+	if want := []string{"script:shout=rust:HELLO WORLD", "script:shout=rust:end\n"}; !slices.Equal(pipes, want) {
+		t.Errorf("pipe output %q, want %q", pipes, want)
+	}
+	if !slices.Equal(out.Stderr, []string{"rust guest loaded with 1 configuration keys"}) {
+		t.Errorf("stderr %q", out.Stderr)
+	}
+	if len(out.Incidents) != 0 {
+		t.Errorf("incidents %q", out.Incidents)
+	}
+}
+
+// A panic is one clean line on stderr, whatever the Rust panic hook sent:
+// ReportCrash text is "PAYLOAD\r\n\rPanicInfo {...}" over many \r\n lines,
+// and a formatted panic (unwrap, expect, panic! with arguments) has no
+// string payload, so its first line is "<NO PAYLOAD>".
+func TestRustGuestCrash(t *testing.T) {
+	wasm := rustGuest(t)
+	for _, tt := range []struct {
+		name, script string
+		args         []string
+		want         *regexp.Regexp
+	}{
+		{"plain panic", "key x\n", nil, regexp.MustCompile(`^crashed in update: rust guest: crash key pressed$`)},
+		{"formatted panic", "key a\nkey f\n", nil,
+			regexp.MustCompile(`^crashed in update: panicked at main\.rs:\d+:\d+: rust guest: formatted crash after \d+ events$`)},
+		{"panic in load", "", []string{"--config", "crash=load"}, regexp.MustCompile(`^crashed in load: rust guest: crash in load$`)},
+		{"panic in render", "", []string{"--config", "crash=render"}, regexp.MustCompile(`^crashed in render: rust guest: crash in render$`)},
+		{"process exit", "key q\n", nil, regexp.MustCompile(`^exited with code 3 in update`)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"plugin", "run", wasm, "--cache-dir", prCacheDir, "--grant", "all", "--size", "4x70", "--script", "-"}, tt.args...)
+			code, _, stderr := prRun(t, tt.script, args...)
+			prefix := "tessera plugin run: " + wasm + ": "
+			line, ok := strings.CutPrefix(stderr, prefix)
+			if code != 1 || !ok || strings.Count(stderr, "\n") != 1 || strings.ContainsRune(stderr, '\r') {
+				t.Fatalf("exit %d, stderr %q", code, stderr)
+			}
+			if line = strings.TrimSuffix(line, "\n"); !tt.want.MatchString(line) {
+				t.Errorf("crash line %q, want %s", line, tt.want)
+			}
+		})
+	}
+}
+
+// Without the permissions it asks for, the guest gets no state events and
+// its NewTab is denied. Zellij writes no reply to a denied command, so a
+// Rust plugin waiting for one panics there; this host answers an empty
+// reply, which the guest reads as "no tab".
+func TestRustGuestDenied(t *testing.T) {
+	wasm := rustGuest(t)
+	code, out, stderr := runRustJSON(t, wasm, "key n\n", "--size", "6x70")
+	if code != 0 || out.Crashed != nil {
+		t.Fatalf("exit %d, crashed %v, stderr %q", code, out.Crashed, stderr)
+	}
+	want := []string{"rust guest 6x70 id 0 client 1 cwd /", "tabs:", "mode:  session", "permission: denied",
+		"key: n reply: new tab: none", "pipe:"}
+	if !slices.Equal(out.Screen, want) {
+		t.Errorf("screen:\n%s\nwant:\n%s", strings.Join(out.Screen, "\n"), strings.Join(want, "\n"))
+	}
+	if len(out.Commands) == 0 || out.Commands[len(out.Commands)-1].Status != "denied" {
+		t.Errorf("commands %v", out.names())
+	}
+	if !slices.Contains(out.Incidents, "plugin 0: denied NewTab (needs ChangeApplicationState)") {
+		t.Errorf("incidents %q", out.Incidents)
+	}
+}
+
+// Rust's stdout is a LineWriter: a render that ends with print! and never
+// flushes (as most plugins do) leaves a short last line in the guest's
+// buffer. It reaches the host with the next write: here in front of the
+// next command, which must still be served, and the text must start the
+// next frame rather than be lost.
+func TestRustGuestUnflushedTail(t *testing.T) {
+	wasm := rustGuest(t)
+	code, out, stderr := runRustJSON(t, wasm, "key a\nrender\nkey i\n", "--grant", "all", "--size", "8x70",
+		"--config", "unflushed_tail=true")
+	if code != 0 || out.Crashed != nil {
+		t.Fatalf("exit %d, crashed %v, stderr %q", code, out.Crashed, stderr)
+	}
+	tail := "config: unflushed_tail=true env 0"
+	first := fmt.Sprintf("%srust guest 8x70 id 0 client 1 cwd /", tail)
+	if len(out.Snapshots) != 1 || out.Snapshots[0].Screen[0] != first || out.Snapshots[0].Screen[6] != "" {
+		t.Errorf("snapshot: %q", out.Snapshots)
+	}
+	if out.Screen[0] != first || out.Screen[4] != "key: i reply: ids 0/1" {
+		t.Errorf("screen: %q", out.Screen)
+	}
+	if n := out.names(); len(n) != 5 || n[4] != "GetPluginIds" || len(out.Incidents) != 0 {
+		t.Errorf("commands %v, incidents %q", n, out.Incidents)
+	}
+}
