@@ -133,7 +133,7 @@ func (in *instance) call(fn api.Function, name string, timeout time.Duration, pa
 		ce.Timeout, ce.MemoryLimit = 0, in.mem.limit
 		ce.Err = fmt.Errorf("%w (%d bytes): %w", ErrMemoryLimit, in.mem.limit, ce.Err)
 	}
-	ce.Message = firstLine(in.crashText)
+	ce.Message = crashMessage(in.crashText)
 	if ce.Message == "" {
 		ce.Message = in.stderr.why
 	}
