@@ -229,3 +229,76 @@ func TestRustGuestUnflushedTail(t *testing.T) {
 		t.Errorf("commands %v, incidents %q", n, out.Incidents)
 	}
 }
+
+// TestDaemonRustPlugin: the Rust guest as a plugin pane of a daemon. Its
+// load-time request asks for more than the manifest grants, so it waits
+// for an admin; once granted over the console it draws the session's
+// tabs, its reply-bearing commands are served, `tessera pipe` round-trips
+// through its pipe export, and a panic is shown as one line.
+func TestDaemonRustPlugin(t *testing.T) {
+	wasm := rustGuest(t)
+	e := newDaemonEnv(t)
+	e.write(fmt.Sprintf(`
+plugin "rust" {
+  source      = %q
+  permissions = ["ReadApplicationState"]
+  restart {
+    policy = "never"
+  }
+}
+
+session "dev" {
+  tab "main" {
+    plugin_pane "rs" {
+      plugin = plugin.rust
+    }
+  }
+  tab "logs" {
+    pane "sh" {}
+  }
+}
+`, wasm))
+	out := e.mustRun("up", e.file)
+	if !strings.Contains(out, "rs asks for") {
+		t.Errorf("up does not say the request waits:\n%s", out)
+	}
+	if p := e.console("pending"); !strings.Contains(p, "ChangeApplicationState") || !strings.Contains(p, "ReadCliPipes") {
+		t.Fatalf("pending:\n%s", p)
+	}
+	e.console("grant rs ChangeApplicationState ReadCliPipes")
+	e.waitFor("the granted plugin to draw the tabs", func() bool {
+		s := e.console("screen rs")
+		return strings.Contains(s, "permission: granted") && strings.Contains(s, "tabs: *main logs") &&
+			strings.Contains(s, "session dev")
+	})
+
+	// Reply-bearing commands from update: ids, version, a tab opened.
+	e.console("keys rs d n")
+	e.waitFor("the replies", func() bool {
+		return strings.Contains(e.console("screen rs"), "key: n reply: new tab id")
+	})
+	if tabs := e.console("tabs"); !strings.Contains(tabs, "from-rust") {
+		t.Errorf("NewTab did not open a tab:\n%s", tabs)
+	}
+	e.waitFor("the new tab in the plugin's frame", func() bool {
+		return strings.Contains(e.console("screen rs"), "from-rust")
+	})
+
+	// A CLI pipe: each line to pipe(), each answered with CliPipeOutput.
+	stdout, stderr, code := e.pipe("a\nb\n", "--plugin", "file:"+wasm, "--name", "shout")
+	if code != 0 || stdout != "rust:A\nrust:B\nrust:end\n" {
+		t.Fatalf("pipe: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	e.waitFor("the pipe in the plugin's frame", func() bool {
+		return strings.Contains(e.console("screen rs"), "pipe: shout")
+	})
+
+	// A panic: ReportCrash, the trap, one clean line for the pane.
+	const addr = "session.dev.tab.main.pane.rs"
+	e.run("console", "-w", e.file, "-c", "keys rs x")
+	e.waitFor("the crash", func() bool { return e.objects("plugins")[addr].State == "crashed" })
+	if le := e.objects("plugins")[addr].LastError; !strings.Contains(le, "crashed in update: rust guest: crash key pressed") ||
+		strings.ContainsAny(le, "\r\n") {
+		t.Errorf("last error %q", le)
+	}
+}
