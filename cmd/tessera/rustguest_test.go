@@ -166,6 +166,9 @@ func TestRustGuestCrash(t *testing.T) {
 		{"panic in load", "", []string{"--config", "crash=load"}, regexp.MustCompile(`^crashed in load: rust guest: crash in load$`)},
 		{"panic in render", "", []string{"--config", "crash=render"}, regexp.MustCompile(`^crashed in render: rust guest: crash in render$`)},
 		{"process exit", "key q\n", nil, regexp.MustCompile(`^exited with code 3 in update`)},
+		// Rust's allocator grows memory 8 MiB at a time until the host's
+		// limit refuses; the guest aborts ("memory allocation ... failed").
+		{"out of memory", strings.Repeat("key m\n", 40), nil, regexp.MustCompile(`^out of memory: limit \d+ MiB in update$`)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			args := append([]string{"plugin", "run", wasm, "--cache-dir", prCacheDir, "--grant", "all", "--size", "4x70", "--script", "-"}, tt.args...)

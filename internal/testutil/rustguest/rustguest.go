@@ -39,6 +39,9 @@ var ErrNoToolchain = errors.New("no rustc with the wasm32-wasi standard library 
 type Toolchain struct {
 	Rustc  string // path of the compiler
 	Target string // wasm32-wasi (older releases) or wasm32-wasip1
+	// Std is the target's standard library (libstd-HASH.rlib): its name
+	// and size identify the compiler release in the cache key.
+	Std string
 }
 
 var (
@@ -141,26 +144,30 @@ func FindToolchain() (Toolchain, error) {
 			continue
 		}
 		seen[rc] = true
+		// One run per compiler: the targets' libraries are looked up in
+		// its sysroot.
+		b, err := exec.Command(rc, "--print", "sysroot").Output()
+		if err != nil {
+			continue
+		}
+		sysroot := strings.TrimSpace(string(b))
 		for _, target := range []string{"wasm32-wasi", "wasm32-wasip1"} {
-			b, err := exec.Command(rc, "--print", "target-libdir", "--target", target).Output()
-			if err != nil {
-				continue
-			}
-			libs, _ := filepath.Glob(filepath.Join(strings.TrimSpace(string(b)), "libstd-*.rlib"))
+			libs, _ := filepath.Glob(filepath.Join(sysroot, "lib", "rustlib", target, "lib", "libstd-*.rlib"))
 			if len(libs) > 0 {
-				return Toolchain{Rustc: rc, Target: target}, nil
+				return Toolchain{Rustc: rc, Target: target, Std: libs[0]}, nil
 			}
 		}
 	}
 	return Toolchain{}, ErrNoToolchain
 }
 
-// digest covers the compiler (its verbose version), the flags and every
-// source file.
+// digest covers the compiler (its path and its standard library's name
+// and size: cheaper than running rustc -vV), the flags and every source
+// file.
 func digest(tc Toolchain, src string, flags []string) (string, error) {
-	ver, err := exec.Command(tc.Rustc, "-vV").Output()
+	std, err := os.Stat(tc.Std)
 	if err != nil {
-		return "", fmt.Errorf("%s -vV: %w", tc.Rustc, err)
+		return "", err
 	}
 	ents, err := os.ReadDir(src)
 	if err != nil {
@@ -174,7 +181,7 @@ func digest(tc Toolchain, src string, flags []string) (string, error) {
 	}
 	sort.Strings(names)
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00", ver, strings.Join(flags, " "))
+	fmt.Fprintf(h, "%s\x00%s\x00%d\x00%s\x00", tc.Rustc, filepath.Base(tc.Std), std.Size(), strings.Join(flags, " "))
 	for _, n := range names {
 		b, err := os.ReadFile(filepath.Join(src, n))
 		if err != nil {
