@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tessera-ws/tessera/internal/testutil/rustguest"
 )
@@ -296,12 +297,41 @@ session "dev" {
 		return strings.Contains(e.console("screen rs"), "pipe: shout")
 	})
 
-	// A panic: ReportCrash, the trap, one clean line for the pane.
+	// A panic inside pipe(): the CLI is released with the reason, the pane
+	// shows the crash in one clean line.
 	const addr = "session.dev.tab.main.pane.rs"
-	e.run("console", "-w", e.file, "-c", "keys rs x")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		stdout, stderr, code = e.pipe("panic\n", "--plugin", "file:"+wasm, "--name", "shout")
+	}()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("tessera pipe still waits two minutes after the plugin crashed")
+	}
+	if code == 0 || !strings.Contains(stderr, "rust guest: panic in pipe") {
+		t.Errorf("pipe into a crashing plugin: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
 	e.waitFor("the crash", func() bool { return e.objects("plugins")[addr].State == "crashed" })
-	if le := e.objects("plugins")[addr].LastError; !strings.Contains(le, "crashed in update: rust guest: crash key pressed") ||
+	if le := e.objects("plugins")[addr].LastError; !strings.Contains(le, "crashed in pipe: rust guest: panic in pipe") ||
 		strings.ContainsAny(le, "\r\n") {
 		t.Errorf("last error %q", le)
+	}
+}
+
+// Keys as the Rust guest decodes them: the character code (as a byte, the
+// way zellij-tile does), modifiers from both fields, named keys.
+func TestRustGuestKeys(t *testing.T) {
+	wasm := rustGuest(t)
+	code, out, stderr := runRustJSON(t, wasm, "key Ctrl+a\nrender\nkey Alt+Shift+b\nrender\nkey é\nrender\nkey Down\n",
+		"--grant", "all", "--size", "6x60")
+	if code != 0 || len(out.Snapshots) != 3 {
+		t.Fatalf("exit %d, %d snapshots, stderr %q", code, len(out.Snapshots), stderr)
+	}
+	got := []string{out.Snapshots[0].Screen[4], out.Snapshots[1].Screen[4], out.Snapshots[2].Screen[4], out.Screen[4]}
+	want := []string{"key: a +1 reply:", "key: b +2 reply:", "key: é reply:", "key: named 3 reply:"}
+	if !slices.Equal(got, want) {
+		t.Errorf("keys %q, want %q", got, want)
 	}
 }

@@ -12,7 +12,7 @@
 // is read, m grow memory by 8 MiB, x panic with a plain message, f panic
 // with a formatted one, q std::process::exit(3). Pipes: a CLI message is
 // answered with CliPipeOutput "rust:PAYLOAD" (upper case), its end with
-// "rust:end". Configuration: crash=load or crash=render panics there;
+// "rust:end"; the payload "panic" panics. Configuration: crash=load or crash=render panics there;
 // unflushed_tail=true leaves render's last line (print!, no newline) in
 // stdout's line buffer, as plugins that never flush do.
 
@@ -412,6 +412,9 @@ pub fn pipe() -> bool {
             5 => payload = Some(v.as_string().unwrap()),
             _ => {}
         }
+    }
+    if payload.as_deref().map(str::trim) == Some("panic") {
+        panic!("rust guest: panic in pipe");
     }
     let text = match &payload {
         Some(p) => format!("rust:{}", p.to_uppercase()),
