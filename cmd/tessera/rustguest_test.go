@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os/exec"
 	"regexp"
 	"slices"
 	"strconv"
@@ -334,5 +335,33 @@ func TestRustGuestKeys(t *testing.T) {
 	want := []string{"key: a +1 reply:", "key: b +2 reply:", "key: é reply:", "key: named 3 reply:"}
 	if !slices.Equal(got, want) {
 		t.Errorf("keys %q, want %q", got, want)
+	}
+}
+
+// A Rust guest started on the interpreter (auto engine, cold cache) moves
+// to compiled code mid-run with its state: memory (the heap, Rust's stdin
+// buffer), globals (the shadow stack pointer), and _start not run again.
+// The real binary, so the background compile runs without -race.
+func TestRustGuestTierUp(t *testing.T) {
+	wasm := rustGuest(t)
+	cmd := exec.Command(tesseraBin, "plugin", "run", wasm, "--cache-dir", t.TempDir(), "--engine", "auto",
+		"--grant", "all", "--size", "7x60", "--json", "-v", "--script", "-")
+	cmd.Stdin = strings.NewReader("pipe shout before\nkey m\nwait 5s\nkey d\n")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	b, err := cmd.Output()
+	var out struct {
+		Engine  string   `json:"engine"`
+		Crashed *string  `json:"crashed"`
+		Screen  []string `json:"screen"`
+	}
+	if err != nil || json.Unmarshal(b, &out) != nil {
+		t.Fatalf("%v, stderr %q, stdout %s", err, stderr.String(), b)
+	}
+	if out.Engine != "compiler" || out.Crashed != nil || !strings.Contains(stderr.String(), "plugin moved to compiled code") {
+		t.Errorf("engine %q (want compiler after a move), crashed %v, log:\n%s", out.Engine, out.Crashed, stderr.String())
+	}
+	if out.Screen[4] != "key: d reply: ids 0 version 0.45.0" || out.Screen[5] != "pipe: shout before" {
+		t.Errorf("screen after the move: %q", out.Screen)
 	}
 }
