@@ -72,7 +72,7 @@ func (r rustRun) names() []string {
 
 func TestRustGuestPluginRun(t *testing.T) {
 	wasm := rustGuest(t)
-	script := "key a\nkey i\nkey v\nkey d\nrender\npipe shout hello world\npipe shout\nkey n\nkey m\n"
+	script := "key a\nkey i\nkey v\nkey d\nrender\npipe shout hello world\npipe shout\nkey n\nkey w\nkey w\nwait 300ms\nkey m\n"
 	code, out, stderr := runRustJSON(t, wasm, script, "--grant", "all", "--size", "8x70", "--config", "greeting=hi")
 	if code != 0 || out.Crashed != nil {
 		t.Fatalf("exit %d, crashed %v, stderr %q", code, out.Crashed, stderr)
@@ -91,7 +91,7 @@ func TestRustGuestPluginRun(t *testing.T) {
 		"key: d reply: ids 0 version 0.45.0",
 		"pipe:",
 		"config: greeting=hi env 0",
-		"",
+		"worker:",
 	}
 	if got := out.Snapshots[0].Screen; !slices.Equal(got, want) {
 		t.Errorf("snapshot:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -105,6 +105,10 @@ func TestRustGuestPluginRun(t *testing.T) {
 	if got := out.Screen[5]; got != "pipe: shout" {
 		t.Errorf("pipe line %q (want the last, payload-less message)", got)
 	}
+	// The worker, an instance of its own, counted both jobs.
+	if got := out.Screen[7]; got != "worker: done WORK #2" {
+		t.Errorf("worker line %q", got)
+	}
 	m := regexp.MustCompile(`^key: m reply: memory (\d+) pages$`).FindStringSubmatch(out.Screen[4])
 	if m == nil {
 		t.Fatalf("memory line %q", out.Screen[4])
@@ -116,7 +120,7 @@ func TestRustGuestPluginRun(t *testing.T) {
 	// The commands in order, as the guest wrote them.
 	wantNames := []string{"RequestPluginPermissions", "Subscribe", "SetSelectable", "GetPluginIds",
 		"GetPluginIds", "GetZellijVersion", "GetPluginIds", "GetZellijVersion",
-		"CliPipeOutput", "CliPipeOutput", "NewTab"}
+		"CliPipeOutput", "CliPipeOutput", "NewTab", "PostMessageTo", "PostMessageToPlugin", "PostMessageTo", "PostMessageToPlugin"}
 	if got := out.names(); !slices.Equal(got, wantNames) {
 		t.Errorf("commands %v\nwant %v", got, wantNames)
 	}
@@ -124,7 +128,7 @@ func TestRustGuestPluginRun(t *testing.T) {
 	if got := payload(0); got != `{"request_plugin_permission_payload":{"permissions":["ReadApplicationState","ChangeApplicationState","ReadCliPipes"]}}` {
 		t.Errorf("permission request %s", got)
 	}
-	if got := payload(1); got != `{"subscribe_payload":{"subscriptions":{"event_types":["ModeUpdate","TabUpdate","Key","PermissionRequestResult"]}}}` {
+	if got := payload(1); got != `{"subscribe_payload":{"subscriptions":{"event_types":["ModeUpdate","TabUpdate","Key","CustomMessage","PermissionRequestResult"]}}}` {
 		t.Errorf("subscribe %s", got)
 	}
 	if got := payload(2); got != `{"set_selectable_payload":true}` {
@@ -223,9 +227,8 @@ func TestRustGuestUnflushedTail(t *testing.T) {
 	if code != 0 || out.Crashed != nil {
 		t.Fatalf("exit %d, crashed %v, stderr %q", code, out.Crashed, stderr)
 	}
-	tail := "config: unflushed_tail=true env 0"
-	first := fmt.Sprintf("%srust guest 8x70 id 0 client 1 cwd /", tail)
-	if len(out.Snapshots) != 1 || out.Snapshots[0].Screen[0] != first || out.Snapshots[0].Screen[6] != "" {
+	first := "worker: rust guest 8x70 id 0 client 1 cwd /"
+	if len(out.Snapshots) != 1 || out.Snapshots[0].Screen[0] != first || out.Snapshots[0].Screen[7] != "" {
 		t.Errorf("snapshot: %q", out.Snapshots)
 	}
 	if out.Screen[0] != first || out.Screen[4] != "key: i reply: ids 0/1" {

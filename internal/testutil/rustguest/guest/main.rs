@@ -8,6 +8,7 @@
 //	rustc --target wasm32-wasi -O --crate-type bin main.rs
 //
 // Keys: i GetPluginIds, v GetZellijVersion, n NewTab (strict replies),
+// w a job for the worker "shout",
 // d GetPluginIds and GetZellijVersion sent back to back before either reply
 // is read, m grow memory by 8 MiB, x panic with a plain message, f panic
 // with a formatted one, q std::process::exit(3). Pipes: a CLI message is
@@ -37,12 +38,15 @@ const NEW_TAB: u64 = 20;
 const REPORT_CRASH: u64 = 65;
 const REQUEST_PERMISSIONS: u64 = 66;
 const CLI_PIPE_OUTPUT: u64 = 78;
+const POST_MESSAGE_TO: u64 = 14;
+const POST_MESSAGE_TO_PLUGIN: u64 = 15;
 
 // Event types.
 const EV_MODE_UPDATE: u64 = 0;
 const EV_TAB_UPDATE: u64 = 1;
 const EV_KEY: u64 = 3;
 const EV_PERMISSION_RESULT: u64 = 15;
+const EV_CUSTOM_MESSAGE: u64 = 10;
 
 // Permissions.
 const READ_APPLICATION_STATE: u64 = 0;
@@ -74,6 +78,7 @@ struct State {
     last_key: String,
     last_reply: String,
     pipe: String,
+    worker: String,
     events: u64,
     ballast: Vec<Vec<u8>>,
     started: Option<std::time::Instant>,
@@ -152,7 +157,7 @@ pub fn load() {
     send(&c);
 
     let mut list = Enc::new();
-    list.packed(1, &[EV_TAB_UPDATE, EV_MODE_UPDATE, EV_KEY, EV_PERMISSION_RESULT]);
+    list.packed(1, &[EV_TAB_UPDATE, EV_MODE_UPDATE, EV_KEY, EV_PERMISSION_RESULT, EV_CUSTOM_MESSAGE]);
     let mut payload = Enc::new();
     payload.message(1, &list);
     let mut c = command(SUBSCRIBE);
@@ -268,6 +273,18 @@ pub fn update() -> bool {
             STATE.with(|s| s.borrow_mut().permission = if granted { "granted" } else { "denied" }.to_string());
             true
         }
+        EV_CUSTOM_MESSAGE => {
+            let (mut n, mut p) = (String::new(), String::new());
+            for (f, v) in payload(10) {
+                match f {
+                    1 => n = v.as_string().unwrap(),
+                    2 => p = v.as_string().unwrap(),
+                    _ => {}
+                }
+            }
+            STATE.with(|s| s.borrow_mut().worker = format!("{} {}", n, p));
+            true
+        }
         EV_KEY => {
             let mut ch: Option<char> = None;
             let mut named = None;
@@ -380,6 +397,15 @@ fn on_key(ch: Option<char>, named: Option<u64>, mods: usize) {
             }
             set_reply(r);
         }
+        Some('w') => {
+            let mut m = Enc::new();
+            m.string(1, "job").string(2, "work").string(3, "shout");
+            let mut p = Enc::new();
+            p.message(1, &m);
+            let mut c = command(POST_MESSAGE_TO);
+            c.message(14, &p);
+            send(&c);
+        }
         Some('m') => {
             let chunk = vec![1u8; 8 << 20];
             let pages = core::arch::wasm32::memory_size(0);
@@ -461,6 +487,7 @@ pub fn render(rows: i32, cols: i32) {
             format!("key: {} reply: {}", s.last_key, s.last_reply),
             format!("pipe: {}", s.pipe),
             format!("config: {} env {}", conf.join(","), std::env::vars().count()),
+            format!("worker: {}", s.worker),
         ]
     });
     let rows = rows.max(0) as usize;
@@ -475,6 +502,35 @@ pub fn render(rows: i32, cols: i32) {
     if config("unflushed_tail") != "true" {
         out.flush().unwrap();
     }
+}
+
+thread_local! {
+    static JOBS: RefCell<u64> = RefCell::new(0);
+}
+
+/// The worker "shout": its own instance of this module (_start run, load
+/// never), answering each message with PostMessageToPlugin("done",
+/// "PAYLOAD #N"), N counting the messages this instance received.
+#[no_mangle]
+pub fn shout_worker() {
+    let msg = read_message("worker message");
+    let mut payload = String::new();
+    for (f, v) in pb::fields(&msg).unwrap() {
+        if f == 2 {
+            payload = v.as_string().unwrap();
+        }
+    }
+    let n = JOBS.with(|j| {
+        *j.borrow_mut() += 1;
+        *j.borrow()
+    });
+    let mut m = Enc::new();
+    m.string(1, "done").string(2, &format!("{} #{}", payload.to_uppercase(), n));
+    let mut p = Enc::new();
+    p.message(1, &m);
+    let mut c = command(POST_MESSAGE_TO_PLUGIN);
+    c.message(15, &p);
+    send(&c);
 }
 
 #[no_mangle]
