@@ -67,6 +67,7 @@ struct Tab {
 
 #[derive(Default)]
 struct State {
+    // A HashMap, as most plugins hold one: its hasher seeds from random_get.
     config: HashMap<String, String>,
     plugin_id: i64,
     client_id: u64,
@@ -81,6 +82,7 @@ struct State {
     worker: String,
     events: u64,
     ballast: Vec<Vec<u8>>,
+    // Set at load, as plugins that time things do (clock_time_get).
     started: Option<std::time::Instant>,
 }
 
@@ -478,7 +480,6 @@ pub fn render(rows: i32, cols: i32) {
         }
         let mut conf: Vec<String> = s.config.iter().map(|(k, v)| format!("{}={}", k, v)).collect();
         conf.sort();
-        let _ = std::time::SystemTime::now();
         vec![
             format!("rust guest {}x{} id {} client {} cwd {}", rows, cols, s.plugin_id, s.client_id, s.cwd),
             format!("tabs: {}", tabs),
