@@ -31,16 +31,23 @@ SDK_SRC   := $(shell find sdk -name '*.go' -not -name '*_test.go' 2>/dev/null)
 examples/plugins/%.wasm: examples/plugins/%/main.go $(SDK_SRC) $(SDK_PB)
 	cd examples/plugins/$* && GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 $(GO) build -buildmode=c-shared -trimpath -o ../$*.wasm .
 
-# System packages the tests use: tmux is the reference terminal the screen
-# is compared with (those tests skip without it). Installed with apt-get
-# when missing and possible.
+# System packages the tests use, installed with apt-get when missing and
+# possible (the tests that need them skip without them): tmux is the
+# reference terminal the screen is compared with; rustc and its wasm32-wasi
+# standard library build the Rust test plugin (internal/testutil/rustguest),
+# which a rustup toolchain with wasm32-wasip1 serves as well.
 deps:
-	@command -v tmux >/dev/null 2>&1 || { \
-	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null; \
-	  elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1; then \
-	    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null; \
-	  else echo "tmux not found: the terminal reference tests will be skipped"; fi; }
+	@missing=""; \
+	command -v tmux >/dev/null 2>&1 || missing="$$missing tmux"; \
+	ls /usr/lib/rustlib/wasm32-wasi/lib/libstd-*.rlib \
+	  "$$(rustc --print target-libdir --target wasm32-wasip1 2>/dev/null)"/libstd-*.rlib 2>/dev/null | grep -q . || \
+	  missing="$$missing rustc libstd-rust-dev-wasm32"; \
+	if [ -z "$$missing" ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1; then \
+	  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else echo "not installed:$$missing (the tests that need them will be skipped)"; fi
 
 # The test command of the README. Test guests are built by the tests and
 # compiled once, by a process without -race, into a cache shared by every

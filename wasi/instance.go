@@ -86,6 +86,9 @@ func (in *instance) call(fn api.Function, name string, timeout time.Duration, pa
 	}
 	start := time.Now()
 	in.deadline = start.Add(timeout)
+	// An exit is explained by the stderr line being written or by one
+	// this call completed, not by a line an earlier call completed.
+	stderrLines := in.stderr.nlast
 	var err error
 	if in.interrupt.Load() != nil {
 		in.timedOut.Store(false)
@@ -135,11 +138,12 @@ func (in *instance) call(fn api.Function, name string, timeout time.Duration, pa
 		ce.Timeout, ce.MemoryLimit = 0, in.mem.limit
 		ce.Err = fmt.Errorf("%w (%d bytes): %w", ErrMemoryLimit, in.mem.limit, ce.Err)
 	}
-	ce.Message = firstLine(in.crashText)
+	ce.Message = crashMessage(in.crashText)
 	if ce.Message == "" {
 		ce.Message = in.stderr.why
 	}
-	if ce.Message == "" && ce.Timeout == 0 && ce.MemoryLimit == 0 && ee != nil {
+	if ce.Message == "" && ce.Timeout == 0 && ce.MemoryLimit == 0 && ee != nil &&
+		(in.stderr.nlast > stderrLines || len(in.stderr.partial) > 0) {
 		// A guest that exits says why on stderr, last.
 		ce.Message = firstLine(in.stderr.lastWords())
 	}

@@ -279,6 +279,53 @@ func (e *CrashError) Reason() string {
 	return fmt.Sprintf("crashed in %s: %s", e.Call, why)
 }
 
+// crashMessage is the line of a ReportCrash text that says why. It is the
+// first line, except for a Rust panic without a string payload (unwrap,
+// expect, a formatted panic!): its first line is "<NO PAYLOAD>", and the
+// message (older Rust) and location are taken from the panic's debug form
+// that follows, as "panicked at FILE:LINE:COL: MESSAGE".
+func crashMessage(text string) string {
+	first := firstLine(text)
+	if first != "<NO PAYLOAD>" {
+		return first
+	}
+	var msg, file, line, col string
+	inLoc := false
+	lines := strings.Split(strings.ReplaceAll(text, "\r", ""), "\n")
+	for i, l := range lines {
+		l = strings.TrimSpace(l)
+		switch {
+		case l == "message: Some(" && i+1 < len(lines) && msg == "":
+			msg = strings.TrimSuffix(strings.TrimSpace(lines[i+1]), ",")
+		case l == "location: Location {":
+			inLoc = true
+		case inLoc && l == "},":
+			inLoc = false
+		case inLoc:
+			k, v, _ := strings.Cut(strings.TrimSuffix(l, ","), ": ")
+			switch k {
+			case "file":
+				file = strings.Trim(v, `"`)
+			case "line":
+				line = v
+			case "col":
+				col = v
+			}
+		}
+	}
+	if file == "" {
+		if msg == "" {
+			return first
+		}
+		return firstLine(msg)
+	}
+	where := "panicked at " + file + ":" + line + ":" + col
+	if msg == "" {
+		return where
+	}
+	return firstLine(where + ": " + msg)
+}
+
 // firstLine returns the first non-blank line of s, trimmed and clipped.
 func firstLine(s string) string {
 	for l := range strings.Lines(s) {

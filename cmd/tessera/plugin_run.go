@@ -432,6 +432,12 @@ func runPluginRun(ctx context.Context, args []string, s stdio) int {
 		Logger:      log,
 	})
 	if err != nil {
+		// A crash while loading is one line, as later crashes are, not
+		// "load plugin: load plugin 0: plugin 0: crashed in load: ...".
+		var ce *wasi.CrashError
+		if errors.As(err, &ce) {
+			err = errors.New(crashLine(ce))
+		}
 		return pluginRunFailed(s, a, url, err)
 	}
 	interrupted := ctx.Err() != nil
