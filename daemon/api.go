@@ -215,7 +215,7 @@ func (a *api) Plan(ctx context.Context, req *connect.Request[controlv1.PlanReque
 		return connect.NewResponse(res), nil
 	}
 	err = a.onLoop(ctx, func() {
-		plan := config.Diff(a.d.applied, ws)
+		plan := a.d.plan(ws)
 		res.Changes = changesProto(plan)
 		var b bytes.Buffer
 		_ = plan.Render(&b)

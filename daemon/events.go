@@ -10,32 +10,35 @@ import (
 
 // Event types published on the event stream.
 const (
-	EvApplyStarted    = "apply.started"
-	EvApplyDone       = "apply.done"
-	EvApplyFailed     = "apply.failed"
-	EvConfigInvalid   = "config.invalid"
-	EvConfigChanged   = "config.changed"
-	EvPaneStarted     = "pane.started"
-	EvPaneExited      = "pane.exited"
-	EvPaneRestarting  = "pane.restarting"
-	EvPaneClosed      = "pane.closed"
-	EvPaneFailed      = "pane.failed"
-	EvPluginLoaded    = "plugin.loaded"
-	EvPluginFrame     = "plugin.first_frame"
-	EvPluginCrashed   = "plugin.crashed"
-	EvPluginStopped   = "plugin.stopped"
-	EvPluginFailed    = "plugin.failed"
-	EvPluginIncident  = "plugin.incident"
-	EvPluginCommand   = "plugin.command"
-	EvPluginStderr    = "plugin.stderr"
-	EvPluginPermWait  = "permission.requested"
-	EvTabCreated      = "tab.created"
-	EvTabClosed       = "tab.closed"
-	EvSessionCreated  = "session.created"
-	EvSessionClosed   = "session.closed"
-	EvDaemonStopping  = "daemon.stopping"
-	eventRing         = 1024
-	subscriberBacklog = 256
+	EvApplyStarted   = "apply.started"
+	EvApplyDone      = "apply.done"
+	EvApplyFailed    = "apply.failed"
+	EvConfigInvalid  = "config.invalid"
+	EvConfigChanged  = "config.changed"
+	EvPaneStarted    = "pane.started"
+	EvPaneExited     = "pane.exited"
+	EvPaneRestarting = "pane.restarting"
+	EvPaneClosed     = "pane.closed"
+	EvPaneFailed     = "pane.failed"
+	EvPluginLoaded   = "plugin.loaded"
+	EvPluginFrame    = "plugin.first_frame"
+	EvPluginCrashed  = "plugin.crashed"
+	EvPluginStopped  = "plugin.stopped"
+	EvPluginFailed   = "plugin.failed"
+	// EvPluginReconfigured: a running plugin took a new configuration in
+	// place (PluginConfigurationChanged).
+	EvPluginReconfigured = "plugin.reconfigured"
+	EvPluginIncident     = "plugin.incident"
+	EvPluginCommand      = "plugin.command"
+	EvPluginStderr       = "plugin.stderr"
+	EvPluginPermWait     = "permission.requested"
+	EvTabCreated         = "tab.created"
+	EvTabClosed          = "tab.closed"
+	EvSessionCreated     = "session.created"
+	EvSessionClosed      = "session.closed"
+	EvDaemonStopping     = "daemon.stopping"
+	eventRing            = 1024
+	subscriberBacklog    = 256
 )
 
 // bus fans events out to subscribers without ever blocking the publisher:

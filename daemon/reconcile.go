@@ -76,7 +76,7 @@ func countErrors(diags hcl.Diagnostics) int {
 // unchanged plugins their instance; managed objects missing from ws are
 // closed; unmanaged objects are left alone. Loop only.
 func (d *Daemon) apply(ws *config.Workspace) *config.Plan {
-	plan := config.Diff(d.applied, ws)
+	plan := d.plan(ws)
 	hash := workspaceHash(ws)
 	d.events.publish(EvApplyStarted, "", fmt.Sprintf("applying %d changes", len(plan.Changes)), nil)
 	d.applyDeletes(ws)
@@ -307,14 +307,21 @@ func (d *Daemon) applyPane(s *session, t *tab, p *pane, addr, name string, tp *c
 	p.sess, p.tab = s, t
 	if pi != nil {
 		old := p.plug.inst
-		p.plug.inst = pi
-		if !samePluginRuntime(old, pi) {
+		switch {
+		case samePluginRuntime(old, pi):
+			p.plug.inst = pi
+		case canReconfigure(p.plug, pi):
+			d.reconfigurePlugin(p, pi)
+		default:
+			p.plug.inst = pi
 			d.log.Info("plugin changed: replacing its instance", "plugin", addr)
 			d.stopPlugin(p, StateStopped)
 			p.ready = make(chan struct{})
 			p.readyDone = false
 			d.startPlugin(p)
-		} else if pl := p.plug.p; pl != nil && !slices.Equal(old.Permissions, pi.Permissions) {
+			return p
+		}
+		if pl := p.plug.p; pl != nil && !slices.Equal(old.Permissions, pi.Permissions) {
 			pl.Revoke(permissionTypes(old.Permissions)...)
 			pl.Grant(permissionTypes(pi.Permissions)...)
 		}
@@ -343,9 +350,111 @@ func sameTerminal(a, b *config.TerminalPane) bool {
 // plugin: same identity (source and configuration), mounts, environment and
 // limits. Permissions change live.
 func samePluginRuntime(a, b *config.PluginInstance) bool {
-	return a.Identity == b.Identity && a.Source == b.Source &&
+	return a.Identity == b.Identity && sameSandbox(a, b)
+}
+
+// sameSandbox reports whether two instances run the same module in the same
+// sandbox: source, mounts, environment and limits (not configuration).
+func sameSandbox(a, b *config.PluginInstance) bool {
+	return a.Source == b.Source &&
 		slices.Equal(a.Mounts, b.Mounts) && slices.Equal(a.InheritEnv, b.InheritEnv) &&
 		maps.Equal(a.Env, b.Env) && a.Limits == b.Limits
+}
+
+// canReconfigure reports whether the running instance of po can take the
+// configuration of pi in place: only the configuration differs (permissions
+// change live anyway), and the instance runs and would be delivered
+// PluginConfigurationChanged (it subscribed and may read the application
+// state). Anything else is a replacement.
+func canReconfigure(po *pluginObj, pi *config.PluginInstance) bool {
+	return po.p != nil && po.state == StateRunning && sameSandbox(po.inst, pi) &&
+		!maps.Equal(po.inst.Config, pi.Config) &&
+		po.p.Accepts(pluginpb.EventType_PluginConfigurationChanged)
+}
+
+// reconfigurePlugin updates a running plugin in place: it records the new
+// configuration and sends the instance PluginConfigurationChanged with the
+// merged configuration (the manifest's overlaid with the pane's). The
+// instance keeps its id; the admin's permission answers follow it to its new
+// identity, so that a later restart does not ask again. Loop only.
+func (d *Daemon) reconfigurePlugin(p *pane, pi *config.PluginInstance) {
+	po := p.plug
+	old := po.inst
+	po.inst = pi
+	if old.Identity != pi.Identity {
+		if r := d.perms.recs[old.Identity]; r != nil && d.perms.recs[pi.Identity] == nil {
+			c := *r
+			c.Granted, c.Denied = slices.Clone(r.Granted), slices.Clone(r.Denied)
+			d.perms.recs[pi.Identity] = &c
+			if err := d.perms.save(); err != nil {
+				d.log.Warn("saving permissions", "err", err)
+			}
+		}
+	}
+	items := make([]*pluginpb.ContextItem, 0, len(pi.Config))
+	for _, k := range slices.Sorted(maps.Keys(pi.Config)) {
+		items = append(items, &pluginpb.ContextItem{Name: k, Value: pi.Config[k]})
+	}
+	po.p.Post(&pluginpb.Event{Name: pluginpb.EventType_PluginConfigurationChanged,
+		Payload: &pluginpb.Event_PluginConfigurationChangedPayload{
+			PluginConfigurationChangedPayload: &pluginpb.PluginConfigurationChangedPayload{Configuration: items}}})
+	d.log.Info("plugin configuration changed: updated in place", "plugin", p.addr, "id", po.id)
+	d.events.publish(EvPluginReconfigured, p.addr, "configuration updated in place (PluginConfigurationChanged)",
+		map[string]string{"id": fmt.Sprint(po.id)})
+}
+
+// plan is config.Diff from the applied workspace to ws, refined for what
+// runs: a configuration change of a plugin instance is an update in place
+// when the running instance handles PluginConfigurationChanged, and a
+// replacement otherwise. Loop only.
+func (d *Daemon) plan(ws *config.Workspace) *config.Plan {
+	plan := config.Diff(d.applied, ws)
+	var want map[string]*config.PluginInstance
+	for i := range plan.Changes {
+		c := &plan.Changes[i]
+		if c.Action != config.Update || (c.Kind != "pane" && c.Kind != "background_plugin") || !hasEffect(c, config.EffectReload) {
+			continue
+		}
+		if want == nil {
+			want = map[string]*config.PluginInstance{}
+			for _, sc := range ws.Sessions {
+				for _, tc := range sc.Tabs {
+					for _, pc := range tc.Panes {
+						if pc.Plugin != nil {
+							want[pc.Address] = pc.Plugin
+						}
+					}
+				}
+				for _, bc := range sc.BackgroundPlugins {
+					want[bc.Address] = bc
+				}
+			}
+		}
+		effect := config.EffectReplace
+		if p, _ := d.lookupPane(c.Address); p != nil && p.plug != nil && want[c.Address] != nil && canReconfigure(p.plug, want[c.Address]) {
+			effect = config.EffectConfigEvent
+		}
+		for j := range c.Attributes {
+			if c.Attributes[j].Effect == config.EffectReload {
+				c.Attributes[j].Effect = effect
+			}
+		}
+		if effect == config.EffectReplace {
+			c.Action = config.Replace
+			plan.Summary.Update--
+			plan.Summary.Replace++
+		}
+	}
+	return plan
+}
+
+func hasEffect(c *config.Change, effect string) bool {
+	for _, a := range c.Attributes {
+		if a.Effect == effect {
+			return true
+		}
+	}
+	return false
 }
 
 func (d *Daemon) paneSize(kind string) (int, int) {
