@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tessera-ws/tessera/internal/ring"
 	controlv1 "github.com/tessera-ws/tessera/proto/control/v1"
 )
 
@@ -47,8 +48,7 @@ const (
 type bus struct {
 	mu     sync.Mutex
 	seq    uint64
-	recent []*controlv1.Event // ring, oldest first once full
-	next   int
+	recent *ring.Buffer[*controlv1.Event]
 	subs   map[*subscriber]struct{}
 }
 
@@ -61,7 +61,7 @@ type subscriber struct {
 }
 
 func newBus() *bus {
-	return &bus{subs: map[*subscriber]struct{}{}}
+	return &bus{recent: ring.New[*controlv1.Event](eventRing), subs: map[*subscriber]struct{}{}}
 }
 
 func (s *subscriber) wants(ev *controlv1.Event) bool {
@@ -99,12 +99,7 @@ func (b *bus) publish(typ, address, msg string, fields map[string]string) {
 	b.mu.Lock()
 	b.seq++
 	ev.Seq = b.seq
-	if len(b.recent) < eventRing {
-		b.recent = append(b.recent, ev)
-	} else {
-		b.recent[b.next] = ev
-		b.next = (b.next + 1) % eventRing
-	}
+	b.recent.Push(ev)
 	for s := range b.subs {
 		if !s.wants(ev) {
 			continue
@@ -154,11 +149,8 @@ func (s *subscriber) takeDropped() uint64 {
 func (b *bus) recentFor(address string, max int) []*controlv1.Event {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	var all []*controlv1.Event
-	all = append(all, b.recent[b.next:]...)
-	all = append(all, b.recent[:b.next]...)
 	var out []*controlv1.Event
-	for _, ev := range all {
+	for _, ev := range b.recent.Last(0) {
 		if address == "" || addressUnder(ev.Address, address) {
 			out = append(out, ev)
 		}
