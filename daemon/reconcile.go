@@ -40,12 +40,18 @@ func workspaceHash(ws *config.Workspace) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// reload re-reads the workspace files and applies them if they are valid
-// and changed. An invalid file changes nothing: its diagnostics go to the
-// log and the event stream. Loop only.
+// reload re-reads the workspace files on the loop and applies them if they
+// are valid (see reloadAsync, which reads them off the loop). Loop only.
 func (d *Daemon) reload(why string) (*config.Workspace, hcl.Diagnostics, *config.Plan) {
 	d.log.Info("reading the workspace", "why", why)
 	ws, files, diags := d.load("")
+	return d.applyLoaded(why, ws, files, diags)
+}
+
+// applyLoaded applies a loaded workspace if it is valid. An invalid file
+// changes nothing: its diagnostics go to the log and the event stream.
+// Loop only.
+func (d *Daemon) applyLoaded(why string, ws *config.Workspace, files []config.File, diags hcl.Diagnostics) (*config.Workspace, hcl.Diagnostics, *config.Plan) {
 	d.lastFiles = files
 	if diags.HasErrors() {
 		d.lastDiags = diags
