@@ -231,51 +231,55 @@ func (d *Daemon) applyTabs(s *session, sc *config.Session) {
 	s.tabs = ordered
 }
 
+// paneSpec is a pane the file declares: a tab's terminal or plugin pane,
+// or a session's background plugin (no tab).
+type paneSpec struct {
+	addr, name string
+	term       *config.TerminalPane
+	plug       *config.PluginInstance
+}
+
 func (d *Daemon) applyPanes(t *tab, tc *config.Tab) {
-	var ordered []*pane
-	seen := map[*pane]bool{}
-	for _, pc := range tc.Panes {
-		var p *pane
-		for _, x := range t.panes {
-			if x.addr == pc.Address {
-				p = x
-			}
-		}
-		p = d.applyPane(t.sess, t, p, pc.Address, pc.Name, pc.Terminal, pc.Plugin)
-		ordered = append(ordered, p)
-		seen[p] = true
+	specs := make([]paneSpec, len(tc.Panes))
+	for i, pc := range tc.Panes {
+		specs[i] = paneSpec{addr: pc.Address, name: pc.Name, term: pc.Terminal, plug: pc.Plugin}
 		if pc.Name == tc.FocusPane {
-			t.focus = len(ordered) - 1
+			t.focus = i // the declared panes come first, in order
 		}
 	}
-	for _, p := range t.panes {
-		if !seen[p] {
-			ordered = append(ordered, p)
-		}
-	}
-	t.panes = ordered
+	t.panes = d.applyPaneList(t.sess, t, t.panes, specs)
 }
 
 func (d *Daemon) applyBackground(s *session, sc *config.Session) {
-	var ordered []*pane
-	seen := map[*pane]bool{}
-	for _, bc := range sc.BackgroundPlugins {
-		var p *pane
-		for _, x := range s.bg {
-			if x.addr == bc.Address {
-				p = x
-			}
-		}
-		p = d.applyPane(s, nil, p, bc.Address, lastSegment(bc.Address), nil, bc)
+	specs := make([]paneSpec, len(sc.BackgroundPlugins))
+	for i, bc := range sc.BackgroundPlugins {
+		specs[i] = paneSpec{addr: bc.Address, name: lastSegment(bc.Address), plug: bc}
+	}
+	s.bg = d.applyPaneList(s, nil, s.bg, specs)
+}
+
+// applyPaneList makes a list of panes (a tab's, or a session's background
+// plugins when t is nil) match the specs: each declared pane, matched by
+// address, is created, replaced, updated or left alone, in the file's
+// order; panes opened at run time follow in their own order.
+func (d *Daemon) applyPaneList(s *session, t *tab, have []*pane, want []paneSpec) []*pane {
+	byAddr := make(map[string]*pane, len(have))
+	for _, p := range have {
+		byAddr[p.addr] = p
+	}
+	ordered := make([]*pane, 0, max(len(have), len(want)))
+	seen := make(map[*pane]bool, len(want))
+	for _, w := range want {
+		p := d.applyPane(s, t, byAddr[w.addr], w)
 		ordered = append(ordered, p)
 		seen[p] = true
 	}
-	for _, p := range s.bg {
+	for _, p := range have {
 		if !seen[p] {
 			ordered = append(ordered, p)
 		}
 	}
-	s.bg = ordered
+	return ordered
 }
 
 func lastSegment(addr string) string {
@@ -286,7 +290,8 @@ func lastSegment(addr string) string {
 }
 
 // applyPane creates, replaces, updates in place or leaves alone one pane.
-func (d *Daemon) applyPane(s *session, t *tab, p *pane, addr, name string, tp *config.TerminalPane, pi *config.PluginInstance) *pane {
+func (d *Daemon) applyPane(s *session, t *tab, p *pane, w paneSpec) *pane {
+	addr, name, tp, pi := w.addr, w.name, w.term, w.plug
 	kind := KindTerminal
 	if pi != nil {
 		kind = KindPluginPane
