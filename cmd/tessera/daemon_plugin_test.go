@@ -308,3 +308,55 @@ session "dev" {
 		t.Errorf("pending after the reload:\n%s", p)
 	}
 }
+
+// TestDaemonPluginScrollsAPane: a plugin's scroll commands move the focused
+// terminal pane's (the first pane's) view into its scrollback, and screen
+// shows the view.
+func TestDaemonPluginScrollsAPane(t *testing.T) {
+	e := newDaemonEnv(t)
+	wasm := guestbuild.Build(t, "testdata/guests/scroller")
+	e.write(fmt.Sprintf(`
+plugin "scroller" {
+  source      = %q
+  permissions = ["ChangeApplicationState"]
+}
+
+session "dev" {
+  tab "main" {
+    pane "log" {
+      command = "sh"
+      args    = ["-c", "seq 1 100; exec sleep 600"]
+    }
+    plugin_pane "scroller" {
+      plugin = plugin.scroller
+    }
+  }
+}
+`, wasm))
+	e.mustRun("up", e.file)
+	first := func() string {
+		rows := strings.Split(e.console("screen log"), "\n")
+		return rows[0]
+	}
+	e.waitFor("the pane's output", func() bool { return first() == "78" })
+	for _, step := range []struct{ key, first string }{
+		{"t", "1"},  // ScrollToTop
+		{"n", "25"}, // PageScrollDown (24 rows)
+		{"d", "26"}, // ScrollDown
+		{"b", "78"}, // ScrollToBottom
+		{"u", "77"}, // ScrollUp
+		{"p", "53"}, // PageScrollUp
+	} {
+		e.console("keys scroller " + step.key)
+		e.waitFor("the view after key "+step.key, func() bool { return first() == step.first })
+	}
+	if s := e.console("screen scroller"); !strings.Contains(s, "sent=6 last=PageScrollUp") {
+		t.Errorf("the plugin's view of its commands:\n%s", s)
+	}
+	if c := e.console("commands scroller"); strings.Contains(c, "unsupported") {
+		t.Errorf("a scroll command was recorded as unsupported:\n%s", c)
+	}
+	// Output snaps the view back to the live screen.
+	e.console(`write log 'x'`)
+	e.waitFor("the live screen after output", func() bool { return first() == "78" })
+}
