@@ -34,6 +34,10 @@ const (
 	EffectLive = "live"
 	// EffectReplace needs the object stopped and started again.
 	EffectReplace = "replace"
+	// EffectConfigEvent reaches a running plugin that handles
+	// PluginConfigurationChanged: it keeps running with the new config. Only
+	// a daemon's plan uses it (it knows what each instance subscribed to).
+	EffectConfigEvent = "config-event"
 )
 
 // Plan is the ordered list of changes that turn one workspace into another.
@@ -67,7 +71,8 @@ type AttrChange struct {
 	Name   string `json:"name"`
 	Before any    `json:"before"`
 	After  any    `json:"after"`
-	// Effect is EffectInPlace, EffectReload, EffectLive or EffectReplace.
+	// Effect is EffectInPlace, EffectReload, EffectLive, EffectReplace or
+	// (in a daemon's plan) EffectConfigEvent.
 	Effect string `json:"effect"`
 }
 
@@ -339,10 +344,11 @@ var actionHeader = map[Action]struct{ symbol, phrase string }{
 }
 
 var effectNote = map[string]string{
-	EffectReplace: "forces replacement",
-	EffectReload:  "reload with the new config",
-	EffectLive:    "applied live",
-	EffectInPlace: "in place",
+	EffectReplace:     "forces replacement",
+	EffectReload:      "reload with the new config",
+	EffectLive:        "applied live",
+	EffectInPlace:     "in place",
+	EffectConfigEvent: "update in place (PluginConfigurationChanged)",
 }
 
 var manifestNote = map[string]string{

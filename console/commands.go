@@ -744,6 +744,11 @@ func (c *Console) watch(ctx context.Context, args []string) error {
 	if c.term == nil || !IsTerminal(c.term) {
 		return errors.New("watch draws on a terminal: run it at the console prompt, or use `screen ADDR` in scripts")
 	}
+	// Keys typed while watching are neither echoed over the screen nor
+	// left for the prompt; Ctrl-C still stops.
+	if restore, err := NoEcho(c.term); err == nil {
+		defer restore()
+	}
 	resized, stop := WatchResize()
 	defer stop()
 	err := Attach(ctx, c.client, AttachOptions{

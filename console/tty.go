@@ -49,6 +49,27 @@ func MakeRaw(f *os.File) (restore func(), err error) {
 	return func() { _ = unix.IoctlSetTermios(fd, unix.TCSETS, old) }, nil
 }
 
+// NoEcho turns off a terminal's echo and line editing, so that what is
+// typed is not drawn over a screen being followed; the signal keys still
+// work (Ctrl-C interrupts) and output is processed as before. restore puts
+// the terminal back and discards what was typed meanwhile (it was not meant
+// for whatever reads the terminal next).
+func NoEcho(f *os.File) (restore func(), err error) {
+	fd := int(f.Fd())
+	old, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	if err != nil {
+		return nil, err
+	}
+	quiet := *old
+	quiet.Lflag &^= unix.ECHO | unix.ECHONL | unix.ICANON
+	quiet.Cc[unix.VMIN] = 1
+	quiet.Cc[unix.VTIME] = 0
+	if err := unix.IoctlSetTermios(fd, unix.TCSETS, &quiet); err != nil {
+		return nil, err
+	}
+	return func() { _ = unix.IoctlSetTermios(fd, unix.TCSETSF, old) }, nil
+}
+
 // WatchResize sends on the returned channel each time the terminal changes
 // size (SIGWINCH); stop ends it.
 func WatchResize() (ch <-chan struct{}, stop func()) {

@@ -215,7 +215,7 @@ func (a *api) Plan(ctx context.Context, req *connect.Request[controlv1.PlanReque
 		return connect.NewResponse(res), nil
 	}
 	err = a.onLoop(ctx, func() {
-		plan := config.Diff(a.d.applied, ws)
+		plan := a.d.plan(ws)
 		res.Changes = changesProto(plan)
 		var b bytes.Buffer
 		_ = plan.Render(&b)
@@ -260,6 +260,7 @@ func (a *api) Apply(ctx context.Context, req *connect.Request[controlv1.ApplyReq
 	if _, err := a.checkPath(req.Msg.Path, false); err != nil {
 		return nil, err
 	}
+	seq := a.d.startedApply()
 	ws, diags, text := a.loadFor("")
 	res := &controlv1.ApplyResponse{Diagnostics: diagnosticsProto(diags), Text: text}
 	if diags.HasErrors() {
@@ -269,6 +270,7 @@ func (a *api) Apply(ctx context.Context, req *connect.Request[controlv1.ApplyReq
 	var waits []*pane
 	err := a.onLoop(ctx, func() {
 		a.d.lastDiags = nil
+		a.d.appliedFrom(seq)
 		plan := a.d.apply(ws)
 		res.Changes = changesProto(plan)
 		var b bytes.Buffer

@@ -395,6 +395,7 @@ type attachOut struct {
 	title      string
 	modes      *controlv1.TerminalModes
 	buf        []byte
+	scroll     int // the terminal's viewport offset last sent
 }
 
 // rowAppender is implemented by screens that encode one row at a time.
@@ -408,6 +409,8 @@ func (o *attachOut) next() (*controlv1.AttachOutput, <-chan struct{}) {
 	msg := &controlv1.AttachOutput{}
 	var changed <-chan struct{}
 	var scr screen.Terminal
+	var view []string // the rows of a viewport scrolled back (scroll.go)
+	scrollMoved := false
 	if t := o.t.term; t != nil {
 		t.mu.Lock()
 		defer t.mu.Unlock()
@@ -426,6 +429,11 @@ func (o *attachOut) next() (*controlv1.AttachOutput, <-chan struct{}) {
 			o.t.reg.mu.Unlock()
 			scr.ClearDamage()
 		}
+		scrollMoved = t.scroll != o.scroll
+		o.scroll = t.scroll
+		if t.scroll > 0 {
+			_, view = t.viewLocked()
+		}
 	} else {
 		v := o.t.view
 		v.mu.Lock()
@@ -437,7 +445,7 @@ func (o *attachOut) next() (*controlv1.AttachOutput, <-chan struct{}) {
 	full := o.first || rows != o.rows || cols != o.cols
 	var candidates []int
 	o.t.reg.mu.Lock()
-	if full || o.t.term == nil {
+	if full || o.t.term == nil || scrollMoved || view != nil {
 		candidates = make([]int, rows)
 		for i := range candidates {
 			candidates[i] = i
@@ -459,7 +467,9 @@ func (o *attachOut) next() (*controlv1.AttachOutput, <-chan struct{}) {
 	msg.Rows, msg.Cols = int32(rows), int32(cols)
 	ra, ok := scr.(rowAppender)
 	var split []string
-	if !ok && len(candidates) > 0 {
+	if view != nil {
+		ok, split = false, view
+	} else if !ok && len(candidates) > 0 {
 		split = strings.Split(scr.ANSI(), "\n")
 	}
 	for _, y := range candidates {
@@ -481,6 +491,9 @@ func (o *attachOut) next() (*controlv1.AttachOutput, <-chan struct{}) {
 		m := scr.Modes()
 		cr, cc := scr.Cursor()
 		cc = min(cc, max(cols-1, 0))
+		if view != nil {
+			m.CursorVisible = false // scrolled back: the program's cursor is not in view
+		}
 		if cr != o.cursor[0] || cc != o.cursor[1] || m.CursorVisible != o.cursorVis {
 			any = true
 		}

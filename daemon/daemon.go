@@ -22,6 +22,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -100,6 +101,13 @@ type Daemon struct {
 	perms        *permStore
 	attach       attachRegistry
 	pipes        pipeTable
+	appliedSeq   uint64 // the load sequence number of the last apply (watch.go)
+
+	// loadSeq numbers workspace loads as they start (watch.go).
+	loadSeq atomic.Uint64
+	// loadWorkspace reads the workspace for a reload; nil is d.load("").
+	// Tests replace it to order loads.
+	loadWorkspace func() (*config.Workspace, []config.File, hcl.Diagnostics)
 }
 
 // New prepares a daemon for the workspace: it resolves its paths and takes
@@ -243,7 +251,7 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	reap := startReaper(d.procs, d.log)
 
 	if !d.cfg.DeferApply {
-		d.post(func() { d.reload("start") })
+		d.reloadAsync("start")
 	}
 
 	d.loop(ctx)
@@ -337,7 +345,7 @@ func waitTimeout(wg *sync.WaitGroup, d time.Duration) bool {
 // Reload re-reads the workspace files and applies them if they are valid
 // (what SIGHUP does). It does not wait.
 func (d *Daemon) Reload() {
-	d.post(func() { d.reload("reload requested") })
+	d.reloadAsync("reload requested")
 }
 
 // compileWaitOnStop bounds how long shutdown waits for a background compile

@@ -5,37 +5,41 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tessera-ws/tessera/internal/ring"
 	controlv1 "github.com/tessera-ws/tessera/proto/control/v1"
 )
 
 // Event types published on the event stream.
 const (
-	EvApplyStarted    = "apply.started"
-	EvApplyDone       = "apply.done"
-	EvApplyFailed     = "apply.failed"
-	EvConfigInvalid   = "config.invalid"
-	EvConfigChanged   = "config.changed"
-	EvPaneStarted     = "pane.started"
-	EvPaneExited      = "pane.exited"
-	EvPaneRestarting  = "pane.restarting"
-	EvPaneClosed      = "pane.closed"
-	EvPaneFailed      = "pane.failed"
-	EvPluginLoaded    = "plugin.loaded"
-	EvPluginFrame     = "plugin.first_frame"
-	EvPluginCrashed   = "plugin.crashed"
-	EvPluginStopped   = "plugin.stopped"
-	EvPluginFailed    = "plugin.failed"
-	EvPluginIncident  = "plugin.incident"
-	EvPluginCommand   = "plugin.command"
-	EvPluginStderr    = "plugin.stderr"
-	EvPluginPermWait  = "permission.requested"
-	EvTabCreated      = "tab.created"
-	EvTabClosed       = "tab.closed"
-	EvSessionCreated  = "session.created"
-	EvSessionClosed   = "session.closed"
-	EvDaemonStopping  = "daemon.stopping"
-	eventRing         = 1024
-	subscriberBacklog = 256
+	EvApplyStarted   = "apply.started"
+	EvApplyDone      = "apply.done"
+	EvApplyFailed    = "apply.failed"
+	EvConfigInvalid  = "config.invalid"
+	EvConfigChanged  = "config.changed"
+	EvPaneStarted    = "pane.started"
+	EvPaneExited     = "pane.exited"
+	EvPaneRestarting = "pane.restarting"
+	EvPaneClosed     = "pane.closed"
+	EvPaneFailed     = "pane.failed"
+	EvPluginLoaded   = "plugin.loaded"
+	EvPluginFrame    = "plugin.first_frame"
+	EvPluginCrashed  = "plugin.crashed"
+	EvPluginStopped  = "plugin.stopped"
+	EvPluginFailed   = "plugin.failed"
+	// EvPluginReconfigured: a running plugin took a new configuration in
+	// place (PluginConfigurationChanged).
+	EvPluginReconfigured = "plugin.reconfigured"
+	EvPluginIncident     = "plugin.incident"
+	EvPluginCommand      = "plugin.command"
+	EvPluginStderr       = "plugin.stderr"
+	EvPluginPermWait     = "permission.requested"
+	EvTabCreated         = "tab.created"
+	EvTabClosed          = "tab.closed"
+	EvSessionCreated     = "session.created"
+	EvSessionClosed      = "session.closed"
+	EvDaemonStopping     = "daemon.stopping"
+	eventRing            = 1024
+	subscriberBacklog    = 256
 )
 
 // bus fans events out to subscribers without ever blocking the publisher:
@@ -44,8 +48,7 @@ const (
 type bus struct {
 	mu     sync.Mutex
 	seq    uint64
-	recent []*controlv1.Event // ring, oldest first once full
-	next   int
+	recent *ring.Buffer[*controlv1.Event]
 	subs   map[*subscriber]struct{}
 }
 
@@ -58,7 +61,7 @@ type subscriber struct {
 }
 
 func newBus() *bus {
-	return &bus{subs: map[*subscriber]struct{}{}}
+	return &bus{recent: ring.New[*controlv1.Event](eventRing), subs: map[*subscriber]struct{}{}}
 }
 
 func (s *subscriber) wants(ev *controlv1.Event) bool {
@@ -96,12 +99,7 @@ func (b *bus) publish(typ, address, msg string, fields map[string]string) {
 	b.mu.Lock()
 	b.seq++
 	ev.Seq = b.seq
-	if len(b.recent) < eventRing {
-		b.recent = append(b.recent, ev)
-	} else {
-		b.recent[b.next] = ev
-		b.next = (b.next + 1) % eventRing
-	}
+	b.recent.Push(ev)
 	for s := range b.subs {
 		if !s.wants(ev) {
 			continue
@@ -151,11 +149,8 @@ func (s *subscriber) takeDropped() uint64 {
 func (b *bus) recentFor(address string, max int) []*controlv1.Event {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	var all []*controlv1.Event
-	all = append(all, b.recent[b.next:]...)
-	all = append(all, b.recent[:b.next]...)
 	var out []*controlv1.Event
-	for _, ev := range all {
+	for _, ev := range b.recent.Last(0) {
 		if address == "" || addressUnder(ev.Address, address) {
 			out = append(out, ev)
 		}

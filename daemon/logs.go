@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tessera-ws/tessera/internal/ring"
 	controlv1 "github.com/tessera-ws/tessera/proto/control/v1"
 )
 
@@ -17,26 +18,20 @@ import (
 // keeps the most recent ones for the Logs call, with followers.
 type logRing struct {
 	mu      sync.Mutex
-	records []*controlv1.LogRecord
-	next    int
+	records *ring.Buffer[*controlv1.LogRecord]
 	follow  map[chan *controlv1.LogRecord]struct{}
 }
 
 const logRingSize = 2000
 
 func newLogRing() *logRing {
-	return &logRing{follow: map[chan *controlv1.LogRecord]struct{}{}}
+	return &logRing{records: ring.New[*controlv1.LogRecord](logRingSize), follow: map[chan *controlv1.LogRecord]struct{}{}}
 }
 
 func (r *logRing) add(rec *controlv1.LogRecord) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.records) < logRingSize {
-		r.records = append(r.records, rec)
-	} else {
-		r.records[r.next] = rec
-		r.next = (r.next + 1) % logRingSize
-	}
+	r.records.Push(rec)
 	for ch := range r.follow {
 		select {
 		case ch <- rec:
@@ -48,11 +43,7 @@ func (r *logRing) add(rec *controlv1.LogRecord) {
 func (r *logRing) tail(n int) []*controlv1.LogRecord {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	all := append(append([]*controlv1.LogRecord{}, r.records[r.next:]...), r.records[:r.next]...)
-	if n > 0 && len(all) > n {
-		all = all[len(all)-n:]
-	}
-	return all
+	return r.records.Last(n)
 }
 
 func (r *logRing) subscribe() chan *controlv1.LogRecord {

@@ -14,6 +14,7 @@ import (
 
 	"connectrpc.com/connect"
 
+	"github.com/tessera-ws/tessera/internal/ring"
 	controlv1 "github.com/tessera-ws/tessera/proto/control/v1"
 	"github.com/tessera-ws/tessera/proto/pluginpb"
 	"github.com/tessera-ws/tessera/wasi"
@@ -173,8 +174,7 @@ func (d *Daemon) paneClosedEvent(p *pane) {
 // guards itself (the observer goroutine writes, API handlers read).
 type commandLog struct {
 	mu      sync.Mutex
-	entries []commandEntry
-	next    int
+	entries *ring.Buffer[commandEntry] // nil until the first command
 	crashes int
 }
 
@@ -192,22 +192,19 @@ func (l *commandLog) add(a wasi.Activity) {
 	e := commandEntry{Time: a.Time, Worker: a.Worker, Name: a.Command.GetName().String(), Outcome: a.Outcome.String(), Detail: a.Detail}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.entries) < commandLogSize {
-		l.entries = append(l.entries, e)
-		return
+	if l.entries == nil {
+		l.entries = ring.New[commandEntry](commandLogSize)
 	}
-	l.entries[l.next] = e
-	l.next = (l.next + 1) % commandLogSize
+	l.entries.Push(e)
 }
 
 func (l *commandLog) recent(n int) []commandEntry {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	all := append(append([]commandEntry{}, l.entries[l.next:]...), l.entries[:l.next]...)
-	if n > 0 && len(all) > n {
-		all = all[len(all)-n:]
+	if l.entries == nil {
+		return nil
 	}
-	return all
+	return l.entries.Last(n)
 }
 
 func (a *api) Commands(ctx context.Context, req *connect.Request[controlv1.CommandsRequest]) (*connect.Response[controlv1.CommandsResponse], error) {

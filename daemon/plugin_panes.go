@@ -24,6 +24,9 @@ func (d *Daemon) paneByID(s *session, id *pluginpb.PaneId) (*pane, error) {
 }
 
 func (d *Daemon) handlePaneCommand(pn *pane, cmd *pluginpb.PluginCommand) (reply proto.Message, handled bool, err error) {
+	if ok, err := d.scrollCommand(pn, cmd); ok {
+		return nil, true, err
+	}
 	s := pn.sess
 	switch cmd.GetName() {
 	case pluginpb.CommandName_HidePaneWithId, pluginpb.CommandName_ShowPaneWithId:

@@ -40,12 +40,18 @@ func workspaceHash(ws *config.Workspace) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// reload re-reads the workspace files and applies them if they are valid
-// and changed. An invalid file changes nothing: its diagnostics go to the
-// log and the event stream. Loop only.
+// reload re-reads the workspace files on the loop and applies them if they
+// are valid (see reloadAsync, which reads them off the loop). Loop only.
 func (d *Daemon) reload(why string) (*config.Workspace, hcl.Diagnostics, *config.Plan) {
 	d.log.Info("reading the workspace", "why", why)
 	ws, files, diags := d.load("")
+	return d.applyLoaded(why, ws, files, diags)
+}
+
+// applyLoaded applies a loaded workspace if it is valid. An invalid file
+// changes nothing: its diagnostics go to the log and the event stream.
+// Loop only.
+func (d *Daemon) applyLoaded(why string, ws *config.Workspace, files []config.File, diags hcl.Diagnostics) (*config.Workspace, hcl.Diagnostics, *config.Plan) {
 	d.lastFiles = files
 	if diags.HasErrors() {
 		d.lastDiags = diags
@@ -76,7 +82,7 @@ func countErrors(diags hcl.Diagnostics) int {
 // unchanged plugins their instance; managed objects missing from ws are
 // closed; unmanaged objects are left alone. Loop only.
 func (d *Daemon) apply(ws *config.Workspace) *config.Plan {
-	plan := config.Diff(d.applied, ws)
+	plan := d.plan(ws)
 	hash := workspaceHash(ws)
 	d.events.publish(EvApplyStarted, "", fmt.Sprintf("applying %d changes", len(plan.Changes)), nil)
 	d.applyDeletes(ws)
@@ -225,51 +231,55 @@ func (d *Daemon) applyTabs(s *session, sc *config.Session) {
 	s.tabs = ordered
 }
 
+// paneSpec is a pane the file declares: a tab's terminal or plugin pane,
+// or a session's background plugin (no tab).
+type paneSpec struct {
+	addr, name string
+	term       *config.TerminalPane
+	plug       *config.PluginInstance
+}
+
 func (d *Daemon) applyPanes(t *tab, tc *config.Tab) {
-	var ordered []*pane
-	seen := map[*pane]bool{}
-	for _, pc := range tc.Panes {
-		var p *pane
-		for _, x := range t.panes {
-			if x.addr == pc.Address {
-				p = x
-			}
-		}
-		p = d.applyPane(t.sess, t, p, pc.Address, pc.Name, pc.Terminal, pc.Plugin)
-		ordered = append(ordered, p)
-		seen[p] = true
+	specs := make([]paneSpec, len(tc.Panes))
+	for i, pc := range tc.Panes {
+		specs[i] = paneSpec{addr: pc.Address, name: pc.Name, term: pc.Terminal, plug: pc.Plugin}
 		if pc.Name == tc.FocusPane {
-			t.focus = len(ordered) - 1
+			t.focus = i // the declared panes come first, in order
 		}
 	}
-	for _, p := range t.panes {
-		if !seen[p] {
-			ordered = append(ordered, p)
-		}
-	}
-	t.panes = ordered
+	t.panes = d.applyPaneList(t.sess, t, t.panes, specs)
 }
 
 func (d *Daemon) applyBackground(s *session, sc *config.Session) {
-	var ordered []*pane
-	seen := map[*pane]bool{}
-	for _, bc := range sc.BackgroundPlugins {
-		var p *pane
-		for _, x := range s.bg {
-			if x.addr == bc.Address {
-				p = x
-			}
-		}
-		p = d.applyPane(s, nil, p, bc.Address, lastSegment(bc.Address), nil, bc)
+	specs := make([]paneSpec, len(sc.BackgroundPlugins))
+	for i, bc := range sc.BackgroundPlugins {
+		specs[i] = paneSpec{addr: bc.Address, name: lastSegment(bc.Address), plug: bc}
+	}
+	s.bg = d.applyPaneList(s, nil, s.bg, specs)
+}
+
+// applyPaneList makes a list of panes (a tab's, or a session's background
+// plugins when t is nil) match the specs: each declared pane, matched by
+// address, is created, replaced, updated or left alone, in the file's
+// order; panes opened at run time follow in their own order.
+func (d *Daemon) applyPaneList(s *session, t *tab, have []*pane, want []paneSpec) []*pane {
+	byAddr := make(map[string]*pane, len(have))
+	for _, p := range have {
+		byAddr[p.addr] = p
+	}
+	ordered := make([]*pane, 0, max(len(have), len(want)))
+	seen := make(map[*pane]bool, len(want))
+	for _, w := range want {
+		p := d.applyPane(s, t, byAddr[w.addr], w)
 		ordered = append(ordered, p)
 		seen[p] = true
 	}
-	for _, p := range s.bg {
+	for _, p := range have {
 		if !seen[p] {
 			ordered = append(ordered, p)
 		}
 	}
-	s.bg = ordered
+	return ordered
 }
 
 func lastSegment(addr string) string {
@@ -280,7 +290,8 @@ func lastSegment(addr string) string {
 }
 
 // applyPane creates, replaces, updates in place or leaves alone one pane.
-func (d *Daemon) applyPane(s *session, t *tab, p *pane, addr, name string, tp *config.TerminalPane, pi *config.PluginInstance) *pane {
+func (d *Daemon) applyPane(s *session, t *tab, p *pane, w paneSpec) *pane {
+	addr, name, tp, pi := w.addr, w.name, w.term, w.plug
 	kind := KindTerminal
 	if pi != nil {
 		kind = KindPluginPane
@@ -307,14 +318,21 @@ func (d *Daemon) applyPane(s *session, t *tab, p *pane, addr, name string, tp *c
 	p.sess, p.tab = s, t
 	if pi != nil {
 		old := p.plug.inst
-		p.plug.inst = pi
-		if !samePluginRuntime(old, pi) {
+		switch {
+		case samePluginRuntime(old, pi):
+			p.plug.inst = pi
+		case canReconfigure(p.plug, pi):
+			d.reconfigurePlugin(p, pi)
+		default:
+			p.plug.inst = pi
 			d.log.Info("plugin changed: replacing its instance", "plugin", addr)
 			d.stopPlugin(p, StateStopped)
 			p.ready = make(chan struct{})
 			p.readyDone = false
 			d.startPlugin(p)
-		} else if pl := p.plug.p; pl != nil && !slices.Equal(old.Permissions, pi.Permissions) {
+			return p
+		}
+		if pl := p.plug.p; pl != nil && !slices.Equal(old.Permissions, pi.Permissions) {
 			pl.Revoke(permissionTypes(old.Permissions)...)
 			pl.Grant(permissionTypes(pi.Permissions)...)
 		}
@@ -343,9 +361,111 @@ func sameTerminal(a, b *config.TerminalPane) bool {
 // plugin: same identity (source and configuration), mounts, environment and
 // limits. Permissions change live.
 func samePluginRuntime(a, b *config.PluginInstance) bool {
-	return a.Identity == b.Identity && a.Source == b.Source &&
+	return a.Identity == b.Identity && sameSandbox(a, b)
+}
+
+// sameSandbox reports whether two instances run the same module in the same
+// sandbox: source, mounts, environment and limits (not configuration).
+func sameSandbox(a, b *config.PluginInstance) bool {
+	return a.Source == b.Source &&
 		slices.Equal(a.Mounts, b.Mounts) && slices.Equal(a.InheritEnv, b.InheritEnv) &&
 		maps.Equal(a.Env, b.Env) && a.Limits == b.Limits
+}
+
+// canReconfigure reports whether the running instance of po can take the
+// configuration of pi in place: only the configuration differs (permissions
+// change live anyway), and the instance runs and would be delivered
+// PluginConfigurationChanged (it subscribed and may read the application
+// state). Anything else is a replacement.
+func canReconfigure(po *pluginObj, pi *config.PluginInstance) bool {
+	return po.p != nil && po.state == StateRunning && sameSandbox(po.inst, pi) &&
+		!maps.Equal(po.inst.Config, pi.Config) &&
+		po.p.Accepts(pluginpb.EventType_PluginConfigurationChanged)
+}
+
+// reconfigurePlugin updates a running plugin in place: it records the new
+// configuration and sends the instance PluginConfigurationChanged with the
+// merged configuration (the manifest's overlaid with the pane's). The
+// instance keeps its id; the admin's permission answers follow it to its new
+// identity, so that a later restart does not ask again. Loop only.
+func (d *Daemon) reconfigurePlugin(p *pane, pi *config.PluginInstance) {
+	po := p.plug
+	old := po.inst
+	po.inst = pi
+	if old.Identity != pi.Identity {
+		if r := d.perms.recs[old.Identity]; r != nil && d.perms.recs[pi.Identity] == nil {
+			c := *r
+			c.Granted, c.Denied = slices.Clone(r.Granted), slices.Clone(r.Denied)
+			d.perms.recs[pi.Identity] = &c
+			if err := d.perms.save(); err != nil {
+				d.log.Warn("saving permissions", "err", err)
+			}
+		}
+	}
+	items := make([]*pluginpb.ContextItem, 0, len(pi.Config))
+	for _, k := range slices.Sorted(maps.Keys(pi.Config)) {
+		items = append(items, &pluginpb.ContextItem{Name: k, Value: pi.Config[k]})
+	}
+	po.p.Post(&pluginpb.Event{Name: pluginpb.EventType_PluginConfigurationChanged,
+		Payload: &pluginpb.Event_PluginConfigurationChangedPayload{
+			PluginConfigurationChangedPayload: &pluginpb.PluginConfigurationChangedPayload{Configuration: items}}})
+	d.log.Info("plugin configuration changed: updated in place", "plugin", p.addr, "id", po.id)
+	d.events.publish(EvPluginReconfigured, p.addr, "configuration updated in place (PluginConfigurationChanged)",
+		map[string]string{"id": fmt.Sprint(po.id)})
+}
+
+// plan is config.Diff from the applied workspace to ws, refined for what
+// runs: a configuration change of a plugin instance is an update in place
+// when the running instance handles PluginConfigurationChanged, and a
+// replacement otherwise. Loop only.
+func (d *Daemon) plan(ws *config.Workspace) *config.Plan {
+	plan := config.Diff(d.applied, ws)
+	var want map[string]*config.PluginInstance
+	for i := range plan.Changes {
+		c := &plan.Changes[i]
+		if c.Action != config.Update || (c.Kind != "pane" && c.Kind != "background_plugin") || !hasEffect(c, config.EffectReload) {
+			continue
+		}
+		if want == nil {
+			want = map[string]*config.PluginInstance{}
+			for _, sc := range ws.Sessions {
+				for _, tc := range sc.Tabs {
+					for _, pc := range tc.Panes {
+						if pc.Plugin != nil {
+							want[pc.Address] = pc.Plugin
+						}
+					}
+				}
+				for _, bc := range sc.BackgroundPlugins {
+					want[bc.Address] = bc
+				}
+			}
+		}
+		effect := config.EffectReplace
+		if p, _ := d.lookupPane(c.Address); p != nil && p.plug != nil && want[c.Address] != nil && canReconfigure(p.plug, want[c.Address]) {
+			effect = config.EffectConfigEvent
+		}
+		for j := range c.Attributes {
+			if c.Attributes[j].Effect == config.EffectReload {
+				c.Attributes[j].Effect = effect
+			}
+		}
+		if effect == config.EffectReplace {
+			c.Action = config.Replace
+			plan.Summary.Update--
+			plan.Summary.Replace++
+		}
+	}
+	return plan
+}
+
+func hasEffect(c *config.Change, effect string) bool {
+	for _, a := range c.Attributes {
+		if a.Effect == effect {
+			return true
+		}
+	}
+	return false
 }
 
 func (d *Daemon) paneSize(kind string) (int, int) {

@@ -40,6 +40,7 @@ type terminal struct {
 	gen     uint64        // bumped on every change of the screen
 	changed chan struct{} // closed and replaced on every change
 	written uint64        // bytes read from the pty
+	scroll  int           // viewport: lines scrolled back (see scroll.go)
 
 	proc *process // current process; nil before the first start
 
@@ -75,6 +76,7 @@ const maxPendingReplies = 4 << 10
 func (t *terminal) feed(b []byte) {
 	t.mu.Lock()
 	t.scr.Write(b)
+	t.scroll = 0 // new output snaps the viewport back to the live screen
 	t.written += uint64(len(b))
 	t.gen++
 	close(t.changed)
@@ -96,18 +98,29 @@ func (t *terminal) feed(b []byte) {
 	}
 }
 
-// snapshot returns the visible rows as text and ANSI, and the cursor.
+// snapshot returns the rows the viewport shows as text and ANSI, and the
+// cursor (moved down with the rows when the viewport is scrolled back).
 func (t *terminal) snapshot() (lines []string, ansi string, rows, cols, crow, ccol int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	crow, ccol = t.scr.Cursor()
-	return t.scr.Lines(), t.scr.ANSI(), t.rows, t.cols, crow, ccol
+	if t.scroll == 0 {
+		return t.scr.Lines(), t.scr.ANSI(), t.rows, t.cols, crow, ccol
+	}
+	lines, rowsANSI := t.viewLocked()
+	var b strings.Builder
+	for _, r := range rowsANSI {
+		b.WriteString(r)
+		b.WriteByte('\n')
+	}
+	return lines, b.String(), t.rows, t.cols, crow + t.scroll, ccol
 }
 
 func (t *terminal) resize(rows, cols int) {
 	t.mu.Lock()
 	t.rows, t.cols = rows, cols
 	t.scr.Resize(rows, cols)
+	t.scroll = 0
 	p := t.proc
 	t.gen++
 	close(t.changed)

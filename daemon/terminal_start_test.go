@@ -16,7 +16,7 @@ import (
 
 // loopDaemon is a daemon with its loop running and no socket, host or
 // watcher: enough for terminal panes. It stops every pane at cleanup.
-func loopDaemon(t *testing.T) (*Daemon, *tab) {
+func loopDaemon(t testing.TB) (*Daemon, *tab) {
 	d, tb, _ := loopDaemonStop(t)
 	return d, tb
 }
@@ -24,7 +24,7 @@ func loopDaemon(t *testing.T) (*Daemon, *tab) {
 // loopDaemonStop is loopDaemon that also returns a function that ends the
 // loop (as the daemon's shutdown does: stopAll once the loop has returned)
 // and waits until every goroutine of the daemon has ended.
-func loopDaemonStop(t *testing.T) (*Daemon, *tab, func()) {
+func loopDaemonStop(t testing.TB) (*Daemon, *tab, func()) {
 	t.Helper()
 	base, err := os.MkdirTemp("/tmp", "tts")
 	if err != nil {
@@ -66,7 +66,7 @@ func loopDaemonStop(t *testing.T) (*Daemon, *tab, func()) {
 }
 
 // onLoop runs f on the daemon's loop.
-func onLoop(t *testing.T, d *Daemon, f func()) {
+func onLoop(t testing.TB, d *Daemon, f func()) {
 	t.Helper()
 	if err := d.call(context.Background(), f); err != nil {
 		t.Fatal(err)

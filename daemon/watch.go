@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/tessera-ws/tessera/config"
 )
 
 // watch follows the workspace's files: it watches the directory (a file's
@@ -65,7 +68,7 @@ func (d *Daemon) watch() func() {
 			case <-fire:
 				fire = nil
 				d.events.publish(EvConfigChanged, "", "workspace files changed", nil)
-				d.post(func() { d.reload("file changed") })
+				d.reloadAsync("file changed")
 			case <-stop:
 				if timer != nil {
 					timer.Stop()
@@ -80,3 +83,45 @@ func (d *Daemon) watch() func() {
 		<-done
 	}
 }
+
+// reloadAsync re-reads the workspace files off the loop (a large workspace
+// takes tens of milliseconds to load and validate) and posts the result to
+// the loop, which applies it if it is valid. Loads are numbered as they
+// start; a result is dropped when a newer load has started since (its
+// result, from newer files, is on its way) or when an apply from newer
+// files already happened: an older load that finishes late never undoes a
+// newer save.
+func (d *Daemon) reloadAsync(why string) {
+	seq := d.loadSeq.Add(1)
+	load := d.loadWorkspace
+	if load == nil {
+		load = func() (*config.Workspace, []config.File, hcl.Diagnostics) { return d.load("") }
+	}
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		d.log.Info("reading the workspace", "why", why)
+		ws, files, diags := load()
+		d.post(func() { d.reloaded(seq, why, ws, files, diags) })
+	}()
+}
+
+// reloaded takes the result of load number seq. Loop only.
+func (d *Daemon) reloaded(seq uint64, why string, ws *config.Workspace, files []config.File, diags hcl.Diagnostics) {
+	if seq < d.loadSeq.Load() || seq <= d.appliedSeq {
+		d.log.Debug("workspace load superseded by a newer one", "why", why, "load", seq)
+		return
+	}
+	if !diags.HasErrors() {
+		d.appliedSeq = seq
+	}
+	d.applyLoaded(why, ws, files, diags)
+}
+
+// startedApply numbers an apply whose workspace was loaded elsewhere (the
+// Apply call), so that watcher loads started before it do not apply after
+// it. Call it before loading; pass the number to appliedFrom on the loop.
+func (d *Daemon) startedApply() uint64 { return d.loadSeq.Add(1) }
+
+// appliedFrom records that the workspace of load seq was applied. Loop only.
+func (d *Daemon) appliedFrom(seq uint64) { d.appliedSeq = max(d.appliedSeq, seq) }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -214,6 +216,156 @@ session "dev" {
 	if s := e.console("screen act"); !strings.Contains(s, "crashed") {
 		t.Errorf("the pane does not show the crash:\n%s", s)
 	}
+}
+
+// TestDaemonPluginConfigurationChanged: a plugin that subscribed to
+// PluginConfigurationChanged takes a configuration edit in place (same
+// instance id, the new config drawn, describe shows it, the admin's grants
+// follow it to its new identity); one that did not subscribe is replaced.
+// The daemon's plan says which it will be.
+func TestDaemonPluginConfigurationChanged(t *testing.T) {
+	e := newDaemonEnv(t)
+	wasm := guestbuild.Build(t, "testdata/guests/reconf")
+	ws := func(live, fixed string) string {
+		return fmt.Sprintf(`
+plugin "reconf" {
+  source      = %q
+  permissions = ["ReadApplicationState"]
+}
+
+session "dev" {
+  tab "main" {
+    plugin_pane "live" {
+      plugin = plugin.reconf
+      config = { greeting = %q }
+    }
+    plugin_pane "fixed" {
+      plugin = plugin.reconf
+      config = { greeting = %q, live = "no" }
+    }
+  }
+}
+`, wasm, live, fixed)
+	}
+	const live, fixed = "session.dev.tab.main.pane.live", "session.dev.tab.main.pane.fixed"
+	e.write(ws("hello", "hello"))
+	e.mustRun("up", e.file)
+	e.waitFor("both plugins to draw", func() bool {
+		return strings.Contains(e.console("screen live"), "greeting=hello changes=0") &&
+			strings.Contains(e.console("screen fixed"), "greeting=hello changes=0")
+	})
+	// An admin's answer, to follow the instance to its new identity.
+	e.console("grant live RunCommands")
+	before := e.objects("plugins")
+
+	// The daemon's plan, for the edited file, says what will happen to each.
+	next := filepath.Join(e.dir, "next.hcl") // not the workspace file: the watcher leaves it alone
+	if err := os.WriteFile(next, []byte(ws("bonjour", "bonjour")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	plan, _ := e.run("plan", "-w", e.file, next)
+	liveAt, fixedAt := strings.Index(plan, "# "+live), strings.Index(plan, "# "+fixed)
+	if liveAt < 0 || fixedAt < 0 || liveAt > fixedAt {
+		t.Fatalf("plan lists the two panes out of order:\n%s", plan)
+	}
+	livePart, fixedPart := plan[liveAt:fixedAt], plan[fixedAt:]
+	if !strings.Contains(livePart, "will be updated in place") || !strings.Contains(livePart, "update in place (PluginConfigurationChanged)") {
+		t.Errorf("plan for the subscribed plugin:\n%s", livePart)
+	}
+	if !strings.Contains(fixedPart, "must be replaced") || !strings.Contains(fixedPart, "forces replacement") {
+		t.Errorf("plan for the plugin that did not subscribe:\n%s", fixedPart)
+	}
+	if !strings.Contains(plan, "1 to update in place, 1 to replace") {
+		t.Errorf("plan summary:\n%s", plan)
+	}
+
+	e.write(ws("bonjour", "bonjour"))
+	e.waitFor("the subscribed plugin to draw its new config", func() bool {
+		return strings.Contains(e.console("screen live"), "greeting=bonjour changes=1")
+	})
+	e.waitFor("the other plugin to be replaced", func() bool {
+		o := e.objects("plugins")[fixed]
+		return o.Id != before[fixed].Id && o.State == "running" &&
+			strings.Contains(e.console("screen fixed"), "greeting=bonjour changes=0")
+	})
+	after := e.objects("plugins")
+	if a, b := after[live].Id, before[live].Id; a != b {
+		t.Errorf("the subscribed plugin got a new instance: id %d -> %d", b, a)
+	}
+	if s := e.console("screen live"); !strings.Contains(s, fmt.Sprintf("id=%d", before[live].Id)) {
+		t.Errorf("the plugin's own id changed:\n%s", s)
+	}
+	if d := e.console("describe live"); !strings.Contains(d, "bonjour") {
+		t.Errorf("describe does not show the new config:\n%s", d)
+	}
+	if dump := e.console("dump"); !strings.Contains(dump, "bonjour") {
+		t.Errorf("dump does not show the new config:\n%s", dump)
+	}
+	// The grant followed the instance: a restart from the new config holds
+	// it without asking.
+	e.console("reload live")
+	e.waitFor("the reloaded plugin", func() bool {
+		o := e.objects("plugins")[live]
+		return o.Id != before[live].Id && o.State == "running"
+	})
+	if p := e.console("perms live"); !strings.Contains(p, "RunCommands") {
+		t.Errorf("the grant did not follow the new identity:\n%s", p)
+	}
+	if p := e.console("pending"); !strings.Contains(p, "no permission request is waiting") {
+		t.Errorf("pending after the reload:\n%s", p)
+	}
+}
+
+// TestDaemonPluginScrollsAPane: a plugin's scroll commands move the focused
+// terminal pane's (the first pane's) view into its scrollback, and screen
+// shows the view.
+func TestDaemonPluginScrollsAPane(t *testing.T) {
+	e := newDaemonEnv(t)
+	wasm := guestbuild.Build(t, "testdata/guests/scroller")
+	e.write(fmt.Sprintf(`
+plugin "scroller" {
+  source      = %q
+  permissions = ["ChangeApplicationState"]
+}
+
+session "dev" {
+  tab "main" {
+    pane "log" {
+      command = "sh"
+      args    = ["-c", "seq 1 100; exec sleep 600"]
+    }
+    plugin_pane "scroller" {
+      plugin = plugin.scroller
+    }
+  }
+}
+`, wasm))
+	e.mustRun("up", e.file)
+	first := func() string {
+		rows := strings.Split(e.console("screen log"), "\n")
+		return rows[0]
+	}
+	e.waitFor("the pane's output", func() bool { return first() == "78" })
+	for _, step := range []struct{ key, first string }{
+		{"t", "1"},  // ScrollToTop
+		{"n", "25"}, // PageScrollDown (24 rows)
+		{"d", "26"}, // ScrollDown
+		{"b", "78"}, // ScrollToBottom
+		{"u", "77"}, // ScrollUp
+		{"p", "53"}, // PageScrollUp
+	} {
+		e.console("keys scroller " + step.key)
+		e.waitFor("the view after key "+step.key, func() bool { return first() == step.first })
+	}
+	if s := e.console("screen scroller"); !strings.Contains(s, "sent=6 last=PageScrollUp") {
+		t.Errorf("the plugin's view of its commands:\n%s", s)
+	}
+	if c := e.console("commands scroller"); strings.Contains(c, "unsupported") {
+		t.Errorf("a scroll command was recorded as unsupported:\n%s", c)
+	}
+	// Output snaps the view back to the live screen.
+	e.console(`write log 'x'`)
+	e.waitFor("the live screen after output", func() bool { return first() == "78" })
 }
 
 // TestDaemonPluginCrashInLoad: a plugin that crashes while loading is

@@ -51,8 +51,17 @@ func TestConsoleREPL(t *testing.T) {
 	pt.typeText("watch chooser\r")
 	pt.waitText("watching: Ctrl-C stops")
 	pt.waitText("> alpha")
+	// What is typed while watching is not echoed over the screen, nor left
+	// for the prompt.
+	pt.typeText("zzqq")
 	e.console("keys chooser Down")
 	pt.waitText("> bravo")
+	pt.mu.Lock()
+	echoed := strings.Contains(pt.raw.String(), "zzqq")
+	pt.mu.Unlock()
+	if echoed {
+		t.Fatalf("keys typed while watching were echoed:\n%s", pt.text())
+	}
 	pt.typeText("\x03")
 	pt.waitScreen("the prompt after watch", func(s string) bool {
 		return strings.Contains(s, "workspace:dev> watch chooser") && !strings.Contains(s, "watching")
@@ -62,6 +71,9 @@ func TestConsoleREPL(t *testing.T) {
 	pt.typeText("this is not run\x03")
 	pt.typeText("help watch\r")
 	pt.waitText("example: watch status")
+	if strings.Contains(pt.text(), "zzqq") {
+		t.Fatalf("keys typed while watching reached the prompt:\n%s", pt.text())
+	}
 	if strings.Contains(pt.text(), `"this"`) {
 		t.Fatalf("a cancelled line was run:\n%s", pt.text())
 	}
