@@ -187,41 +187,53 @@ func waitCompiled(tb testing.TB, client controlv1connect.ControlServiceClient) {
 }
 
 // BenchmarkPipeInProcess is BenchmarkPipe (cmd/tessera) without the CLI
-// process: the control API, the daemon and the plugin.
+// process: the control API, the daemon and the plugin. window=1 reads each
+// line only once the one before was released (a strict round trip per
+// line); window=16 is the CLI's default (console.PipeWindow): lines travel
+// while the plugin processes the one before, which the daemon still hands
+// it only after the release. The output is checked line for line.
 func BenchmarkPipeInProcess(b *testing.B) {
 	client := startDaemon(b, filterWorkspace(b, 1))
 	url := "file:" + guestbuild.Build(b, "../examples/plugins/filter")
 	spec := console.PipeSpec{Plugin: url, Config: map[string]string{"pattern": "0"}}
-	line := "line 0 of the benchmark\n"
-	n := 0
-	var out bytes.Buffer
-	// Warm up, then measure.
-	for i, count := range []int{3000, b.N} {
-		if i == 1 {
-			waitCompiled(b, client)
+	run := func(b *testing.B, count int) string {
+		var out bytes.Buffer
+		n := 0
+		err := console.RunPipe(context.Background(), client, spec, func() (*string, bool, error) {
+			n++
+			line := fmt.Sprintf("line %d of the benchmark 0\n", n)
+			return &line, n <= count, nil
+		}, &out)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return out.String()
+	}
+	// Warm up until the plugin runs compiled code.
+	run(b, 3000)
+	waitCompiled(b, client)
+	for _, window := range []int{1, console.PipeWindow} {
+		b.Run(fmt.Sprintf("window=%d", window), func(b *testing.B) {
+			spec.Window = window
 			if path := os.Getenv("TESSERA_PIPE_CPUPROFILE"); path != "" {
-				f, err := os.Create(path)
+				f, err := os.Create(fmt.Sprintf("%s.%d", path, window))
 				if err != nil {
 					b.Fatal(err)
 				}
 				pprof.StartCPUProfile(f)
 				defer func() { pprof.StopCPUProfile(); f.Close() }()
 			}
-		}
-		n = 0
-		out.Reset()
-		b.ResetTimer()
-		err := console.RunPipe(context.Background(), client, spec, func() (*string, bool, error) {
-			n++
-			return &line, n <= count, nil
-		}, &out)
-		if err != nil {
-			b.Fatal(err)
-		}
+			b.ResetTimer()
+			out := run(b, b.N)
+			b.StopTimer()
+			var want strings.Builder
+			for i := range b.N {
+				fmt.Fprintf(&want, "line %d of the benchmark 0\n", i+1)
+			}
+			if out != want.String() {
+				b.Fatalf("%d bytes back, want %d in order", len(out), want.Len())
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+		})
 	}
-	b.StopTimer()
-	if out.Len() != b.N*len(line) {
-		b.Fatalf("%d bytes back, want %d", out.Len(), b.N*len(line))
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }
