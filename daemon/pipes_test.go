@@ -3,6 +3,7 @@ package daemon
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -158,6 +159,73 @@ func TestPipeBroadcastAndDirected(t *testing.T) {
 	err := console.RunPipe(context.Background(), client, console.PipeSpec{Plugin: "/nonexistent/x.wasm"}, lines("a\n"), &out)
 	if err == nil || !strings.Contains(err.Error(), "does not exist") {
 		t.Fatalf("pipe to a missing plugin: %v", err)
+	}
+}
+
+// TestPipeWindow: with a window of 4, a plugin that blocks the pipe holds
+// the client to 4 unreleased lines (the filter with batch=3 releases lines
+// 1 and 2 and blocks on line 3 until its timer writes the batch): next is
+// called for lines 1 to 6 (3 to 6 unreleased) and not again. With a timer that fires, every
+// line goes through, in order, the plugin blocking every third.
+func TestPipeWindow(t *testing.T) {
+	client := startDaemon(t, filterWorkspace(t, 1))
+	url := "file:" + guestbuild.Build(t, "../examples/plugins/filter")
+
+	spec := console.PipeSpec{Plugin: url, Config: map[string]string{"batch": "3", "interval": "1h"}, Window: 4}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu sync.Mutex
+	calls := 0
+	called := make(chan int, 100)
+	var out bytes.Buffer
+	ran := make(chan error, 1)
+	go func() {
+		ran <- console.RunPipe(ctx, client, spec, func() (*string, bool, error) {
+			mu.Lock()
+			calls++
+			n := calls
+			mu.Unlock()
+			called <- n
+			line := fmt.Sprintf("w%d\n", n)
+			return &line, true, nil
+		}, &out)
+	}()
+	for {
+		n := <-called
+		if n == 6 {
+			break
+		}
+	}
+	// Nothing is released any more: a seventh line would be a fifth
+	// unreleased one. Give a wrong client time to ask for it.
+	time.Sleep(200 * time.Millisecond)
+	mu.Lock()
+	n := calls
+	mu.Unlock()
+	if n != 6 {
+		t.Fatalf("next was called %d times with lines 3 to %d unreleased, want 6", n, n)
+	}
+	cancel()
+	if err := <-ran; !errors.Is(err, context.Canceled) {
+		t.Fatalf("RunPipe after cancel: %v", err)
+	}
+	if out.Len() != 0 {
+		t.Fatalf("output before the batch was written: %q", out.String())
+	}
+
+	spec = console.PipeSpec{Plugin: url, Config: map[string]string{"batch": "3", "interval": "5ms"}, Window: 4}
+	var ls []string
+	var want strings.Builder
+	for i := range 20 {
+		ls = append(ls, fmt.Sprintf("v%d\n", i))
+		fmt.Fprintf(&want, "v%d\n", i)
+	}
+	out.Reset()
+	if err := console.RunPipe(context.Background(), client, spec, lines(ls...), &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != want.String() {
+		t.Fatalf("output %q, want %q", out.String(), want.String())
 	}
 }
 
