@@ -106,6 +106,13 @@ func (f *stateFeed) run() {
 			if ev == nil {
 				break
 			}
+			if !f.p.Subscribed(ev.GetName()) {
+				// The plugin would drop it: spare the call. (A plugin that
+				// subscribes later gets the next snapshot, as it would
+				// have; one waiting for a permission answer gets the
+				// state again when the answer marks its session dirty.)
+				continue
+			}
 			_, err := f.p.Update(ctx, ev)
 			if errors.Is(err, wasi.ErrClosed) || errors.Is(err, wasi.ErrCrashed) {
 				return
