@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/tessera-ws/tessera/console"
@@ -97,6 +98,14 @@ func runPipe(ctx context.Context, args []string, s stdio) int {
 	}
 	spec.Cwd, _ = os.Getwd()
 
+	if os.Getenv("GOMAXPROCS") == "" {
+		// The pipe only hands lines and output between stdin, the socket
+		// and stdout, a few goroutines in turn. On one processor each
+		// hand-off is a run-queue switch; on several, often a thread
+		// woken on another CPU (in lockstep, 20,000 lines took 4.4-4.6 s
+		// instead of 5.1-6.9 s, with a third less CPU time).
+		runtime.GOMAXPROCS(1)
+	}
 	in, err := ctl.Resolve(*ws)
 	if err != nil {
 		fmt.Fprintf(s.err, "tessera pipe: %v\n", err)
