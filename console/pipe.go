@@ -36,6 +36,10 @@ type PipeSpec struct {
 	Cwd string
 	// Session loads a plugin not running yet ("" the first session).
 	Session string
+	// Window is how many messages may be unreleased at once (0:
+	// PipeWindow; 1: each message is read only once the one before was
+	// released).
+	Window int
 }
 
 // PipeFailed is the error of a pipe the daemon ended: a plugin that got a
@@ -46,12 +50,23 @@ type PipeFailed struct {
 
 func (e *PipeFailed) Error() string { return e.Msg }
 
+// PipeWindow is how many messages of a CLI pipe may by default be on their
+// way to the daemon at once: sent, not yet released. The daemon still hands a
+// plugin a message only once every plugin released the one before it (and
+// a plugin that blocks the pipe holds it); the window lets the next few
+// messages travel while the current one is processed, so a message costs
+// the plugin's time rather than a round trip between two processes. It
+// bounds how far the input is read ahead of what plugins released.
+const PipeWindow = 16
+
 // RunPipe runs a CLI pipe. next returns the payload of each message in
 // turn (nil for a message without payload) and false after the last; it is
-// called only once the previous message was released by every plugin that
-// got it. What plugins send with cli_pipe_output is written to out as it
-// comes. RunPipe returns nil once every message was released, a
-// *PipeFailed when the daemon ended the pipe, and another error when the
+// called when fewer than spec.Window messages are unreleased, and the
+// daemon delivers each message only after every plugin that got the one
+// before released it. What plugins send with cli_pipe_output is written to
+// out as it comes. RunPipe returns nil once every message was released, a
+// *PipeFailed when the daemon ended the pipe (messages read but not
+// delivered then are lost with the pipe), and another error when the
 // daemon went away.
 func RunPipe(ctx context.Context, client controlv1connect.ControlServiceClient, spec PipeSpec, next func() (payload *string, more bool, err error), out io.Writer) (err error) {
 	ctx, cancel := context.WithCancel(ctx)
@@ -63,7 +78,13 @@ func RunPipe(ctx context.Context, client controlv1connect.ControlServiceClient, 
 	if err := st.Send(&controlv1.PipeRequest{Msg: &controlv1.PipeRequest_Open{Open: open}}); err != nil {
 		return pipeStreamError(st.Receive, err)
 	}
-	released := make(chan uint64, 1)
+	window := uint64(PipeWindow)
+	if spec.Window > 0 {
+		window = uint64(spec.Window)
+	}
+	// At most window releases are outstanding, so the receiver never
+	// blocks on this channel.
+	released := make(chan uint64, window)
 	ended := make(chan error, 1)
 	go func() {
 		for {
@@ -97,8 +118,43 @@ func RunPipe(ctx context.Context, client controlv1connect.ControlServiceClient, 
 		}
 		return err
 	}
-	var line uint64
+	var sent, done uint64 // messages sent, released
+	// A release of message n releases every message before it too (the
+	// daemon sends a message on only once the one before was released).
+	release := func(n uint64) error {
+		if n <= done || n > sent {
+			return fmt.Errorf("the daemon released message %d after %d of %d sent", n, done, sent)
+		}
+		done = n
+		return nil
+	}
 	for {
+		// Take the releases that came, and wait for one while the window
+		// is full.
+		for drained := false; !drained; {
+			if sent-done < window {
+				select {
+				case n := <-released:
+					if err := release(n); err != nil {
+						return err
+					}
+					continue
+				default:
+					drained = true
+					continue
+				}
+			}
+			select {
+			case n := <-released:
+				if err := release(n); err != nil {
+					return err
+				}
+			case err := <-ended:
+				return streamErr(err)
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
 		payload, more, err := next()
 		if err != nil {
 			return err
@@ -112,17 +168,7 @@ func RunPipe(ctx context.Context, client controlv1connect.ControlServiceClient, 
 			}
 			return err
 		}
-		line++
-		select {
-		case n := <-released:
-			if n != line {
-				return fmt.Errorf("the daemon released line %d while line %d was in flight", n, line)
-			}
-		case err := <-ended:
-			return streamErr(err)
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+		sent++
 	}
 	if err := st.CloseRequest(); err != nil {
 		return err
@@ -132,10 +178,19 @@ func RunPipe(ctx context.Context, client controlv1connect.ControlServiceClient, 
 		if err != nil {
 			return streamErr(err)
 		}
-		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	// The receiver has returned: every release it got is in the channel.
+	for len(released) > 0 {
+		if err := release(<-released); err != nil {
+			return err
+		}
+	}
+	if done != sent {
+		return streamErr(nil)
+	}
+	return nil
 }
 
 func pipeStreamError(recv func() (*controlv1.PipeResponse, error), err error) error {

@@ -439,7 +439,7 @@ func (o *attachOut) next() (*controlv1.AttachOutput, <-chan struct{}) {
 		v.mu.Lock()
 		defer v.mu.Unlock()
 		changed = v.changed
-		scr = v.scr
+		scr = v.screenLocked()
 	}
 	rows, cols := scr.Size()
 	full := o.first || rows != o.rows || cols != o.cols

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -231,6 +232,15 @@ func benchFanout(b *testing.B, wasm string, n int) {
 	ctx := context.Background()
 	var lat []time.Duration
 	var cpu time.Duration
+	calls0 := guestCalls(plugins)
+	if path := os.Getenv("TESSERA_FANOUT_CPUPROFILE"); path != "" && n > 1 {
+		f, err := os.Create(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 	for b.Loop() {
 		before := frameCounts(views)
 		c0 := processCPU()
@@ -265,6 +275,9 @@ func benchFanout(b *testing.B, wasm string, n int) {
 		syncAll(b, plugins)
 		b.StartTimer()
 	}
+	// Guest calls per instance per op, including the untimed close of the
+	// tab (each change costs this many update and render calls).
+	b.ReportMetric(float64(guestCalls(plugins)-calls0)/float64(len(lat)*n), "calls/plugin/op")
 	slices.Sort(lat)
 	q := func(p int) float64 {
 		i := min(len(lat)-1, (len(lat)*p+99)/100-1)
@@ -274,6 +287,15 @@ func benchFanout(b *testing.B, wasm string, n int) {
 	b.ReportMetric(q(99), "p99-ms")
 	b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, "max-ms")
 	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(len(lat)), "cpu-ms/op")
+}
+
+// guestCalls sums the guest calls the plugins made.
+func guestCalls(plugins []*wasi.Plugin) uint64 {
+	var n uint64
+	for _, p := range plugins {
+		n += p.Stats().Calls
+	}
+	return n
 }
 
 // processCPU is the CPU time (user and system) this process has used.

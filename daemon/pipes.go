@@ -22,8 +22,9 @@ import (
 // every plugin that got it has released it: it finished processing it
 // without blocking the pipe (PipeDone, Blocked false), or, having blocked
 // it, unblocked it later (PipeUnblock). Only then does the next line go
-// out, and the client reads on: back-pressure from the slowest plugin to
-// the shell pipeline. What plugins write with cli_pipe_output goes back to
+// out to plugins. The client may send a few lines ahead (they wait in the
+// pipe's queue) and reads on as lines are released: back-pressure from
+// the slowest plugin to the shell pipeline. What plugins write with cli_pipe_output goes back to
 // the client as it comes. A recipient that goes away (crash, close) while
 // it holds a line ends the pipe with an error naming it.
 
@@ -188,20 +189,19 @@ func (a *api) Pipe(ctx context.Context, st *connect.BidiStream[controlv1.PipeReq
 
 	for {
 		items, finished, ferr := cp.out.take()
-		// Output and the release that follows it travel in one message.
+		// What is queued travels in one message: the output in order and
+		// the last release, which releases every line before it too (a
+		// line goes out only once the one before was released). Under
+		// load, several lines then cost one frame and one write.
 		var msg *controlv1.PipeResponse
 		for _, it := range items {
 			if msg == nil {
 				msg = it
-			} else {
-				msg.Output += it.Output
-				msg.Released = it.Released
+				continue
 			}
-			if msg.Released != nil {
-				if err := st.Send(msg); err != nil {
-					return err
-				}
-				msg = nil
+			msg.Output += it.Output
+			if it.Released != nil {
+				msg.Released = it.Released
 			}
 		}
 		if msg != nil {

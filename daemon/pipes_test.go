@@ -3,9 +3,11 @@ package daemon
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"testing"
@@ -160,31 +162,146 @@ func TestPipeBroadcastAndDirected(t *testing.T) {
 	}
 }
 
+// TestPipeWindow: with a window of 4, a plugin that blocks the pipe holds
+// the client to 4 unreleased lines (the filter with batch=3 releases lines
+// 1 and 2 and blocks on line 3 until its timer writes the batch): next is
+// called for lines 1 to 6 (3 to 6 unreleased) and not again. With a timer that fires, every
+// line goes through, in order, the plugin blocking every third.
+func TestPipeWindow(t *testing.T) {
+	client := startDaemon(t, filterWorkspace(t, 1))
+	url := "file:" + guestbuild.Build(t, "../examples/plugins/filter")
+
+	spec := console.PipeSpec{Plugin: url, Config: map[string]string{"batch": "3", "interval": "1h"}, Window: 4}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu sync.Mutex
+	calls := 0
+	called := make(chan int, 100)
+	var out bytes.Buffer
+	ran := make(chan error, 1)
+	go func() {
+		ran <- console.RunPipe(ctx, client, spec, func() (*string, bool, error) {
+			mu.Lock()
+			calls++
+			n := calls
+			mu.Unlock()
+			called <- n
+			line := fmt.Sprintf("w%d\n", n)
+			return &line, true, nil
+		}, &out)
+	}()
+	for {
+		n := <-called
+		if n == 6 {
+			break
+		}
+	}
+	// Nothing is released any more: a seventh line would be a fifth
+	// unreleased one. Give a wrong client time to ask for it.
+	time.Sleep(200 * time.Millisecond)
+	mu.Lock()
+	n := calls
+	mu.Unlock()
+	if n != 6 {
+		t.Fatalf("next was called %d times with lines 3 to %d unreleased, want 6", n, n)
+	}
+	cancel()
+	if err := <-ran; !errors.Is(err, context.Canceled) {
+		t.Fatalf("RunPipe after cancel: %v", err)
+	}
+	if out.Len() != 0 {
+		t.Fatalf("output before the batch was written: %q", out.String())
+	}
+
+	spec = console.PipeSpec{Plugin: url, Config: map[string]string{"batch": "3", "interval": "5ms"}, Window: 4}
+	var ls []string
+	var want strings.Builder
+	for i := range 20 {
+		ls = append(ls, fmt.Sprintf("v%d\n", i))
+		fmt.Fprintf(&want, "v%d\n", i)
+	}
+	out.Reset()
+	if err := console.RunPipe(context.Background(), client, spec, lines(ls...), &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != want.String() {
+		t.Fatalf("output %q, want %q", out.String(), want.String())
+	}
+}
+
+// waitCompiled waits until every plugin runs compiled code (the engine
+// moves there in the background after the first frame), so that a
+// benchmark measures the compiled plugin and no compile competes for the CPU.
+func waitCompiled(tb testing.TB, client controlv1connect.ControlServiceClient) {
+	tb.Helper()
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		res, err := client.List(context.Background(), connect.NewRequest(&controlv1.ListRequest{Kinds: []string{"plugin"}}))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		compiled := len(res.Msg.Objects) > 0
+		for _, o := range res.Msg.Objects {
+			compiled = compiled && o.Engine == "compiler"
+		}
+		if compiled {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatal("the plugins still do not run compiled code after 5 minutes")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // BenchmarkPipeInProcess is BenchmarkPipe (cmd/tessera) without the CLI
-// process: the control API, the daemon and the plugin.
+// process: the control API, the daemon and the plugin. window=1 reads each
+// line only once the one before was released (a strict round trip per
+// line); window=16 is the CLI's default (console.PipeWindow): lines travel
+// while the plugin processes the one before, which the daemon still hands
+// it only after the release. The output is checked line for line.
 func BenchmarkPipeInProcess(b *testing.B) {
 	client := startDaemon(b, filterWorkspace(b, 1))
 	url := "file:" + guestbuild.Build(b, "../examples/plugins/filter")
 	spec := console.PipeSpec{Plugin: url, Config: map[string]string{"pattern": "0"}}
-	line := "line 0 of the benchmark\n"
-	n := 0
-	var out bytes.Buffer
-	// Warm up, then measure.
-	for _, count := range []int{3000, b.N} {
-		n = 0
-		out.Reset()
-		b.ResetTimer()
+	run := func(b *testing.B, count int) string {
+		var out bytes.Buffer
+		n := 0
 		err := console.RunPipe(context.Background(), client, spec, func() (*string, bool, error) {
 			n++
+			line := fmt.Sprintf("line %d of the benchmark 0\n", n)
 			return &line, n <= count, nil
 		}, &out)
 		if err != nil {
 			b.Fatal(err)
 		}
+		return out.String()
 	}
-	b.StopTimer()
-	if out.Len() != b.N*len(line) {
-		b.Fatalf("%d bytes back, want %d", out.Len(), b.N*len(line))
+	// Warm up until the plugin runs compiled code.
+	run(b, 3000)
+	waitCompiled(b, client)
+	for _, window := range []int{1, console.PipeWindow} {
+		b.Run(fmt.Sprintf("window=%d", window), func(b *testing.B) {
+			spec.Window = window
+			if path := os.Getenv("TESSERA_PIPE_CPUPROFILE"); path != "" {
+				f, err := os.Create(fmt.Sprintf("%s.%d", path, window))
+				if err != nil {
+					b.Fatal(err)
+				}
+				pprof.StartCPUProfile(f)
+				defer func() { pprof.StopCPUProfile(); f.Close() }()
+			}
+			b.ResetTimer()
+			out := run(b, b.N)
+			b.StopTimer()
+			var want strings.Builder
+			for i := range b.N {
+				fmt.Fprintf(&want, "line %d of the benchmark 0\n", i+1)
+			}
+			if out != want.String() {
+				b.Fatalf("%d bytes back, want %d in order", len(out), want.Len())
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+		})
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }

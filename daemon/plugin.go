@@ -43,12 +43,17 @@ type pluginObj struct {
 	feed *stateFeed
 }
 
-// pluginView holds a plugin's size and last frame; it guards itself.
+// pluginView holds a plugin's size and last frame; it guards itself. The
+// frame is parsed into scr when it is read (screenLocked), not when it
+// arrives: a frame replaces the previous one whole, so only the last one
+// before a read needs parsing, and a fan-out of state to many plugins does
+// not parse frames nobody looks at.
 type pluginView struct {
 	mu      sync.Mutex
 	rows    int
 	cols    int
 	frame   []byte
+	parsed  bool // scr holds frame
 	scr     *screen.Screen
 	frames  uint64
 	changed chan struct{}
@@ -62,14 +67,24 @@ func (v *pluginView) setFrame(f []byte) (first bool) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.frame = f
-	if v.rows > 0 && v.cols > 0 {
-		v.scr.Resize(v.rows, v.cols)
-	}
-	v.scr.Frame(wasi.ToTerminal(f))
+	v.parsed = false
 	v.frames++
 	close(v.changed)
 	v.changed = make(chan struct{})
 	return v.frames == 1
+}
+
+// screenLocked returns the screen holding the last frame, parsing it
+// first if it arrived since the last read. v.mu must be held.
+func (v *pluginView) screenLocked() *screen.Screen {
+	if !v.parsed {
+		if v.rows > 0 && v.cols > 0 {
+			v.scr.Resize(v.rows, v.cols)
+		}
+		v.scr.Frame(wasi.ToTerminal(v.frame))
+		v.parsed = true
+	}
+	return v.scr
 }
 
 func (v *pluginView) size() (int, int) {
@@ -87,7 +102,8 @@ func (v *pluginView) setSize(rows, cols int) {
 func (v *pluginView) snapshot() (lines []string, ansi string, rows, cols int) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	return v.scr.Lines(), v.scr.ANSI(), v.rows, v.cols
+	scr := v.screenLocked()
+	return scr.Lines(), scr.ANSI(), v.rows, v.cols
 }
 
 // permissionTypes converts permission names to the wire enum.

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -115,9 +116,21 @@ func (l *peerListener) Accept() (net.Conn, error) {
 			c.Close()
 			continue
 		}
-		return c, nil
+		return &bufferedConn{UnixConn: c, r: bufio.NewReaderSize(c, 16<<10)}, nil
 	}
 }
+
+// bufferedConn reads a connection through a buffer. The HTTP/2 server
+// reads each frame from the connection itself, its 9-byte header and then
+// its payload: two system calls per frame, which a stream of small
+// messages (a CLI pipe's lines) paid on every one. Through the buffer, one
+// read takes whatever frames have arrived.
+type bufferedConn struct {
+	*net.UnixConn
+	r *bufio.Reader
+}
+
+func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 
 func peerUID(c *net.UnixConn) (uint32, error) {
 	raw, err := c.SyscallConn()

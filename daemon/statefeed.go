@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"sync"
-	"time"
 
 	"github.com/tessera-ws/tessera/proto/pluginpb"
 	"github.com/tessera-ws/tessera/wasi"
@@ -41,10 +40,6 @@ func feedSlot(t pluginpb.EventType) int {
 	return -1
 }
 
-// feedCallTimeout bounds one state update (the plugin's own call deadline
-// applies inside it).
-const feedCallTimeout = time.Minute
-
 func newStateFeed(p *wasi.Plugin, wg *sync.WaitGroup) *stateFeed {
 	f := &stateFeed{p: p, kick: make(chan struct{}, 1), done: make(chan struct{})}
 	wg.Add(1)
@@ -80,6 +75,18 @@ func (f *stateFeed) stop() {
 }
 
 func (f *stateFeed) run() {
+	// One context for the feed's life, cancelled when it stops: a call
+	// waits for the plugin (whose own call deadline bounds the guest)
+	// or for the stop, without a timer per update.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-f.done:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	for {
 		select {
 		case <-f.kick:
@@ -99,9 +106,14 @@ func (f *stateFeed) run() {
 			if ev == nil {
 				break
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), feedCallTimeout)
+			if !f.p.Subscribed(ev.GetName()) {
+				// The plugin would drop it: spare the call. (A plugin that
+				// subscribes later gets the next snapshot, as it would
+				// have; one waiting for a permission answer gets the
+				// state again when the answer marks its session dirty.)
+				continue
+			}
 			_, err := f.p.Update(ctx, ev)
-			cancel()
 			if errors.Is(err, wasi.ErrClosed) || errors.Is(err, wasi.ErrCrashed) {
 				return
 			}

@@ -2,11 +2,14 @@ package ctl
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -47,8 +50,78 @@ func HTTPClient(socket string) *http.Client {
 		MaxIdleConns:    4,
 		IdleConnTimeout: 30 * time.Second,
 	}
-	return &http.Client{Transport: tr}
+	return &http.Client{Transport: envelopeTransport{tr}}
 }
+
+// envelopeTransport hands the HTTP/2 transport each message of a streaming
+// request whole. Connect writes a message's 5-byte envelope prefix and its
+// bytes in two writes, and the transport sends (and flushes) a DATA frame
+// per write it reads: two frames and two system calls per message, which
+// a stream of small messages (a CLI pipe's lines) pays on every one.
+type envelopeTransport struct{ *http.Transport }
+
+func (t envelopeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil && req.Body != http.NoBody && strings.HasPrefix(req.Header.Get("Content-Type"), "application/connect+") {
+		r := req.Clone(req.Context())
+		r.Body = &envelopeReader{r: req.Body}
+		req = r
+	}
+	return t.Transport.RoundTrip(req)
+}
+
+// envelopeReader returns a streaming body's messages (Connect envelopes:
+// flags, a big-endian length, the message) one whole message per Read when
+// p has room, instead of the pieces they were written in.
+type envelopeReader struct {
+	r       io.ReadCloser
+	buf     []byte
+	pending []byte // read, not returned yet
+	raw     bool   // past a prefix this reader does not trust: pass through
+}
+
+func (e *envelopeReader) Read(p []byte) (int, error) {
+	if len(e.pending) == 0 && e.raw {
+		return e.r.Read(p)
+	}
+	if len(e.pending) == 0 {
+		e.buf = e.buf[:0]
+		var head [5]byte
+		n, err := io.ReadFull(e.r, head[:])
+		e.buf = append(e.buf, head[:n]...)
+		if err == nil {
+			size := int(binary.BigEndian.Uint32(head[1:]))
+			if size > MaxMessageBytes {
+				// Not ours to judge (the server refuses it): pass the
+				// rest through as it comes.
+				e.raw, e.pending = true, e.buf
+				return e.flush(p, nil)
+			}
+			e.buf = slices.Grow(e.buf, size)
+			n, err = io.ReadFull(e.r, e.buf[5:5+size])
+			e.buf = e.buf[:5+n]
+		}
+		if err == io.ErrUnexpectedEOF {
+			err = io.EOF // a short last piece is still handed on
+		}
+		e.pending = e.buf
+		if len(e.pending) == 0 {
+			return 0, err
+		}
+		return e.flush(p, err)
+	}
+	return e.flush(p, nil)
+}
+
+func (e *envelopeReader) flush(p []byte, err error) (int, error) {
+	n := copy(p, e.pending)
+	e.pending = e.pending[n:]
+	if len(e.pending) > 0 {
+		err = nil // reported by the next Read that finds nothing pending
+	}
+	return n, err
+}
+
+func (e *envelopeReader) Close() error { return e.r.Close() }
 
 // Alive reports whether something accepts connections on socket.
 func Alive(socket string) bool {

@@ -90,20 +90,25 @@ func Foreground(c Color) Style { return Style{Fg: c} }
 // applies s, for example "\x1b[0;1;38;2;255;0;0m".
 func (s Style) SGR() string { return string(s.AppendSGR(nil)) }
 
-// AppendSGR appends the sequence returned by SGR to dst.
+// AppendSGR appends the sequence returned by SGR to dst. It allocates
+// only when dst has no room.
 func (s Style) AppendSGR(dst []byte) []byte {
 	dst = append(dst, "\x1b[0"...)
-	flag := func(on bool, code string) {
-		if on {
-			dst = append(dst, ';')
-			dst = append(dst, code...)
-		}
+	if s.Bold {
+		dst = append(dst, ";1"...)
 	}
-	flag(s.Bold, "1")
-	flag(s.Dim, "2")
-	flag(s.Italic, "3")
-	flag(s.Underline, "4")
-	flag(s.Reverse, "7")
+	if s.Dim {
+		dst = append(dst, ";2"...)
+	}
+	if s.Italic {
+		dst = append(dst, ";3"...)
+	}
+	if s.Underline {
+		dst = append(dst, ";4"...)
+	}
+	if s.Reverse {
+		dst = append(dst, ";7"...)
+	}
 	if s.Fg.IsSet() {
 		dst = append(dst, ';')
 		dst = s.Fg.appendSGR(dst, 38)

@@ -185,12 +185,31 @@ func TestWidth(t *testing.T) {
 		{"🚀x", 3},
 		{"a\tb", 2}, // control characters take no cell
 		{"ｈｉ", 4},   // fullwidth
+		{"a\x7fb", 2},
+		{"ab 日 ·\x00e\u0301", 8}, // ASCII first, then the rest
 	}
 	for _, tc := range tests {
 		if got := Width(tc.s); got != tc.want {
 			t.Errorf("Width(%q) = %d, want %d", tc.s, got, tc.want)
 		}
 	}
+}
+
+// FuzzWidth checks Width (which counts ASCII bytewise) against the sum of
+// RuneWidth over the runes.
+func FuzzWidth(f *testing.F) {
+	for _, s := range []string{"", "abc", "a\tb\x7f", "日本 x", "\xff\xfe", "e\u0301…"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := 0
+		for _, r := range s {
+			want += RuneWidth(r)
+		}
+		if got := Width(s); got != want {
+			t.Errorf("Width(%q) = %d, sum of RuneWidth = %d", s, got, want)
+		}
+	})
 }
 
 func TestTruncate(t *testing.T) {

@@ -109,6 +109,21 @@ func isWide(r rune) bool {
 // not contain escape sequences).
 func Width(s string) int {
 	w := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return w + widthSlow(s[i:])
+		}
+		if c >= 0x20 && c != 0x7f {
+			w++
+		}
+	}
+	return w
+}
+
+// widthSlow is Width past the first non-ASCII byte.
+func widthSlow(s string) int {
+	w := 0
 	for _, r := range s {
 		w += RuneWidth(r)
 	}

@@ -49,6 +49,11 @@ type filter struct {
 	seen    int
 	matched int
 	timerOn bool
+
+	// head is the frame's fixed first part (title, pattern, error),
+	// built on load; out holds the frame being drawn, reused.
+	head []byte
+	out  []byte
 }
 
 // pipeState is the progress of one CLI pipe.
@@ -89,6 +94,11 @@ func (f *filter) Load(cfg map[string]string) {
 	f.err = strings.Join(problems, "; ")
 	if f.err != "" {
 		fmt.Fprintln(os.Stderr, "filter:", f.err)
+	}
+	pal := ui.DefaultPalette()
+	f.head = append(f.head[:0], pal.TextUnselected.EmphasisStyle(0).Paint("filter")+" /"+f.re.String()+"/"...)
+	if f.invert {
+		f.head = append(f.head, " (inverted)"...)
 	}
 	sdk.RequestPermission(pb.PermissionType_ReadCliPipes)
 	sdk.Subscribe(pb.EventType_Timer)
@@ -180,15 +190,11 @@ func (f *filter) Render(rows, cols int) {
 	if rows <= 0 || cols <= 0 {
 		return
 	}
-	pal := ui.DefaultPalette()
-	key := pal.TextUnselected.EmphasisStyle(0)
-	var b strings.Builder
-	b.WriteString(key.Paint("filter") + " /" + f.re.String() + "/")
-	if f.invert {
-		b.WriteString(" (inverted)")
-	}
+	// Drawn on every message: built in one reused buffer.
+	b := append(f.out[:0], f.head...)
 	if f.err != "" {
-		b.WriteString("\n" + pal.ExitCodeError.Style().Paint(ui.Truncate(f.err, cols, "…")))
+		pal := ui.DefaultPalette()
+		b = append(b, "\n"+pal.ExitCodeError.Style().Paint(ui.Truncate(f.err, cols, "…"))...)
 	}
 	if rows > 1 {
 		blocked := 0
@@ -197,7 +203,16 @@ func (f *filter) Render(rows, cols int) {
 				blocked++
 			}
 		}
-		fmt.Fprintf(&b, "\n%d lines read, %d matched, %d pipes open, %d blocked", f.seen, f.matched, len(f.pipes), blocked)
+		b = append(b, '\n')
+		b = strconv.AppendInt(b, int64(f.seen), 10)
+		b = append(b, " lines read, "...)
+		b = strconv.AppendInt(b, int64(f.matched), 10)
+		b = append(b, " matched, "...)
+		b = strconv.AppendInt(b, int64(len(f.pipes)), 10)
+		b = append(b, " pipes open, "...)
+		b = strconv.AppendInt(b, int64(blocked), 10)
+		b = append(b, " blocked"...)
 	}
-	os.Stdout.WriteString(b.String())
+	f.out = b
+	os.Stdout.Write(b)
 }

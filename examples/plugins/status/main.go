@@ -28,6 +28,15 @@ type status struct {
 	mode    pb.InputMode
 	palette ui.Palette
 	tabs    []*pb.TabInfo
+
+	// Derived on update, so that render only lays out: the mode's name,
+	// each tab's label and its width in cells.
+	modeName string
+	labels   []string
+	widths   []int
+	// out holds the frame being drawn; kept between renders so that a
+	// render allocates nothing once it has grown.
+	out []byte
 }
 
 func (s *status) Load(map[string]string) {
@@ -41,6 +50,7 @@ func (s *status) Update(ev *pb.Event) bool {
 	case pb.EventType_ModeUpdate:
 		m := ev.GetModeUpdatePayload()
 		s.mode = m.GetCurrentMode()
+		s.modeName = ""
 		if name := m.GetSessionName(); name != "" {
 			s.session = name
 		}
@@ -50,6 +60,12 @@ func (s *status) Update(ev *pb.Event) bool {
 		return true
 	case pb.EventType_TabUpdate:
 		s.tabs = ev.GetTabUpdatePayload().GetTabInfo()
+		s.labels, s.widths = s.labels[:0], s.widths[:0]
+		for _, t := range s.tabs {
+			l := tabLabel(t)
+			s.labels = append(s.labels, l)
+			s.widths = append(s.widths, ui.Width(l))
+		}
 		return true
 	}
 	return false
@@ -59,18 +75,20 @@ func (s *status) Render(rows, cols int) {
 	if rows <= 0 || cols <= 0 {
 		return
 	}
-	var b strings.Builder
-	s.firstLine(&b, cols)
+	l := &line{b: s.out[:0], width: cols}
+	s.firstLine(l)
 	if rows > 1 {
-		b.WriteString("\n")
-		s.secondLine(&b, cols)
+		l.b = append(l.b, '\n')
+		l.width, l.used = cols, 0
+		s.secondLine(l)
 	}
-	os.Stdout.WriteString(b.String())
+	s.out = l.b
+	os.Stdout.Write(l.b)
 }
 
-// line accumulates styled segments up to a width.
+// line appends styled segments to b up to a width.
 type line struct {
-	b     *strings.Builder
+	b     []byte
 	width int
 	used  int
 }
@@ -80,24 +98,30 @@ func (l *line) room() int { return l.width - l.used }
 // add writes text in style st, cut to the remaining width. It reports
 // whether all of text fitted.
 func (l *line) add(st ui.Style, text string) bool {
-	fits := ui.Width(text) <= l.room()
+	return l.addWidth(st, text, ui.Width(text))
+}
+
+// addWidth is add for text whose width w is known.
+func (l *line) addWidth(st ui.Style, text string, w int) bool {
+	fits := w <= l.room()
 	if !fits {
 		text = ui.Truncate(text, l.room(), "…")
+		w = ui.Width(text)
 	}
 	if text == "" {
 		return fits
 	}
-	l.b.WriteString(st.SGR())
-	l.b.WriteString(text)
-	l.used += ui.Width(text)
+	l.b = st.AppendSGR(l.b)
+	l.b = append(l.b, text...)
+	l.used += w
 	return fits
 }
 
 // fill paints the rest of the line with the bar's background.
 func (l *line) fill(bar ui.Style) {
-	l.b.WriteString(bar.SGR())
-	l.b.WriteString(ui.EraseLine)
-	l.b.WriteString(ui.Reset)
+	l.b = bar.AppendSGR(l.b)
+	l.b = append(l.b, ui.EraseLine...)
+	l.b = append(l.b, ui.Reset...)
 }
 
 func (s *status) modeStyle() ui.Style {
@@ -112,14 +136,16 @@ func (s *status) modeStyle() ui.Style {
 	return ui.Style{Fg: p.RibbonSelected.Base, Bg: bg, Bold: true}
 }
 
-func (s *status) firstLine(b *strings.Builder, cols int) {
+func (s *status) firstLine(l *line) {
 	p := s.palette
 	bar := p.TextUnselected.Style()
-	l := &line{b: b, width: cols}
 	if s.session != "" {
 		l.add(p.TextUnselected.EmphasisStyle(0), " "+s.session+" ")
 	}
-	l.add(s.modeStyle(), " "+strings.ToUpper(s.mode.String())+" ")
+	if s.modeName == "" {
+		s.modeName = " " + strings.ToUpper(s.mode.String()) + " "
+	}
+	l.add(s.modeStyle(), s.modeName)
 	l.add(bar, " ")
 	s.addTabs(l)
 	l.fill(bar)
@@ -143,10 +169,9 @@ func (s *status) addTabs(l *line) {
 		l.add(dim, "no tabs yet")
 		return
 	}
-	labels := make([]string, len(s.tabs))
+	labels, widths := s.labels, s.widths
 	active := 0
 	for i, t := range s.tabs {
-		labels[i] = tabLabel(t)
 		if t.GetActive() {
 			active = i
 		}
@@ -156,7 +181,7 @@ func (s *status) addTabs(l *line) {
 	width := func(from, to int) int {
 		w := 0
 		for i := from; i <= to; i++ {
-			w += ui.Width(labels[i]) + 1
+			w += widths[i] + 1
 		}
 		return w
 	}
@@ -173,7 +198,7 @@ func (s *status) addTabs(l *line) {
 		if end+1 < len(labels) {
 			rest = marker
 		}
-		if ui.Width(labels[end])+1+rest > l.room() && end > active {
+		if widths[end]+1+rest > l.room() && end > active {
 			break
 		}
 		st := p.RibbonUnselected.Style()
@@ -181,7 +206,7 @@ func (s *status) addTabs(l *line) {
 			st = p.RibbonSelected.Style()
 			st.Bold = true
 		}
-		l.add(st, labels[end])
+		l.addWidth(st, labels[end], widths[end])
 		l.add(p.TextUnselected.Style(), " ")
 		end++
 	}
@@ -190,10 +215,9 @@ func (s *status) addTabs(l *line) {
 	}
 }
 
-func (s *status) secondLine(b *strings.Builder, cols int) {
+func (s *status) secondLine(l *line) {
 	p := s.palette
 	bar := p.TextUnselected.Style()
-	l := &line{b: b, width: cols}
 	var tab *pb.TabInfo
 	for _, t := range s.tabs {
 		if t.GetActive() {

@@ -4408,7 +4408,7 @@ type PipeResponse struct {
 	Opened *PipeOpened            `protobuf:"bytes,1,opt,name=opened,proto3" json:"opened,omitempty"`
 	// Output is text plugins sent with cli_pipe_output, in order, for stdout.
 	Output string `protobuf:"bytes,2,opt,name=output,proto3" json:"output,omitempty"`
-	// Released is set when a line was released (after output).
+	// Released is set when lines were released (after output).
 	Released      *PipeReleased `protobuf:"bytes,3,opt,name=released,proto3" json:"released,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -4518,8 +4518,8 @@ func (x *PipeOpened) GetName() string {
 	return ""
 }
 
-// PipeReleased says that line `line` (1-based) was released by every
-// plugin that got it; the client may send the next one.
+// PipeReleased says that line `line` (1-based), and every line before it,
+// was released by every plugin that got it.
 type PipeReleased struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Line  uint64                 `protobuf:"varint,1,opt,name=line,proto3" json:"line,omitempty"`

@@ -164,10 +164,13 @@ type ControlServiceClient interface {
 	// last one detaches). A read-only attach is how `watch` follows a screen.
 	Attach(context.Context) *connect.BidiStreamForClient[v1.AttachInput, v1.AttachOutput]
 	// Pipe carries a CLI pipe (`tessera pipe`) to plugins. The client sends a
-	// PipeOpen, then one PipeLine per message; it sends the next line only
-	// once the previous one was released by every plugin that got it. The
-	// daemon answers with PipeOpened, then the plugins' cli_pipe_output text
-	// as it comes and a PipeReleased per line. The stream ends without error
+	// PipeOpen, then one PipeLine per message; it may send lines ahead (the
+	// CLI sends up to 16), which the daemon holds: it hands a line to plugins
+	// only once the previous one was released by every plugin that got it.
+	// The daemon answers with PipeOpened, then the plugins' cli_pipe_output
+	// text as it comes and the releases, in order; a PipeReleased of line n
+	// also releases every line before it (queued output and releases go out
+	// in one message). The stream ends without error
 	// when the client has closed its side and every line was released; it
 	// ends with an error naming the plugin when a recipient goes away
 	// (crashed, closed) holding a line, or when no plugin received a message.
@@ -594,10 +597,13 @@ type ControlServiceHandler interface {
 	// last one detaches). A read-only attach is how `watch` follows a screen.
 	Attach(context.Context, *connect.BidiStream[v1.AttachInput, v1.AttachOutput]) error
 	// Pipe carries a CLI pipe (`tessera pipe`) to plugins. The client sends a
-	// PipeOpen, then one PipeLine per message; it sends the next line only
-	// once the previous one was released by every plugin that got it. The
-	// daemon answers with PipeOpened, then the plugins' cli_pipe_output text
-	// as it comes and a PipeReleased per line. The stream ends without error
+	// PipeOpen, then one PipeLine per message; it may send lines ahead (the
+	// CLI sends up to 16), which the daemon holds: it hands a line to plugins
+	// only once the previous one was released by every plugin that got it.
+	// The daemon answers with PipeOpened, then the plugins' cli_pipe_output
+	// text as it comes and the releases, in order; a PipeReleased of line n
+	// also releases every line before it (queued output and releases go out
+	// in one message). The stream ends without error
 	// when the client has closed its side and every line was released; it
 	// ends with an error naming the plugin when a recipient goes away
 	// (crashed, closed) holding a line, or when no plugin received a message.
