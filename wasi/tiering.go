@@ -497,14 +497,17 @@ func (h *Host) bgDone() {
 // rewritten, so that a later process skips tiering.Rewrite (it decodes the
 // whole code section). Layout:
 //
-//	magic[8] "tsrw\x00\x00\x00\x01" | source digest[32] | options byte |
+//	magic[8] "tsrw\x00\x00\x00" version | source digest[32] | options byte |
 //	info length u32 LE | info | binary length u64 LE | binary |
 //	SHA-256 of everything before [32]
 //
 // A file that is short, long, of another version, for another digest or
 // whose checksum does not match is ignored and rewritten.
 
-var rewriteMagic = [8]byte{'t', 's', 'r', 'w', 0, 0, 0, 3}
+// Version 4: data segments merged past segments out of address order
+// (version 3 stopped merging at the first, leaving a Go module's data
+// almost unmerged).
+var rewriteMagic = [8]byte{'t', 's', 'r', 'w', 0, 0, 0, 4}
 
 func rewriteOptByte(opt tiering.Options) byte {
 	if opt.Interrupt {

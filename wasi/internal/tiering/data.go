@@ -1,23 +1,28 @@
 package tiering
 
-import "errors"
+import (
+	"errors"
+	"slices"
+)
 
 // Data segment merging.
 //
 // wazero keeps one slice header (24 bytes) per data segment in every
 // instance, for memory.init and data.drop. Go's linker splits a module's
 // data at every run of zeros, so a Go plugin has tens of thousands of
-// segments (the status example: 34,868, 0.8 MiB in each instance). Rewrite
+// segments (the status example: 34,983, 0.8 MiB in each instance). Rewrite
 // merges them: consecutive active segments of memory 0 at constant offsets,
-// each starting at or after the end of the previous one (which ends past
-// every segment before it) and less than mergeGap bytes after it, become
-// one segment with the gap filled with
-// zeros. The memory starts zeroed, so it holds the same bytes after
-// instantiation, and a gap shorter than a page cannot contain a whole page
-// that the original segments left untouched, so no more memory becomes
-// resident. Modules with a data count section (which memory.init and
-// data.drop need, and whose segment indices they name) are left alone, as
-// are sections with any other kind of segment.
+// each starting at or after the end of the previous one and less than
+// mergeGap bytes after it, become one segment with the gaps filled with
+// zeros, provided no segment applied before the merged one wrote a byte in
+// a gap (the zeros would overwrite it). The memory starts zeroed, so it
+// holds the same bytes after instantiation, and a gap shorter than a page
+// cannot contain a whole page that the original segments left untouched,
+// so no more memory becomes resident. Segments out of address order are
+// allowed anywhere (Go's linker emits some): they only end a run. Modules
+// with a data count section (which memory.init and data.drop need, and
+// whose segment indices they name) are left alone, as are sections with
+// any other kind of segment.
 
 // mergeGap bounds the zeros inserted between two merged segments.
 const mergeGap = 4096
@@ -26,6 +31,41 @@ const mergeGap = 4096
 type dataSegment struct {
 	offset uint32
 	data   []byte
+}
+
+// spans is a sorted set of disjoint half-open byte ranges [start, end).
+type spans []struct{ start, end uint64 }
+
+// overlaps reports whether any range of s intersects [lo, hi).
+func (s spans) overlaps(lo, hi uint64) bool {
+	i, _ := slices.BinarySearchFunc(s, lo, func(r struct{ start, end uint64 }, lo uint64) int {
+		if r.end <= lo {
+			return -1
+		}
+		return 1
+	})
+	return i < len(s) && s[i].start < hi
+}
+
+// add inserts [lo, hi), joining the ranges it touches.
+func (s *spans) add(lo, hi uint64) {
+	if lo >= hi {
+		return
+	}
+	r := *s
+	// Ranges before i end before lo; ranges from j on start after hi.
+	i, _ := slices.BinarySearchFunc(r, lo, func(x struct{ start, end uint64 }, lo uint64) int {
+		if x.end < lo {
+			return -1
+		}
+		return 1
+	})
+	j := i
+	for j < len(r) && r[j].start <= hi {
+		lo, hi = min(lo, r[j].start), max(hi, r[j].end)
+		j++
+	}
+	*s = slices.Replace(r, i, j, struct{ start, end uint64 }{lo, hi})
 }
 
 // mergeData returns the data section body with its segments merged, and
@@ -38,11 +78,18 @@ func mergeData(body []byte) ([]byte, bool) {
 	var merged []dataSegment
 	var cur *dataSegment
 	var buf []byte // bytes of cur when it grew past its first segment
-	// maxEnd is the end of the highest byte any earlier segment wrote: the
-	// zeros of a gap must not overwrite a segment applied before.
-	var maxEnd uint64
+	// written holds the bytes of the segments before cur: the zeros of a
+	// gap must not overwrite any of them.
+	var written spans
+	curEnd := func() uint64 {
+		if buf != nil {
+			return uint64(cur.offset) + uint64(len(buf))
+		}
+		return uint64(cur.offset) + uint64(len(cur.data))
+	}
 	flush := func() {
 		if cur != nil {
+			written.add(uint64(cur.offset), curEnd())
 			if buf != nil {
 				cur.data = buf
 			}
@@ -52,23 +99,18 @@ func mergeData(body []byte) ([]byte, bool) {
 	for i := range segs {
 		s := segs[i]
 		if cur != nil {
-			end := uint64(cur.offset) + uint64(len(cur.data))
-			if buf != nil {
-				end = uint64(cur.offset) + uint64(len(buf))
-			}
-			if end >= maxEnd && uint64(s.offset) >= end && uint64(s.offset)-end < mergeGap {
-				maxEnd = max(maxEnd, uint64(s.offset)+uint64(len(s.data)))
+			end := curEnd()
+			if off := uint64(s.offset); off >= end && off-end < mergeGap && !written.overlaps(end, off) {
 				if buf == nil {
 					buf = append([]byte(nil), cur.data...)
 				}
-				buf = append(buf, make([]byte, uint64(s.offset)-end)...)
+				buf = append(buf, make([]byte, off-end)...)
 				buf = append(buf, s.data...)
 				continue
 			}
 		}
 		flush()
 		cur, buf = &s, nil
-		maxEnd = max(maxEnd, uint64(s.offset)+uint64(len(s.data)))
 	}
 	flush()
 	if len(merged) == len(segs) {
