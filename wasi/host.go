@@ -12,10 +12,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -67,6 +69,12 @@ type Host struct {
 	idle    chan struct{}
 	// refs counts the plugins using each module digest. Guarded by mu.
 	refs map[[32]byte]int
+	// loading counts Loads in progress, loadGen the Loads begun; once
+	// loading has been 0 for loadSettle, the Go heap's free pages are given
+	// back (see loadDone). Guarded by mu.
+	loading int
+	loadGen uint64
+	freedOS atomic.Uint64 // times loadDone gave the memory back
 
 	// bgCtx is the context of background compiles; Close cancels it and
 	// waits for them before it closes the runtimes they compile on.
@@ -231,12 +239,60 @@ func (h *Host) newEngine(ctx context.Context, kind Engine, rc wazero.RuntimeConf
 	return &engine{kind: kind, r: r}, nil
 }
 
+// compiledBinary, set by tests only, sees every binary compiled for
+// plugins to run, with the engine it is compiled for.
+var compiledBinary func(kind Engine, wasm []byte)
+
+// compile compiles a binary for plugins to run on e.
+func (e *engine) compile(ctx context.Context, wasm []byte) (wazero.CompiledModule, error) {
+	if compiledBinary != nil {
+		compiledBinary(e.kind, wasm)
+	}
+	return e.r.CompileModule(ctx, wasm)
+}
+
 // hostRunPluginCommand is zellij.host_run_plugin_command. The calling
 // instance travels in the call's context.
 func hostRunPluginCommand(ctx context.Context, _ api.Module, _ []uint64) {
 	if in, ok := ctx.Value(instanceKey{}).(*instance); ok {
 		in.runCommand(ctx)
 	}
+}
+
+// loadSettle is how long no Load must have run before the memory of the
+// last loads is given back to the system.
+var loadSettle = time.Second
+
+func (h *Host) loadBegin() {
+	h.mu.Lock()
+	h.loading++
+	h.loadGen++
+	h.mu.Unlock()
+}
+
+// loadDone ends a Load. When it was the last one, and no other begins
+// within loadSettle, the Go heap's free pages are returned to the system
+// (debug.FreeOSMemory). A burst of loads (a daemon starting 100 plugins)
+// leaves garbage and a heap grown for it: module bytes, compiles, the
+// instantiations' temporary structures. Without this the free pages stay
+// resident for minutes; the runtime returns them only gradually.
+func (h *Host) loadDone() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.loading--
+	if h.loading > 0 || h.closed {
+		return
+	}
+	gen := h.loadGen
+	time.AfterFunc(loadSettle, func() {
+		h.mu.Lock()
+		quiet := h.loading == 0 && h.loadGen == gen && !h.closed
+		h.mu.Unlock()
+		if quiet {
+			debug.FreeOSMemory()
+			h.freedOS.Add(1)
+		}
+	})
 }
 
 // Close closes every plugin, then the runtime and the cache.

@@ -60,6 +60,15 @@ func (a *memoryAllocator) attach(mem api.Memory) {
 	a.mem.attach((*byte)(v.UnsafePointer()))
 }
 
+// dropZeroPages gives the instance's resident pages of zeros back to the
+// system (see limitedMemory.dropZeroPages); it returns the bytes given back.
+func (a *memoryAllocator) dropZeroPages() uint64 {
+	if a == nil || a.mem == nil {
+		return 0
+	}
+	return a.mem.dropZeroPages()
+}
+
 // denied reports whether the instance tried to grow its memory past the
 // cap.
 func (a *memoryAllocator) denied() bool { return a.mem != nil && a.mem.denied.Load() }

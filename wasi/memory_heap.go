@@ -46,3 +46,6 @@ func (m *limitedMemory) Reallocate(size uint64) []byte {
 func (m *limitedMemory) Free() { m.buf = nil }
 
 func (m *limitedMemory) attach(*byte) {}
+
+// dropZeroPages cannot give pages of a Go slice back.
+func (m *limitedMemory) dropZeroPages() uint64 { return 0 }

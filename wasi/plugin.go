@@ -64,6 +64,7 @@ type Plugin struct {
 	grants atomic.Uint64 // bit per PermissionType
 
 	calls, commands, moves atomic.Uint64
+	trimmed                atomic.Uint64 // bytes of zero pages given back
 	incidents              [numIncidentKinds]atomic.Uint64
 	lastLog                [numIncidentKinds]atomic.Int64
 
@@ -178,6 +179,8 @@ func (h *Host) Load(ctx context.Context, wasm []byte, cfg PluginConfig) (*Plugin
 	if err := checkWasm(wasm); err != nil {
 		return nil, fmt.Errorf("load plugin %d: %w", cfg.ID, err)
 	}
+	h.loadBegin()
+	defer h.loadDone()
 	var (
 		eng  *engine
 		cm   *compiled
@@ -516,7 +519,7 @@ func (p *Plugin) Crashed() error {
 
 // Stats returns the plugin's counters.
 func (p *Plugin) Stats() Stats {
-	s := Stats{Calls: p.calls.Load(), Commands: p.commands.Load(), Moves: p.moves.Load(), Incidents: map[IncidentKind]uint64{}}
+	s := Stats{Calls: p.calls.Load(), Commands: p.commands.Load(), Moves: p.moves.Load(), MemoryTrimmed: p.trimmed.Load(), Incidents: map[IncidentKind]uint64{}}
 	for k := range p.incidents {
 		if n := p.incidents[k].Load(); n > 0 {
 			s.Incidents[IncidentKind(k)] = n
@@ -748,10 +751,19 @@ func (p *Plugin) postInternal(ev *pluginpb.Event, direct bool) bool {
 	return true
 }
 
+// trimIdle is how long a plugin's main instance has made no call before
+// the resident pages of zeros in its memory are given back (see
+// limitedMemory.dropZeroPages). Scanning costs about a millisecond for a
+// Go plugin; it runs once per idle period, after calls.
+var trimIdle = 2 * time.Second
+
 // run is the actor loop.
 func (p *Plugin) run() {
 	defer p.wg.Done()
 	defer close(p.done)
+	trim := time.NewTimer(trimIdle)
+	defer trim.Stop()
+	trimmedAt := p.calls.Load() // calls made when the memory was last trimmed
 	for {
 		select {
 		case <-p.stop:
@@ -759,9 +771,27 @@ func (p *Plugin) run() {
 		case j := <-p.mailbox:
 			p.handle(j)
 		case <-p.kick:
+		case <-trim.C:
+			p.trimMemory()
+			trimmedAt = p.calls.Load()
+			continue
 		}
 		p.drainInternal()
 		p.maybeMove()
+		if p.calls.Load() != trimmedAt {
+			trim.Reset(trimIdle)
+		}
+	}
+}
+
+// trimMemory gives the main instance's resident pages of zeros back to the
+// system, on the actor goroutine between two calls.
+func (p *Plugin) trimMemory() {
+	if p.main == nil || p.Crashed() != nil || p.closed.Load() {
+		return
+	}
+	if n := p.main.mem.dropZeroPages(); n > 0 {
+		p.trimmed.Add(n)
 	}
 }
 

@@ -144,7 +144,7 @@ func (h *Host) tierFor(ctx context.Context, wasm []byte, sum [32]byte) *tierEntr
 		return nil
 	}
 	te.info = info
-	mod, err := h.interp.r.CompileModule(context.WithoutCancel(ctx), rewritten)
+	mod, err := h.interp.compile(context.WithoutCancel(ctx), rewritten)
 	if err == nil {
 		c := &compiled{ready: make(chan struct{}), digest: sum, mod: mod, eng: h.interp}
 		close(c.ready)
@@ -261,7 +261,7 @@ func (h *Host) compileDeadlined(ctx context.Context, wasm []byte, sum [32]byte, 
 			// segments are merged all the same: see tiering.CompactData.
 			plain = tiering.CompactData(plain)
 		}
-		mod, err := h.eng.r.CompileModule(ctx, plain)
+		mod, err := h.eng.compile(ctx, plain)
 		return mod, h.eng, nil, err
 	}
 	rw, info, err := h.rewriteCached(wasm, sum, tiering.Options{Interrupt: true})
@@ -275,7 +275,7 @@ func (h *Host) compileDeadlined(ctx context.Context, wasm []byte, sum [32]byte, 
 		if breakRewrite != nil {
 			rw = breakRewrite(rw)
 		}
-		mod, cerr := h.eng.r.CompileModule(ctx, rw)
+		mod, cerr := h.eng.compile(ctx, rw)
 		if cerr == nil {
 			return mod, h.eng, info, nil
 		}
@@ -285,7 +285,7 @@ func (h *Host) compileDeadlined(ctx context.Context, wasm []byte, sum [32]byte, 
 		h.log.Warn("module rewritten with interrupt checks does not compile: loading the original with wazero's context deadlines (loops run several times slower); please report this module",
 			"module", fmt.Sprintf("%x", sum), "err", cerr)
 	}
-	mod, err := h.safe.r.CompileModule(ctx, plain)
+	mod, err := h.safe.compile(ctx, plain)
 	return mod, h.safe, nil, err
 }
 
@@ -516,8 +516,11 @@ func rewriteOptByte(opt tiering.Options) byte {
 	return 0
 }
 
+// rewritePath names the entry of a digest and options; the format version
+// is part of the name, so that processes of different versions sharing a
+// cache do not replace each other's entries.
 func (h *Host) rewritePath(sum [32]byte, opt tiering.Options) string {
-	return filepath.Join(h.rewrites, fmt.Sprintf("%x-%d", sum, rewriteOptByte(opt)))
+	return filepath.Join(h.rewrites, fmt.Sprintf("%x-%d-v%d", sum, rewriteOptByte(opt), rewriteMagic[7]))
 }
 
 // rewriteCached is tiering.Rewrite(wasm, opt) through the disk cache; sum

@@ -233,3 +233,22 @@ func CompactData(wasm []byte) []byte {
 	out = append(out, newData...)
 	return append(out, wasm[data.end:]...)
 }
+
+// DataSegments returns the number of data segments of wasm (0 without a
+// data section, -1 if the binary is not understood).
+func DataSegments(wasm []byte) int {
+	secs, err := splitSections(wasm)
+	if err != nil {
+		return -1
+	}
+	for _, s := range secs {
+		if s.id == secData {
+			n, err := (&reader{b: s.body}).u32()
+			if err != nil {
+				return -1
+			}
+			return int(n)
+		}
+	}
+	return 0
+}
