@@ -260,8 +260,11 @@ func hostRunPluginCommand(ctx context.Context, _ api.Module, _ []uint64) {
 }
 
 // loadSettle is how long no Load must have run before the memory of the
-// last loads is given back to the system.
-var loadSettle = time.Second
+// last loads is given back to the system, in nanoseconds (tests shorten
+// it).
+var loadSettle atomic.Int64
+
+func init() { loadSettle.Store(int64(time.Second)) }
 
 func (h *Host) loadBegin() {
 	h.mu.Lock()
@@ -284,7 +287,7 @@ func (h *Host) loadDone() {
 		return
 	}
 	gen := h.loadGen
-	time.AfterFunc(loadSettle, func() {
+	time.AfterFunc(time.Duration(loadSettle.Load()), func() {
 		h.mu.Lock()
 		quiet := h.loading == 0 && h.loadGen == gen && !h.closed
 		h.mu.Unlock()

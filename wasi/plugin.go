@@ -753,15 +753,18 @@ func (p *Plugin) postInternal(ev *pluginpb.Event, direct bool) bool {
 
 // trimIdle is how long a plugin's main instance has made no call before
 // the resident pages of zeros in its memory are given back (see
-// limitedMemory.dropZeroPages). Scanning costs about a millisecond for a
-// Go plugin; it runs once per idle period, after calls.
-var trimIdle = 2 * time.Second
+// limitedMemory.dropZeroPages), in nanoseconds (tests shorten it).
+// Scanning costs about a millisecond for a Go plugin; it runs once per idle
+// period, after calls.
+var trimIdle atomic.Int64
+
+func init() { trimIdle.Store(int64(2 * time.Second)) }
 
 // run is the actor loop.
 func (p *Plugin) run() {
 	defer p.wg.Done()
 	defer close(p.done)
-	trim := time.NewTimer(trimIdle)
+	trim := time.NewTimer(time.Duration(trimIdle.Load()))
 	defer trim.Stop()
 	trimmedAt := p.calls.Load() // calls made when the memory was last trimmed
 	for {
@@ -779,7 +782,7 @@ func (p *Plugin) run() {
 		p.drainInternal()
 		p.maybeMove()
 		if p.calls.Load() != trimmedAt {
-			trim.Reset(trimIdle)
+			trim.Reset(time.Duration(trimIdle.Load()))
 		}
 	}
 }

@@ -9,8 +9,8 @@ import (
 // An idle plugin's resident pages of zeros are given back once, and its
 // state survives it.
 func TestIdlePluginGivesZeroPagesBack(t *testing.T) {
-	defer func(d time.Duration) { trimIdle = d }(trimIdle)
-	trimIdle = 50 * time.Millisecond
+	defer trimIdle.Store(trimIdle.Load())
+	trimIdle.Store(int64(50 * time.Millisecond))
 	p := loadProbe(t, PluginConfig{ID: 1})
 	mustContain(t, act(t, p, "log", "before-trim"), "log before-trim")
 	deadline := time.Now().Add(20 * time.Second)
@@ -22,7 +22,7 @@ func TestIdlePluginGivesZeroPagesBack(t *testing.T) {
 	}
 	// No call since: no second scan.
 	first := p.Stats().MemoryTrimmed
-	time.Sleep(10 * trimIdle)
+	time.Sleep(10 * time.Duration(trimIdle.Load()))
 	if got := p.Stats().MemoryTrimmed; got != first {
 		t.Fatalf("trimmed again without a call: %d → %d bytes", first, got)
 	}
@@ -35,8 +35,8 @@ func TestIdlePluginGivesZeroPagesBack(t *testing.T) {
 
 // The Go heap's free pages go back to the system after a burst of loads.
 func TestLoadsSettleFreesMemory(t *testing.T) {
-	defer func(d time.Duration) { loadSettle = d }(loadSettle)
-	loadSettle = 20 * time.Millisecond
+	defer loadSettle.Store(loadSettle.Load())
+	loadSettle.Store(int64(20 * time.Millisecond))
 	h := testHost(t)
 	before := h.freedOS.Load()
 	var ps []*Plugin
