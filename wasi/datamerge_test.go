@@ -24,12 +24,13 @@ func TestDataSegmentsMergedOnEveryPath(t *testing.T) {
 	}
 	var mu sync.Mutex
 	var seen []int
-	compiledBinary = func(_ Engine, bin []byte) {
+	see := func(_ Engine, bin []byte) {
 		mu.Lock()
 		seen = append(seen, tiering.DataSegments(bin))
 		mu.Unlock()
 	}
-	defer func() { compiledBinary = nil }()
+	compiledBinary.Store(&see)
+	defer compiledBinary.Store(nil)
 
 	for _, tc := range []struct {
 		name   string

@@ -241,12 +241,12 @@ func (h *Host) newEngine(ctx context.Context, kind Engine, rc wazero.RuntimeConf
 
 // compiledBinary, set by tests only, sees every binary compiled for
 // plugins to run, with the engine it is compiled for.
-var compiledBinary func(kind Engine, wasm []byte)
+var compiledBinary atomic.Pointer[func(kind Engine, wasm []byte)]
 
 // compile compiles a binary for plugins to run on e.
 func (e *engine) compile(ctx context.Context, wasm []byte) (wazero.CompiledModule, error) {
-	if compiledBinary != nil {
-		compiledBinary(e.kind, wasm)
+	if f := compiledBinary.Load(); f != nil {
+		(*f)(e.kind, wasm)
 	}
 	return e.r.CompileModule(ctx, wasm)
 }
