@@ -2,6 +2,7 @@ package wasi
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -63,6 +64,9 @@ func TestDataSegmentsMergedOnEveryPath(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer p.Close(ctxT(t))
+			if runtime.GOOS == "linux" && p.cm.image == nil {
+				t.Error("compiled with its data section: no data image")
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			if len(seen) == 0 {

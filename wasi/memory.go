@@ -37,12 +37,13 @@ import (
 // memoryAllocator creates the limitedMemory of one instance.
 type memoryAllocator struct {
 	limit uint64
+	image *dataImage // mapped over the start of the memory; nil: none
 	mem   *limitedMemory
 }
 
 // Allocate implements experimental.MemoryAllocator.
 func (a *memoryAllocator) Allocate(capacity, maxBytes uint64) experimental.LinearMemory {
-	m := newLimitedMemory(capacity, min(a.limit, maxBytes))
+	m := newLimitedMemory(capacity, min(a.limit, maxBytes), a.image)
 	a.mem = m
 	return m
 }

@@ -13,7 +13,9 @@ type limitedMemory struct {
 	inited bool
 }
 
-func newLimitedMemory(capacity, limit uint64) *limitedMemory {
+// newLimitedMemory ignores image: modules get one only where memory is
+// mapped (see compile).
+func newLimitedMemory(capacity, limit uint64, _ *dataImage) *limitedMemory {
 	return &limitedMemory{limit: limit, buf: make([]byte, 0, min(capacity, limit))}
 }
 

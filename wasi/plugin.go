@@ -1013,7 +1013,7 @@ func (p *Plugin) instantiate(in *instance, eng *engine, cm *compiled, fsc wazero
 	for _, k := range slices.Sorted(maps.Keys(p.cfg.Env)) {
 		mc = mc.WithEnv(k, p.cfg.Env[k])
 	}
-	mem := &memoryAllocator{limit: p.lim.MemoryBytes}
+	mem := &memoryAllocator{limit: p.lim.MemoryBytes, image: cm.image}
 	ictx, cancel := context.WithTimeout(experimental.WithMemoryAllocator(in.ctx, mem), p.lim.LoadTimeout)
 	defer cancel()
 	mod, err := eng.r.InstantiateModule(ictx, cm.mod, mc)

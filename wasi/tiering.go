@@ -144,9 +144,9 @@ func (h *Host) tierFor(ctx context.Context, wasm []byte, sum [32]byte) *tierEntr
 		return nil
 	}
 	te.info = info
-	mod, err := h.interp.compile(context.WithoutCancel(ctx), rewritten)
+	mod, image, err := h.interp.compile(context.WithoutCancel(ctx), rewritten)
 	if err == nil {
-		c := &compiled{ready: make(chan struct{}), digest: sum, mod: mod, eng: h.interp}
+		c := &compiled{ready: make(chan struct{}), digest: sum, mod: mod, eng: h.interp, image: image}
 		close(c.ready)
 		c.info, err = inspect(mod)
 		te.interp = c
@@ -206,10 +206,10 @@ func (h *Host) compileFast(te *tierEntry, wasm, rewritten []byte, sum [32]byte) 
 		workers = max(h.cfg.CompilationWorkers, 2)
 	}
 	ctx := experimental.WithCompilationWorkers(h.bgCtx, workers)
-	mod, target, tinfo, err := h.compileDeadlined(ctx, wasm, sum, rewritten)
+	mod, target, tinfo, image, err := h.compileDeadlined(ctx, wasm, sum, rewritten)
 	var c *compiled
 	if err == nil {
-		c = &compiled{ready: make(chan struct{}), digest: sum, mod: mod, eng: target, tinfo: tinfo}
+		c = &compiled{ready: make(chan struct{}), digest: sum, mod: mod, eng: target, tinfo: tinfo, image: image}
 		close(c.ready)
 		c.info, err = inspect(mod)
 	}
@@ -254,15 +254,15 @@ func (h *Host) compileFast(te *tierEntry, wasm, rewritten []byte, sum [32]byte) 
 // the module's digest), it compiles plain on h.safe, where wazero's context
 // watch stops calls at their deadline. Without interrupt deadlines it
 // compiles plain on h.eng. sum is wasm's SHA-256.
-func (h *Host) compileDeadlined(ctx context.Context, wasm []byte, sum [32]byte, plain []byte) (wazero.CompiledModule, *engine, *tiering.ModuleInfo, error) {
+func (h *Host) compileDeadlined(ctx context.Context, wasm []byte, sum [32]byte, plain []byte) (wazero.CompiledModule, *engine, *tiering.ModuleInfo, *dataImage, error) {
 	if h.deadline != deadlineInterrupt {
 		if !h.cfg.NoRewrite {
 			// Not rewritten for deadlines (the interpreter), but the data
 			// segments are merged all the same: see tiering.CompactData.
 			plain = tiering.CompactData(plain)
 		}
-		mod, err := h.eng.compile(ctx, plain)
-		return mod, h.eng, nil, err
+		mod, image, err := h.eng.compile(ctx, plain)
+		return mod, h.eng, nil, image, err
 	}
 	rw, info, err := h.rewriteCached(wasm, sum, tiering.Options{Interrupt: true})
 	if err == nil && !info.Interruptible() {
@@ -275,18 +275,18 @@ func (h *Host) compileDeadlined(ctx context.Context, wasm []byte, sum [32]byte, 
 		if breakRewrite != nil {
 			rw = breakRewrite(rw)
 		}
-		mod, cerr := h.eng.compile(ctx, rw)
+		mod, image, cerr := h.eng.compile(ctx, rw)
 		if cerr == nil {
-			return mod, h.eng, info, nil
+			return mod, h.eng, info, image, nil
 		}
 		if ctx.Err() != nil {
-			return nil, nil, nil, cerr
+			return nil, nil, nil, nil, cerr
 		}
 		h.log.Warn("module rewritten with interrupt checks does not compile: loading the original with wazero's context deadlines (loops run several times slower); please report this module",
 			"module", fmt.Sprintf("%x", sum), "err", cerr)
 	}
-	mod, err := h.safe.compile(ctx, plain)
-	return mod, h.safe, nil, err
+	mod, image, err := h.safe.compile(ctx, plain)
+	return mod, h.safe, nil, image, err
 }
 
 // breakRewrite, set by tests only, replaces a binary rewritten with

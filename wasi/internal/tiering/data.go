@@ -252,3 +252,102 @@ func DataSegments(wasm []byte) int {
 	}
 	return 0
 }
+
+// DataSegment is an active data segment of memory 0 at a constant offset.
+type DataSegment struct {
+	Offset uint32
+	Data   []byte
+}
+
+// StripData returns wasm without its data section, and the segments that
+// section held in order (later ones overwrite earlier ones where they
+// overlap), for a host that writes the initial memory itself. end is the
+// highest byte a segment writes, plus one. ok is false, and wasm is to be
+// compiled as it is, unless every segment is active on memory 0 at a
+// constant offset, the module defines its memory (does not import it),
+// the memory is not 64-bit or shared, every segment lies within its
+// initial size, and there is no data count section.
+func StripData(wasm []byte) (out []byte, segs []DataSegment, end uint64, ok bool) {
+	secs, err := splitSections(wasm)
+	if err != nil {
+		return nil, nil, 0, false
+	}
+	var data *section
+	var minBytes uint64
+	hasMemory := false
+	for i := range secs {
+		s := &secs[i]
+		r := &reader{b: s.body}
+		switch s.id {
+		case secDataCount:
+			return nil, nil, 0, false
+		case secData:
+			data = s
+		case secImport:
+			n, err := r.count(4)
+			if err != nil {
+				return nil, nil, 0, false
+			}
+			for j := uint32(0); j < n; j++ {
+				if _, err := r.name(); err != nil {
+					return nil, nil, 0, false
+				}
+				if _, err := r.name(); err != nil {
+					return nil, nil, 0, false
+				}
+				kind, err := r.byte()
+				if err != nil {
+					return nil, nil, 0, false
+				}
+				switch kind {
+				case 0: // function
+					_, err = r.u32()
+				case 1: // table
+					if _, err = r.byte(); err == nil {
+						_, _, _, _, err = r.limits()
+					}
+				case 3: // global
+					if _, err = r.valType(); err == nil {
+						_, err = r.byte()
+					}
+				default: // a memory, or something not understood
+					return nil, nil, 0, false
+				}
+				if err != nil {
+					return nil, nil, 0, false
+				}
+			}
+		case secMemory:
+			n, err := r.count(1)
+			if err != nil || n != 1 || r.pos >= len(s.body) {
+				return nil, nil, 0, false
+			}
+			flag := s.body[r.pos]
+			min, _, _, shared, err := r.limits()
+			if err != nil || shared || flag&4 != 0 || min > 1<<16 {
+				return nil, nil, 0, false
+			}
+			hasMemory, minBytes = true, min<<16
+		}
+	}
+	if data == nil || !hasMemory {
+		return nil, nil, 0, false
+	}
+	parsed, ok := parseConstData(data.body)
+	if !ok {
+		return nil, nil, 0, false
+	}
+	segs = make([]DataSegment, len(parsed))
+	for i, s := range parsed {
+		e := uint64(s.offset) + uint64(len(s.data))
+		if e > minBytes {
+			return nil, nil, 0, false
+		}
+		end = max(end, e)
+		segs[i] = DataSegment{Offset: s.offset, Data: s.data}
+	}
+	out = make([]byte, 0, len(wasm)-(data.end-data.start))
+	out = append(out, wasm[:data.start]...)
+	out = append(out, wasm[data.end:]...)
+	return out, segs, end, true
+}
