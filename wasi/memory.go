@@ -20,8 +20,12 @@ import (
 // Go heap: the whole cap is reserved as inaccessible address space when the
 // instance is created and made readable and writable as the guest grows
 // its memory, so the memory never moves, growing copies nothing, and the
-// process's resident memory is the pages the guest touched. Elsewhere
-// (memory_heap.go) it is a Go slice grown geometrically.
+// process's resident memory is the pages the guest touched. On Linux the
+// initial contents (the data segments) are a file mapped over the start of
+// the memory, copy on write (image_linux.go). An idle plugin gives back
+// the pages that read the same afterwards: zeros, and image pages it only
+// read (limitedMemory.dropZeroPages). Elsewhere (memory_heap.go) it is a
+// Go slice grown geometrically.
 //
 // Release. wazero calls Free when it closes the instance. Compiled code of
 // an instance can still be running at that moment in one case, a runtime

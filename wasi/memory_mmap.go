@@ -101,7 +101,8 @@ func (m *limitedMemory) Free() {
 	m.freed = true
 	if m.committed > 0 {
 		// The contents are dropped; the range stays readable and writable
-		// (as zeros) until it is unmapped.
+		// (as zeros, and the data image's bytes over its range) until it
+		// is unmapped.
 		unix.Madvise(m.region[:m.committed], unix.MADV_DONTNEED)
 	}
 	if !m.attached {
