@@ -76,6 +76,8 @@ type Daemon struct {
 	events *bus
 	host   *wasi.Host
 	procs  *procTable
+	// loadSlots bounds concurrent plugin loads (see pluginLoadSlots).
+	loadSlots chan struct{}
 
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -139,6 +141,7 @@ func New(cfg Config) (*Daemon, error) {
 		logs:        newLogRing(),
 		events:      newBus(),
 		procs:       newProcTable(),
+		loadSlots:   make(chan struct{}, pluginLoadSlots()),
 		inbox:       make(chan func(), 1024),
 		done:        make(chan struct{}),
 		shutdownReq: make(chan struct{}),

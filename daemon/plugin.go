@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -236,8 +237,16 @@ func (d *Daemon) buildPluginConfig(pn *pane, cwd string) (wasi.PluginConfig, err
 	}, nil
 }
 
-// startPlugin loads a plugin instance in the background; the outcome comes
-// back to the loop as a message.
+// pluginLoadSlots bounds the plugin loads that run at once (module read
+// and Host.Load). Each load holds its module's bytes (a Go plugin: 3-4 MB)
+// from the read to its end, and loads compete for the same cores: an apply
+// that started 100 plugins at once held up to 100 copies (365 MB for the
+// status example), and the Go heap kept the peak's pages long after.
+func pluginLoadSlots() int { return max(4, 2*runtime.GOMAXPROCS(0)) }
+
+// startPlugin loads a plugin instance in the background (at most
+// pluginLoadSlots at once); the outcome comes back to the loop as a
+// message.
 func (d *Daemon) startPlugin(pn *pane) {
 	po := pn.plug
 	po.loads++
@@ -261,14 +270,23 @@ func (d *Daemon) startPlugin(pn *pane) {
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()
-		ctx, cancel := context.WithTimeout(d.ctx, 2*time.Minute)
-		defer cancel()
-		wasm, err := fetchModule(ctx, src, d.cfg.CacheDir)
-		if err != nil {
+		select {
+		case d.loadSlots <- struct{}{}:
+		case <-d.ctx.Done():
+			err := d.ctx.Err()
 			d.post(func() { d.pluginFailed(pn, loadNo, err) })
 			return
 		}
-		p, err := d.host.Load(ctx, wasm, cfg)
+		ctx, cancel := context.WithTimeout(d.ctx, 2*time.Minute)
+		defer cancel()
+		p, err := func() (*wasi.Plugin, error) {
+			defer func() { <-d.loadSlots }()
+			wasm, err := fetchModule(ctx, src, d.cfg.CacheDir)
+			if err != nil {
+				return nil, err
+			}
+			return d.host.Load(ctx, wasm, cfg)
+		}()
 		if err != nil {
 			d.post(func() { d.pluginFailed(pn, loadNo, err) })
 			return

@@ -62,6 +62,9 @@ func (d *Daemon) listen() (*server, error) {
 		}),
 	)
 	mux.Handle(path, h)
+	if handlePprof(mux) {
+		d.log.Info("runtime profiles served on the control socket", "path", "/debug/pprof/")
+	}
 	var protos http.Protocols
 	protos.SetHTTP1(true)
 	protos.SetUnencryptedHTTP2(true)

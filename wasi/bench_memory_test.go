@@ -24,7 +24,7 @@ const (
 // and load grows it one page at a time to 33 pages (2.06 MiB), writing
 // every byte of every page, the initial ones included (the worst case for
 // resident memory); load traps if memory.grow fails. The code is status-bar
-// sized (fillers functions of about 480 bytes, as statusBarSizedModule),
+// sized (fillers functions of about 480 bytes, as wasmgen.StatusBarSized),
 // because what wazero keeps per instance may depend on it.
 func growingModule(fillers int) []byte {
 	le := func(v uint64) []byte { return binary.AppendUvarint(nil, v) }

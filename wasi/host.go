@@ -12,10 +12,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -67,6 +69,12 @@ type Host struct {
 	idle    chan struct{}
 	// refs counts the plugins using each module digest. Guarded by mu.
 	refs map[[32]byte]int
+	// loading counts Loads in progress; once it has been 0 for loadSettle,
+	// settle gives the Go heap's free pages back (see loadDone). Guarded
+	// by mu.
+	loading int
+	settle  *time.Timer
+	freedOS atomic.Uint64 // times settle gave the memory back
 
 	// bgCtx is the context of background compiles; Close cancels it and
 	// waits for them before it closes the runtimes they compile on.
@@ -91,6 +99,9 @@ type compiled struct {
 	mod    wazero.CompiledModule
 	info   moduleInfo
 	err    error
+	// image is the initial contents of the memory, mapped into each
+	// instance (nil: wazero copies the data segments; see engine.compile).
+	image *dataImage
 	// tinfo describes the rewritten binary when the module was compiled
 	// with an interrupt flag (and exported state); nil otherwise.
 	tinfo *tiering.ModuleInfo
@@ -231,11 +242,83 @@ func (h *Host) newEngine(ctx context.Context, kind Engine, rc wazero.RuntimeConf
 	return &engine{kind: kind, r: r}, nil
 }
 
+// compiledBinary, set by tests only, sees every binary compiled for
+// plugins to run, with the engine it is compiled for.
+var compiledBinary atomic.Pointer[func(kind Engine, wasm []byte)]
+
+// compile compiles a binary for plugins to run on e. Where memory is
+// mapped (Linux), a module whose data segments all write its own memory's
+// initial pages is compiled without them, and their contents come back
+// as a data image that instantiate maps into each instance (see
+// dataImage); image is nil otherwise.
+func (e *engine) compile(ctx context.Context, wasm []byte) (mod wazero.CompiledModule, image *dataImage, err error) {
+	if f := compiledBinary.Load(); f != nil {
+		(*f)(e.kind, wasm)
+	}
+	if stripped, segs, end, ok := tiering.StripData(wasm); ok && end > 0 {
+		if im, ierr := newDataImage(segs, end); ierr == nil {
+			if mod, err = e.r.CompileModule(ctx, stripped); err == nil {
+				return mod, im, nil
+			}
+		}
+	}
+	mod, err = e.r.CompileModule(ctx, wasm)
+	return mod, nil, err
+}
+
 // hostRunPluginCommand is zellij.host_run_plugin_command. The calling
 // instance travels in the call's context.
 func hostRunPluginCommand(ctx context.Context, _ api.Module, _ []uint64) {
 	if in, ok := ctx.Value(instanceKey{}).(*instance); ok {
 		in.runCommand(ctx)
+	}
+}
+
+// loadSettle is how long no Load must have run before the memory of the
+// last loads is given back to the system, in nanoseconds (tests shorten
+// it).
+var loadSettle atomic.Int64
+
+func init() { loadSettle.Store(int64(time.Second)) }
+
+func (h *Host) loadBegin() {
+	h.mu.Lock()
+	h.loading++
+	if h.settle != nil {
+		h.settle.Stop()
+	}
+	h.mu.Unlock()
+}
+
+// loadDone ends a Load. When it was the last one, and no other begins
+// within loadSettle, the Go heap's free pages are returned to the system
+// (debug.FreeOSMemory). A burst of loads (a daemon starting 100 plugins)
+// leaves garbage and a heap grown for it: module bytes, compiles, the
+// instantiations' temporary structures. Without this the free pages stay
+// resident for minutes; the runtime returns them only gradually.
+func (h *Host) loadDone() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.loading--
+	if h.loading > 0 || h.closed {
+		return
+	}
+	d := time.Duration(loadSettle.Load())
+	if h.settle == nil {
+		h.settle = time.AfterFunc(d, h.loadsSettled)
+	} else {
+		h.settle.Reset(d)
+	}
+}
+
+// loadsSettled gives the memory back unless a Load runs or the host closed.
+func (h *Host) loadsSettled() {
+	h.mu.Lock()
+	quiet := h.loading == 0 && !h.closed
+	h.mu.Unlock()
+	if quiet {
+		debug.FreeOSMemory()
+		h.freedOS.Add(1)
 	}
 }
 
@@ -321,10 +404,10 @@ func (h *Host) compileSum(ctx context.Context, wasm []byte, sum [32]byte) (*comp
 		workers = runtime.GOMAXPROCS(0)
 	}
 	cctx := experimental.WithCompilationWorkers(context.WithoutCancel(ctx), workers)
-	mod, target, tinfo, err := h.compileDeadlined(cctx, wasm, sum, wasm)
+	mod, target, tinfo, image, err := h.compileDeadlined(cctx, wasm, sum, wasm)
 	c.tinfo = tinfo
 	if err == nil {
-		c.mod, c.eng = mod, target
+		c.mod, c.eng, c.image = mod, target, image
 		c.info, err = inspect(mod)
 		if err != nil {
 			mod.Close(ctx)

@@ -20,8 +20,12 @@ import (
 // Go heap: the whole cap is reserved as inaccessible address space when the
 // instance is created and made readable and writable as the guest grows
 // its memory, so the memory never moves, growing copies nothing, and the
-// process's resident memory is the pages the guest touched. Elsewhere
-// (memory_heap.go) it is a Go slice grown geometrically.
+// process's resident memory is the pages the guest touched. On Linux the
+// initial contents (the data segments) are a file mapped over the start of
+// the memory, copy on write (image_linux.go). An idle plugin gives back
+// the pages that read the same afterwards: zeros, and image pages it only
+// read (limitedMemory.dropZeroPages). Elsewhere (memory_heap.go) it is a
+// Go slice grown geometrically.
 //
 // Release. wazero calls Free when it closes the instance. Compiled code of
 // an instance can still be running at that moment in one case, a runtime
@@ -37,6 +41,7 @@ import (
 // memoryAllocator creates the limitedMemory of one instance.
 type memoryAllocator struct {
 	limit uint64
+	image *dataImage // mapped over the start of the memory; nil: none
 	mem   *limitedMemory
 	// total, if set, counts the bytes of linear memory of every instance
 	// of a plugin (Stats.MemoryBytes).
@@ -45,7 +50,7 @@ type memoryAllocator struct {
 
 // Allocate implements experimental.MemoryAllocator.
 func (a *memoryAllocator) Allocate(capacity, maxBytes uint64) experimental.LinearMemory {
-	m := newLimitedMemory(capacity, min(a.limit, maxBytes))
+	m := newLimitedMemory(capacity, min(a.limit, maxBytes), a.image)
 	a.mem = m
 	if a.total == nil {
 		return m
@@ -88,6 +93,15 @@ func (a *memoryAllocator) attach(mem api.Memory) {
 		return // not a pointer: Free unmaps at once
 	}
 	a.mem.attach((*byte)(v.UnsafePointer()))
+}
+
+// dropZeroPages gives the instance's resident pages of zeros back to the
+// system (see limitedMemory.dropZeroPages); it returns the bytes given back.
+func (a *memoryAllocator) dropZeroPages() uint64 {
+	if a == nil || a.mem == nil {
+		return 0
+	}
+	return a.mem.dropZeroPages()
 }
 
 // denied reports whether the instance tried to grow its memory past the

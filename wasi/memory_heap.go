@@ -13,7 +13,9 @@ type limitedMemory struct {
 	inited bool
 }
 
-func newLimitedMemory(capacity, limit uint64) *limitedMemory {
+// newLimitedMemory ignores image: modules get one only where memory is
+// mapped (see compile).
+func newLimitedMemory(capacity, limit uint64, _ *dataImage) *limitedMemory {
 	return &limitedMemory{limit: limit, buf: make([]byte, 0, min(capacity, limit))}
 }
 
@@ -46,3 +48,6 @@ func (m *limitedMemory) Reallocate(size uint64) []byte {
 func (m *limitedMemory) Free() { m.buf = nil }
 
 func (m *limitedMemory) attach(*byte) {}
+
+// dropZeroPages cannot give pages of a Go slice back.
+func (m *limitedMemory) dropZeroPages() uint64 { return 0 }

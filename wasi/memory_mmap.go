@@ -3,6 +3,7 @@
 package wasi
 
 import (
+	"bytes"
 	"os"
 	"runtime"
 	"sync"
@@ -19,6 +20,10 @@ type limitedMemory struct {
 	mu        sync.Mutex
 	region    []byte // the whole reservation; nil once unmapped
 	committed uint64 // bytes of region made accessible
+	// image is mapped over the start of region by the first Reallocate;
+	// imageSize stays set after.
+	image     *dataImage
+	imageSize uint64
 	inited    bool
 	freed     bool
 	attached  bool
@@ -29,8 +34,8 @@ var osPageSize = uint64(os.Getpagesize())
 
 func roundToPage(n uint64) uint64 { return (n + osPageSize - 1) &^ (osPageSize - 1) }
 
-func newLimitedMemory(capacity, limit uint64) *limitedMemory {
-	m := &limitedMemory{limit: limit}
+func newLimitedMemory(capacity, limit uint64, image *dataImage) *limitedMemory {
+	m := &limitedMemory{limit: limit, image: image}
 	// The declared minimum (capacity) was checked against the limit before
 	// instantiating; reserve it even if the limit is smaller, so that the
 	// first Reallocate cannot fail.
@@ -73,6 +78,13 @@ func (m *limitedMemory) Reallocate(size uint64) []byte {
 		}
 		m.committed = want
 	}
+	if m.image != nil {
+		// The instantiation's first Reallocate: the initial contents.
+		if err := m.image.mapInto(m.region[:m.committed]); err != nil {
+			return nil // the instantiation fails rather than run without its data
+		}
+		m.imageSize, m.image = m.image.size, nil
+	}
 	if m.region == nil {
 		return []byte{}
 	}
@@ -89,7 +101,8 @@ func (m *limitedMemory) Free() {
 	m.freed = true
 	if m.committed > 0 {
 		// The contents are dropped; the range stays readable and writable
-		// (as zeros) until it is unmapped.
+		// (as zeros, and the data image's bytes over its range) until it
+		// is unmapped.
 		unix.Madvise(m.region[:m.committed], unix.MADV_DONTNEED)
 	}
 	if !m.attached {
@@ -110,4 +123,63 @@ func (m *limitedMemory) attach(owner *byte) {
 	m.cleanup.Stop()
 	m.cleanup = runtime.AddCleanup(owner, unmapRegion, m.region)
 	m.attached = true
+}
+
+// zeroPage is one system page of zeros, to compare pages with.
+var zeroPage = make([]byte, osPageSize)
+
+// dropZeroPages gives back to the system the resident pages of the memory
+// that read the same once given back (MADV_DONTNEED): pages holding only
+// zeros, and pages of the data image the guest read but never wrote (they
+// read from the image's file again). They are resident again only if the
+// guest touches them. A Go guest's runtime leaves hundreds of KiB of zero
+// pages behind (memory it cleared but holds nothing in yet; on a kernel
+// without a shared zero page, also pages it only read), and reads much of
+// its data image at its start only. Pages never touched are not read,
+// which would make them resident; a page of the image the guest wrote is
+// kept even if it holds zeros (given back, it would read the image's
+// bytes). It returns the bytes given back; 0 where /proc/self/pagemap
+// cannot tell which pages are resident. The guest must not run meanwhile
+// (the plugin's own goroutine calls it between calls).
+func (m *limitedMemory) dropZeroPages() uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.freed || m.region == nil || m.committed == 0 {
+		return 0
+	}
+	b := m.region[:m.committed]
+	untouched, file, ps, ok := pageStates(b)
+	if !ok || uint64(ps) != osPageSize {
+		return 0
+	}
+	var dropped uint64
+	start := -1 // first page of the current run of pages to give back
+	flush := func(end int) {
+		if start < 0 {
+			return
+		}
+		if unix.Madvise(b[start*ps:end*ps], unix.MADV_DONTNEED) == nil {
+			dropped += uint64((end - start) * ps)
+		}
+		start = -1
+	}
+	for i, u := range untouched {
+		var drop bool
+		switch {
+		case u:
+		case uint64(i*ps) < m.imageSize:
+			drop = file[i]
+		default:
+			drop = bytes.Equal(b[i*ps:(i+1)*ps], zeroPage)
+		}
+		if !drop {
+			flush(i)
+			continue
+		}
+		if start < 0 {
+			start = i
+		}
+	}
+	flush(len(untouched))
+	return dropped
 }

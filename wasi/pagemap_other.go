@@ -4,3 +4,5 @@ package wasi
 
 // untouchedPages cannot tell here: a move compares every page.
 func untouchedPages([]byte) ([]bool, int, bool) { return nil, 0, false }
+
+func pageStates([]byte) (untouched, file []bool, pageSize int, ok bool) { return nil, nil, 0, false }

@@ -68,6 +68,7 @@ type Plugin struct {
 	// durations of guest calls.
 	memBytes  atomic.Int64
 	callTimes durationHistogram
+	trimmed   atomic.Uint64 // bytes of zero pages given back
 	incidents [numIncidentKinds]atomic.Uint64
 	lastLog   [numIncidentKinds]atomic.Int64
 
@@ -182,6 +183,8 @@ func (h *Host) Load(ctx context.Context, wasm []byte, cfg PluginConfig) (*Plugin
 	if err := checkWasm(wasm); err != nil {
 		return nil, fmt.Errorf("load plugin %d: %w", cfg.ID, err)
 	}
+	h.loadBegin()
+	defer h.loadDone()
 	var (
 		eng  *engine
 		cm   *compiled
@@ -520,7 +523,7 @@ func (p *Plugin) Crashed() error {
 
 // Stats returns the plugin's counters.
 func (p *Plugin) Stats() Stats {
-	s := Stats{Calls: p.calls.Load(), Commands: p.commands.Load(), Moves: p.moves.Load(), Incidents: map[IncidentKind]uint64{},
+	s := Stats{Calls: p.calls.Load(), Commands: p.commands.Load(), Moves: p.moves.Load(), MemoryTrimmed: p.trimmed.Load(), Incidents: map[IncidentKind]uint64{},
 		MemoryBytes: uint64(max(p.memBytes.Load(), 0)), CallP50: p.callTimes.quantile(0.5), CallP99: p.callTimes.quantile(0.99)}
 	for k := range p.incidents {
 		if n := p.incidents[k].Load(); n > 0 {
@@ -753,10 +756,22 @@ func (p *Plugin) postInternal(ev *pluginpb.Event, direct bool) bool {
 	return true
 }
 
+// trimIdle is how long a plugin's main instance has made no call before
+// the resident pages of zeros in its memory are given back (see
+// limitedMemory.dropZeroPages), in nanoseconds (tests shorten it).
+// Scanning costs about a millisecond for a Go plugin; it runs once per idle
+// period, after calls.
+var trimIdle atomic.Int64
+
+func init() { trimIdle.Store(int64(2 * time.Second)) }
+
 // run is the actor loop.
 func (p *Plugin) run() {
 	defer p.wg.Done()
 	defer close(p.done)
+	trim := time.NewTimer(time.Duration(trimIdle.Load()))
+	defer trim.Stop()
+	trimmedAt := p.calls.Load() // calls made when the memory was last trimmed
 	for {
 		select {
 		case <-p.stop:
@@ -764,9 +779,27 @@ func (p *Plugin) run() {
 		case j := <-p.mailbox:
 			p.handle(j)
 		case <-p.kick:
+		case <-trim.C:
+			p.trimMemory()
+			trimmedAt = p.calls.Load()
+			continue
 		}
 		p.drainInternal()
 		p.maybeMove()
+		if p.calls.Load() != trimmedAt {
+			trim.Reset(time.Duration(trimIdle.Load()))
+		}
+	}
+}
+
+// trimMemory gives the main instance's resident pages of zeros back to the
+// system, on the actor goroutine between two calls.
+func (p *Plugin) trimMemory() {
+	if p.main == nil || p.Crashed() != nil || p.closed.Load() {
+		return
+	}
+	if n := p.main.mem.dropZeroPages(); n > 0 {
+		p.trimmed.Add(n)
 	}
 }
 
@@ -985,7 +1018,7 @@ func (p *Plugin) instantiate(in *instance, eng *engine, cm *compiled, fsc wazero
 	for _, k := range slices.Sorted(maps.Keys(p.cfg.Env)) {
 		mc = mc.WithEnv(k, p.cfg.Env[k])
 	}
-	mem := &memoryAllocator{limit: p.lim.MemoryBytes, total: &p.memBytes}
+	mem := &memoryAllocator{limit: p.lim.MemoryBytes, image: cm.image, total: &p.memBytes}
 	ictx, cancel := context.WithTimeout(experimental.WithMemoryAllocator(in.ctx, mem), p.lim.LoadTimeout)
 	defer cancel()
 	mod, err := eng.r.InstantiateModule(ictx, cm.mod, mc)

@@ -144,9 +144,9 @@ func (h *Host) tierFor(ctx context.Context, wasm []byte, sum [32]byte) *tierEntr
 		return nil
 	}
 	te.info = info
-	mod, err := h.interp.r.CompileModule(context.WithoutCancel(ctx), rewritten)
+	mod, image, err := h.interp.compile(context.WithoutCancel(ctx), rewritten)
 	if err == nil {
-		c := &compiled{ready: make(chan struct{}), digest: sum, mod: mod, eng: h.interp}
+		c := &compiled{ready: make(chan struct{}), digest: sum, mod: mod, eng: h.interp, image: image}
 		close(c.ready)
 		c.info, err = inspect(mod)
 		te.interp = c
@@ -206,10 +206,10 @@ func (h *Host) compileFast(te *tierEntry, wasm, rewritten []byte, sum [32]byte) 
 		workers = max(h.cfg.CompilationWorkers, 2)
 	}
 	ctx := experimental.WithCompilationWorkers(h.bgCtx, workers)
-	mod, target, tinfo, err := h.compileDeadlined(ctx, wasm, sum, rewritten)
+	mod, target, tinfo, image, err := h.compileDeadlined(ctx, wasm, sum, rewritten)
 	var c *compiled
 	if err == nil {
-		c = &compiled{ready: make(chan struct{}), digest: sum, mod: mod, eng: target, tinfo: tinfo}
+		c = &compiled{ready: make(chan struct{}), digest: sum, mod: mod, eng: target, tinfo: tinfo, image: image}
 		close(c.ready)
 		c.info, err = inspect(mod)
 	}
@@ -254,15 +254,15 @@ func (h *Host) compileFast(te *tierEntry, wasm, rewritten []byte, sum [32]byte) 
 // the module's digest), it compiles plain on h.safe, where wazero's context
 // watch stops calls at their deadline. Without interrupt deadlines it
 // compiles plain on h.eng. sum is wasm's SHA-256.
-func (h *Host) compileDeadlined(ctx context.Context, wasm []byte, sum [32]byte, plain []byte) (wazero.CompiledModule, *engine, *tiering.ModuleInfo, error) {
+func (h *Host) compileDeadlined(ctx context.Context, wasm []byte, sum [32]byte, plain []byte) (wazero.CompiledModule, *engine, *tiering.ModuleInfo, *dataImage, error) {
 	if h.deadline != deadlineInterrupt {
 		if !h.cfg.NoRewrite {
 			// Not rewritten for deadlines (the interpreter), but the data
 			// segments are merged all the same: see tiering.CompactData.
 			plain = tiering.CompactData(plain)
 		}
-		mod, err := h.eng.r.CompileModule(ctx, plain)
-		return mod, h.eng, nil, err
+		mod, image, err := h.eng.compile(ctx, plain)
+		return mod, h.eng, nil, image, err
 	}
 	rw, info, err := h.rewriteCached(wasm, sum, tiering.Options{Interrupt: true})
 	if err == nil && !info.Interruptible() {
@@ -275,18 +275,18 @@ func (h *Host) compileDeadlined(ctx context.Context, wasm []byte, sum [32]byte, 
 		if breakRewrite != nil {
 			rw = breakRewrite(rw)
 		}
-		mod, cerr := h.eng.r.CompileModule(ctx, rw)
+		mod, image, cerr := h.eng.compile(ctx, rw)
 		if cerr == nil {
-			return mod, h.eng, info, nil
+			return mod, h.eng, info, image, nil
 		}
 		if ctx.Err() != nil {
-			return nil, nil, nil, cerr
+			return nil, nil, nil, nil, cerr
 		}
 		h.log.Warn("module rewritten with interrupt checks does not compile: loading the original with wazero's context deadlines (loops run several times slower); please report this module",
 			"module", fmt.Sprintf("%x", sum), "err", cerr)
 	}
-	mod, err := h.safe.r.CompileModule(ctx, plain)
-	return mod, h.safe, nil, err
+	mod, image, err := h.safe.compile(ctx, plain)
+	return mod, h.safe, nil, image, err
 }
 
 // breakRewrite, set by tests only, replaces a binary rewritten with
@@ -497,14 +497,17 @@ func (h *Host) bgDone() {
 // rewritten, so that a later process skips tiering.Rewrite (it decodes the
 // whole code section). Layout:
 //
-//	magic[8] "tsrw\x00\x00\x00\x01" | source digest[32] | options byte |
+//	magic[8] "tsrw\x00\x00\x00" version | source digest[32] | options byte |
 //	info length u32 LE | info | binary length u64 LE | binary |
 //	SHA-256 of everything before [32]
 //
 // A file that is short, long, of another version, for another digest or
 // whose checksum does not match is ignored and rewritten.
 
-var rewriteMagic = [8]byte{'t', 's', 'r', 'w', 0, 0, 0, 3}
+// Version 4: data segments merged past segments out of address order
+// (version 3 stopped merging at the first, leaving a Go module's data
+// almost unmerged).
+var rewriteMagic = [8]byte{'t', 's', 'r', 'w', 0, 0, 0, 4}
 
 func rewriteOptByte(opt tiering.Options) byte {
 	if opt.Interrupt {
@@ -513,8 +516,11 @@ func rewriteOptByte(opt tiering.Options) byte {
 	return 0
 }
 
+// rewritePath names the entry of a digest and options; the format version
+// is part of the name, so that processes of different versions sharing a
+// cache do not replace each other's entries.
 func (h *Host) rewritePath(sum [32]byte, opt tiering.Options) string {
-	return filepath.Join(h.rewrites, fmt.Sprintf("%x-%d", sum, rewriteOptByte(opt)))
+	return filepath.Join(h.rewrites, fmt.Sprintf("%x-%d-v%d", sum, rewriteOptByte(opt), rewriteMagic[7]))
 }
 
 // rewriteCached is tiering.Rewrite(wasm, opt) through the disk cache; sum

@@ -366,6 +366,11 @@ type Stats struct {
 	// Moves counts instances moved from the interpreter to compiled code
 	// (HostConfig.Tiering).
 	Moves uint64
+	// MemoryTrimmed is the bytes of resident zero pages of the main
+	// instance's memory given back to the system after idle periods
+	// (summed over the trims; a page the guest touches again can be
+	// counted again).
+	MemoryTrimmed uint64
 	// Incidents counts incidents by kind.
 	Incidents map[IncidentKind]uint64
 	// MemoryBytes is the linear memory of the plugin's instances (its main

@@ -88,6 +88,12 @@ func PrecompileWazero(wasm []byte, closeOnDone bool) error {
 	return precompile(wasm, "", kind, "-wazero", WazeroCacheDir(), fmt.Sprintf("-close-on-done=%v", closeOnDone))
 }
 
+// hostCompileFormat names what the host compiles for a module (the
+// binary given to wazero). Change it when that changes, so that the
+// shared cache is filled again: 2, the data section moved out of the
+// binary into a mapped image (wasi.dataImage).
+const hostCompileFormat = "2"
+
 // precompile runs the precompile command with args on wasm (read from
 // wasmPath, or written to a temporary file when wasmPath is empty) unless
 // the marker of kind and wasm says it ran.
@@ -103,7 +109,7 @@ func precompile(wasm []byte, wasmPath, kind string, args ...string) error {
 		return err
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00", runtime.Version(), kind)
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00", runtime.Version(), kind, hostCompileFormat)
 	h.Write(gosum)
 	h.Write(wasm)
 	sum := hex.EncodeToString(h.Sum(nil))

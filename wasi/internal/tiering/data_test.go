@@ -3,6 +3,7 @@ package tiering
 import (
 	"bytes"
 	"context"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/tetratelabs/wazero"
@@ -148,4 +149,120 @@ func TestCompactData(t *testing.T) {
 	if got := CompactData([]byte("junk")); string(got) != "junk" {
 		t.Fatal("malformed input changed")
 	}
+}
+
+// Go's linker emits a segment far above the others among them (the status
+// example: its 2,175th of 34,983). The run after it still merges, and the
+// gaps of that run never cover the high segment.
+func TestRewriteMergesAfterOutOfOrderSegment(t *testing.T) {
+	var segs [][]byte
+	for i := 0; i < 10; i++ {
+		segs = append(segs, active(int64(i*16), "0123456789"))
+	}
+	segs = append(segs, active(40000, "high"))
+	for i := 0; i < 10; i++ {
+		segs = append(segs, active(int64(1000+i*16), "abcdefghij"))
+	}
+	// A new run just below "high"; the next segment's gap would cover
+	// "high", so it starts a run of its own.
+	segs = append(segs, active(39990, "below"), active(40010, "above"))
+	wasm := dataModule(vec(segs...), false)
+	out, _, err := Rewrite(wasm, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := dataSegments(t, out)
+	// Runs: the first ten, high, the second ten, below, above.
+	if len(got) != 5 {
+		t.Fatalf("%d segments after merging, want 5: offsets %v", len(got), offsets(got))
+	}
+	if want, have := memoryAfterInstantiation(t, wasm), memoryAfterInstantiation(t, out); !bytes.Equal(want, have) {
+		t.Fatal("memory after instantiation differs from the original's")
+	}
+}
+
+// A gap may not cover a segment applied before its run, even one that is
+// not the last of the segments before it.
+func TestRewriteGapSkipsEarlierSegments(t *testing.T) {
+	body := vec(
+		active(500, "keep"), // written first
+		active(9000, "far"), // out of order: 500's run ends
+		active(100, "a"),    // a new run
+		active(2000, "b"),   // its gap 101..2000 covers 500: no merge
+		active(2010, "c"),   // merges with b
+	)
+	wasm := dataModule(body, false)
+	out, _, err := Rewrite(wasm, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := dataSegments(t, out); len(got) != 4 {
+		t.Fatalf("%d segments after merging, want 4: offsets %v", len(got), offsets(got))
+	}
+	if want, have := memoryAfterInstantiation(t, wasm), memoryAfterInstantiation(t, out); !bytes.Equal(want, have) {
+		t.Fatal("memory after instantiation differs from the original's")
+	}
+}
+
+// Random data sections, mostly ascending with some segments out of order
+// or overlapping: the merged module's memory after instantiation is the
+// original's, byte for byte.
+func TestMergeDataDifferential(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const page = 65536
+	mergedAny := 0
+	for c := 0; c < 300; c++ {
+		n := 2 + rng.IntN(40)
+		var segs [][]byte
+		off := rng.IntN(2000)
+		for i := 0; i < n; i++ {
+			size := 1 + rng.IntN(60)
+			switch rng.IntN(8) {
+			case 0: // anywhere
+				off = rng.IntN(page - 100)
+			case 1: // overlapping the previous one
+				off = max(0, off-rng.IntN(40))
+			default: // after it, gap of 0 to ~5000 bytes
+				off += rng.IntN(5000)
+			}
+			if off+size > page {
+				off = rng.IntN(page - size)
+			}
+			data := make([]byte, size)
+			for j := range data {
+				data[j] = byte(1 + rng.IntN(255))
+			}
+			segs = append(segs, active(int64(off), string(data)))
+			off += size
+		}
+		wasm := dataModule(vec(segs...), false)
+		out := CompactData(wasm)
+		if len(out) != len(wasm) || !bytes.Equal(out, wasm) {
+			mergedAny++
+		}
+		if want, have := memoryAfterInstantiation(t, wasm), memoryAfterInstantiation(t, out); !bytes.Equal(want, have) {
+			t.Fatalf("case %d: memory after instantiation differs from the original's", c)
+		}
+	}
+	if mergedAny < 200 {
+		t.Fatalf("only %d of 300 sections merged anything", mergedAny)
+	}
+}
+
+// The Go guest's tens of thousands of segments become a handful.
+func TestGoGuestDataMerged(t *testing.T) {
+	orig, out, _ := statefulGuest(t)
+	before, after := len(dataSegments(t, orig)), len(dataSegments(t, out))
+	t.Logf("data segments: %d → %d", before, after)
+	if before < 1000 || after > 20 {
+		t.Fatalf("data segments %d → %d, want a Go guest's thousands down to at most 20", before, after)
+	}
+}
+
+func offsets(segs []dataSegment) []uint32 {
+	var o []uint32
+	for _, s := range segs {
+		o = append(o, s.offset)
+	}
+	return o
 }
