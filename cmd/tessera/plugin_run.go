@@ -377,10 +377,25 @@ func runPluginRun(ctx context.Context, args []string, s stdio) int {
 		}
 		return exitUsage
 	}
+	stopProfile := startCPUProfile(s.err)
+	defer stopProfile()
 	abs, err := filepath.Abs(a.file)
 	if err != nil {
 		fmt.Fprintf(s.err, "tessera plugin run: %v\n", err)
 		return exitError
+	}
+	if os.Getenv("GOGC") == "" {
+		// Compiling a plugin allocates about 30 times the module's size
+		// (110 MB for a 3.6 MB Go plugin on the interpreter); in a fresh
+		// process the default GC target makes the collector run at every
+		// doubling of a small heap, which costs a quarter of a cold start.
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
+	}
+	if os.Getenv("TESSERA_EXP_NOHUGE") == "" {
+		// The heap about to be allocated is fresh memory: fault it in by
+		// huge pages (see hugePageHeap). Before the module is read, so
+		// that its bytes land there too.
+		hugePageHeap(heapForCompile)
 	}
 	wasm, err := os.ReadFile(abs)
 	if err != nil {
@@ -391,13 +406,6 @@ func runPluginRun(ctx context.Context, args []string, s stdio) int {
 		log = slog.New(slog.NewTextHandler(s.err, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	url := "file:" + abs
-	if os.Getenv("GOGC") == "" {
-		// Compiling a plugin allocates about 30 times the module's size
-		// (110 MB for a 3.6 MB Go plugin on the interpreter); in a fresh
-		// process the default GC target makes the collector run at every
-		// doubling of a small heap, which costs a quarter of a cold start.
-		defer debug.SetGCPercent(debug.SetGCPercent(400))
-	}
 	if slices.Contains(a.grant, pluginpb.PermissionType_FullHdAccess) && len(a.mounts) > 0 {
 		fmt.Fprintln(s.err, "tessera plugin run: note: FullHdAccess lets the plugin re-point /host anywhere on the disk (ChangeHostFolder), beyond its --mount; read-only mounts stay read-only")
 	}
@@ -485,6 +493,7 @@ func runPluginRun(ctx context.Context, args []string, s stdio) int {
 		}
 		io.WriteString(s.out, b.String())
 	}
+	stopProfile() // the profile covers the way to the screen only
 
 	if res.Crashed != nil {
 		fmt.Fprintf(s.err, "tessera plugin run: %s: %s\n", a.file, crashLine(res.Crashed))
