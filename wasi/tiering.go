@@ -132,7 +132,7 @@ func (h *Host) tierFor(ctx context.Context, wasm []byte, sum [32]byte) *tierEntr
 	// the binary rewritten with the interrupt flag (see compileFast), which
 	// has the same globals plus the flag's two, appended: a move carries
 	// the globals info lists and leaves the flag at its initial value.
-	rewritten, info, err := h.rewriteCached(wasm, sum, tiering.Options{})
+	rewritten, info, err := h.rewriteCached(wasm, sum, tiering.Options{}, te.release)
 	if err == nil {
 		if ok, why := info.Migratable(); !ok {
 			err = fmt.Errorf("state cannot be moved: %s", why)
@@ -264,7 +264,7 @@ func (h *Host) compileDeadlined(ctx context.Context, wasm []byte, sum [32]byte, 
 		mod, err := h.eng.r.CompileModule(ctx, plain)
 		return mod, h.eng, nil, err
 	}
-	rw, info, err := h.rewriteCached(wasm, sum, tiering.Options{Interrupt: true})
+	rw, info, err := h.rewriteCached(wasm, sum, tiering.Options{Interrupt: true}, nil)
 	if err == nil && !info.Interruptible() {
 		err = errors.New("no interrupt checks added")
 	}
@@ -518,8 +518,11 @@ func (h *Host) rewritePath(sum [32]byte, opt tiering.Options) string {
 }
 
 // rewriteCached is tiering.Rewrite(wasm, opt) through the disk cache; sum
-// is wasm's SHA-256.
-func (h *Host) rewriteCached(wasm []byte, sum [32]byte, opt tiering.Options) ([]byte, *tiering.ModuleInfo, error) {
+// is wasm's SHA-256. A new entry is written in the background; with after
+// non-nil, once after is closed (a tiered plugin's first frame) or
+// firstFrameGrace has passed, so that encoding, hashing and syncing it do
+// not take the CPU from the first frame.
+func (h *Host) rewriteCached(wasm []byte, sum [32]byte, opt tiering.Options, after <-chan struct{}) ([]byte, *tiering.ModuleInfo, error) {
 	if h.rewrites == "" {
 		return tiering.Rewrite(wasm, opt)
 	}
@@ -540,6 +543,17 @@ func (h *Host) rewriteCached(wasm []byte, sum [32]byte, opt tiering.Options) ([]
 	h.bgStart()
 	go func() {
 		defer h.bgDone()
+		if after != nil {
+			t := time.NewTimer(firstFrameGrace)
+			select {
+			case <-after:
+			case <-t.C:
+			case <-h.bgCtx.Done():
+				// Closing: still written (WaitCompiled waits for it), so
+				// that a short run leaves the next one this step.
+			}
+			t.Stop()
+		}
 		if data, merr := encodeRewrite(out, info, sum, opt); merr == nil {
 			if werr := writeFileAtomic(path, data); werr != nil {
 				h.log.Warn("rewrite cache not written", "path", path, "err", werr)

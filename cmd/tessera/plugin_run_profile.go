@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -49,6 +50,13 @@ func startCPUProfile(w io.Writer) func() {
 			if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 				fmt.Fprintf(w, "tessera plugin run: cpu to screen: user %v system %v\n",
 					time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano()))
+			}
+			if st, err := os.ReadFile("/proc/self/status"); err == nil {
+				for _, l := range strings.Split(string(st), "\n") {
+					if strings.HasPrefix(l, "VmHWM") || strings.HasPrefix(l, "VmRSS") {
+						fmt.Fprintf(w, "tessera plugin run: %s\n", strings.Join(strings.Fields(l), " "))
+					}
+				}
 			}
 		})
 	}
