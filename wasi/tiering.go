@@ -43,6 +43,10 @@ type tierEntry struct {
 	// so that it does not take the CPU from the first frame.
 	release     chan struct{}
 	releaseOnce sync.Once
+	// grace is how long the background compile waits for release: at
+	// least firstFrameGrace, more on a machine where the interpreter's
+	// compile took long (see tierFor). Set before the compile starts.
+	grace time.Duration
 
 	// Guarded by Host.mu.
 	fast    *compiled // set when the compiler is done
@@ -144,7 +148,15 @@ func (h *Host) tierFor(ctx context.Context, wasm []byte, sum [32]byte) *tierEntr
 		return nil
 	}
 	te.info = info
+	t0 := time.Now()
 	mod, err := h.interp.r.CompileModule(context.WithoutCancel(ctx), rewritten)
+	// The load and first render that follow take, on the interpreter, up
+	// to about as long as its compile (a Go plugin's runtime start and
+	// first events): a busy machine slows both alike, so the wait for the
+	// first frame scales with the compile instead of a fixed 250 ms that
+	// a loaded machine overran, starting the compiler's workers under
+	// the first frame.
+	te.grace = min(max(firstFrameGrace, 2*time.Since(t0)), maxFirstFrameGrace)
 	if err == nil {
 		c := &compiled{ready: make(chan struct{}), digest: sum, mod: mod, eng: h.interp}
 		close(c.ready)
@@ -188,10 +200,12 @@ func (h *Host) compileFast(te *tierEntry, wasm, rewritten []byte, sum [32]byte) 
 		case <-h.bgCtx.Done():
 		}
 	}
-	t := time.NewTimer(firstFrameGrace)
+	t := time.NewTimer(te.grace)
 	select {
 	case <-te.release:
+		h.log.Debug("background compile starts after the first frame", "module", fmt.Sprintf("%x", sum[:8]))
 	case <-t.C:
+		h.log.Debug("background compile starts before the first frame", "module", fmt.Sprintf("%x", sum[:8]), "waited", te.grace)
 	case <-h.bgCtx.Done():
 	}
 	t.Stop()
@@ -321,11 +335,21 @@ func (p *Plugin) Engine() Engine {
 	return p.eng.kind
 }
 
-// firstFrameGrace bounds how long a background compile waits for the first
-// frame of a plugin started on the interpreter. On a machine with few cores
-// the compile's workers would otherwise slow the instantiation, _initialize,
-// load and first render of a Go guest on the interpreter by a third.
+// firstFrameGrace is the least time a background compile waits for the
+// first frame of a plugin started on the interpreter (tierEntry.grace). On
+// a machine with few cores the compile's workers would otherwise slow the
+// instantiation, _initialize, load and first render of a Go guest on the
+// interpreter by a third.
 const firstFrameGrace = 250 * time.Millisecond
+
+// maxFirstFrameGrace bounds tierEntry.grace: a plugin that does not render
+// (a headless one, or one whose host never sizes it) is not kept longer
+// from compiled code.
+const maxFirstFrameGrace = time.Second
+
+// cacheWriteGrace bounds how long a new rewrite cache entry waits for the
+// first frame before it is written.
+const cacheWriteGrace = time.Second
 
 // maybeMove runs on the actor goroutine between jobs.
 func (p *Plugin) maybeMove() {
@@ -520,7 +544,7 @@ func (h *Host) rewritePath(sum [32]byte, opt tiering.Options) string {
 // rewriteCached is tiering.Rewrite(wasm, opt) through the disk cache; sum
 // is wasm's SHA-256. A new entry is written in the background; with after
 // non-nil, once after is closed (a tiered plugin's first frame) or
-// firstFrameGrace has passed, so that encoding, hashing and syncing it do
+// cacheWriteGrace has passed, so that encoding, hashing and syncing it do
 // not take the CPU from the first frame.
 func (h *Host) rewriteCached(wasm []byte, sum [32]byte, opt tiering.Options, after <-chan struct{}) ([]byte, *tiering.ModuleInfo, error) {
 	if h.rewrites == "" {
@@ -544,7 +568,7 @@ func (h *Host) rewriteCached(wasm []byte, sum [32]byte, opt tiering.Options, aft
 	go func() {
 		defer h.bgDone()
 		if after != nil {
-			t := time.NewTimer(firstFrameGrace)
+			t := time.NewTimer(cacheWriteGrace)
 			select {
 			case <-after:
 			case <-t.C:

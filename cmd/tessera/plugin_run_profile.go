@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"sync"
@@ -51,6 +52,10 @@ func startCPUProfile(w io.Writer) func() {
 				fmt.Fprintf(w, "tessera plugin run: cpu to screen: user %v system %v\n",
 					time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano()))
 			}
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			fmt.Fprintf(w, "tessera plugin run: heap: allocated %d MiB, in use %d MiB, from the OS %d MiB, %d GCs\n",
+				ms.TotalAlloc>>20, ms.HeapInuse>>20, ms.HeapSys>>20, ms.NumGC)
 			if st, err := os.ReadFile("/proc/self/status"); err == nil {
 				for _, l := range strings.Split(string(st), "\n") {
 					if strings.HasPrefix(l, "VmHWM") || strings.HasPrefix(l, "VmRSS") {
