@@ -391,12 +391,10 @@ func runPluginRun(ctx context.Context, args []string, s stdio) int {
 		// doubling of a small heap, which costs a quarter of a cold start.
 		defer debug.SetGCPercent(debug.SetGCPercent(400))
 	}
-	if os.Getenv("TESSERA_EXP_NOHUGE") == "" {
-		// The heap about to be allocated is fresh memory: fault it in by
-		// huge pages (see hugePageHeap). Before the module is read, so
-		// that its bytes land there too.
-		hugePageHeap(heapForCompile)
-	}
+	// The heap about to be allocated is fresh memory: fault it in by huge
+	// pages (see hugePageHeap). Before the module is read, so that its
+	// bytes land there too.
+	hugePageHeap(heapForCompile)
 	wasm, err := os.ReadFile(abs)
 	if err != nil {
 		return pluginRunFailed(s, a, "file:"+abs, fmt.Errorf("read plugin: %w", err))
