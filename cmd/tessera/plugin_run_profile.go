@@ -19,11 +19,6 @@ import (
 // documented flag.
 const profileEnv = "TESSERA_PLUGIN_RUN_CPUPROFILE"
 
-// heapForCompile is the heap address space `plugin run` prepares for huge
-// pages (hugePageHeap): more than a cold start of a 3.6 MB Go plugin
-// allocates up to its first frame (about 150 MB with the GC target of 400 %).
-const heapForCompile = 256 << 20
-
 // startCPUProfile starts the profile profileEnv asks for and returns the
 // function that stops it (safe to call more than once; a no-op without
 // the variable). Failures are reported on w and do not stop the run.
