@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"unsafe"
 )
 
 var hugePageOnce sync.Once
@@ -37,18 +38,24 @@ func hugePageHeap(n int) {
 	hugePageOnce.Do(func() { adviseHugePages(n) })
 }
 
-func adviseHugePages(n int) {
+// adviseHugePages does hugePageHeap's work and returns the start of the
+// range it advised (0 if it did nothing).
+func adviseHugePages(n int) uintptr {
 	if strings.Contains(os.Getenv("GODEBUG"), "disablethp=1") {
-		return
+		return 0
 	}
 	mode, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
 	if err != nil || !strings.Contains(string(mode), "[madvise]") {
-		return
+		return 0
 	}
 	// The allocation starts on a page boundary (a large object has pages
 	// of its own); the kernel uses huge pages for the 2 MiB-aligned parts.
 	b := make([]byte, n)
-	_ = syscall.Madvise(b, syscall.MADV_HUGEPAGE)
+	if err := syscall.Madvise(b, syscall.MADV_HUGEPAGE); err != nil {
+		return 0
+	}
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
 	runtime.KeepAlive(b)
 	runtime.GC() // b is dead: its pages go back to the heap
+	return base
 }

@@ -9,9 +9,10 @@ import (
 	"unsafe"
 )
 
-// TestHugePageHeap checks that after hugePageHeap the heap's next large
-// allocation lies in a mapping advised for huge pages (VmFlags "hg" in
-// /proc/self/smaps) where the kernel honours the advice.
+// TestHugePageHeap checks that adviseHugePages leaves an advised mapping
+// (VmFlags "hg" in /proc/self/smaps) where the kernel honours the advice,
+// and that the runtime hands that memory out again: an allocation of the
+// same size lands in an advised mapping.
 func TestHugePageHeap(t *testing.T) {
 	mode, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
 	if err != nil || !strings.Contains(string(mode), "[madvise]") {
@@ -20,15 +21,21 @@ func TestHugePageHeap(t *testing.T) {
 	if strings.Contains(os.Getenv("GODEBUG"), "disablethp=1") {
 		t.Skip("GODEBUG=disablethp=1")
 	}
-	hugePageHeap(heapForCompile)
-	b := make([]byte, 16<<20)
+	base := adviseHugePages(heapForCompile)
+	if base == 0 {
+		t.Fatal("nothing advised")
+	}
+	if flags, ok := vmFlags(t, base); !ok || !strings.Contains(" "+flags+" ", " hg ") {
+		t.Fatalf("advised range at %#x: mapping flags %q, want hg (MADV_HUGEPAGE)", base, flags)
+	}
+	b := make([]byte, heapForCompile)
 	addr := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
 	flags, ok := vmFlags(t, addr)
 	if !ok {
 		t.Fatalf("no mapping holds %#x", addr)
 	}
 	if !strings.Contains(" "+flags+" ", " hg ") {
-		t.Errorf("allocation at %#x: mapping flags %q, want hg (MADV_HUGEPAGE)", addr, flags)
+		t.Errorf("allocation at %#x (advised range at %#x): mapping flags %q, want hg", addr, base, flags)
 	}
 	b[0] = 1
 }
