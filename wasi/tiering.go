@@ -144,6 +144,7 @@ func (h *Host) tierFor(ctx context.Context, wasm []byte, sum [32]byte) *tierEntr
 	}
 	if err != nil {
 		te.err = err
+		te.releaseOnce.Do(func() { close(te.release) }) // no first frame to wait for
 		h.log.Info("plugin module not tiered", "reason", err)
 		return nil
 	}
@@ -171,6 +172,7 @@ func (h *Host) tierFor(ctx context.Context, wasm []byte, sum [32]byte) *tierEntr
 	}
 	if err != nil {
 		te.err = err
+		te.releaseOnce.Do(func() { close(te.release) }) // no first frame to wait for
 		return nil
 	}
 	h.bgStart()
