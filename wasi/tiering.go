@@ -43,6 +43,10 @@ type tierEntry struct {
 	// so that it does not take the CPU from the first frame.
 	release     chan struct{}
 	releaseOnce sync.Once
+	// grace is how long the background compile waits for release: at
+	// least firstFrameGrace, more on a machine where the interpreter's
+	// compile took long (see tierFor). Set before the compile starts.
+	grace time.Duration
 
 	// Guarded by Host.mu.
 	fast    *compiled // set when the compiler is done
@@ -132,7 +136,7 @@ func (h *Host) tierFor(ctx context.Context, wasm []byte, sum [32]byte) *tierEntr
 	// the binary rewritten with the interrupt flag (see compileFast), which
 	// has the same globals plus the flag's two, appended: a move carries
 	// the globals info lists and leaves the flag at its initial value.
-	rewritten, info, err := h.rewriteCached(wasm, sum, tiering.Options{})
+	rewritten, info, err := h.rewriteCached(wasm, sum, tiering.Options{}, te.release)
 	if err == nil {
 		if ok, why := info.Migratable(); !ok {
 			err = fmt.Errorf("state cannot be moved: %s", why)
@@ -140,11 +144,20 @@ func (h *Host) tierFor(ctx context.Context, wasm []byte, sum [32]byte) *tierEntr
 	}
 	if err != nil {
 		te.err = err
+		te.releaseOnce.Do(func() { close(te.release) }) // no first frame to wait for
 		h.log.Info("plugin module not tiered", "reason", err)
 		return nil
 	}
 	te.info = info
+	t0 := time.Now()
 	mod, image, err := h.interp.compile(context.WithoutCancel(ctx), rewritten)
+	// The load and first render that follow take, on the interpreter, up
+	// to about as long as its compile (a Go plugin's runtime start and
+	// first events): a busy machine slows both alike, so the wait for the
+	// first frame scales with the compile instead of a fixed 250 ms that
+	// a loaded machine overran, starting the compiler's workers under
+	// the first frame.
+	te.grace = min(max(firstFrameGrace, 2*time.Since(t0)), maxFirstFrameGrace)
 	if err == nil {
 		c := &compiled{ready: make(chan struct{}), digest: sum, mod: mod, eng: h.interp, image: image}
 		close(c.ready)
@@ -159,6 +172,7 @@ func (h *Host) tierFor(ctx context.Context, wasm []byte, sum [32]byte) *tierEntr
 	}
 	if err != nil {
 		te.err = err
+		te.releaseOnce.Do(func() { close(te.release) }) // no first frame to wait for
 		return nil
 	}
 	h.bgStart()
@@ -188,10 +202,12 @@ func (h *Host) compileFast(te *tierEntry, wasm, rewritten []byte, sum [32]byte) 
 		case <-h.bgCtx.Done():
 		}
 	}
-	t := time.NewTimer(firstFrameGrace)
+	t := time.NewTimer(te.grace)
 	select {
 	case <-te.release:
+		h.log.Debug("background compile starts after the first frame", "module", fmt.Sprintf("%x", sum[:8]))
 	case <-t.C:
+		h.log.Debug("background compile starts before the first frame", "module", fmt.Sprintf("%x", sum[:8]), "waited", te.grace)
 	case <-h.bgCtx.Done():
 	}
 	t.Stop()
@@ -264,7 +280,7 @@ func (h *Host) compileDeadlined(ctx context.Context, wasm []byte, sum [32]byte, 
 		mod, image, err := h.eng.compile(ctx, plain)
 		return mod, h.eng, nil, image, err
 	}
-	rw, info, err := h.rewriteCached(wasm, sum, tiering.Options{Interrupt: true})
+	rw, info, err := h.rewriteCached(wasm, sum, tiering.Options{Interrupt: true}, nil)
 	if err == nil && !info.Interruptible() {
 		err = errors.New("no interrupt checks added")
 	}
@@ -321,11 +337,21 @@ func (p *Plugin) Engine() Engine {
 	return p.eng.kind
 }
 
-// firstFrameGrace bounds how long a background compile waits for the first
-// frame of a plugin started on the interpreter. On a machine with few cores
-// the compile's workers would otherwise slow the instantiation, _initialize,
-// load and first render of a Go guest on the interpreter by a third.
+// firstFrameGrace is the least time a background compile waits for the
+// first frame of a plugin started on the interpreter (tierEntry.grace). On
+// a machine with few cores the compile's workers would otherwise slow the
+// instantiation, _initialize, load and first render of a Go guest on the
+// interpreter by a third.
 const firstFrameGrace = 250 * time.Millisecond
+
+// maxFirstFrameGrace bounds tierEntry.grace: a plugin that does not render
+// (a headless one, or one whose host never sizes it) is not kept longer
+// from compiled code.
+const maxFirstFrameGrace = time.Second
+
+// cacheWriteGrace bounds how long a new rewrite cache entry waits for the
+// first frame before it is written.
+const cacheWriteGrace = time.Second
 
 // maybeMove runs on the actor goroutine between jobs.
 func (p *Plugin) maybeMove() {
@@ -524,8 +550,11 @@ func (h *Host) rewritePath(sum [32]byte, opt tiering.Options) string {
 }
 
 // rewriteCached is tiering.Rewrite(wasm, opt) through the disk cache; sum
-// is wasm's SHA-256.
-func (h *Host) rewriteCached(wasm []byte, sum [32]byte, opt tiering.Options) ([]byte, *tiering.ModuleInfo, error) {
+// is wasm's SHA-256. A new entry is written in the background; with after
+// non-nil, once after is closed (a tiered plugin's first frame) or
+// cacheWriteGrace has passed, so that encoding, hashing and syncing it do
+// not take the CPU from the first frame.
+func (h *Host) rewriteCached(wasm []byte, sum [32]byte, opt tiering.Options, after <-chan struct{}) ([]byte, *tiering.ModuleInfo, error) {
 	if h.rewrites == "" {
 		return tiering.Rewrite(wasm, opt)
 	}
@@ -546,6 +575,17 @@ func (h *Host) rewriteCached(wasm []byte, sum [32]byte, opt tiering.Options) ([]
 	h.bgStart()
 	go func() {
 		defer h.bgDone()
+		if after != nil {
+			t := time.NewTimer(cacheWriteGrace)
+			select {
+			case <-after:
+			case <-t.C:
+			case <-h.bgCtx.Done():
+				// Closing: still written (WaitCompiled waits for it), so
+				// that a short run leaves the next one this step.
+			}
+			t.Stop()
+		}
 		if data, merr := encodeRewrite(out, info, sum, opt); merr == nil {
 			if werr := writeFileAtomic(path, data); werr != nil {
 				h.log.Warn("rewrite cache not written", "path", path, "err", werr)

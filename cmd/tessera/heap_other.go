@@ -1,0 +1,6 @@
+//go:build !linux
+
+package main
+
+// hugePageHeap does nothing outside Linux (see heap_linux.go).
+func hugePageHeap(int) {}
