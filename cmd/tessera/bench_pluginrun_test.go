@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/tessera-ws/tessera/internal/testutil/guestbuild"
-	"github.com/tessera-ws/tessera/internal/testutil/synthwasm"
+	"github.com/tessera-ws/tessera/internal/testutil/wasmgen"
 )
 
 // BenchmarkPluginRunFirstFrameCold measures `tessera plugin run` with an
@@ -22,7 +22,7 @@ import (
 //
 //   - status: examples/plugins/status, a 3.6 MB Go module (the issue's
 //     "status-bar-sized" figure is measured on it);
-//   - synthetic: synthwasm.StatusBarSized, 1.5 MB of code with the shape of
+//   - synthetic: wasmgen.StatusBarSized, 1.5 MB of code with the shape of
 //     Zellij's status bar (no Go runtime), the size the issue names.
 //
 // process runs the real binary: each op is a fresh process and a fresh
@@ -91,12 +91,12 @@ func BenchmarkPluginRunFirstFrameCold(b *testing.B) {
 	}
 }
 
-// synthFile writes synthwasm.StatusBarSized to a file for the command line,
+// synthFile writes wasmgen.StatusBarSized to a file for the command line,
 // beside the tessera binary (TestMain removes that directory).
 func synthFile(tb testing.TB) string {
 	synthOnce.Do(func() {
 		synthPath = filepath.Join(filepath.Dir(tesseraBin), "synthetic.wasm")
-		synthErr = os.WriteFile(synthPath, synthwasm.StatusBarSized(), 0o644)
+		synthErr = os.WriteFile(synthPath, wasmgen.StatusBarSized(), 0o644)
 	})
 	if synthErr != nil {
 		tb.Fatal(synthErr)

@@ -1,4 +1,4 @@
-package synthwasm
+package wasmgen
 
 import (
 	"context"
