@@ -194,6 +194,17 @@ func (d *Daemon) post(f func()) bool {
 	}
 }
 
+// postNoWait queues f for the loop at once if the inbox has room, else
+// from a goroutine of its own: the caller never blocks, and f keeps its
+// place before later posts whenever the loop keeps up.
+func (d *Daemon) postNoWait(f func()) {
+	select {
+	case d.inbox <- f:
+	default:
+		go d.post(f)
+	}
+}
+
 // call runs f on the loop and waits for it.
 func (d *Daemon) call(ctx context.Context, f func()) error {
 	ran := make(chan struct{})

@@ -205,8 +205,11 @@ func (d *Daemon) buildPluginConfig(pn *pane, cwd string) (wasi.PluginConfig, err
 		Limits:     lim,
 		Granted:    d.initialGrants(po),
 		Permissions: func(req *wasi.PermissionRequest) {
-			// Must not block: the answer comes from the loop.
-			go d.post(func() { d.permissionRequested(pn, loadNo, req) })
+			// Must not block: the answer comes from the loop. Queued now
+			// when the inbox has room, so that the request reaches the
+			// loop before the frame the plugin draws next (up reports a
+			// request that waits once the first frame is drawn).
+			d.postNoWait(func() { d.permissionRequested(pn, loadNo, req) })
 		},
 		InitialCwd: initialCwd,
 		// Called on the plugin's own observer goroutine, in order: it only

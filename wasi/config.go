@@ -83,12 +83,13 @@ func ParseEngine(s string) (Engine, error) {
 // for no fault of its own (EngineAuto while the compile is not done, or
 // EngineInterpreter): a deadline sized for compiled code would kill it.
 // The stretched deadline is capped at MaxInterpretedCall, so that a guest
-// that never yields is still stopped within half a minute.
+// that never yields is still stopped within a minute (the load sequence
+// would otherwise get 300 s).
 const InterpreterSlowdown = 30
 
 // MaxInterpretedCall caps a deadline stretched by InterpreterSlowdown. A
 // limit set above it is kept as set.
-const MaxInterpretedCall = 30 * time.Second
+const MaxInterpretedCall = time.Minute
 
 // interpretedTimeout is the deadline of a call of base on the interpreter.
 func interpretedTimeout(base time.Duration) time.Duration {

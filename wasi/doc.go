@@ -56,7 +56,7 @@
 //     runs past Limits.CallTimeout; modules that cannot be rewritten run
 //     with wazero's context watch instead, which costs a trip through Go at
 //     every loop iteration. Calls on the interpreter get InterpreterSlowdown
-//     times the deadline, at most MaxInterpretedCall (30 s).
+//     times the deadline, at most MaxInterpretedCall (a minute).
 //   - With EngineAuto a module not compiled before starts on the
 //     interpreter and moves to compiled code between two calls once a
 //     background compile is done (Plugin.Engine tells which).
