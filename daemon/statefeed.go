@@ -15,14 +15,16 @@ import (
 // of queueing behind it. A burst of changes therefore costs a slow plugin
 // one update, not a full mailbox (and no snapshot is dropped: the last
 // one always arrives). One goroutine per plugin makes the calls; the loop
-// only offers, never waits.
+// only offers, never waits. The events come encoded once for every plugin
+// (wasi.EncodeEvent), and the snapshots waiting together go in one call,
+// which renders once after them.
 type stateFeed struct {
 	p    *wasi.Plugin
 	kick chan struct{}
 	done chan struct{}
 
 	mu      sync.Mutex
-	pending [4]*pluginpb.Event // by feedSlot
+	pending [4]*wasi.EncodedEvent // by feedSlot
 }
 
 // The slots, in delivery order.
@@ -52,10 +54,13 @@ func newStateFeed(p *wasi.Plugin, wg *sync.WaitGroup) *stateFeed {
 
 // offer replaces the waiting snapshot of each event's type; events of
 // other types are ignored (post those).
-func (f *stateFeed) offer(evs ...*pluginpb.Event) {
+func (f *stateFeed) offer(evs ...*wasi.EncodedEvent) {
 	f.mu.Lock()
 	for _, ev := range evs {
-		if i := feedSlot(ev.GetName()); i >= 0 {
+		if ev == nil {
+			continue
+		}
+		if i := feedSlot(ev.Name()); i >= 0 {
 			f.pending[i] = ev
 		}
 	}
@@ -93,27 +98,29 @@ func (f *stateFeed) run() {
 		case <-f.done:
 			return
 		}
+		var batch [len(feedOrder)]*wasi.EncodedEvent
 		for {
+			evs := batch[:0]
 			f.mu.Lock()
-			var ev *pluginpb.Event
-			for i := range f.pending {
-				if f.pending[i] != nil {
-					ev, f.pending[i] = f.pending[i], nil
-					break
+			for i, ev := range f.pending {
+				// One the plugin is not subscribed to would be dropped:
+				// spare it. (A plugin that subscribes later gets the next
+				// snapshot, as it would have; one waiting for a permission
+				// answer gets the state again when the answer marks its
+				// session dirty.)
+				if ev != nil && f.p.Subscribed(ev.Name()) {
+					evs = append(evs, ev)
 				}
+				f.pending[i] = nil
 			}
 			f.mu.Unlock()
-			if ev == nil {
+			if len(evs) == 0 {
 				break
 			}
-			if !f.p.Subscribed(ev.GetName()) {
-				// The plugin would drop it: spare the call. (A plugin that
-				// subscribes later gets the next snapshot, as it would
-				// have; one waiting for a permission answer gets the
-				// state again when the answer marks its session dirty.)
-				continue
-			}
-			_, err := f.p.Update(ctx, ev)
+			// Every snapshot waiting in one call: a plugin subscribed to
+			// TabUpdate and PaneUpdate renders once for both.
+			_, err := f.p.UpdateEncoded(ctx, evs...)
+			clear(batch[:])
 			if errors.Is(err, wasi.ErrClosed) || errors.Is(err, wasi.ErrCrashed) {
 				return
 			}
