@@ -56,14 +56,13 @@ func TestStateFeedOneRenderPerChange(t *testing.T) {
 		}
 		return p, v
 	}
-	var wg sync.WaitGroup
 	var feeds []*stateFeed
 	var views []*view
 	var plugins []*wasi.Plugin
 	for id := uint32(1); id <= 2; id++ {
 		p, v := load(id)
 		plugins, views = append(plugins, p), append(views, v)
-		feeds = append(feeds, newStateFeed(p, &wg))
+		feeds = append(feeds, newStateFeed(p))
 	}
 	enc := func(t pluginpb.EventType) *wasi.EncodedEvent {
 		e, err := wasi.EncodeEvent(&pluginpb.Event{Name: t})
@@ -104,7 +103,16 @@ func TestStateFeedOneRenderPerChange(t *testing.T) {
 	}
 	for i, f := range feeds {
 		f.stop()
+		f.offer(tabs)
+		if err := plugins[i].Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+		views[i].mu.Lock()
+		n := len(views[i].frames)
+		views[i].mu.Unlock()
+		if n != 2 {
+			t.Errorf("plugin %d: an offer after stop was delivered (%d frames)", i+1, n)
+		}
 		plugins[i].Close(context.Background())
 	}
-	wg.Wait()
 }

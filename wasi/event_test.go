@@ -118,3 +118,46 @@ func TestPostedBurstRendersOnce(t *testing.T) {
 	mustContain(t, f[1], "updates=5", "key a", "key e")
 
 }
+
+// Offer keeps the latest snapshot of each type while the plugin is busy
+// and delivers those waiting together, in the order first offered, with one
+// render; Sync waits for them.
+func TestOfferLatestWins(t *testing.T) {
+	r := newRec()
+	p := loadProbe(t, r.wire(PluginConfig{ID: 1, Config: map[string]string{"subscribe": "1,3"}}))
+	p.Resize(10, 40)
+	if err := p.Sync(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	hold, held := make(chan struct{}), make(chan struct{})
+	go p.call(context.Background(), &job{kind: jobFunc, fn: func() { close(held); <-hold }})
+	<-held
+	tabs := mustEncode(t, &pluginpb.Event{Name: pluginpb.EventType_TabUpdate})
+	p.Offer(mustEncode(t, keyEvent('a')), nil)
+	p.Offer(tabs) // not permitted: filtered at delivery
+	p.Offer(mustEncode(t, keyEvent('b')))
+	close(hold)
+	if err := p.Sync(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	f := frames(r)
+	if len(f) != 2 {
+		t.Fatalf("want 2 frames (resize, one for the offers), got %d: %q", len(f), f)
+	}
+	mustContain(t, f[1], "updates=1", "key b")
+	if strings.Contains(f[1], "key a") || strings.Contains(f[1], "event 1") {
+		t.Fatalf("a replaced or filtered snapshot was delivered:\n%s", f[1])
+	}
+	// Once granted, the same encoding is delivered.
+	p.Grant(pluginpb.PermissionType_ReadApplicationState)
+	p.Offer(tabs)
+	if err := p.Sync(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	f = frames(r)
+	mustContain(t, f[len(f)-1], "updates=2", "event 1")
+	if err := p.Close(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	p.Offer(tabs) // closed: ignored, no panic
+}

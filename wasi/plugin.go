@@ -53,7 +53,10 @@ type Plugin struct {
 	imu      sync.Mutex
 	internal []*job
 	newSize  *[2]int
-	timers   map[*time.Timer]struct{}
+	// offered holds the snapshots given to Offer and not yet delivered,
+	// at most one per event type (the latest), in the order first offered.
+	offered []*EncodedEvent
+	timers  map[*time.Timer]struct{}
 
 	closeOnce sync.Once
 	closed    atomic.Bool
@@ -154,11 +157,12 @@ const (
 	jobPipe
 	jobRender
 	jobEncoded // pre-encoded events, one render at the end
+	jobOffered // the snapshots given to Offer
 )
 
 // posted reports whether the job was queued without a reply: its render
 // may wait for the next events (see flushRender).
-func (k jobKind) posted() bool { return k == jobPost || k == jobDirect }
+func (k jobKind) posted() bool { return k == jobPost || k == jobDirect || k == jobOffered }
 
 type job struct {
 	fn         func()
@@ -311,7 +315,7 @@ func (p *Plugin) Sync(ctx context.Context) error {
 			return ctx.Err()
 		}
 		p.imu.Lock()
-		idle := len(p.internal) == 0 && p.newSize == nil
+		idle := len(p.internal) == 0 && p.newSize == nil && len(p.offered) == 0
 		p.imu.Unlock()
 		if idle && len(p.mailbox) == 0 && p.workersBusy() == 0 {
 			return nil
@@ -418,6 +422,36 @@ func (p *Plugin) UpdateEncoded(ctx context.Context, evs ...*EncodedEvent) (rende
 	}
 	r := p.call(ctx, &job{kind: jobEncoded, enc: evs})
 	return r.rendered, r.err
+}
+
+// Offer gives the plugin snapshots of state (events each of which
+// replaces the previous one of its type, such as TabUpdate) without
+// waiting: latest wins. A snapshot not yet delivered is replaced by a newer
+// one of its type, so a plugin busy during a burst of changes gets the last
+// state once, not every step; the snapshots waiting together are delivered
+// in the order first offered (each filtered as by Update) and render once.
+// It never blocks, is safe from any goroutine, and ignores nil events and
+// a closed or crashed plugin.
+func (p *Plugin) Offer(evs ...*EncodedEvent) {
+	if p.closed.Load() || p.crash.Load() != nil {
+		return
+	}
+	p.imu.Lock()
+next:
+	for _, e := range evs {
+		if e == nil || e.ev == nil {
+			continue
+		}
+		for i, o := range p.offered {
+			if o.Name() == e.Name() {
+				p.offered[i] = e
+				continue next
+			}
+		}
+		p.offered = append(p.offered, e)
+	}
+	p.imu.Unlock()
+	p.wake()
 }
 
 // Post queues an event like Update without waiting. It never blocks and is
@@ -845,7 +879,10 @@ func (p *Plugin) drainInternal() {
 		size := p.newSize
 		p.newSize = nil
 		var j *job
-		if size == nil && len(p.internal) > 0 {
+		if size == nil && len(p.offered) > 0 {
+			j = &job{kind: jobOffered, enc: p.offered}
+			p.offered = nil
+		} else if size == nil && len(p.internal) > 0 {
 			j = p.internal[0]
 			p.internal[0] = nil
 			p.internal = p.internal[1:]
@@ -884,18 +921,9 @@ func (p *Plugin) handle(j *job) {
 		case jobUpdate:
 			r.rendered, r.err = p.renderIf(p.deliverEvent(&EncodedEvent{ev: j.ev}, false))
 		case jobEncoded:
-			want := false
-			for _, e := range j.enc {
-				w, err := p.deliverEvent(e, false)
-				if err != nil {
-					r.err = err
-					break
-				}
-				want = want || w
-			}
-			if r.err == nil {
-				r.rendered, r.err = p.renderIf(want, nil)
-			}
+			r.rendered, r.err = p.renderIf(p.deliverAll(j.enc))
+		case jobOffered:
+			p.deferUpdate(p.deliverAll(j.enc))
 		case jobPermResult:
 			r.rendered, r.err = p.renderIf(p.deliverEvent(&EncodedEvent{ev: j.ev}, true))
 			if p.permPending.Add(-1) <= 0 {
@@ -1109,6 +1137,20 @@ func (p *Plugin) deliverEvent(e *EncodedEvent, direct bool) (bool, error) {
 		return false, err
 	}
 	return uint32(r) == 1 || isPerm, nil
+}
+
+// deliverAll delivers events in order (deliverEvent) and reports whether
+// any asked for a render.
+func (p *Plugin) deliverAll(evs []*EncodedEvent) (bool, error) {
+	want := false
+	for _, e := range evs {
+		w, err := p.deliverEvent(e, false)
+		if err != nil {
+			return false, err
+		}
+		want = want || w
+	}
+	return want, nil
 }
 
 // renderIf renders when want (or a deferred render is due) and the plugin
