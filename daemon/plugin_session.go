@@ -211,9 +211,22 @@ func (d *Daemon) sendInitialEvents(pn *pane, p *wasi.Plugin) {
 	zs := d.zellijSession(pn.sess)
 	evs := zs.InitialEvents(p.Subscribed(pluginpb.EventType_InitialKeybinds))
 	evs[3] = d.sessionUpdate(pn.sess)
+	// Offered, not posted: they are snapshots like the ones the state feed
+	// offers later, and only offers keep the newest last (a posted event
+	// would be delivered after a newer offered one).
 	for _, ev := range evs {
-		p.Post(ev)
+		d.offerTo(p, ev)
 	}
+}
+
+// offerTo offers one snapshot event to one plugin (wasi.Plugin.Offer).
+func (d *Daemon) offerTo(p *wasi.Plugin, ev *pluginpb.Event) {
+	e, err := wasi.EncodeEvent(ev)
+	if err != nil {
+		d.log.Error("event not sent to a plugin", "plugin", p.ID(), "event", ev.GetName(), "err", err)
+		return
+	}
+	p.Offer(e)
 }
 
 // dispatcher carries out a plugin's commands against the daemon's state.
@@ -267,7 +280,7 @@ func (d *Daemon) handleCommand(pn *pane, c *wasi.CommandContext, cmd *pluginpb.P
 			pn.plug.hidden = n == pluginpb.CommandName_HideSelf
 			pn.hidden = pn.plug.hidden
 			if p := pn.plug.p; p != nil {
-				p.Post(zellij.VisibleEvent(!pn.plug.hidden))
+				d.offerTo(p, zellij.VisibleEvent(!pn.plug.hidden))
 			}
 		}
 		return nil, nil
