@@ -269,14 +269,16 @@ func benchFanout(b *testing.B, wasm string, n int) {
 		}); err != nil {
 			b.Fatal(err)
 		}
-		if err := d.call(ctx, func() {}); err != nil {
-			b.Fatal(err)
-		}
+		// The close is a change too: wait until every plugin has drawn it
+		// (its state feed calls the plugin on its own goroutine, which a
+		// Sync alone may not yet see), so that it does not run into the
+		// next op.
+		waitFrames(b, views, after)
 		syncAll(b, plugins)
 		b.StartTimer()
 	}
 	// Guest calls per instance per op, including the untimed close of the
-	// tab (each change costs this many update and render calls).
+	// tab (two changes: 4 when each costs one update and one render).
 	b.ReportMetric(float64(guestCalls(plugins)-calls0)/float64(len(lat)*n), "calls/plugin/op")
 	slices.Sort(lat)
 	q := func(p int) float64 {

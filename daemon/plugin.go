@@ -312,7 +312,7 @@ func (d *Daemon) pluginLoaded(pn *pane, loadNo int, p *wasi.Plugin) {
 	}
 	po.p = p
 	po.state = StateRunning
-	po.feed = newStateFeed(p, &d.wg)
+	po.feed = newStateFeed(p)
 	d.sendInitialEvents(pn, p)
 	d.markDirty(pn.sess)
 	d.log.Info("plugin loaded", "plugin", pn.addr, "id", po.id, "url", po.inst.Source.URL(), "engine", p.Engine().String())

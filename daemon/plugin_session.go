@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -55,11 +56,18 @@ func (d *Daemon) flushDirty() {
 			continue
 		}
 		zs := d.zellijSession(s)
-		evs := []*pluginpb.Event{zs.TabUpdate(), zs.PaneUpdate()}
+		// The events carry nothing per plugin: each is built and encoded
+		// once for all of the session's plugins (each plugin filters it by
+		// its own subscriptions and permissions), and only when one of
+		// them subscribed to it.
+		var evs []*wasi.EncodedEvent
 		if s.modeDirty {
-			evs = append([]*pluginpb.Event{zs.ModeUpdate(true)}, evs...)
+			evs = append(evs, d.encodeFor(plugins, pluginpb.EventType_ModeUpdate, func() *pluginpb.Event { return zs.ModeUpdate(true) }))
 			s.modeDirty = false
 		}
+		evs = append(evs,
+			d.encodeFor(plugins, pluginpb.EventType_TabUpdate, zs.TabUpdate),
+			d.encodeFor(plugins, pluginpb.EventType_PaneUpdate, zs.PaneUpdate))
 		for _, f := range d.sessionFeeds(s) {
 			f.offer(evs...)
 		}
@@ -67,12 +75,32 @@ func (d *Daemon) flushDirty() {
 	d.dirty = nil
 	if sessionsChanged {
 		for _, s := range d.sessions {
-			ev := d.sessionUpdate(s)
+			plugins := d.sessionPlugins(s)
+			if len(plugins) == 0 {
+				continue
+			}
+			ev := d.encodeFor(plugins, pluginpb.EventType_SessionUpdate, func() *pluginpb.Event { return d.sessionUpdate(s) })
 			for _, f := range d.sessionFeeds(s) {
 				f.offer(ev)
 			}
 		}
 	}
+}
+
+// encodeFor builds and encodes an event of type t once for plugins, or
+// returns nil when none of them is subscribed to t (nothing to build). An
+// event that does not encode is logged and not sent: the plugins keep
+// their last state until the next change.
+func (d *Daemon) encodeFor(plugins []*wasi.Plugin, t pluginpb.EventType, build func() *pluginpb.Event) *wasi.EncodedEvent {
+	if !slices.ContainsFunc(plugins, func(p *wasi.Plugin) bool { return p.Subscribed(t) }) {
+		return nil
+	}
+	e, err := wasi.EncodeEvent(build())
+	if err != nil {
+		d.log.Error("session state not sent to plugins", "event", t, "err", err)
+		return nil
+	}
+	return e
 }
 
 // sessionPluginPanes returns the panes and background plugins of a session
@@ -183,9 +211,22 @@ func (d *Daemon) sendInitialEvents(pn *pane, p *wasi.Plugin) {
 	zs := d.zellijSession(pn.sess)
 	evs := zs.InitialEvents(p.Subscribed(pluginpb.EventType_InitialKeybinds))
 	evs[3] = d.sessionUpdate(pn.sess)
+	// Offered, not posted: they are snapshots like the ones the state feed
+	// offers later, and only offers keep the newest last (a posted event
+	// would be delivered after a newer offered one).
 	for _, ev := range evs {
-		p.Post(ev)
+		d.offerTo(p, ev)
 	}
+}
+
+// offerTo offers one snapshot event to one plugin (wasi.Plugin.Offer).
+func (d *Daemon) offerTo(p *wasi.Plugin, ev *pluginpb.Event) {
+	e, err := wasi.EncodeEvent(ev)
+	if err != nil {
+		d.log.Error("event not sent to a plugin", "plugin", p.ID(), "event", ev.GetName(), "err", err)
+		return
+	}
+	p.Offer(e)
 }
 
 // dispatcher carries out a plugin's commands against the daemon's state.
@@ -239,7 +280,7 @@ func (d *Daemon) handleCommand(pn *pane, c *wasi.CommandContext, cmd *pluginpb.P
 			pn.plug.hidden = n == pluginpb.CommandName_HideSelf
 			pn.hidden = pn.plug.hidden
 			if p := pn.plug.p; p != nil {
-				p.Post(zellij.VisibleEvent(!pn.plug.hidden))
+				d.offerTo(p, zellij.VisibleEvent(!pn.plug.hidden))
 			}
 		}
 		return nil, nil
@@ -506,6 +547,7 @@ func (d *Daemon) focusTab(s *session, i int) error {
 		return fmt.Errorf("no tab %d (the session has %d)", i, len(s.tabs))
 	}
 	s.active = i
+	d.markDirty(s)
 	return nil
 }
 
@@ -521,6 +563,7 @@ func (d *Daemon) focusPane(p *pane) {
 			t.sess.active = i
 		}
 	}
+	d.markDirty(t.sess)
 }
 
 func (d *Daemon) closeTabAt(s *session, i int) error {
@@ -535,6 +578,7 @@ func (d *Daemon) closeTabAt(s *session, i int) error {
 	if s.active >= len(s.tabs) {
 		s.active = max(0, len(s.tabs)-1)
 	}
+	d.markDirty(s)
 	d.events.publish(EvTabClosed, t.addr, "tab closed by a plugin", nil)
 	return nil
 }
@@ -544,6 +588,7 @@ func (d *Daemon) renameTab(s *session, i int, name string) error {
 		return fmt.Errorf("no tab %d (the session has %d)", i, len(s.tabs))
 	}
 	s.tabs[i].name = name
+	d.markDirty(s)
 	return nil
 }
 

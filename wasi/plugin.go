@@ -53,7 +53,10 @@ type Plugin struct {
 	imu      sync.Mutex
 	internal []*job
 	newSize  *[2]int
-	timers   map[*time.Timer]struct{}
+	// offered holds the snapshots given to Offer and not yet delivered,
+	// at most one per event type (the latest), in the order first offered.
+	offered []*EncodedEvent
+	timers  map[*time.Timer]struct{}
 
 	closeOnce sync.Once
 	closed    atomic.Bool
@@ -103,7 +106,14 @@ type Plugin struct {
 	// permPending counts permission requests awaiting an answer; events
 	// are held in cached (actor-owned) meanwhile.
 	permPending atomic.Int32
-	cached      []*pluginpb.Event
+	cached      []*EncodedEvent
+
+	// renderDue (actor-owned) is set when an update posted without a reply
+	// asked for a render that has not run yet: a burst of posted events
+	// renders once, after the last of them (see flushRender). deferred
+	// counts the updates since the render became due.
+	renderDue bool
+	deferred  int
 
 	// Owned by the actor goroutine.
 	main         *instance
@@ -146,12 +156,19 @@ const (
 	jobFunc       // runs fn on the actor goroutine (Sync, tests)
 	jobPipe
 	jobRender
+	jobEncoded // pre-encoded events, one render at the end
+	jobOffered // the snapshots given to Offer
 )
+
+// posted reports whether the job was queued without a reply: its render
+// may wait for the next events (see flushRender).
+func (k jobKind) posted() bool { return k == jobPost || k == jobDirect || k == jobOffered }
 
 type job struct {
 	fn         func()
 	kind       jobKind
 	ev         *pluginpb.Event
+	enc        []*EncodedEvent // jobEncoded
 	pipe       *pluginpb.PipeMessage
 	rows, cols int
 	reply      chan result
@@ -298,7 +315,7 @@ func (p *Plugin) Sync(ctx context.Context) error {
 			return ctx.Err()
 		}
 		p.imu.Lock()
-		idle := len(p.internal) == 0 && p.newSize == nil
+		idle := len(p.internal) == 0 && p.newSize == nil && len(p.offered) == 0
 		p.imu.Unlock()
 		if idle && len(p.mailbox) == 0 && p.workersBusy() == 0 {
 			return nil
@@ -390,6 +407,51 @@ func (p *Plugin) State() PluginState {
 func (p *Plugin) Update(ctx context.Context, ev *pluginpb.Event) (rendered bool, err error) {
 	r := p.call(ctx, &job{kind: jobUpdate, ev: ev})
 	return r.rendered, r.err
+}
+
+// UpdateEncoded delivers pre-encoded events (EncodeEvent) in order, each as
+// Update would (filtered by subscription and permission, held during a
+// permission wait), and then renders once if any update asked for it. It
+// reports whether it rendered. The same EncodedEvent may go to any number
+// of plugins at once: the encoding is done once, not per plugin.
+func (p *Plugin) UpdateEncoded(ctx context.Context, evs ...*EncodedEvent) (rendered bool, err error) {
+	for _, e := range evs {
+		if e == nil || e.ev == nil {
+			return false, fmt.Errorf("plugin %d: update: nil event", p.cfg.ID)
+		}
+	}
+	r := p.call(ctx, &job{kind: jobEncoded, enc: evs})
+	return r.rendered, r.err
+}
+
+// Offer gives the plugin snapshots of state (events each of which
+// replaces the previous one of its type, such as TabUpdate) without
+// waiting: latest wins. A snapshot not yet delivered is replaced by a newer
+// one of its type, so a plugin busy during a burst of changes gets the last
+// state once, not every step; the snapshots waiting together are delivered
+// in the order first offered (each filtered as by Update) and render once.
+// It never blocks, is safe from any goroutine, and ignores nil events and
+// a closed or crashed plugin.
+func (p *Plugin) Offer(evs ...*EncodedEvent) {
+	if p.closed.Load() || p.crash.Load() != nil {
+		return
+	}
+	p.imu.Lock()
+next:
+	for _, e := range evs {
+		if e == nil || e.ev == nil {
+			continue
+		}
+		for i, o := range p.offered {
+			if o.Name() == e.Name() {
+				p.offered[i] = e
+				continue next
+			}
+		}
+		p.offered = append(p.offered, e)
+	}
+	p.imu.Unlock()
+	p.wake()
 }
 
 // Post queues an event like Update without waiting. It never blocks and is
@@ -785,6 +847,9 @@ func (p *Plugin) run() {
 			continue
 		}
 		p.drainInternal()
+		if p.renderDue && (len(p.mailbox) == 0 || p.deferred >= maxDeferred) {
+			p.flushRender()
+		}
 		p.maybeMove()
 		if p.calls.Load() != trimmedAt {
 			trim.Reset(time.Duration(trimIdle.Load()))
@@ -814,7 +879,10 @@ func (p *Plugin) drainInternal() {
 		size := p.newSize
 		p.newSize = nil
 		var j *job
-		if size == nil && len(p.internal) > 0 {
+		if size == nil && len(p.offered) > 0 {
+			j = &job{kind: jobOffered, enc: p.offered}
+			p.offered = nil
+		} else if size == nil && len(p.internal) > 0 {
 			j = p.internal[0]
 			p.internal[0] = nil
 			p.internal = p.internal[1:]
@@ -842,14 +910,22 @@ func (p *Plugin) handle(j *job) {
 		r.err = err
 	} else if p.main == nil {
 		r.err = ErrClosed
+	} else if err := p.flushBefore(j); err != nil {
+		r.err = err
 	} else {
 		switch j.kind {
-		case jobUpdate, jobPost:
-			r.rendered, r.err = p.doUpdate(j.ev, false)
+		case jobPost:
+			p.deferUpdate(p.deliverEvent(&EncodedEvent{ev: j.ev}, false))
 		case jobDirect:
-			r.rendered, r.err = p.doUpdate(j.ev, true)
+			p.deferUpdate(p.deliverEvent(&EncodedEvent{ev: j.ev}, true))
+		case jobUpdate:
+			r.rendered, r.err = p.renderIf(p.deliverEvent(&EncodedEvent{ev: j.ev}, false))
+		case jobEncoded:
+			r.rendered, r.err = p.renderIf(p.deliverAll(j.enc))
+		case jobOffered:
+			p.deferUpdate(p.deliverAll(j.enc))
 		case jobPermResult:
-			r.rendered, r.err = p.doUpdate(j.ev, true)
+			r.rendered, r.err = p.renderIf(p.deliverEvent(&EncodedEvent{ev: j.ev}, true))
 			if p.permPending.Add(-1) <= 0 {
 				p.permPending.Store(0)
 				r.err = p.replayCached(r.err)
@@ -860,6 +936,9 @@ func (p *Plugin) handle(j *job) {
 			r.frame, r.err = p.doRender(j.rows, j.cols)
 		case jobFunc:
 			j.fn()
+			if err := p.flushRender(); err != nil && r.err == nil {
+				r.err = err
+			}
 		}
 	}
 	if j.reply != nil {
@@ -1029,30 +1108,106 @@ func (p *Plugin) instantiate(in *instance, eng *engine, cm *compiled, fsc wazero
 	return mod, mem, nil
 }
 
-// doUpdate writes the event line and calls update (ABI §1.5).
-func (p *Plugin) doUpdate(ev *pluginpb.Event, direct bool) (bool, error) {
+// maxDeferred bounds the posted updates whose render waits for the next
+// ones: a steady stream of events still renders at least this often.
+const maxDeferred = 32
+
+// deliverEvent writes the event line and calls update (ABI §1.5). It reports
+// whether the plugin asked for a render (a PermissionRequestResult always
+// does); the caller renders (renderIf) or defers it (deferUpdate). Events
+// the plugin is not subscribed to or not permitted, and events held while
+// a permission request waits, are not delivered.
+func (p *Plugin) deliverEvent(e *EncodedEvent, direct bool) (bool, error) {
+	ev := e.ev
 	isPerm := ev.GetName() == pluginpb.EventType_PermissionRequestResult
-	if !direct && p.cacheEvent(ev) {
+	if !direct && p.cacheEvent(e) {
 		return false, nil
 	}
 	if !(isPerm && direct) && !p.Accepts(ev.GetName()) {
 		return false, nil
 	}
 	in := p.main
-	if err := in.writeInput(ev); err != nil {
+	if e.line != nil {
+		in.writeInputLine(e.line)
+	} else if err := in.writeInput(ev); err != nil {
 		return false, err
 	}
 	r, err := in.call(in.fnUpdate, "update", p.lim.CallTimeout)
 	if err != nil {
 		return false, err
 	}
-	if (uint32(r) == 1 || isPerm) && p.rows > 0 && p.cols > 0 {
-		if _, err := p.doRender(p.rows, p.cols); err != nil {
+	return uint32(r) == 1 || isPerm, nil
+}
+
+// deliverAll delivers events in order (deliverEvent) and reports whether
+// any asked for a render.
+func (p *Plugin) deliverAll(evs []*EncodedEvent) (bool, error) {
+	want := false
+	for _, e := range evs {
+		w, err := p.deliverEvent(e, false)
+		if err != nil {
 			return false, err
 		}
-		return true, nil
+		want = want || w
 	}
-	return false, nil
+	return want, nil
+}
+
+// renderIf renders when want (or a deferred render is due) and the plugin
+// has a size; it reports whether it rendered for want.
+func (p *Plugin) renderIf(want bool, err error) (bool, error) {
+	if err != nil {
+		return false, err
+	}
+	if !want && !p.renderDue {
+		return false, nil
+	}
+	if err := p.flushRenderNow(); err != nil {
+		return false, err
+	}
+	return want && p.rows > 0 && p.cols > 0, nil
+}
+
+// deferUpdate records the render a posted update asked for; the actor
+// runs it once the mailbox has no more jobs (or before the next job that
+// has a reply), so a burst of events renders once.
+func (p *Plugin) deferUpdate(want bool, err error) {
+	if err != nil {
+		return // recorded as the crash; nothing waits for the result
+	}
+	if p.renderDue {
+		p.deferred++
+	}
+	if want {
+		p.renderDue = true
+	}
+}
+
+// flushBefore runs a due render before a job that has a reply (or a
+// function, such as Sync's), so that the reply comes after the frame of
+// every event queued before it.
+func (p *Plugin) flushBefore(j *job) error {
+	if j.kind.posted() {
+		return nil
+	}
+	return p.flushRender()
+}
+
+// flushRender renders if a render is due; it returns the render's error.
+func (p *Plugin) flushRender() error {
+	if !p.renderDue {
+		return nil
+	}
+	return p.flushRenderNow()
+}
+
+func (p *Plugin) flushRenderNow() error {
+	p.renderDue, p.deferred = false, 0
+	if p.main == nil || p.Crashed() != nil || p.rows <= 0 || p.cols <= 0 {
+		return p.Crashed()
+	}
+	_, err := p.doRender(p.rows, p.cols)
+	return err
 }
 
 func (p *Plugin) doPipe(msg *pluginpb.PipeMessage) (bool, error) {
@@ -1094,6 +1249,7 @@ func (p *Plugin) doRender(rows, cols int) ([]byte, error) {
 		return nil, err
 	}
 	p.rows, p.cols = rows, cols
+	p.renderDue, p.deferred = false, 0
 	out := in.stdout.buf
 	if in.stdout.overflow > 0 {
 		p.incident(Incident{Kind: IncidentStdoutOverflow, Detail: fmt.Sprintf("%d bytes of output discarded", in.stdout.overflow)})
@@ -1184,7 +1340,7 @@ const maxCached = 1024
 
 // cacheEvent holds an event while a permission request waits, as the
 // reference host does; it reports false when nothing waits.
-func (p *Plugin) cacheEvent(ev *pluginpb.Event) bool {
+func (p *Plugin) cacheEvent(e *EncodedEvent) bool {
 	if p.permPending.Load() <= 0 {
 		return false
 	}
@@ -1192,21 +1348,26 @@ func (p *Plugin) cacheEvent(ev *pluginpb.Event) bool {
 		p.cached = p.cached[1:]
 		p.incident(Incident{Kind: IncidentQueueFull, Detail: "event dropped while waiting for a permission decision"})
 	}
-	p.cached = append(p.cached, ev)
+	p.cached = append(p.cached, e)
 	return true
 }
 
 // replayCached delivers the events held during a permission wait, filtered
-// by the subscriptions and grants now in force.
+// by the subscriptions and grants now in force, and renders once after
+// them if any asked.
 func (p *Plugin) replayCached(err error) error {
 	cached := p.cached
 	p.cached = nil
-	for _, ev := range cached {
+	want := false
+	for _, e := range cached {
 		if err != nil {
 			return err
 		}
-		_, err = p.doUpdate(ev, false)
+		var w bool
+		w, err = p.deliverEvent(e, false)
+		want = want || w
 	}
+	_, err = p.renderIf(want, err)
 	return err
 }
 
