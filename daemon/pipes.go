@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"sync"
 
 	"connectrpc.com/connect"
@@ -66,10 +67,16 @@ type pipeHolder struct {
 type pipeOut struct {
 	mu     sync.Mutex
 	items  []*controlv1.PipeResponse
+	bytes  int // of plugin output in items
 	err    error
 	closed bool
 	kick   chan struct{}
 }
+
+// pipeOutputMax bounds the plugin output a pipe holds for a client that
+// does not read it (stopped, or slower than the plugin writes): past it the
+// pipe ends with an error rather than grow the daemon without bound.
+const pipeOutputMax = 16 << 20
 
 func newPipeOut() *pipeOut { return &pipeOut{kick: make(chan struct{}, 1)} }
 
@@ -77,6 +84,7 @@ func (o *pipeOut) push(r *controlv1.PipeResponse) {
 	o.mu.Lock()
 	if !o.closed {
 		o.items = append(o.items, r)
+		o.bytes += len(r.Output)
 	}
 	o.mu.Unlock()
 	o.wake()
@@ -104,8 +112,15 @@ func (o *pipeOut) wake() {
 func (o *pipeOut) take() (items []*controlv1.PipeResponse, finished bool, err error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	items, o.items = o.items, nil
+	items, o.items, o.bytes = o.items, nil, 0
 	return items, o.closed, o.err
+}
+
+// pending returns how many bytes of plugin output wait for the client.
+func (o *pipeOut) pending() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.bytes
 }
 
 func newPipeID() string {
@@ -194,17 +209,19 @@ func (a *api) Pipe(ctx context.Context, st *connect.BidiStream[controlv1.PipeReq
 		// line goes out only once the one before was released). Under
 		// load, several lines then cost one frame and one write.
 		var msg *controlv1.PipeResponse
+		var out strings.Builder
 		for _, it := range items {
+			out.WriteString(it.Output)
 			if msg == nil {
 				msg = it
 				continue
 			}
-			msg.Output += it.Output
 			if it.Released != nil {
 				msg.Released = it.Released
 			}
 		}
 		if msg != nil {
+			msg.Output = out.String()
 			if err := st.Send(msg); err != nil {
 				return err
 			}
@@ -336,9 +353,12 @@ func (d *Daemon) pipeNext(cp *cliPipe) {
 		cp.holders[pn] = &pipeHolder{plugin: pn.plug.id, inCall: true}
 		cp.to = append(cp.to, pn.addr)
 		pn, p := pn, pn.plug.p
-		d.deliver(p, msg, func(err error) {
+		failed := func(err error) {
 			d.post(func() { d.pipeDeliveryFailed(cp, pn, p, err) })
-		})
+		}
+		if err := d.deliver(p, msg, failed); err != nil {
+			failed(err)
+		}
 	}
 	sort.Strings(cp.to)
 }
@@ -396,6 +416,10 @@ func (d *Daemon) onPipeControl(pn *pane, pc wasi.PipeControl) {
 	}
 	switch pc.Kind {
 	case wasi.PipeOutput:
+		if n := cp.out.pending(); n+len(pc.Output) > pipeOutputMax {
+			d.failPipe(cp, fmt.Errorf("the client has not read %d bytes of output of %s: pipe ended (read the pipe's output as it comes)", n, pn.addr))
+			return
+		}
 		cp.out.push(&controlv1.PipeResponse{Output: pc.Output})
 	case wasi.PipeDone:
 		h := cp.holders[pn]

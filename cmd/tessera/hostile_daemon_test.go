@@ -1,0 +1,176 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/tessera-ws/tessera/internal/testutil/guestbuild"
+)
+
+// What a hostile plugin can make the daemon do with the commands it is
+// permitted to give (testdata/guests/hostile): it harms nothing but itself.
+
+// hostileWorkspace runs the hostile guest in a plugin pane with every
+// permission that matters here.
+func hostileWorkspace(wasm, config string) string {
+	return fmt.Sprintf(`
+plugin "hostile" {
+  source      = %q
+  config      = { %s }
+  permissions = ["ReadApplicationState", "ChangeApplicationState", "OpenTerminalsOrPlugins", "RunCommands", "MessageAndLaunchOtherPlugins", "ReadCliPipes"]
+}
+
+session "dev" {
+  tab "main" {
+    plugin_pane "bad" {
+      plugin = plugin.hostile
+    }
+  }
+}
+`, wasm, config)
+}
+
+// sentCount reads what the guest draws: how many commands it gave.
+func (e *daemonEnv) sentCount(pane string) int {
+	m := regexp.MustCompile(`sent (\d+)`).FindStringSubmatch(e.console("screen " + pane))
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+// daemonRSS is the daemon's resident set in KiB.
+func (e *daemonEnv) daemonRSS() int {
+	e.t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", e.daemonPID()))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	m := regexp.MustCompile(`VmRSS:\s+(\d+) kB`).FindSubmatch(b)
+	if m == nil {
+		e.t.Fatalf("no VmRSS in the daemon's status")
+	}
+	n, _ := strconv.Atoi(string(m[1]))
+	return n
+}
+
+// daemonChildren counts the daemon's child processes.
+func (e *daemonEnv) daemonChildren() int {
+	pid := strconv.Itoa(e.daemonPID())
+	ents, _ := os.ReadDir("/proc")
+	n := 0
+	for _, ent := range ents {
+		b, err := os.ReadFile("/proc/" + ent.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		i := strings.LastIndexByte(s, ')')
+		if f := strings.Fields(s[i+1:]); len(f) > 1 && f[1] == pid {
+			n++
+		}
+	}
+	return n
+}
+
+// TestHostileTabAndPaneFlood: a plugin that opens tabs (each with a shell)
+// in a loop gets at most its quota of them; the rest of its NewTabs fail,
+// recorded in `commands`. Closing some makes room again.
+func TestHostileTabAndPaneFlood(t *testing.T) {
+	e := newDaemonEnv(t)
+	wasm := guestbuild.Build(t, "testdata/guests/hostile")
+	e.write(hostileWorkspace(wasm, `action = "tabs", burst = "50"`))
+	e.mustRun("up", e.file)
+	e.waitFor("the flood", func() bool { return e.sentCount("bad") >= 400 })
+	tabs := len(regexp.MustCompile(`(?m)^.*flood-.*$`).FindAllString(e.console("tabs"), -1))
+	if tabs > 32 {
+		t.Errorf("the plugin opened %d tabs; want at most its quota of 32", tabs)
+	}
+	if n := e.daemonChildren(); n > 64 {
+		t.Errorf("the daemon runs %d processes for the plugin", n)
+	}
+	if cmds := e.console("commands bad"); !strings.Contains(cmds, "NewTab refused: the plugin has 32 tabs open") {
+		t.Errorf("commands bad does not show the refusal:\n%s", cmds)
+	}
+	if objs := e.objects("plugins"); objs["session.dev.tab.main.pane.bad"].State != "running" {
+		t.Errorf("the plugin: %+v", objs["session.dev.tab.main.pane.bad"])
+	}
+}
+
+// TestHostileRunCommandFlood: background commands in a loop run at most
+// 16 at a time per plugin.
+func TestHostileRunCommandFlood(t *testing.T) {
+	e := newDaemonEnv(t)
+	wasm := guestbuild.Build(t, "testdata/guests/hostile")
+	e.write(hostileWorkspace(wasm, `action = "run", burst = "50"`))
+	e.mustRun("up", e.file)
+	e.waitFor("the flood", func() bool { return e.sentCount("bad") >= 400 })
+	if n := e.daemonChildren(); n > 16 {
+		t.Errorf("the daemon runs %d processes for the plugin's RunCommands; want at most 16", n)
+	}
+	if cmds := e.console("commands bad"); !strings.Contains(cmds, "RunCommand refused: the plugin has 16 commands running") {
+		t.Errorf("commands bad does not show the refusal:\n%s", cmds)
+	}
+}
+
+// TestHostileMessagePingPong: a plugin that answers each of its own
+// messages (to its own URL, 64 KiB each) with two is the one instance that
+// gets them (no instance is loaded per message, as happened when the
+// manifest has a configuration), and the messages waiting for it are
+// bounded: the excess fails in its `commands`, the daemon does not grow.
+func TestHostileMessagePingPong(t *testing.T) {
+	e := newDaemonEnv(t)
+	wasm := guestbuild.Build(t, "testdata/guests/hostile")
+	e.write(hostileWorkspace(wasm, `action = "pingpong"`))
+	e.mustRun("up", e.file)
+	plugins := func() int { return len(e.objects("plugins")) }
+	e.waitFor("the ping-pong", func() bool { return e.sentCount("bad") >= 500 || plugins() > 1 })
+	if n := plugins(); n > 1 {
+		t.Fatalf("messages to its own URL loaded %d more instances of the plugin:\n%s", n-1, e.console("plugins"))
+	}
+	base := e.daemonRSS()
+	e.waitFor("more ping-pong", func() bool { return e.sentCount("bad") >= 2500 })
+	if rss := e.daemonRSS(); rss > base+64<<10 {
+		t.Errorf("daemon RSS grew from %d KiB to %d KiB during the ping-pong", base, rss)
+	}
+	if cmds := e.console("commands bad"); !strings.Contains(cmds, "messages waiting: message dropped") {
+		t.Errorf("commands bad does not show dropped messages:\n%s", cmds)
+	}
+}
+
+// TestHostilePipeOutputToAStoppedClient: a plugin that writes to a CLI pipe
+// whose client reads nothing does not grow the daemon without bound: the
+// pipe ends with an error saying why.
+func TestHostilePipeOutputToAStoppedClient(t *testing.T) {
+	e := newDaemonEnv(t)
+	wasm := guestbuild.Build(t, "testdata/guests/hostile")
+	e.write(hostileWorkspace(wasm, `action = "pipeout", burst = "16"`))
+	e.mustRun("up", e.file)
+	cmd := exec.Command(tesseraBin, "pipe", "-w", e.file, "--name", "flood", "go")
+	cmd.Env, cmd.Dir = e.env, e.dir
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	// Never read out: the client blocks on its stdout; stop it too.
+	_ = out
+	e.waitFor("the flood", func() bool { return e.sentCount("bad") >= 200 })
+	syscall.Kill(cmd.Process.Pid, syscall.SIGSTOP)
+	base := e.daemonRSS()
+	e.waitFor("more flood", func() bool { return e.sentCount("bad") >= 3000 })
+	if rss := e.daemonRSS(); rss > base+64<<10 {
+		t.Errorf("daemon RSS grew from %d KiB to %d KiB while the pipe's client read nothing", base, rss)
+	}
+	syscall.Kill(cmd.Process.Pid, syscall.SIGCONT)
+}
