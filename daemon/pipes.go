@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"connectrpc.com/connect"
 
@@ -123,6 +124,57 @@ func (o *pipeOut) pending() int {
 	return o.bytes
 }
 
+// pipeSendMax bounds the output of one message to a pipe's client, well
+// under the transport's message size limit.
+const pipeSendMax = 1 << 20
+
+// sendPipeItems sends items in order, merged into messages whose output is
+// at most pipeSendMax bytes, cut at character boundaries.
+func sendPipeItems(send func(*controlv1.PipeResponse) error, items []*controlv1.PipeResponse) error {
+	var msg *controlv1.PipeResponse
+	var out strings.Builder
+	flush := func() error {
+		if msg == nil {
+			return nil
+		}
+		msg.Output = out.String()
+		out.Reset()
+		err := send(msg)
+		msg = nil
+		return err
+	}
+	for _, it := range items {
+		rest := it.Output
+		for {
+			if msg != nil && out.Len()+len(rest) > pipeSendMax {
+				n := pipeSendMax - out.Len()
+				for n > 0 && n < len(rest) && !utf8.RuneStart(rest[n]) {
+					n--
+				}
+				if n == 0 && out.Len() == 0 {
+					n = pipeSendMax // not UTF-8: cut anywhere
+				}
+				out.WriteString(rest[:n])
+				rest = rest[n:]
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+			if msg == nil {
+				msg = &controlv1.PipeResponse{}
+			}
+			if len(rest) <= pipeSendMax-out.Len() {
+				out.WriteString(rest)
+				break
+			}
+		}
+		if it.Released != nil {
+			msg.Released = it.Released
+		}
+	}
+	return flush()
+}
+
 func newPipeID() string {
 	var b [16]byte
 	rand.Read(b[:])
@@ -204,27 +256,13 @@ func (a *api) Pipe(ctx context.Context, st *connect.BidiStream[controlv1.PipeReq
 
 	for {
 		items, finished, ferr := cp.out.take()
-		// What is queued travels in one message: the output in order and
-		// the last release, which releases every line before it too (a
-		// line goes out only once the one before was released). Under
-		// load, several lines then cost one frame and one write.
-		var msg *controlv1.PipeResponse
-		var out strings.Builder
-		for _, it := range items {
-			out.WriteString(it.Output)
-			if msg == nil {
-				msg = it
-				continue
-			}
-			if it.Released != nil {
-				msg.Released = it.Released
-			}
-		}
-		if msg != nil {
-			msg.Output = out.String()
-			if err := st.Send(msg); err != nil {
-				return err
-			}
+		// What is queued travels in as few messages as fit the transport's
+		// message size: the output in order and the last release, which
+		// releases every line before it too (a line goes out only once the
+		// one before was released). Under load, several lines then cost
+		// one frame and one write.
+		if err := sendPipeItems(st.Send, items); err != nil {
+			return err
 		}
 		if finished {
 			return ferr

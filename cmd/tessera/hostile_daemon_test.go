@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"regexp"
@@ -155,6 +157,8 @@ func TestHostilePipeOutputToAStoppedClient(t *testing.T) {
 	e.mustRun("up", e.file)
 	cmd := exec.Command(tesseraBin, "pipe", "-w", e.file, "--name", "flood", "go")
 	cmd.Env, cmd.Dir = e.env, e.dir
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -163,8 +167,7 @@ func TestHostilePipeOutputToAStoppedClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	// Never read out: the client blocks on its stdout; stop it too.
-	_ = out
+	// Nobody reads out: the client blocks on its stdout; stop it too.
 	e.waitFor("the flood", func() bool { return e.sentCount("bad") >= 200 })
 	syscall.Kill(cmd.Process.Pid, syscall.SIGSTOP)
 	base := e.daemonRSS()
@@ -172,5 +175,12 @@ func TestHostilePipeOutputToAStoppedClient(t *testing.T) {
 	if rss := e.daemonRSS(); rss > base+64<<10 {
 		t.Errorf("daemon RSS grew from %d KiB to %d KiB while the pipe's client read nothing", base, rss)
 	}
+	// Resumed, the client gets what was kept, then the error that ended
+	// the pipe.
 	syscall.Kill(cmd.Process.Pid, syscall.SIGCONT)
+	n, _ := io.Copy(io.Discard, out)
+	err = cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(errb.String(), "has not read") {
+		t.Errorf("the pipe's client after %d bytes: %v, stderr %q", n, err, errb.String())
+	}
 }
