@@ -184,3 +184,64 @@ func TestHostilePipeOutputToAStoppedClient(t *testing.T) {
 		t.Errorf("the pipe's client after %d bytes: %v, stderr %q", n, err, errb.String())
 	}
 }
+
+// TestHostileFloodsTogether: plugins that rename a tab to 64 KiB names,
+// switch modes, dump the layout, spam permission requests, write 64 KiB
+// to a pane that reads nothing and draw 1 MiB frames, all as fast as the
+// host lets them, and one that closes every tab (its own last), leave the
+// daemon running, answering and within bounds.
+func TestHostileFloodsTogether(t *testing.T) {
+	e := newDaemonEnv(t)
+	wasm := guestbuild.Build(t, "testdata/guests/hostile")
+	var panes strings.Builder
+	actions := []string{"rename", "mode", "dump", "perms", "write"}
+	for _, a := range actions {
+		fmt.Fprintf(&panes, `
+    plugin_pane %q {
+      plugin = plugin.hostile
+      config = { action = %q, burst = "20", render = "big" }
+    }`, a, a)
+	}
+	e.write(fmt.Sprintf(`
+plugin "hostile" {
+  source      = %q
+  permissions = ["ReadApplicationState", "ChangeApplicationState", "WriteToStdin"]
+}
+
+session "dev" {
+  tab "main" {
+    pane "sink" {
+      command = "sleep"
+      args    = ["600"]
+    }%s
+  }
+}
+
+session "doomed" {
+  tab "a" {
+    pane "x" {}
+  }
+  tab "b" {
+    plugin_pane "closer" {
+      plugin = plugin.hostile
+      config = { action = "close", burst = "1" }
+    }
+  }
+}
+`, wasm, panes.String()))
+	e.mustRun("up", e.file)
+	pid := e.daemonPID()
+	for _, a := range actions {
+		e.waitFor(a+" flooding", func() bool { return e.sentCount(a) >= 1000 })
+	}
+	if !alive(pid) {
+		t.Fatal("the daemon died")
+	}
+	if rss := e.daemonRSS(); rss > 512<<10 {
+		t.Errorf("daemon RSS %d KiB", rss)
+	}
+	if tabs := e.console("tabs"); strings.Contains(tabs, "doomed") {
+		t.Errorf("the closer left tabs of its session:\n%s", tabs)
+	}
+	e.mustRun("status", "-w", e.file)
+}

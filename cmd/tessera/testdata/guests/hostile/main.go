@@ -11,6 +11,14 @@
 //	          (started by one message on load)
 //	pipeout   on a CLI pipe's first line, cli_pipe_output of 64 KiB, burst
 //	          times per tick, for ever
+//	rename    RenameTab of the first tab to a 64 KiB name
+//	mode      SwitchToMode, cycling through the modes
+//	dump      DumpSessionLayout
+//	perms     RequestPluginPermissions, a different set each time
+//	write     WriteCharsToPaneId of 64 KiB to terminal pane 1
+//	close     CloseTabWithIndex 0 (its own tab last)
+//
+// With render = "big" every frame is 1 MiB.
 //
 // It draws the number of commands given so far.
 package main
@@ -36,6 +44,7 @@ type hostile struct {
 	sent   int
 	pipe   string
 	chunk  string
+	big    bool
 }
 
 func (h *hostile) Load(cfg map[string]string) {
@@ -45,6 +54,7 @@ func (h *hostile) Load(cfg map[string]string) {
 		h.burst = 50
 	}
 	h.chunk = strings.Repeat("x", 64<<10)
+	h.big = cfg["render"] == "big"
 	sdk.Subscribe(pb.EventType_Timer, pb.EventType_RunCommandResult)
 	switch h.action {
 	case "pingpong":
@@ -75,6 +85,24 @@ func (h *hostile) Update(ev *pb.Event) bool {
 			sdk.RunCommand([]string{"sleep", "30"}, nil, "", nil)
 		case "pipeout":
 			sdk.CliPipeOutput(h.pipe, h.chunk)
+		case "rename":
+			sdk.Run(&pb.PluginCommand{Name: pb.CommandName_RenameTab,
+				RenameTabPayload: &pb.IdAndNewName{Id: 1, NewName: fmt.Sprintf("%d-%s", h.sent, h.chunk)}})
+		case "mode":
+			sdk.Run(&pb.PluginCommand{Name: pb.CommandName_SwitchToMode,
+				SwitchToModePayload: &pb.SwitchToModePayload{InputMode: pb.InputMode(h.sent % 16)}})
+		case "dump":
+			sdk.Run(&pb.PluginCommand{Name: pb.CommandName_DumpSessionLayout})
+		case "perms":
+			all := []pb.PermissionType{pb.PermissionType_ReadApplicationState, pb.PermissionType_RunCommands,
+				pb.PermissionType_WebAccess, pb.PermissionType_FullHdAccess, pb.PermissionType_WriteToStdin}
+			sdk.RequestPermission(all[h.sent%len(all)], all[(h.sent/len(all))%len(all)])
+		case "write":
+			sdk.Run(&pb.PluginCommand{Name: pb.CommandName_WriteCharsToPaneId, WriteCharsToPaneIdPayload: &pb.WriteCharsToPaneIdPayload{
+				CharsToWrite: h.chunk, PaneId: &pb.PaneId{PaneType: pb.PaneType_Terminal, Id: 1}}})
+		case "close":
+			sdk.Run(&pb.PluginCommand{Name: pb.CommandName_CloseTabWithIndex,
+				CloseTabWithIndexPayload: &pb.CloseTabWithIndexPayload{TabIndex: 0}})
 		}
 		h.sent++
 	}
@@ -99,4 +127,7 @@ func (h *hostile) Pipe(msg *pb.PipeMessage) bool {
 
 func (h *hostile) Render(rows, cols int) {
 	fmt.Printf("sent %d\n", h.sent)
+	if h.big {
+		fmt.Print(strings.Repeat(strings.Repeat("y", 1023)+"\n", 1024))
+	}
 }
