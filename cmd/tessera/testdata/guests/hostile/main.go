@@ -126,8 +126,8 @@ func (h *hostile) Pipe(msg *pb.PipeMessage) bool {
 }
 
 func (h *hostile) Render(rows, cols int) {
-	fmt.Printf("sent %d\n", h.sent)
 	if h.big {
 		fmt.Print(strings.Repeat(strings.Repeat("y", 1023)+"\n", 1024))
 	}
+	fmt.Printf("sent %d\n", h.sent)
 }
