@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
@@ -26,7 +29,7 @@ func hostileWorkspace(wasm, config string) string {
 plugin "hostile" {
   source      = %q
   config      = { %s }
-  permissions = ["ReadApplicationState", "ChangeApplicationState", "OpenTerminalsOrPlugins", "RunCommands", "MessageAndLaunchOtherPlugins", "ReadCliPipes"]
+  permissions = ["ReadApplicationState", "ChangeApplicationState", "OpenTerminalsOrPlugins", "RunCommands", "WebAccess", "MessageAndLaunchOtherPlugins", "ReadCliPipes"]
 }
 
 session "dev" {
@@ -142,6 +145,36 @@ func TestHostileRunCommandFlood(t *testing.T) {
 		t.Errorf("the daemon runs %d processes for the plugin's RunCommands; want at most 16", n)
 	}
 	if cmds := e.console("commands bad"); !strings.Contains(cmds, "RunCommand refused: the plugin has 16 commands running") {
+		t.Errorf("commands bad does not show the refusal:\n%s", cmds)
+	}
+}
+
+// TestHostileWebRequestFlood: web requests to a server that does not
+// answer are at most 16 in flight per plugin.
+func TestHostileWebRequestFlood(t *testing.T) {
+	e := newDaemonEnv(t)
+	wasm := guestbuild.Build(t, "testdata/guests/hostile")
+	var inFlight, most atomic.Int32
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	e.write(hostileWorkspace(wasm, fmt.Sprintf(`action = "web", burst = "50", url = %q`, srv.URL)))
+	e.mustRun("up", e.file)
+	e.waitFor("the flood", func() bool { return e.sentCount("bad") >= 400 })
+	if n := most.Load(); n > 16 {
+		t.Errorf("the server saw %d of the plugin's requests at once; want at most 16", n)
+	}
+	if cmds := e.console("commands bad"); !strings.Contains(cmds, "WebRequest refused: the plugin has 16 requests in flight") {
 		t.Errorf("commands bad does not show the refusal:\n%s", cmds)
 	}
 }

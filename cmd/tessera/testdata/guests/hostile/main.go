@@ -7,6 +7,7 @@
 //	tabs      NewTab, burst times per tick
 //	terminals OpenTerminal, burst times per tick
 //	run       RunCommand of "sleep 30", burst times per tick
+//	web       WebRequest of the configuration's url, burst times per tick
 //	pingpong  on every pipe message, MessageToPlugin twice to its own URL
 //	          (started by one message on load)
 //	pipeout   on a CLI pipe's first line, cli_pipe_output of 64 KiB, burst
@@ -45,6 +46,7 @@ type hostile struct {
 	pipe   string
 	chunk  string
 	big    bool
+	url    string
 }
 
 func (h *hostile) Load(cfg map[string]string) {
@@ -55,6 +57,7 @@ func (h *hostile) Load(cfg map[string]string) {
 	}
 	h.chunk = strings.Repeat("x", 64<<10)
 	h.big = cfg["render"] == "big"
+	h.url = cfg["url"]
 	sdk.Subscribe(pb.EventType_Timer, pb.EventType_RunCommandResult)
 	switch h.action {
 	case "pingpong":
@@ -83,6 +86,8 @@ func (h *hostile) Update(ev *pb.Event) bool {
 			sdk.OpenTerminal("")
 		case "run":
 			sdk.RunCommand([]string{"sleep", "30"}, nil, "", nil)
+		case "web":
+			sdk.WebRequest(h.url, pb.HttpVerb_Get, nil, nil, nil)
 		case "pipeout":
 			sdk.CliPipeOutput(h.pipe, h.chunk)
 		case "rename":
