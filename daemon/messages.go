@@ -165,9 +165,17 @@ type resolution struct {
 	broken  *pane   // else: an instance that crashed or failed
 }
 
-// resolveTarget finds the instances of a plugin in every session. Loop only.
+// resolveTarget finds the instances of a plugin in every session. The
+// configuration that selects them is the one an instance loaded for t would
+// have (loadForMessage): the manifest's under t's; else every message to a
+// plugin whose manifest has a configuration would load one more. Loop only.
 func (d *Daemon) resolveTarget(t *pipeTarget) resolution {
 	var r resolution
+	if m := d.manifestFor(t.src); m != nil && len(m.Config) > 0 {
+		cfg := maps.Clone(m.Config)
+		maps.Copy(cfg, t.cfg)
+		t = &pipeTarget{src: t.src, cfg: cfg}
+	}
 	d.allPlugins(nil, func(pn *pane) {
 		if !t.matches(pn.plug.inst) {
 			return
@@ -205,11 +213,27 @@ func (d *Daemon) manifestFor(src config.Source) *config.Plugin {
 	return nil
 }
 
+// maxLoadedForMessages bounds the plugins loaded for messages that run at
+// once in a session: a plugin that messages a new configuration of itself
+// each time (each one loaded doing the same) would otherwise fill the host
+// with instances.
+const maxLoadedForMessages = 32
+
 // loadForMessage loads a plugin as an unmanaged background plugin of s, so
 // that it can get a message. Loop only.
 func (d *Daemon) loadForMessage(s *session, t *pipeTarget, why string) (*pane, error) {
 	if s == nil {
 		return nil, errors.New("no session runs to load the plugin in")
+	}
+	loaded := 0
+	for _, p := range s.bg {
+		if !p.managed && p.plug != nil && p.plug.state != StateClosed {
+			loaded++
+		}
+	}
+	if loaded >= maxLoadedForMessages {
+		return nil, fmt.Errorf("%s is not running and is not loaded: session %s runs %d plugins loaded for messages already (at most %d; close some with `tessera close ADDR`)",
+			t, s.name, loaded, maxLoadedForMessages)
 	}
 	inst := &config.PluginInstance{
 		Source:  t.src,
@@ -295,8 +319,19 @@ type couriers struct {
 	m  map[*wasi.Plugin]*courier
 }
 
-// deliver queues msg for p; safe from any goroutine.
-func (d *Daemon) deliver(p *wasi.Plugin, msg *pluginpb.PipeMessage, failed func(error)) {
+// courierMaxQueue bounds the messages waiting for one plugin instance: a
+// plugin that answers every message with two would otherwise grow the
+// queue for ever.
+const courierMaxQueue = 256
+
+// errCourierFull is deliver's error when the recipient has courierMaxQueue
+// messages waiting.
+var errCourierFull = fmt.Errorf("the plugin has %d messages waiting: message dropped (the sender sends faster than it processes)", courierMaxQueue)
+
+// deliver queues msg for p; safe from any goroutine. When p has too many
+// messages waiting it queues nothing and returns errCourierFull (failed is
+// not called).
+func (d *Daemon) deliver(p *wasi.Plugin, msg *pluginpb.PipeMessage, failed func(error)) error {
 	cs := &d.pipes.couriers
 	cs.mu.Lock()
 	if cs.m == nil {
@@ -308,6 +343,11 @@ func (d *Daemon) deliver(p *wasi.Plugin, msg *pluginpb.PipeMessage, failed func(
 		cs.m[p] = c
 	}
 	c.mu.Lock()
+	if len(c.queue) >= courierMaxQueue {
+		c.mu.Unlock()
+		cs.mu.Unlock()
+		return errCourierFull
+	}
 	c.queue = append(c.queue, delivery{msg: msg, failed: failed})
 	start := !c.running
 	c.running = true
@@ -317,6 +357,7 @@ func (d *Daemon) deliver(p *wasi.Plugin, msg *pluginpb.PipeMessage, failed func(
 		d.wg.Add(1)
 		go d.runCourier(c)
 	}
+	return nil
 }
 
 func (d *Daemon) runCourier(c *courier) {
@@ -410,9 +451,13 @@ func (d *Daemon) messageToPlugin(pn *pane, m *pluginpb.MessageToPluginPayload) e
 		r := d.resolveTarget(t)
 		switch {
 		case len(r.running) > 0:
+			var errs []error
 			for _, to := range r.running {
-				d.deliver(to.plug.p, msg, logFailure(to.addr))
+				if err := d.deliver(to.plug.p, msg, logFailure(to.addr)); err != nil {
+					errs = append(errs, fmt.Errorf("message to %s: %w", to.addr, err))
+				}
 			}
+			return errors.Join(errs...)
 		case r.loading != nil:
 			d.deliverWhenRunning(r.loading, msg, logFailure(r.loading.addr), 0)
 		default:
@@ -424,10 +469,13 @@ func (d *Daemon) messageToPlugin(pn *pane, m *pluginpb.MessageToPluginPayload) e
 		}
 		return nil
 	}
+	var errs []error
 	for _, to := range d.runningPlugins(pn.sess) {
-		d.deliver(to.plug.p, msg, logFailure(to.addr))
+		if err := d.deliver(to.plug.p, msg, logFailure(to.addr)); err != nil {
+			errs = append(errs, fmt.Errorf("message to %s: %w", to.addr, err))
+		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // deliverWhenRunning delivers msg to pn now if it runs, else once it has
@@ -436,7 +484,9 @@ func (d *Daemon) deliverWhenRunning(pn *pane, msg *pluginpb.PipeMessage, failed 
 	po := pn.plug
 	switch {
 	case po.state == StateRunning && po.p != nil:
-		d.deliver(po.p, msg, failed)
+		if err := d.deliver(po.p, msg, failed); err != nil {
+			failed(err)
+		}
 	case (po.state == StateLoading || po.state == StateStarting) && tries < 2400: // a minute of short waits at most
 		d.whenSettled(pn, func() { d.deliverWhenRunning(pn, msg, failed, tries+1) })
 	default:

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"connectrpc.com/connect"
 
@@ -66,10 +68,16 @@ type pipeHolder struct {
 type pipeOut struct {
 	mu     sync.Mutex
 	items  []*controlv1.PipeResponse
+	bytes  int // of plugin output in items
 	err    error
 	closed bool
 	kick   chan struct{}
 }
+
+// pipeOutputMax bounds the plugin output a pipe holds for a client that
+// does not read it (stopped, or slower than the plugin writes): past it the
+// pipe ends with an error rather than grow the daemon without bound.
+const pipeOutputMax = 16 << 20
 
 func newPipeOut() *pipeOut { return &pipeOut{kick: make(chan struct{}, 1)} }
 
@@ -77,6 +85,7 @@ func (o *pipeOut) push(r *controlv1.PipeResponse) {
 	o.mu.Lock()
 	if !o.closed {
 		o.items = append(o.items, r)
+		o.bytes += len(r.Output)
 	}
 	o.mu.Unlock()
 	o.wake()
@@ -104,8 +113,66 @@ func (o *pipeOut) wake() {
 func (o *pipeOut) take() (items []*controlv1.PipeResponse, finished bool, err error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	items, o.items = o.items, nil
+	items, o.items, o.bytes = o.items, nil, 0
 	return items, o.closed, o.err
+}
+
+// pending returns how many bytes of plugin output wait for the client.
+func (o *pipeOut) pending() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.bytes
+}
+
+// pipeSendMax bounds the output of one message to a pipe's client, well
+// under the transport's message size limit.
+const pipeSendMax = 1 << 20
+
+// sendPipeItems sends items in order, merged into messages whose output is
+// at most pipeSendMax bytes, cut at character boundaries.
+func sendPipeItems(send func(*controlv1.PipeResponse) error, items []*controlv1.PipeResponse) error {
+	var msg *controlv1.PipeResponse
+	var out strings.Builder
+	flush := func() error {
+		if msg == nil {
+			return nil
+		}
+		msg.Output = out.String()
+		out.Reset()
+		err := send(msg)
+		msg = nil
+		return err
+	}
+	for _, it := range items {
+		rest := it.Output
+		for {
+			if msg != nil && out.Len()+len(rest) > pipeSendMax {
+				n := pipeSendMax - out.Len()
+				for n > 0 && n < len(rest) && !utf8.RuneStart(rest[n]) {
+					n--
+				}
+				if n == 0 && out.Len() == 0 {
+					n = pipeSendMax // not UTF-8: cut anywhere
+				}
+				out.WriteString(rest[:n])
+				rest = rest[n:]
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+			if msg == nil {
+				msg = &controlv1.PipeResponse{}
+			}
+			if len(rest) <= pipeSendMax-out.Len() {
+				out.WriteString(rest)
+				break
+			}
+		}
+		if it.Released != nil {
+			msg.Released = it.Released
+		}
+	}
+	return flush()
 }
 
 func newPipeID() string {
@@ -189,25 +256,13 @@ func (a *api) Pipe(ctx context.Context, st *connect.BidiStream[controlv1.PipeReq
 
 	for {
 		items, finished, ferr := cp.out.take()
-		// What is queued travels in one message: the output in order and
-		// the last release, which releases every line before it too (a
-		// line goes out only once the one before was released). Under
-		// load, several lines then cost one frame and one write.
-		var msg *controlv1.PipeResponse
-		for _, it := range items {
-			if msg == nil {
-				msg = it
-				continue
-			}
-			msg.Output += it.Output
-			if it.Released != nil {
-				msg.Released = it.Released
-			}
-		}
-		if msg != nil {
-			if err := st.Send(msg); err != nil {
-				return err
-			}
+		// What is queued travels in as few messages as fit the transport's
+		// message size: the output in order and the last release, which
+		// releases every line before it too (a line goes out only once the
+		// one before was released). Under load, several lines then cost
+		// one frame and one write.
+		if err := sendPipeItems(st.Send, items); err != nil {
+			return err
 		}
 		if finished {
 			return ferr
@@ -336,9 +391,12 @@ func (d *Daemon) pipeNext(cp *cliPipe) {
 		cp.holders[pn] = &pipeHolder{plugin: pn.plug.id, inCall: true}
 		cp.to = append(cp.to, pn.addr)
 		pn, p := pn, pn.plug.p
-		d.deliver(p, msg, func(err error) {
+		failed := func(err error) {
 			d.post(func() { d.pipeDeliveryFailed(cp, pn, p, err) })
-		})
+		}
+		if err := d.deliver(p, msg, failed); err != nil {
+			failed(err)
+		}
 	}
 	sort.Strings(cp.to)
 }
@@ -396,6 +454,10 @@ func (d *Daemon) onPipeControl(pn *pane, pc wasi.PipeControl) {
 	}
 	switch pc.Kind {
 	case wasi.PipeOutput:
+		if n := cp.out.pending(); n+len(pc.Output) > pipeOutputMax {
+			d.failPipe(cp, fmt.Errorf("the client has not read %d bytes of output of %s: pipe ended (read the pipe's output as it comes)", n, pn.addr))
+			return
+		}
 		cp.out.push(&controlv1.PipeResponse{Output: pc.Output})
 	case wasi.PipeDone:
 		h := cp.holders[pn]

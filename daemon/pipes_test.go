@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"connectrpc.com/connect"
 
@@ -303,5 +304,42 @@ func BenchmarkPipeInProcess(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 		})
+	}
+}
+
+// TestSendPipeItems: queued output goes out in order, in messages no larger
+// than pipeSendMax, cut between characters, with the last release.
+func TestSendPipeItems(t *testing.T) {
+	big := strings.Repeat("é", pipeSendMax/2+3) // two bytes each: cuts fall inside characters
+	items := []*controlv1.PipeResponse{
+		{Output: "a"},
+		{Output: big},
+		{Released: &controlv1.PipeReleased{Line: 1}},
+		{Output: big, Released: &controlv1.PipeReleased{Line: 2}},
+		{Output: "z"},
+	}
+	var got []*controlv1.PipeResponse
+	if err := sendPipeItems(func(m *controlv1.PipeResponse) error { got = append(got, m); return nil }, items); err != nil {
+		t.Fatal(err)
+	}
+	var all strings.Builder
+	var last uint64
+	for i, m := range got {
+		if len(m.Output) > pipeSendMax || !utf8.ValidString(m.Output) {
+			t.Errorf("message %d: %d bytes, valid UTF-8 %v", i, len(m.Output), utf8.ValidString(m.Output))
+		}
+		all.WriteString(m.Output)
+		if m.Released != nil {
+			last = m.Released.Line
+		}
+	}
+	if want := "a" + big + big + "z"; all.String() != want {
+		t.Errorf("output: %d bytes, want %d in order", all.Len(), len(want))
+	}
+	if last != 2 || len(got) != 3 {
+		t.Errorf("%d messages, last release %d; want 3 and 2", len(got), last)
+	}
+	if err := sendPipeItems(func(*controlv1.PipeResponse) error { return errors.New("gone") }, items); err == nil {
+		t.Error("a send error is not returned")
 	}
 }

@@ -8,8 +8,10 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"connectrpc.com/connect"
@@ -63,9 +65,12 @@ func (d *Daemon) webRequest(pn *pane, wr *pluginpb.WebRequestPayload) {
 		method = http.MethodGet
 	}
 	addr := pn.addr
+	q := &pn.cmds.quota
+	q.web.Add(1)
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()
+		defer q.web.Add(-1)
 		ctx, cancel := context.WithTimeout(d.ctx, webRequestTimeout)
 		defer cancel()
 		req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(wr.GetBody()))
@@ -171,11 +176,128 @@ func (d *Daemon) paneClosedEvent(p *pane) {
 }
 
 // commandLog keeps a plugin's recent commands for `commands ADDR`; it
-// guards itself (the observer goroutine writes, API handlers read).
+// guards itself (the observer goroutine writes, API handlers read). It also
+// holds what the plugin has open or running (quota), which outlives reloads
+// as the objects do.
 type commandLog struct {
 	mu      sync.Mutex
 	entries *ring.Buffer[commandEntry] // nil until the first command
 	crashes int
+	quota   pluginQuota
+}
+
+// Limits on what one plugin may have open or running at a time. Each of its
+// commands is cheap for it and not for the host: a pane is a pty and a
+// process, a tab is state every plugin of the session is sent, a
+// background command is a process for up to runCommandTimeout. The host's
+// command rate limit alone would allow a thousand of them a second. A
+// command over a limit fails (an error in `commands ADDR` and a
+// plugin.incident event) and opens nothing; closing what it opened, or
+// letting it end, makes room.
+const (
+	// pluginMaxPanes bounds the live panes a plugin opened: terminals,
+	// command and editor panes, the panes of tabs it opened, and plugins
+	// loaded for its messages.
+	pluginMaxPanes = 64
+	// pluginMaxTabs bounds the tabs a plugin opened that are still open.
+	pluginMaxTabs = 32
+	// pluginMaxRunCommands bounds a plugin's RunCommands in flight.
+	pluginMaxRunCommands = 16
+	// pluginMaxWebRequests bounds a plugin's WebRequests in flight.
+	pluginMaxWebRequests = 16
+)
+
+// pluginQuota is what a plugin has open or running. panes and tabs are
+// loop-owned; the counters are decremented by the goroutines that end.
+type pluginQuota struct {
+	panes   []*pane
+	tabs    []*tab
+	running atomic.Int32 // RunCommands in flight
+	web     atomic.Int32 // WebRequests in flight
+}
+
+// livePanes drops closed panes and returns how many are left. Loop only.
+func (q *pluginQuota) livePanes() int {
+	q.panes = slices.DeleteFunc(q.panes, func(p *pane) bool { return p.currentState() == StateClosed })
+	return len(q.panes)
+}
+
+// liveTabs drops closed tabs and returns how many are left. Loop only.
+func (q *pluginQuota) liveTabs() int {
+	q.tabs = slices.DeleteFunc(q.tabs, func(t *tab) bool { return !slices.Contains(t.sess.tabs, t) })
+	return len(q.tabs)
+}
+
+// admitCommand refuses a command that would take a plugin over one of its
+// limits. Loop only.
+func (d *Daemon) admitCommand(pn *pane, cmd *pluginpb.PluginCommand) error {
+	q := &pn.cmds.quota
+	over := func(what string, n, limit int) error {
+		return fmt.Errorf("%s refused: the plugin has %d %s open (at most %d at a time; close some first)", cmd.GetName(), n, what, limit)
+	}
+	opensTab, opensPane := false, false
+	switch cmd.GetName() {
+	case pluginpb.CommandName_NewTab, pluginpb.CommandName_NewTabUnfocused:
+		opensTab, opensPane = true, true
+	case pluginpb.CommandName_FocusOrCreateTab:
+		opensTab = tabIndexByName(pn.sess, cmd.GetFocusOrCreateTabPayload()) < 0
+		opensPane = opensTab
+	case pluginpb.CommandName_BreakPanesToNewTab:
+		opensTab = true
+	case pluginpb.CommandName_OpenTerminal, pluginpb.CommandName_OpenTerminalFloating, pluginpb.CommandName_OpenTerminalInPlace,
+		pluginpb.CommandName_OpenCommandPane, pluginpb.CommandName_OpenCommandPaneFloating,
+		pluginpb.CommandName_OpenCommandInPlace, pluginpb.CommandName_OpenCommandPaneBackground,
+		pluginpb.CommandName_OpenFile, pluginpb.CommandName_OpenFileFloating, pluginpb.CommandName_OpenFileInPlace:
+		opensPane = true
+	case pluginpb.CommandName_MessageToPlugin:
+		// A message to a plugin by location loads it when none runs.
+		m := cmd.GetMessageToPluginPayload()
+		opensPane = m.PluginUrl != nil && m.DestinationPluginId == nil
+	case pluginpb.CommandName_RunCommand:
+		if n := int(q.running.Load()); n >= pluginMaxRunCommands {
+			return fmt.Errorf("RunCommand refused: the plugin has %d commands running (at most %d at a time; wait for a RunCommandResult)", n, pluginMaxRunCommands)
+		}
+	case pluginpb.CommandName_WebRequest:
+		if n := int(q.web.Load()); n >= pluginMaxWebRequests {
+			return fmt.Errorf("WebRequest refused: the plugin has %d requests in flight (at most %d at a time; wait for a WebRequestResult)", n, pluginMaxWebRequests)
+		}
+	}
+	if opensTab {
+		if n := q.liveTabs(); n >= pluginMaxTabs {
+			return over("tabs", n, pluginMaxTabs)
+		}
+	}
+	if opensPane {
+		if n := q.livePanes(); n >= pluginMaxPanes {
+			return over("panes", n, pluginMaxPanes)
+		}
+	}
+	return nil
+}
+
+// chargeObjects counts against pn's limits the tabs and panes of its
+// session created since the ids were tabID and paneID. Loop only.
+func (d *Daemon) chargeObjects(pn *pane, tabID, paneID uint32) {
+	if d.nextTabID == tabID && d.nextPaneID == paneID {
+		return
+	}
+	q := &pn.cmds.quota
+	s := pn.sess
+	for _, t := range s.tabs {
+		if t.id > tabID {
+			q.tabs = append(q.tabs, t)
+		}
+		for _, p := range t.panes {
+			if p.id > paneID && p != pn {
+				q.panes = append(q.panes, p)
+			}
+		}
+	}
+	for _, p := range s.bg {
+		if p.id > paneID && p != pn {
+			q.panes = append(q.panes, p)
+		}
+	}
 }
 
 type commandEntry struct {

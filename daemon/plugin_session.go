@@ -257,6 +257,10 @@ func (d *Daemon) handleCommand(pn *pane, c *wasi.CommandContext, cmd *pluginpb.P
 	s := pn.sess
 	n := cmd.GetName()
 	defer d.markDirty(s)
+	if err := d.admitCommand(pn, cmd); err != nil {
+		return nil, err
+	}
+	defer d.chargeObjects(pn, d.nextTabID, d.nextPaneID)
 	switch n {
 	case pluginpb.CommandName_GetSessionList, pluginpb.CommandName_GetFocusedPaneInfo,
 		pluginpb.CommandName_GetSessionEnvironmentVariables:
@@ -663,9 +667,12 @@ func (d *Daemon) runCommand(pn *pane, rc *pluginpb.RunCommandPayload) {
 	for _, ev := range rc.GetEnvVariables() {
 		env = append(env, ev.GetName()+"="+ev.GetValue())
 	}
+	q := &pn.cmds.quota
+	q.running.Add(1)
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()
+		defer q.running.Add(-1)
 		ctx, cancel := context.WithTimeout(d.ctx, runCommandTimeout)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)

@@ -169,16 +169,17 @@ func (in *instance) dispatch(ctx context.Context, cmd *pluginpb.PluginCommand, r
 		in.replyEmpty(reply)
 		return CommandUnsupported, nil, err.Error()
 	}
+	detail := ""
 	if err != nil {
 		p.incident(Incident{Kind: IncidentDispatchError, Worker: in.worker, Command: cmd.GetName(), Detail: err.Error()})
-		msg = nil
+		msg, detail = nil, err.Error()
 	}
 	if reply == pluginpb.ReplyNone {
-		return CommandDispatched, nil, ""
+		return CommandDispatched, nil, detail
 	}
 	if msg == nil {
 		in.writeEmpty()
-		return CommandDispatched, nil, ""
+		return CommandDispatched, nil, detail
 	}
 	if err := in.writeMessage(msg); err != nil {
 		p.incident(Incident{Kind: IncidentDispatchError, Worker: in.worker, Command: cmd.GetName(), Detail: err.Error()})

@@ -425,7 +425,8 @@ const (
 	// SetTimeout, GetPluginIds, workers, /host, pipes, ...).
 	CommandHost CommandOutcome = iota
 	// CommandDispatched: the Dispatcher handled it; Activity.Reply holds
-	// the reply written back, if any.
+	// the reply written back, if any, and Activity.Detail the Dispatcher's
+	// error, if it failed.
 	CommandDispatched
 	// CommandDenied: the plugin lacks the permission (Activity.Detail names
 	// it); dropped, and an empty reply written if the guest waits for one.
