@@ -67,7 +67,7 @@ func BuildPath(dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	cache, err := cacheDir()
+	cache, err := GuestDir()
 	if err != nil {
 		return "", err
 	}
@@ -101,8 +101,9 @@ func BuildPath(dir string) (string, error) {
 	return out, nil
 }
 
-// cacheDir is where built guests are kept.
-func cacheDir() (string, error) {
+// GuestDir is where built guests are kept ($TESSERA_TEST_CACHE, else
+// tessera-testguests in the user cache directory); it creates it.
+func GuestDir() (string, error) {
 	base := os.Getenv("TESSERA_TEST_CACHE")
 	if base == "" {
 		c, err := os.UserCacheDir()

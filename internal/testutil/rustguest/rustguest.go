@@ -98,7 +98,7 @@ func build() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	dir, err := cacheDir()
+	dir, err := guestbuild.GuestDir()
 	if err != nil {
 		return "", err
 	}
@@ -191,17 +191,4 @@ func digest(tc Toolchain, src string, flags []string) (string, error) {
 		h.Write(b)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// cacheDir is where guestbuild keeps built guests.
-func cacheDir() (string, error) {
-	base := os.Getenv("TESSERA_TEST_CACHE")
-	if base == "" {
-		c, err := os.UserCacheDir()
-		if err != nil {
-			c = os.TempDir()
-		}
-		base = filepath.Join(c, "tessera-testguests")
-	}
-	return base, os.MkdirAll(base, 0o755)
 }
