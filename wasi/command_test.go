@@ -304,7 +304,7 @@ func TestCloseFromDispatcher(t *testing.T) {
 		closed <- c.Plugin.Close(ctx) // CloseSelf-like: must not deadlock
 		return nil, nil
 	})
-	p, err := testHost(t).Load(ctxT(t), probeWasm(t), cfg)
+	p, err := testHost(t).Load(probeCtx(t), probeWasm(t), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -162,6 +162,15 @@ func (r *rec) dispatcher(reply func(cmd *pluginpb.PluginCommand) (proto.Message,
 	})
 }
 
+// probeCtx is ctxT started once the probe is built and compiled (a first
+// build on a fresh, loaded machine can take most of a minute), for
+// Load(probeCtx(t), probeWasm(t), ...).
+func probeCtx(t testing.TB) context.Context {
+	t.Helper()
+	probeWasm(t)
+	return ctxT(t)
+}
+
 func ctxT(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
@@ -177,7 +186,7 @@ func loadProbe(t testing.TB, cfg PluginConfig) *Plugin {
 	if cfg.Limits.LoadTimeout == 0 {
 		cfg.Limits.LoadTimeout = 60 * time.Second
 	}
-	p, err := testHost(t).Load(ctxT(t), probeWasm(t), cfg)
+	p, err := testHost(t).Load(probeCtx(t), probeWasm(t), cfg)
 	if err != nil {
 		t.Fatalf("load probe: %v", err)
 	}

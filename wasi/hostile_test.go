@@ -108,7 +108,7 @@ func TestMemoryBomb(t *testing.T) {
 }
 
 func TestInitialMemoryOverLimitRefused(t *testing.T) {
-	_, err := testHost(t).Load(ctxT(t), probeWasm(t), PluginConfig{ID: 1, Limits: Limits{MemoryBytes: 64 << 10}})
+	_, err := testHost(t).Load(probeCtx(t), probeWasm(t), PluginConfig{ID: 1, Limits: Limits{MemoryBytes: 64 << 10}})
 	if !errors.Is(err, ErrMemoryLimit) {
 		t.Fatalf("load with a tiny memory limit: %v", err)
 	}

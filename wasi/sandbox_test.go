@@ -86,11 +86,11 @@ func TestChangeHostFolderNeedsFullHdAccess(t *testing.T) {
 }
 
 func TestMountValidation(t *testing.T) {
-	_, err := testHost(t).Load(ctxT(t), probeWasm(t), PluginConfig{Mounts: []Mount{{Guest: "/etc", Host: "/etc"}}})
+	_, err := testHost(t).Load(probeCtx(t), probeWasm(t), PluginConfig{Mounts: []Mount{{Guest: "/etc", Host: "/etc"}}})
 	if err == nil || !strings.Contains(err.Error(), "guest path") {
 		t.Fatalf("bad mount accepted: %v", err)
 	}
-	_, err = testHost(t).Load(ctxT(t), probeWasm(t), PluginConfig{Mounts: []Mount{{Guest: "/host", Host: filepath.Join(t.TempDir(), "missing")}}})
+	_, err = testHost(t).Load(probeCtx(t), probeWasm(t), PluginConfig{Mounts: []Mount{{Guest: "/host", Host: filepath.Join(t.TempDir(), "missing")}}})
 	if err == nil {
 		t.Fatal("missing host dir accepted")
 	}

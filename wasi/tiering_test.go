@@ -87,7 +87,7 @@ func TestTieringGoGuestWithWorker(t *testing.T) {
 		t.Skip("compiles the probe guest twice")
 	}
 	h := tieringHost(t)
-	p, err := h.Load(ctxT(t), probeWasm(t), PluginConfig{ID: 1, Config: map[string]string{"subscribe": "10"},
+	p, err := h.Load(probeCtx(t), probeWasm(t), PluginConfig{ID: 1, Config: map[string]string{"subscribe": "10"},
 		Limits: Limits{CallTimeout: 60 * time.Second, LoadTimeout: 60 * time.Second}})
 	if err != nil {
 		t.Fatal(err)

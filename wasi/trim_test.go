@@ -41,7 +41,7 @@ func TestLoadsSettleFreesMemory(t *testing.T) {
 	before := h.freedOS.Load()
 	var ps []*Plugin
 	for i := range 3 {
-		p, err := h.Load(ctxT(t), probeWasm(t), PluginConfig{ID: uint32(100 + i)})
+		p, err := h.Load(probeCtx(t), probeWasm(t), PluginConfig{ID: uint32(100 + i)})
 		if err != nil {
 			t.Fatal(err)
 		}

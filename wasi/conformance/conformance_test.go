@@ -65,6 +65,7 @@ func run(t *testing.T, o runOpts) *runner.Result {
 	if o.rows == 0 {
 		o.rows, o.cols = 10, 100
 	}
+	wasm := guest(t) // built and compiled before the run's deadline starts
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	h, err := wasi.NewHost(ctx, wasi.HostConfig{CacheDir: cacheDir(), Engine: wasi.EngineCompiler})
@@ -73,7 +74,7 @@ func run(t *testing.T, o runOpts) *runner.Result {
 	}
 	defer h.Close(context.Background())
 	res, err := runner.Run(ctx, h, runner.Options{
-		WASM:   guest(t),
+		WASM:   wasm,
 		URL:    "file:/plugins/" + o.personality + ".wasm",
 		Config: cfg,
 		Rows:   o.rows,
