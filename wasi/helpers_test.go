@@ -165,10 +165,18 @@ func (r *rec) dispatcher(reply func(cmd *pluginpb.PluginCommand) (proto.Message,
 // probeCtx is ctxT started once the probe is built and compiled (a first
 // build on a fresh, loaded machine can take most of a minute), for
 // Load(probeCtx(t), probeWasm(t), ...).
+//
+// Its deadline is five minutes: the first load in a test process may
+// compile the probe itself under -race (the compilation cache written by
+// the precompile step is not always found from a test binary: wazero names
+// its cache directory by its own version, which a test binary may not
+// know), which takes minutes on a loaded 2-core machine.
 func probeCtx(t testing.TB) context.Context {
 	t.Helper()
 	probeWasm(t)
-	return ctxT(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
 }
 
 func ctxT(t testing.TB) context.Context {

@@ -66,7 +66,10 @@ func run(t *testing.T, o runOpts) *runner.Result {
 		o.rows, o.cols = 10, 100
 	}
 	wasm := guest(t) // built and compiled before the run's deadline starts
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	// Five minutes: the first run of a test process may compile the guest
+	// itself under -race when the precompiled cache is not found from the
+	// test binary (wazero names its cache directory by its own version).
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	h, err := wasi.NewHost(ctx, wasi.HostConfig{CacheDir: cacheDir(), Engine: wasi.EngineCompiler})
 	if err != nil {
